@@ -1,0 +1,128 @@
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hrsys.api.errors import error_body
+from hrsys.api.pagination import Pagination
+from hrsys.api.serializers import StrictSerializer
+from hrsys.audit.models import AccessLog
+from hrsys.audit.services import access_log
+from hrsys.core.exports import export_response
+from hrsys.core.middleware import client_ip
+
+from . import selectors, services
+from .models import Role
+
+
+class TokenObtainApi(APIView):
+    """Exchange username and password for an API token. Failures are throttled per user and IP."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    class InputSerializer(StrictSerializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
+        auth=[],
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        username, ip = data.validated_data["username"], client_ip(request)
+        if services.login_is_throttled(username=username, ip=ip):
+            return Response(
+                error_body("throttled", _("Too many failed logins. Try again in 15 minutes.")),
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        user = authenticate(request, username=username, password=data.validated_data["password"])
+        if user is None:
+            services.login_failed(username=username, ip=ip)
+            return Response(
+                error_body("invalid_credentials", _("Wrong username or password.")),
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        services.login_succeeded(username=username)
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class DepartmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    code = serializers.CharField()
+
+
+class StaffOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    email = serializers.EmailField()
+    departments = DepartmentOutputSerializer(many=True)
+
+
+class StaffDetailOutputSerializer(StaffOutputSerializer):
+    phone = serializers.CharField()
+
+
+class MeApi(APIView):
+    @extend_schema(responses=StaffDetailOutputSerializer)
+    def get(self, request):
+        return Response(StaffDetailOutputSerializer(request.user).data)
+
+
+class StaffFilterSerializer(StrictSerializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    department = serializers.IntegerField(required=False)
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=200)
+    format = serializers.ChoiceField(choices=["csv", "xlsx"], required=False)
+
+
+class StaffListApi(APIView):
+    """The staff directory, limited to the viewer's departments (R-SEC-1)."""
+
+    @extend_schema(parameters=[StaffFilterSerializer], responses=StaffOutputSerializer(many=True))
+    def get(self, request):
+        filters = StaffFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = selectors.staff_list(user=request.user, filters=filters.validated_data)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(StaffOutputSerializer(page, many=True).data)
+
+
+class StaffDetailApi(APIView):
+    @extend_schema(responses=StaffDetailOutputSerializer)
+    def get(self, request, pk: int):
+        staff = selectors.staff_get(user=request.user, pk=pk)
+        access_log(actor=request.user, kind=AccessLog.Kind.VIEW, obj=staff, detail="api detail", channel="api")
+        return Response(StaffDetailOutputSerializer(staff).data)
+
+
+class StaffExportApi(APIView):
+    @extend_schema(parameters=[StaffFilterSerializer], responses={(200, "text/csv"): bytes})
+    def get(self, request):
+        filters = StaffFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        fmt = filters.validated_data.pop("format", "csv")
+        qs = selectors.staff_list(user=request.user, filters=filters.validated_data)
+        return export_response(
+            actor=request.user, rows=qs, fmt=fmt, basename="staff", object_type="accounts.user",
+            detail=str(filters.validated_data), channel="api",
+            columns=[
+                (_("username"), lambda u: u.username),
+                (_("full name"), lambda u: u.full_name),
+                (_("role"), lambda u: u.get_role_display()),
+                (_("departments"), lambda u: ", ".join(d.name for d in u.departments.all())),
+            ],
+        )

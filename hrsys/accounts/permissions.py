@@ -1,0 +1,54 @@
+"""Role -> permissions, in one table (R-SEC-1).
+
+Django's model permissions (``app.action_model``) decide what a role may *do*;
+the data scope (``scope.py``) decides *which rows*. Patterns use fnmatch, so
+``candidates.*`` is every permission of the candidates app.
+"""
+
+from fnmatch import fnmatch
+
+from .models import Role
+
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.SYSADMIN: ("*",),
+    Role.HR_DIRECTOR: (
+        "candidates.*", "interviews.*", "notifications.*", "onboarding.*", "attendance.*",
+        "accounts.view_*", "accounts.add_user", "accounts.change_user",
+        "audit.view_*", "dashboard.*", "core.view_*",
+    ),
+    Role.HR_STAFF: (
+        "candidates.*", "interviews.*", "notifications.*", "onboarding.*", "attendance.*",
+        "accounts.view_user", "accounts.view_department", "dashboard.*",
+    ),
+    Role.MANAGER: (
+        "candidates.view_*", "interviews.view_*", "interviews.add_*feedback", "interviews.change_*feedback",
+        "onboarding.view_*", "onboarding.approve_offer", "attendance.view_*", "attendance.change_leaverequest",
+        "accounts.view_user", "accounts.view_department", "dashboard.view_*",
+    ),
+    Role.INTERVIEWER: (
+        "candidates.view_application", "candidates.view_candidate", "interviews.view_*",
+        "interviews.add_*feedback", "interviews.change_*feedback",
+    ),
+}
+
+
+def role_allows(role: str, perm: str) -> bool:
+    return any(fnmatch(perm, pattern) for pattern in ROLE_PERMISSIONS.get(role, ()))
+
+
+class RolePermissionBackend:
+    """Grants permissions by role; ModelBackend still authenticates and adds per-user grants."""
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def has_perm(self, user_obj, perm, obj=None):
+        return bool(user_obj.is_active and getattr(user_obj, "role", None) and role_allows(user_obj.role, perm))
+
+    def has_module_perms(self, user_obj, app_label):
+        if not user_obj.is_active or not getattr(user_obj, "role", None):
+            return False
+        return any(
+            pattern == "*" or pattern.split(".", 1)[0] in (app_label, "*")
+            for pattern in ROLE_PERMISSIONS.get(user_obj.role, ())
+        )

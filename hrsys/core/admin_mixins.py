@@ -1,0 +1,74 @@
+"""What every admin page holding people's data shares: scope, 404 outside it,
+access logging and scoped exports (R-SEC-1, R-SEC-3, R-DASH-4)."""
+
+from django.contrib import admin
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from hrsys.audit.models import AccessLog
+from hrsys.audit.services import access_log
+from hrsys.core.exports import export_response
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    #: columns for CSV / Excel export: (header, callable(row)); empty disables export
+    export_columns: tuple = ()
+    #: log every detail view (personal data)
+    log_access = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Outside the viewer's scope an object does not exist for them: 404, not a
+        # redirect with "doesn't exist" that still confirms the id space.
+        raise Http404
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if self.log_access and request.method == "GET" and getattr(response, "status_code", 200) == 200:
+            access_log(actor=request.user, kind=AccessLog.Kind.VIEW, obj=(self.model._meta.label_lower, object_id),
+                       detail="admin detail", channel="admin")
+        return response
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self.export_columns:
+            actions.pop("export_csv", None)
+            actions.pop("export_xlsx", None)
+        return actions
+
+    def _export(self, request, queryset, fmt):
+        return export_response(
+            actor=request.user,
+            rows=queryset,
+            columns=self.export_columns,
+            fmt=fmt,
+            basename=self.model._meta.model_name,
+            object_type=self.model._meta.label_lower,
+            detail=f"selected from admin ({request.GET.urlencode() or 'no filter'})",
+            channel="admin",
+        )
+
+    @admin.action(description=_("Export selected to CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        return self._export(request, queryset, "csv")
+
+    @admin.action(description=_("Export selected to Excel"), permissions=["view"])
+    def export_xlsx(self, request, queryset):
+        return self._export(request, queryset, "xlsx")
+
+    actions = ["export_csv", "export_xlsx"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For append-only records: visible and searchable, never edited or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,38 @@
+"""Load the demo data of every app, in dependency order. Idempotent.
+
+Each app that has demo data provides ``<app>/demo.py`` with ``seed(stdout=..., **options)``.
+``--scale N`` is passed on: the pipeline generates N extra applications for benchmarks.
+"""
+
+import importlib
+
+from django.core.management.base import BaseCommand
+
+from hrsys.accounts.demo import logins
+
+SEED_ORDER = [
+    "hrsys.accounts", "candidates", "interviews", "notifications", "onboarding", "attendance", "dashboard",
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent) and print the demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=int, default=0, help="also generate N applications (benchmarks)")
+        parser.add_argument("--quiet-logins", action="store_true")
+
+    def handle(self, *args, scale, quiet_logins, **options):
+        for module_name in SEED_ORDER:
+            try:
+                module = importlib.import_module(f"{module_name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{module_name}.demo":
+                    raise
+                continue
+            result = module.seed(stdout=self.stdout, scale=scale)
+            self.stdout.write(f"demo {module_name}: {result}")
+        if not quiet_logins:
+            self.stdout.write("\nDemo logins (http://127.0.0.1:8000/admin/):")
+            for username, password, role in logins():
+                self.stdout.write(f"  {username:<16} {password:<18} {role}")

@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from hrsys.accounts import api as accounts_api
+from hrsys.core import views as core_views
+
+admin.site.site_header = _("hrsys HR back office")
+admin.site.site_title = _("hrsys")
+admin.site.index_title = _("Recruiting and HR")
+
+api_v1 = [
+    path("auth/token/", accounts_api.TokenObtainApi.as_view(), name="auth-token"),
+    path("me/", accounts_api.MeApi.as_view(), name="me"),
+    path("staff/", accounts_api.StaffListApi.as_view(), name="staff-list"),
+    path("staff/export/", accounts_api.StaffExportApi.as_view(), name="staff-export"),
+    path("staff/<int:pk>/", accounts_api.StaffDetailApi.as_view(), name="staff-detail"),
+    path("system/task-probes/", core_views.TaskProbeCreateApi.as_view(), name="task-probe-create"),
+    path("system/task-probes/<int:pk>/", core_views.TaskProbeDetailApi.as_view(), name="task-probe-detail"),
+    path("", include("candidates.api_urls")),
+    path("", include("interviews.api_urls")),
+    path("", include("notifications.api_urls")),
+    path("", include("onboarding.api_urls")),
+    path("", include("attendance.api_urls")),
+    path("", include("dashboard.api_urls")),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("portal/", include("portal.urls")),
+    path("dashboard/", include("dashboard.urls")),
+    path("", include("notifications.urls")),
+]
+

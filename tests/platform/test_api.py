@@ -1,0 +1,75 @@
+"""Token auth, the one error format, pagination, schema and docs (R-INT-1)."""
+
+import pytest
+
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_token_endpoint_issues_a_token_that_authenticates(users, api_client):
+    response = api_client.post("/api/v1/auth/token/", {"username": "hr", "password": PASSWORD}, format="json")
+    assert response.status_code == 200
+    token = response.json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api_client.get("/api/v1/me/").json()["username"] == "hr"
+
+
+def test_wrong_credentials_answer_400_with_message(users, api_client):
+    response = api_client.post("/api/v1/auth/token/", {"username": "hr", "password": "nope"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_credentials"
+    assert response.json()["error"]["message"]
+
+
+def test_repeated_failures_are_throttled_even_with_the_right_password(users, api_client, settings):
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        api_client.post("/api/v1/auth/token/", {"username": "hr", "password": "nope"}, format="json")
+    response = api_client.post("/api/v1/auth/token/", {"username": "hr", "password": PASSWORD}, format="json")
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "throttled"
+
+
+def test_unknown_and_missing_fields_are_named(api_client, db):
+    response = api_client.post("/api/v1/auth/token/", {"username": "hr", "pasword": "typo"}, format="json")
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert "pasword" in fields and "password" in fields
+
+
+def test_wrong_type_in_query_is_named(users, api_as):
+    response = api_as(users.hr).get("/api/v1/staff/?department=abc")
+    assert response.status_code == 400
+    assert "department" in response.json()["error"]["fields"]
+
+
+def test_pagination_shape(users, api_as):
+    for i in range(7):
+        UserFactory(username=f"extra{i}")
+    body = api_as(users.director).get("/api/v1/staff/?page_size=5").json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert len(body["results"]) == 5 and body["next"]
+
+
+def test_list_query_count_does_not_grow_with_page_size(users, api_as, django_assert_max_num_queries):
+    for i in range(60):
+        UserFactory(username=f"bulk{i}")
+    client = api_as(users.director)
+    with django_assert_max_num_queries(4):
+        client.get("/api/v1/staff/?page_size=50")
+
+
+def test_schema_and_local_swagger_ui(client):  # R-INT-1
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200 and b"openapi: 3.0" in schema.content
+    assert b"/api/v1/auth/token/" in schema.content
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "cdn" not in html.lower() and "/static/drf_spectacular_sidecar/" in html
+
+
+def test_healthz_reports_database_and_broker(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok" and response.json()["broker"] == "ok"
