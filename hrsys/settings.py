@@ -133,11 +133,14 @@ TEMPLATES = [
 
 # Database: PostgreSQL in production and CI, SQLite under var/ by default.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'hrsys.sqlite3'}")}
+# Lets two test runs share one machine without sharing a test database.
+_TEST_DB_SUFFIX = env.str("HRSYS_TEST_DB_SUFFIX", default="")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file (not :memory:) so a real Celery worker process can share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test{_TEST_DB_SUFFIX}.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
 else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_hrsys{_TEST_DB_SUFFIX}"}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
