@@ -148,7 +148,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Broker: Redis when REDIS_URL is set; otherwise kombu's filesystem transport under
 # var/broker, a real broker needing no server that a real worker and beat consume.
 REDIS_URL = env.str("REDIS_URL", default="")
-BROKER_DIR = VAR_DIR / "broker"
+BROKER_DIR = Path(env.str("HRSYS_BROKER_DIR", default=str(VAR_DIR / "broker")))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -162,6 +162,7 @@ else:
     }
     for _sub in ("queue", "processed"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
+CELERY_TASK_DEFAULT_QUEUE = env.str("HRSYS_QUEUE", default="hrsys")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"

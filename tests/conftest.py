@@ -94,3 +94,124 @@ def api_as(api_client):
         return api_client
 
     return login
+
+
+# --- real Celery worker / beat processes -------------------------------------------------------
+
+def _database_url_for_subprocess() -> str:
+    from django.db import connection
+
+    cfg = connection.settings_dict
+    if cfg["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{cfg['NAME']}"
+    auth = cfg["USER"] + (f":{cfg['PASSWORD']}" if cfg.get("PASSWORD") else "")
+    return f"postgres://{auth}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{cfg['NAME']}"
+
+
+class CeleryProcesses:
+    """Starts `celery worker` (and optionally `celery beat`) as real subprocesses that share the
+    test database, on the filesystem broker (default) or Redis, with a queue of their own."""
+
+    def __init__(self, tmp_path):
+        import uuid
+
+        self.tmp_path = tmp_path
+        self.queue = f"test-{uuid.uuid4().hex[:10]}"
+        self.procs = []
+        self.broker = None
+
+    def _configure_this_process(self, broker: str):
+        from hrsys.celery import app
+
+        broker_dir = self.tmp_path / "broker"
+        for sub in ("queue", "processed"):
+            (broker_dir / sub).mkdir(parents=True, exist_ok=True)
+        if broker == "redis":
+            app.conf.broker_url = settings.REDIS_URL
+            app.conf.broker_transport_options = {"visibility_timeout": 3600}
+        else:
+            app.conf.broker_url = "filesystem://"
+            app.conf.broker_transport_options = {
+                "data_folder_in": str(broker_dir / "queue"), "data_folder_out": str(broker_dir / "queue"),
+                "processed_folder": str(broker_dir / "processed"), "store_processed": False,
+            }
+        app.conf.task_default_queue = self.queue
+        app.conf.task_always_eager = False
+        app._pool = None
+        app.amqp._producer_pool = None
+        return broker_dir
+
+    def env(self, broker: str, **extra) -> dict:
+        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+        env.update(DATABASE_URL=_database_url_for_subprocess(), HRSYS_QUEUE=self.queue,
+                   HRSYS_BROKER_DIR=str(self.tmp_path / "broker"), HRSYS_TESTING="1", **extra)
+        if broker == "redis":
+            env["REDIS_URL"] = settings.REDIS_URL
+        return env
+
+    def start(self, *, broker: str = "filesystem", beat: bool = False, concurrency: int = 2, **extra_env):
+        import subprocess
+        import sys
+
+        self.broker = broker
+        self._configure_this_process(broker)
+        env = self.env(broker, **extra_env)
+        log = open(self.tmp_path / "worker.log", "ab")
+        worker = [sys.executable, "-m", "celery", "-A", "hrsys", "worker", "--loglevel", "INFO",
+                  "--concurrency", str(concurrency), "--queues", self.queue, "--without-gossip",
+                  "--without-mingle", "--hostname", f"{self.queue}@%h"]
+        self.procs.append(subprocess.Popen(worker, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                           cwd=settings.BASE_DIR, start_new_session=True))
+        if beat:
+            beat_cmd = [sys.executable, "-m", "celery", "-A", "hrsys", "beat", "--loglevel", "INFO",
+                        "--schedule", str(self.tmp_path / "beat-schedule")]
+            self.procs.append(subprocess.Popen(beat_cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                               cwd=settings.BASE_DIR, start_new_session=True))
+        return self
+
+    def log(self) -> str:
+        path = self.tmp_path / "worker.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self):
+        import signal
+
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except Exception:  # noqa: BLE001
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.procs = []
+        from hrsys.celery import app
+
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+        app.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+        app._pool = None
+        app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A factory: ``celery_worker_process.start(broker="redis", beat=True, HR_TICK_SECONDS="1")``.
+    Tests using it see committed data only (transactional_db), like production."""
+    procs = CeleryProcesses(tmp_path)
+    yield procs
+    procs.stop()
+
+
+def wait_until(predicate, *, timeout: float = 60.0, interval: float = 0.2, message: str = "condition"):
+    """Poll for an outcome produced by another process. Not a timing assertion: the
+    deadline only bounds how long a broken system may take to fail the test."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
