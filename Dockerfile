@@ -1,0 +1,15 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+RUN apt-get update && apt-get install -y --no-install-recommends libreoffice-writer-nogui curl \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml ./
+COPY . .
+RUN pip install . && python -m hrsys.i18n_compile \
+    && SECRET_KEY=build HRSYS_DATA_KEYS=k0:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+       HRSYS_BLIND_INDEX_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= HRSYS_VAR_DIR=/tmp/build-var \
+       python manage.py collectstatic --noinput -v 0
+RUN useradd --create-home hrsys && mkdir -p /data/media /data/var && chown -R hrsys /data
+USER hrsys
+EXPOSE 8000
+CMD ["gunicorn", "hrsys.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-"]
