@@ -1,0 +1,152 @@
+from django.contrib import admin, messages
+from django.template.defaultfilters import linebreaks_filter as linebreaks
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
+
+from .catalog import SAMPLE_CONTEXT, TEMPLATE_KEYS
+from .models import (
+    CandidateAction,
+    DeliveryAttempt,
+    DeliveryReceipt,
+    EscalationPolicy,
+    MessageTemplate,
+    Notification,
+    TrackedLink,
+)
+from .rendering import render_message
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AttemptInline(_ReadOnlyInline):
+    model = DeliveryAttempt
+    fields = ("number", "started_at", "finished_at", "outcome", "backend", "provider_message_id", "error_code",
+              "error_message", "worker")
+    readonly_fields = fields
+
+
+class ReceiptInline(_ReadOnlyInline):
+    model = DeliveryReceipt
+    fields = ("received_at", "provider_status", "error_code", "provider_message_id", "applied", "payload")
+    readonly_fields = fields
+
+
+class ActionInline(_ReadOnlyInline):
+    model = CandidateAction
+    fields = ("at", "kind", "channel", "detail", "user_agent")
+    readonly_fields = fields
+
+
+class LinkInline(_ReadOnlyInline):
+    model = TrackedLink
+    fields = ("token", "target_url", "created_at")
+    readonly_fields = fields
+
+
+@admin.register(Notification)
+class NotificationAdmin(ScopedAdmin):
+    """Every message with its full trail (R-NS-4); evidence exports per recipient."""
+
+    list_display = ("id", "recipient_name", "recipient_type", "recipient_id", "channel", "template_key", "status",
+                    "due_at", "sent_at", "attempt_count")
+    list_filter = ("status", "channel", "template_key", "department")
+    search_fields = ("=recipient_id", "=idempotency_key", "=provider_message_id", "template_key")
+    date_hierarchy = "created_at"
+    inlines = [AttemptInline, ReceiptInline, ActionInline, LinkInline]
+    readonly_fields = [f.name for f in Notification._meta.fields if f.name not in ("context",)]
+    exclude = ("context",)
+    export_columns = (
+        (_("id"), lambda n: n.pk), (_("recipient"), lambda n: n.recipient_name),
+        (_("recipient type"), lambda n: n.recipient_type), (_("recipient id"), lambda n: n.recipient_id),
+        (_("channel"), lambda n: n.channel), (_("template key"), lambda n: n.template_key),
+        (_("status"), lambda n: n.status), (_("subject"), lambda n: n.subject), (_("body"), lambda n: n.body),
+        (_("due at"), lambda n: n.due_at), (_("sent at"), lambda n: n.sent_at),
+        (_("delivered at"), lambda n: n.delivered_at), (_("read at"), lambda n: n.read_at),
+        (_("failed at"), lambda n: n.failed_at), (_("provider message id"), lambda n: n.provider_message_id),
+        (_("last error"), lambda n: n.last_error),
+    )
+    actions = ["export_csv", "export_xlsx", "export_evidence_docx", "export_evidence_csv"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _evidence(self, request, queryset, fmt):
+        from .api import evidence_response
+
+        recipients = set(queryset.values_list("recipient_type", "recipient_id"))
+        if len(recipients) != 1:
+            self.message_user(request, _("Select notifications of exactly one recipient for an evidence report."),
+                              messages.ERROR)
+            return None
+        recipient_type, recipient_id = recipients.pop()
+        return evidence_response(user=request.user, recipient_type=recipient_type, recipient_id=recipient_id,
+                                 fmt=fmt, channel="admin")
+
+    @admin.action(description=_("Evidence report of the recipient (DOCX)"), permissions=["view"])
+    def export_evidence_docx(self, request, queryset):
+        return self._evidence(request, queryset, "docx")
+
+    @admin.action(description=_("Evidence report of the recipient (CSV)"), permissions=["view"])
+    def export_evidence_csv(self, request, queryset):
+        return self._evidence(request, queryset, "csv")
+
+
+@admin.register(CandidateAction)
+class CandidateActionAdmin(ScopedAdmin, ReadOnlyAdmin):
+    list_display = ("at", "kind", "channel", "recipient_type", "recipient_id", "notification")
+    list_filter = ("kind", "channel")
+    search_fields = ("=recipient_id",)
+
+
+@admin.register(DeliveryReceipt)
+class DeliveryReceiptAdmin(ScopedAdmin, ReadOnlyAdmin):
+    list_display = ("received_at", "provider", "provider_message_id", "provider_status", "applied", "notification")
+    list_filter = ("provider_status", "applied")
+    search_fields = ("=provider_message_id",)
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    """HR edits message texts here; unknown variables are rejected on save, the preview shows sample data."""
+
+    list_display = ("key", "language", "channel", "subject", "updated_at")
+    list_filter = ("key", "language", "channel")
+    readonly_fields = ("allowed_variables", "preview")
+    fields = ("key", "language", "channel", "allowed_variables", "subject", "body", "html_body", "preview")
+
+    @admin.display(description=_("Allowed variables"))
+    def allowed_variables(self, obj):
+        keys = [obj.key] if obj is not None and obj.key in TEMPLATE_KEYS else list(TEMPLATE_KEYS)
+        return "; ".join(f"{key}: " + ", ".join(sorted(TEMPLATE_KEYS[key]["variables"])) for key in keys)
+
+    @admin.display(description=_("Preview with sample data"))
+    def preview(self, obj):
+        if obj is None or obj.pk is None:
+            return _("Save to see a preview.")
+        subject, body, _html = render_message(key=obj.key, language=obj.language, channel=obj.channel or "sms",
+                                              context=SAMPLE_CONTEXT)
+        return format_html("<strong>{}</strong><div>{}</div>", subject, mark_safe(linebreaks(body, autoescape=True)))  # noqa: S308 - escaped by linebreaks
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "trigger", "after_minutes", "fallback_channel", "active")
+    list_filter = ("trigger", "active")

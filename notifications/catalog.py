@@ -1,0 +1,47 @@
+"""Every message the system sends, with the variables its template may use.
+
+Templates are edited by HR; a template naming a variable that is not declared
+here is rejected on save, so a typo cannot send "Dear ," to a candidate.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+_PERSON = {"recipient_name"}
+_INTERVIEW = {"job_title", "department_name", "interview_time", "location", "meeting_url", "confirm_url",
+              "reschedule_url", "contact_name", "contact_phone", "round_name", "organization_name"}
+
+TEMPLATE_KEYS: dict[str, dict] = {
+    "interview_invitation": {"label": _("Interview invitation"), "variables": _PERSON | _INTERVIEW},
+    "interview_reminder": {"label": _("Interview reminder"), "variables": _PERSON | _INTERVIEW},
+    "ai_interview_invitation": {
+        "label": _("AI interview invitation with operating guide"),
+        "variables": _PERSON | {"job_title", "organization_name", "interview_url", "deadline", "duration_minutes",
+                                "contact_name", "contact_phone", "confirm_url"},
+    },
+    "no_show_reschedule": {"label": _("Missed interview: reschedule offer"),
+                           "variables": _PERSON | _INTERVIEW},
+    "offer_sent": {"label": _("Offer sent"),
+                   "variables": _PERSON | {"job_title", "department_name", "organization_name", "offer_url",
+                                           "respond_by", "start_date", "contact_name", "contact_phone"}},
+    "generic_alert": {"label": _("Alert for HR"),
+                      "variables": _PERSON | {"title", "message", "url"}},
+    "voice_menu": {"label": _("Voice call: key menu"), "variables": _PERSON},
+    "voice_confirmed": {"label": _("Voice call: confirmed"), "variables": _PERSON},
+    "voice_reschedule": {"label": _("Voice call: reschedule requested"), "variables": _PERSON},
+    "generic_message": {"label": _("Free text message"),
+                        "variables": _PERSON | {"subject", "message", "url"}},
+}
+
+SAMPLE_CONTEXT = {
+    "recipient_name": "张伟", "job_title": "急诊科护士", "department_name": "急诊科", "organization_name": "市第一医院",
+    "interview_time": "2026-11-23 09:30", "location": "门诊楼 3 楼 302", "meeting_url": "https://meet.example.org/abc",
+    "confirm_url": "https://hr.example.org/portal/confirm/abc", "reschedule_url": "https://hr.example.org/portal/r/abc",
+    "contact_name": "李老师", "contact_phone": "+86 10 8888 0000", "round_name": "一面",
+    "interview_url": "https://ai.example.org/start/abc", "deadline": "2026-11-25 18:00", "duration_minutes": 20,
+    "offer_url": "https://hr.example.org/portal/offer/abc", "respond_by": "2026-11-30", "start_date": "2026-12-15",
+    "title": "通知发送失败", "message": "一条短信未能送达。", "url": "https://hr.example.org/admin/", "subject": "通知",
+}
+
+
+def allowed_variables(key: str) -> set[str]:
+    return set(TEMPLATE_KEYS[key]["variables"])

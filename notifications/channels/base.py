@@ -1,0 +1,41 @@
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SendResult:
+    provider_message_id: str
+    response: dict = field(default_factory=dict)
+
+
+class SendError(Exception):
+    def __init__(self, message: str, *, code: str = "", response: dict | None = None):
+        super().__init__(message)
+        self.code = str(code or "")
+        self.response = response or {}
+
+
+class TransientSendError(SendError):
+    """Timeouts, 5xx, rate limits: worth another try later."""
+
+
+class PermanentSendError(SendError):
+    """Invalid number, 4xx, missing address: retrying cannot help."""
+
+
+class Backend:
+    """One way of delivering a notification.
+
+    ``send`` hands the message to the provider exactly once per call and returns
+    the provider's id. ``find_sent`` answers, after a worker was lost mid-send,
+    whether the provider already accepted this notification (then it must not be
+    sent again); backends without a way to ask return None and rely on their own
+    provider-side de-duplication (email: the deterministic Message-ID).
+    """
+
+    name = "base"
+
+    def send(self, notification) -> SendResult:
+        raise NotImplementedError
+
+    def find_sent(self, notification, *, since) -> SendResult | None:
+        return None

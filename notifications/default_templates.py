@@ -1,0 +1,85 @@
+"""The texts shipped with hrsys, in zh-hans and en; HR edits them in the admin.
+
+Plain data, used by the data migration and by ``demo.seed`` (which restores
+missing ones without overwriting HR's edits).
+"""
+
+DEFAULT_TEMPLATES = [
+    # (key, language, channel, subject, body)
+    ("interview_invitation", "zh-hans", "", "面试邀请：{{ job_title }}",
+     "{{ recipient_name }}您好，{{ organization_name }}邀请您参加{{ job_title }}岗位{{ round_name }}面试。"
+     "时间：{{ interview_time }}；地点：{{ location }}。{% if meeting_url %}线上会议：{{ meeting_url }} {% endif %}"
+     "请点击确认：{{ confirm_url }} 如需改期：{{ reschedule_url }} 联系人：{{ contact_name }} {{ contact_phone }}"),
+    ("interview_invitation", "en", "", "Interview invitation: {{ job_title }}",
+     "Dear {{ recipient_name }}, {{ organization_name }} invites you to the {{ round_name }} interview for "
+     "{{ job_title }} on {{ interview_time }} at {{ location }}.{% if meeting_url %} Online: {{ meeting_url }}"
+     "{% endif %} Please confirm: {{ confirm_url }} To reschedule: {{ reschedule_url }} "
+     "Contact: {{ contact_name }} {{ contact_phone }}"),
+    ("interview_reminder", "zh-hans", "", "面试提醒：{{ interview_time }}",
+     "{{ recipient_name }}您好，提醒您{{ interview_time }}参加{{ job_title }}面试，地点：{{ location }}。"
+     "请确认：{{ confirm_url }} 如需改期：{{ reschedule_url }}"),
+    ("interview_reminder", "en", "", "Interview reminder: {{ interview_time }}",
+     "Dear {{ recipient_name }}, a reminder of your {{ job_title }} interview on {{ interview_time }} at "
+     "{{ location }}. Please confirm: {{ confirm_url }} To reschedule: {{ reschedule_url }}"),
+    ("interview_reminder", "zh-hans", "voice", "",
+     "{{ recipient_name }}您好，这里是{{ organization_name }}人力资源部。提醒您在{{ interview_time }}参加"
+     "{{ job_title }}岗位面试，地点：{{ location }}。"),
+    ("interview_reminder", "en", "voice", "",
+     "Hello {{ recipient_name }}, this is {{ organization_name }} human resources. A reminder of your "
+     "{{ job_title }} interview on {{ interview_time }} at {{ location }}."),
+    ("ai_interview_invitation", "zh-hans", "", "AI 面试邀请：{{ job_title }}",
+     "{{ recipient_name }}您好，请在{{ deadline }}前完成{{ job_title }}岗位的 AI 视频面试（约{{ duration_minutes }}"
+     "分钟）：{{ interview_url }}\n操作指引：1. 使用电脑或手机的 Chrome/微信浏览器打开链接；2. 允许摄像头和麦克风；"
+     "3. 选择安静、光线充足的环境；4. 每题有准备时间，回答后自动进入下一题；5. 中途断网可重新打开链接继续。"
+     "遇到问题请联系{{ contact_name }} {{ contact_phone }}。"),
+    ("ai_interview_invitation", "en", "", "AI interview invitation: {{ job_title }}",
+     "Dear {{ recipient_name }}, please complete the AI video interview for {{ job_title }} (about "
+     "{{ duration_minutes }} minutes) before {{ deadline }}: {{ interview_url }}\nHow it works: 1. open the link "
+     "in Chrome or WeChat; 2. allow camera and microphone; 3. choose a quiet, well-lit place; 4. each question has "
+     "preparation time and moves on after your answer; 5. if the connection drops, open the link again to "
+     "continue. Questions: {{ contact_name }} {{ contact_phone }}."),
+    ("no_show_reschedule", "zh-hans", "", "错过面试？可以重新预约",
+     "{{ recipient_name }}您好，您未能参加{{ interview_time }}的{{ job_title }}面试。如仍有意向，请在此重新选择时间："
+     "{{ reschedule_url }}"),
+    ("no_show_reschedule", "en", "", "Missed your interview? Book a new time",
+     "Dear {{ recipient_name }}, you missed the {{ job_title }} interview on {{ interview_time }}. If you are "
+     "still interested, choose a new time here: {{ reschedule_url }}"),
+    ("offer_sent", "zh-hans", "", "录用通知：{{ job_title }}",
+     "{{ recipient_name }}您好，恭喜您获得{{ organization_name }}{{ department_name }}{{ job_title }}岗位录用。"
+     "请于{{ respond_by }}前查看并答复：{{ offer_url }} 预计入职日期：{{ start_date }}。"),
+    ("offer_sent", "en", "", "Offer: {{ job_title }}",
+     "Dear {{ recipient_name }}, congratulations: {{ organization_name }} offers you the {{ job_title }} position "
+     "in {{ department_name }}. Please review and answer by {{ respond_by }}: {{ offer_url }} Expected start: "
+     "{{ start_date }}."),
+    ("generic_alert", "zh-hans", "", "{{ title }}", "{{ message }} {{ url }}"),
+    ("generic_alert", "en", "", "{{ title }}", "{{ message }} {{ url }}"),
+    ("generic_message", "zh-hans", "", "{{ subject }}", "{{ recipient_name }}您好，{{ message }} {{ url }}"),
+    ("generic_message", "en", "", "{{ subject }}", "Dear {{ recipient_name }}, {{ message }} {{ url }}"),
+    ("voice_menu", "zh-hans", "voice", "", "确认参加请按1，需要改期请按2。"),
+    ("voice_menu", "en", "voice", "", "Press 1 to confirm. Press 2 to reschedule."),
+    ("voice_confirmed", "zh-hans", "voice", "", "已为您确认，谢谢，再见。"),
+    ("voice_confirmed", "en", "voice", "", "Thank you, you are confirmed. Goodbye."),
+    ("voice_reschedule", "zh-hans", "voice", "", "好的，我们会尽快联系您改期，再见。"),
+    ("voice_reschedule", "en", "voice", "", "We will contact you to find a new time. Goodbye."),
+]
+
+DEFAULT_POLICIES = [
+    # (code, name, trigger, after_minutes, fallback_channel)
+    ("sms-undelivered-1h-voice", "SMS not delivered in 1 hour: voice call", "not_delivered", 60, "voice"),
+    ("unopened-24h-preferred", "Not opened in 24 hours: preferred other channel", "not_opened", 1440, "auto"),
+]
+
+
+def install_defaults(template_model, policy_model) -> int:
+    """Create missing default rows; never overwrites HR's edits. Returns how many were created."""
+    created = 0
+    for key, language, channel, subject, body in DEFAULT_TEMPLATES:
+        _obj, made = template_model.objects.get_or_create(
+            key=key, language=language, channel=channel, defaults={"subject": subject, "body": body})
+        created += made
+    for code, name, trigger, after, fallback in DEFAULT_POLICIES:
+        _obj, made = policy_model.objects.get_or_create(
+            code=code, defaults={"name": name, "trigger": trigger, "after_minutes": after,
+                                 "fallback_channel": fallback})
+        created += made
+    return created
