@@ -1,0 +1,115 @@
+"""A small fake Twilio REST server for tests and the benchmark.
+
+It speaks enough of the 2010-04-01 API for the real ``twilio`` client:
+POST/GET Messages.json and Calls.json, GET Messages/{sid}.json, and the v2
+Lookup. Errors can be scripted (``fail_next(status, code, times)``).
+"""
+
+import json
+import threading
+import uuid
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from django.utils import timezone
+
+
+class FakeTwilio:
+    def __init__(self):
+        self.messages: list[dict] = []
+        self.calls: list[dict] = []
+        self.requests: list[tuple[str, str]] = []
+        self.failures: list[tuple[int, int]] = []
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail_next(self, status: int, code: int, times: int = 1):
+        with self.lock:
+            self.failures.extend([(status, code)] * times)
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send(self, status, payload):
+                body = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _error(self):
+                with fake.lock:
+                    if not fake.failures:
+                        return False
+                    status, code = fake.failures.pop(0)
+                self._send(status, {"code": code, "message": f"fake error {code}", "status": status,
+                                    "more_info": f"https://www.twilio.com/docs/errors/{code}"})
+                return True
+
+            def do_POST(self):  # noqa: N802
+                path = urlsplit(self.path).path
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()}
+                fake.requests.append(("POST", path))
+                if not self.headers.get("Authorization", "").startswith("Basic "):
+                    return self._send(401, {"code": 20003, "message": "Authenticate", "status": 401})
+                if self._error():
+                    return
+                now = format_datetime(timezone.now())
+                if path.endswith("/Messages.json"):
+                    item = {"sid": "SM" + uuid.uuid4().hex, "to": form.get("To"), "from": form.get("From"),
+                            "body": form.get("Body"), "status": "queued", "date_created": now,
+                            "date_updated": now, "status_callback": form.get("StatusCallback")}
+                    with fake.lock:
+                        fake.messages.append(item)
+                    return self._send(201, item)
+                if path.endswith("/Calls.json"):
+                    item = {"sid": "CA" + uuid.uuid4().hex, "to": form.get("To"), "from": form.get("From"),
+                            "twiml": form.get("Twiml"), "status": "queued", "date_created": now,
+                            "date_updated": now, "status_callback": form.get("StatusCallback")}
+                    with fake.lock:
+                        fake.calls.append(item)
+                    return self._send(201, item)
+                return self._send(404, {"code": 20404, "message": "not found", "status": 404})
+
+            def do_GET(self):  # noqa: N802
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                fake.requests.append(("GET", parts.path))
+                if self._error():
+                    return
+                if parts.path.startswith("/v2/PhoneNumbers/"):
+                    number = parts.path.rsplit("/", 1)[1]
+                    return self._send(200, {"phone_number": number, "valid": number.startswith("+"),
+                                            "country_code": "CN"})
+                for suffix, items, key in (("/Messages.json", fake.messages, "messages"),
+                                           ("/Calls.json", fake.calls, "calls")):
+                    if parts.path.endswith(suffix):
+                        rows = [m for m in items if (not query.get("To") or m["to"] == query["To"])
+                                and (not query.get("From") or m["from"] == query["From"])]
+                        return self._send(200, {key: list(reversed(rows)), "next_page_uri": None,
+                                                "page": 0, "page_size": 50, "uri": parts.path})
+                if "/Messages/" in parts.path:
+                    sid = parts.path.rsplit("/", 1)[1].removesuffix(".json")
+                    for m in fake.messages:
+                        if m["sid"] == sid:
+                            return self._send(200, m)
+                return self._send(404, {"code": 20404, "message": "not found", "status": 404})
+
+        return Handler
