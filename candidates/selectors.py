@@ -1,0 +1,191 @@
+"""Reads of the hiring pipeline, always within the viewer's data scope (R-SEC-1, R-PIPE-5).
+
+List selectors return querysets whose query count does not depend on the page
+size: related rows are joined (``select_related``) or prefetched once per page.
+"""
+
+from django.db.models import F, Q
+
+from hrsys.accounts.scope import get_for_user_or_404
+from hrsys.audit.models import AuditEvent
+
+from .models import (
+    TRANSITION_NAMES,
+    Application,
+    Candidate,
+    Credential,
+    JobRequisition,
+    Resume,
+    TalentPoolEntry,
+    TransitionLog,
+)
+
+ENCRYPTED_CANDIDATE_FIELDS = ("candidate__phone", "candidate__email", "candidate__id_number")
+
+APPLICATION_ORDERINGS = {
+    "match_score": F("match_score").asc(nulls_first=True),
+    "-match_score": F("match_score").desc(nulls_last=True),
+    "created_at": F("created_at").asc(),
+    "-created_at": F("created_at").desc(),
+    "state_changed_at": F("state_changed_at").asc(),
+    "-state_changed_at": F("state_changed_at").desc(),
+    "name": F("candidate__name").asc(),
+    "-name": F("candidate__name").desc(),
+}
+
+
+def _looks_like_identifier(term: str) -> bool:
+    """Phone, email or ID number: searched exactly through the blind index, never by LIKE on ciphertext."""
+    stripped = term.replace(" ", "").replace("-", "")
+    return "@" in term or (len(stripped) >= 7 and stripped.lstrip("+").rstrip("Xx").isdigit())
+
+
+def candidate_search_q(term: str, prefix: str = "") -> Q:
+    term = (term or "").strip()
+    if not term:
+        return Q()
+    if _looks_like_identifier(term):
+        ids = Candidate.objects.by_identifier(term).values("pk")
+        return Q(**{f"{prefix}pk__in" if prefix else "pk__in": ids})
+    return Q(**{f"{prefix}name__icontains": term})
+
+
+def job_list(*, user, filters: dict | None = None):
+    filters = filters or {}
+    qs = JobRequisition.objects.for_user(user).select_related("department").prefetch_related(
+        "rounds__interviewers")
+    for key in ("status", "priority"):
+        if filters.get(key):
+            qs = qs.filter(**{key: filters[key]})
+    if filters.get("department"):
+        qs = qs.filter(department_id=filters["department"])
+    return qs.order_by("-created_at", "-id")
+
+
+def job_get(*, user, pk) -> JobRequisition:
+    return get_for_user_or_404(JobRequisition.objects.select_related("department"), user, pk=pk)
+
+
+def application_list(*, user, filters: dict | None = None):
+    """The screening queue: filter by job, department (with its sub-departments), stage, priority,
+    source, score range, tag; search by name, or exactly by phone / email / ID number."""
+    filters = filters or {}
+    qs = (Application.objects.for_user(user)
+          .select_related("candidate", "job", "job__department")
+          .defer(*ENCRYPTED_CANDIDATE_FIELDS))
+    if filters.get("job"):
+        qs = qs.filter(job_id=filters["job"])
+    if filters.get("department"):
+        qs = qs.filter(job__department__path__startswith=_department_path(filters["department"]))
+    if filters.get("state"):
+        qs = qs.filter(state__in=filters["state"])
+    if filters.get("priority"):
+        qs = qs.filter(job__priority=filters["priority"])
+    if filters.get("source"):
+        qs = qs.filter(source=filters["source"])
+    if filters.get("min_score") is not None:
+        qs = qs.filter(match_score__gte=filters["min_score"])
+    if filters.get("max_score") is not None:
+        qs = qs.filter(match_score__lte=filters["max_score"])
+    if filters.get("tag"):
+        qs = qs.filter(tags__name=filters["tag"])
+    if filters.get("candidate"):
+        qs = qs.filter(candidate_id=filters["candidate"])
+    if filters.get("search"):
+        qs = qs.filter(candidate_search_q(filters["search"], prefix="candidate__"))
+    ordering = filters.get("ordering") or "-created_at"
+    return qs.order_by(APPLICATION_ORDERINGS[ordering], "-id")
+
+
+def _department_path(dept_id) -> str:
+    from hrsys.accounts.models import Department  # noqa: PLC0415
+
+    path = Department.objects.filter(pk=dept_id).values_list("path", flat=True).first()
+    return path or "/nonexistent/"
+
+
+def application_get(*, user, pk) -> Application:
+    return get_for_user_or_404(
+        Application.objects.select_related("candidate", "job", "job__department", "reactivated_from")
+        .prefetch_related("candidate__credentials", "tags", "transitions__actor"),
+        user, pk=pk)
+
+
+def candidate_list(*, user, filters: dict | None = None):
+    filters = filters or {}
+    qs = Candidate.objects.for_user(user).defer("phone", "email", "id_number")
+    if filters.get("search"):
+        qs = qs.filter(candidate_search_q(filters["search"]))
+    if filters.get("job"):
+        qs = qs.filter(pk__in=Application.objects.filter(job_id=filters["job"]).values("candidate_id"))
+    if filters.get("education"):
+        qs = qs.filter(education=filters["education"])
+    if filters.get("source"):
+        qs = qs.filter(source=filters["source"])
+    return qs.order_by("-created_at", "-id")
+
+
+def candidate_get(*, user, pk) -> Candidate:
+    return get_for_user_or_404(
+        Candidate.objects.prefetch_related("credentials", "resumes", "applications__job__department"), user, pk=pk)
+
+
+def candidate_timeline(candidate: Candidate) -> list[dict]:
+    """Everything that happened to a candidate, oldest first: transitions of all their applications and
+    audit events on the candidate, its applications, credentials and resumes (R-HOSP-2)."""
+    app_ids = [str(pk) for pk in candidate.applications.values_list("pk", flat=True)]
+    cred_ids = [str(pk) for pk in candidate.credentials.values_list("pk", flat=True)]
+    resume_ids = [str(pk) for pk in candidate.resumes.values_list("pk", flat=True)]
+    events = AuditEvent.objects.filter(
+        Q(object_type="candidates.candidate", object_id=str(candidate.pk))
+        | Q(object_type="candidates.application", object_id__in=app_ids)
+        | Q(object_type="candidates.credential", object_id__in=cred_ids)
+        | Q(object_type="candidates.resume", object_id__in=resume_ids)
+    ).select_related("actor").order_by("at", "id")
+    moves = {f"application.{name}" for name in TRANSITION_NAMES}  # shown from TransitionLog, with stages
+    rows = [{
+        "at": ev.at, "kind": "audit", "action": ev.action, "actor": str(ev.actor or ev.actor_label),
+        "object": f"{ev.object_type}#{ev.object_id}", "reason": ev.reason, "changes": ev.changes,
+    } for ev in events if ev.action not in moves]
+    for t in TransitionLog.objects.filter(application__candidate=candidate).select_related("application__job", "actor"):
+        rows.append({
+            "at": t.at, "kind": "transition", "action": t.transition, "actor": str(t.actor or t.actor_label),
+            "object": t.application.job.title, "reason": t.reason, "changes": {"state": [t.from_state, t.to_state]},
+        })
+    rows.sort(key=lambda r: (r["at"], r["kind"] != "transition"))
+    return rows
+
+
+def credential_list(*, user, filters: dict | None = None):
+    filters = filters or {}
+    qs = Credential.objects.for_user(user).select_related("candidate").defer(
+        "candidate__phone", "candidate__email", "candidate__id_number")
+    if filters.get("candidate"):
+        qs = qs.filter(candidate_id=filters["candidate"])
+    if filters.get("type"):
+        qs = qs.filter(type=filters["type"])
+    if filters.get("expires_before"):
+        qs = qs.filter(expires_on__lt=filters["expires_before"])
+    return qs.order_by("expires_on", "id")
+
+
+def credential_get(*, user, pk) -> Credential:
+    return get_for_user_or_404(Credential.objects.select_related("candidate"), user, pk=pk)
+
+
+def resume_get(*, user, pk) -> Resume:
+    return get_for_user_or_404(Resume.objects.select_related("candidate"), user, pk=pk)
+
+
+def talent_pool_list(*, user, filters: dict | None = None):
+    filters = filters or {}
+    qs = (TalentPoolEntry.objects.for_user(user)
+          .select_related("candidate", "application__job", "application__job__department")
+          .defer(*ENCRYPTED_CANDIDATE_FIELDS).prefetch_related("tags"))
+    if not filters.get("include_reactivated"):
+        qs = qs.filter(reactivated_at__isnull=True)
+    if filters.get("tag"):
+        qs = qs.filter(tags__name=filters["tag"])
+    if filters.get("search"):
+        qs = qs.filter(candidate_search_q(filters["search"], prefix="candidate__"))
+    return qs.order_by("-added_at", "-id")
