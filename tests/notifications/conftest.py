@@ -120,3 +120,7 @@ def _daytime(request):
 
     with time_machine.travel("2026-11-23T02:00:00Z", tick=True):
         yield
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "no_daytime: the test controls the clock itself")
