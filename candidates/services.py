@@ -616,7 +616,6 @@ def _auto_tags(app, source) -> list[str]:
         tags.append(str(source))
     if app.match_score is not None:
         tags.append(f"match {app.match_score // 10 * 10}")
-    tags.append(app.job.title)
     return tags
 
 

@@ -1,0 +1,640 @@
+"""The HR back office for the pipeline (R-PIPE-*, R-HOSP-1, R-SEC-1, R-SEC-3, R-DASH-4).
+
+Everything is scoped (``ScopedAdmin``); every change goes through a service, so
+the admin, the API and bulk actions share the same rules, logs and audit.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from hrsys.accounts.models import Department
+from hrsys.accounts.scope import visible_department_ids
+from hrsys.api.errors import Conflict
+from hrsys.audit.models import AccessLog
+from hrsys.audit.services import access_log
+from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
+
+from . import diagram, importer, selectors, services
+from .exports import APPLICATION_EXPORT_COLUMNS, CANDIDATE_EXPORT_COLUMNS
+from .models import (
+    Application,
+    Candidate,
+    Credential,
+    InterviewRound,
+    JobRequisition,
+    Priority,
+    Resume,
+    State,
+    Tag,
+    TalentPoolEntry,
+    TransitionLog,
+)
+
+
+class IdentifierSearchMixin:
+    """Phone, email and ID number are encrypted: the admin search box finds them exactly via the blind index."""
+
+    candidate_prefix = "candidate__"
+
+    def get_search_results(self, request, queryset, search_term):
+        term = (search_term or "").strip()
+        if term and selectors._looks_like_identifier(term):
+            return queryset.filter(selectors.candidate_search_q(term, prefix=self.candidate_prefix)), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+def _visible_departments(request):
+    ids = visible_department_ids(request.user)
+    qs = Department.objects.all()
+    return qs if ids is None else qs.filter(pk__in=ids)
+
+
+# -- jobs -----------------------------------------------------------------------------------------
+
+class InterviewRoundInline(admin.TabularInline):
+    model = InterviewRound
+    extra = 0
+    fields = ("order", "kind", "interviewers", "duration_minutes", "requires_credentials")
+    filter_horizontal = ("interviewers",)
+
+
+@admin.register(JobRequisition)
+class JobRequisitionAdmin(ScopedAdmin):
+    list_display = ("title", "department", "priority", "status", "headcount", "min_years", "education_level")
+    list_filter = ("status", "priority", ("department", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("department",)
+    search_fields = ("title",)
+    inlines = [InterviewRoundInline]
+    autocomplete_fields = ()
+    filter_horizontal = ("backup_pool",)
+    log_access = False
+    fieldsets = (
+        (None, {"fields": ("department", "title", "headcount", "priority", "status", "description")}),
+        (_lazy("Requirements"), {"fields": ("skills", "min_years", "education_level", "required_credentials",
+                                            "credential_checkpoints")}),
+        (_lazy("Assessment"), {"fields": ("assessment_dimensions", "rejection_message")}),
+        (_lazy("Backup pool"), {"fields": ("backup_pool",)}),
+    )
+    export_columns = (
+        (_lazy("title"), lambda j: j.title),
+        (_lazy("department"), lambda j: j.department.name),
+        (_lazy("priority"), lambda j: j.get_priority_display()),
+        (_lazy("status"), lambda j: j.get_status_display()),
+        (_lazy("headcount"), lambda j: j.headcount),
+    )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "department":
+            kwargs["queryset"] = _visible_departments(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "backup_pool":
+            kwargs["queryset"] = Candidate.objects.for_user(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        values = {k: form.cleaned_data[k] for k in services.JOB_FIELDS if k in form.cleaned_data}
+        if change:
+            saved = services.job_update(actor=request.user, job_id=obj.pk, **values)
+        else:
+            saved = services.job_create(actor=request.user, **values)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+
+# -- candidates -----------------------------------------------------------------------------------
+
+class CandidateAdminForm(forms.ModelForm):
+    job = forms.ModelChoiceField(queryset=JobRequisition.objects.none(), required=False, label=_lazy("apply to job"),
+                                 help_text=_lazy("a new candidate is created with an application to this open job"))
+
+    class Meta:
+        model = Candidate
+        fields = ("name", "phone", "email", "id_number", "education", "years_experience", "skills", "source",
+                  "preferred_language", "consent_version", "consent_at")
+        widgets = {"phone": forms.TextInput, "email": forms.TextInput, "id_number": forms.TextInput}
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and not data.get("job"):
+            self.add_error("job", _("Choose the job the candidate applies to."))
+        values = {k: data[k] for k in ("phone", "email", "id_number") if data.get(k)}
+        try:
+            cleaned = services.clean_candidate_fields(values, partial=True)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field, errors)
+            return data
+        dupes = services.find_duplicates(**cleaned, exclude_id=self.instance.pk)
+        if dupes:
+            raise ValidationError(_("Duplicate of candidate(s) %(ids)s (same %(fields)s): open them and merge instead.")
+                                  % {"ids": ", ".join(f"#{d['id']}" for d in dupes),
+                                     "fields": ", ".join(sorted({f for d in dupes for f in d["fields"]}))})
+        return data
+
+
+class CredentialInline(admin.TabularInline):
+    model = Credential
+    extra = 0
+    fields = ("type", "issuer", "issued_on", "expires_on", "download")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_lazy("scan"))
+    def download(self, obj):
+        if not obj.file:
+            return "-"
+        return format_html('<a href="{}">{}</a>', reverse("admin:candidates_credential_file", args=[obj.pk]),
+                           _("download"))
+
+
+class ApplicationInline(admin.TabularInline):
+    model = Application
+    fk_name = "candidate"
+    extra = 0
+    fields = ("job", "state", "match_score", "created_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user).select_related("job")
+
+
+@admin.register(Candidate)
+class CandidateAdmin(IdentifierSearchMixin, ScopedAdmin):
+    form = CandidateAdminForm
+    candidate_prefix = ""
+    list_display = ("name", "education", "years_experience", "source", "created_at")
+    list_filter = ("education", "source", "preferred_language")
+    search_fields = ("name",)
+    inlines = [ApplicationInline, CredentialInline]
+    change_form_template = "admin/candidates/candidate/change_form.html"
+    change_list_template = "admin/candidates/candidate/change_list.html"
+    export_columns = CANDIDATE_EXPORT_COLUMNS
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name == "candidates_candidate_changelist":
+            qs = qs.defer("phone", "email", "id_number")
+        return qs
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            form.base_fields.pop("job", None)
+        else:
+            form.base_fields["job"].queryset = JobRequisition.objects.for_user(request.user).filter(
+                status=JobRequisition.Status.OPEN).select_related("department")
+        return form
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and "job" in fields:
+            fields.remove("job")
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        values = {k: form.cleaned_data[k] for k in CandidateAdminForm.Meta.fields if k in form.cleaned_data}
+        if change:
+            changed = {k: v for k, v in values.items() if k in form.changed_data}
+            saved = services.candidate_update(actor=request.user, candidate_id=obj.pk, **changed)
+        else:
+            saved = services.candidate_create(actor=request.user, job_id=form.cleaned_data["job"].pk, **{
+                k: v for k, v in values.items() if v not in (None, "")})
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        pass  # inlines are read-only; nothing else is saved around the service
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        candidate = self.get_object(request, object_id)
+        if candidate is None:
+            raise Http404
+        extra_context = {**(extra_context or {}), "timeline": selectors.candidate_timeline(candidate)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="candidates_candidate_import"),
+            *super().get_urls(),
+        ]
+
+    class ImportForm(forms.Form):
+        file = forms.FileField(label=_lazy("Excel or CSV file"))
+        job = forms.ModelChoiceField(queryset=JobRequisition.objects.none(), label=_lazy("job"))
+        partial = forms.BooleanField(required=False, label=_lazy("import the good rows even if others are bad"))
+
+    def import_view(self, request):
+        """Preview first (every bad row listed), then import the same file with "commit" (R-PIPE-5)."""
+        if not request.user.has_perm("candidates.add_candidate"):
+            raise PermissionDenied
+        form = self.ImportForm(request.POST or None, request.FILES or None)
+        form.fields["job"].queryset = JobRequisition.objects.for_user(request.user).filter(
+            status=JobRequisition.Status.OPEN)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            commit = "commit" in request.POST
+            try:
+                if upload.size > importer.MAX_ROWS * 1000:
+                    raise ValidationError({"file": [_("The file is too large.")]})
+                result = importer.candidates_import(
+                    actor=request.user, data=upload.read(), filename=upload.name, job_id=form.cleaned_data["job"].pk,
+                    commit=commit, partial=form.cleaned_data["partial"])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            if result and result.committed:
+                self.message_user(request, _("%(n)s candidates imported.") % {"n": result.created}, messages.SUCCESS)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "result": result, "title": _("Import candidates")}
+        return TemplateResponse(request, "admin/candidates/candidate/import.html", context)
+
+
+# -- applications ---------------------------------------------------------------------------------
+
+class DepartmentFilter(admin.SimpleListFilter):
+    title = _lazy("department")
+    parameter_name = "department"
+
+    def lookups(self, request, model_admin):
+        return [(d.pk, d.name) for d in _visible_departments(request)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(job__department__path__startswith=selectors._department_path(self.value()))
+        return queryset
+
+
+class PriorityFilter(admin.SimpleListFilter):
+    title = _lazy("priority")
+    parameter_name = "priority"
+
+    def lookups(self, request, model_admin):
+        return Priority.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(job__priority=self.value()) if self.value() else queryset
+
+
+class ScoreFilter(admin.SimpleListFilter):
+    title = _lazy("match score")
+    parameter_name = "score"
+    RANGES = {"80": (80, 100), "60": (60, 79), "40": (40, 59), "0": (0, 39)}
+
+    def lookups(self, request, model_admin):
+        return [("80", "80-100"), ("60", "60-79"), ("40", "40-59"), ("0", "0-39"), ("none", _lazy("not scored"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(match_score__isnull=True)
+        if self.value() in self.RANGES:
+            low, high = self.RANGES[self.value()]
+            return queryset.filter(match_score__gte=low, match_score__lte=high)
+        return queryset
+
+
+class JobFilter(admin.SimpleListFilter):
+    """Jobs of the viewer's departments (not a DISTINCT over every application)."""
+
+    title = _lazy("job")
+    parameter_name = "job"
+
+    def lookups(self, request, model_admin):
+        return [(j.pk, j.title) for j in JobRequisition.objects.for_user(request.user).only("pk", "title")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(job_id=self.value()) if self.value() else queryset
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_lazy("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@admin.register(Application)
+class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
+    list_display = ("candidate_name", "job_title", "department_name", "priority", "state", "match_score",
+                    "credentials_flag", "source", "created_at")
+    list_display_links = ("candidate_name",)
+    list_filter = (JobFilter, DepartmentFilter, "state", PriorityFilter, ScoreFilter, "source")
+    list_select_related = ("candidate", "job", "job__department")
+    search_fields = ("candidate__name",)
+    ordering = ("-created_at", "-id")
+    sortable_by = ("match_score", "created_at", "state")
+    show_full_result_count = False
+    list_per_page = 50
+    readonly_fields = ("candidate_link", "job", "state", "source", "match_score", "breakdown", "credential_status",
+                       "tag_list", "reactivated_from", "created_at", "state_changed_at", "history")
+    fields = readonly_fields
+    change_form_template = "admin/candidates/application/change_form.html"
+    change_list_template = "admin/candidates/application/change_list.html"
+    export_columns = APPLICATION_EXPORT_COLUMNS
+    actions = ["export_csv", "export_xlsx", "bulk_screen", "bulk_advance", "bulk_reject", "bulk_to_talent_pool"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).defer(*selectors.ENCRYPTED_CANDIDATE_FIELDS)
+        return qs.prefetch_related(Prefetch("candidate__credentials", queryset=Credential.objects.defer("number")))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # columns
+    @admin.display(description=_lazy("candidate"), ordering="candidate__name")
+    def candidate_name(self, obj):
+        return obj.candidate.name
+
+    @admin.display(description=_lazy("job"), ordering="job__title")
+    def job_title(self, obj):
+        return obj.job.title
+
+    @admin.display(description=_lazy("department"))
+    def department_name(self, obj):
+        return obj.job.department.name
+
+    @admin.display(description=_lazy("priority"))
+    def priority(self, obj):
+        return obj.job.get_priority_display()
+
+    @admin.display(description=_lazy("credentials"))
+    def credentials_flag(self, obj):
+        problems = obj.credential_problems()
+        if not obj.job.required_credentials:
+            return "-"
+        if not problems:
+            return "✔"
+        return format_html('<span style="color:#b00" title="{}">⚠ {}</span>',
+                           "; ".join(f"{p['label']}: {p['problem']}" for p in problems), len(problems))
+
+    # detail fields
+    @admin.display(description=_lazy("candidate"))
+    def candidate_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:candidates_candidate_change",
+                                                          args=[obj.candidate_id]), obj.candidate.name)
+
+    @admin.display(description=_lazy("match breakdown"))
+    def breakdown(self, obj):
+        b = obj.match_breakdown or {}
+        rows = [(str(name), f"{b[name]['score']} / {b[name]['max']}", _detail(b[name]))
+                for name in ("skills", "experience", "education", "credentials") if name in b]
+        if not rows:
+            return "-"
+        return format_html("<table>{}</table>", format_html_join(
+            "", "<tr><th>{}</th><td>{}</td><td>{}</td></tr>", rows))
+
+    @admin.display(description=_lazy("credential status"))
+    def credential_status(self, obj):
+        problems = obj.credential_problems()
+        if not problems:
+            return _("All required credentials are valid.") if obj.job.required_credentials else "-"
+        return format_html_join(mark_safe("<br>"), '<span style="color:#b00">⚠ {}: {}</span>',
+                                ((p["label"], _("missing") if p["problem"] == "missing"
+                                  else _("expired on %(date)s") % {"date": p["expires_on"]}) for p in problems))
+
+    @admin.display(description=_lazy("tags"))
+    def tag_list(self, obj):
+        return ", ".join(t.name for t in obj.tags.all()) or "-"
+
+    @admin.display(description=_lazy("history"))
+    def history(self, obj):
+        rows = [(t.at.strftime("%Y-%m-%d %H:%M"), t.get_from_state_display(), t.get_to_state_display(),
+                 str(t.actor or t.actor_label), t.reason) for t in obj.transitions.select_related("actor")]
+        if not rows:
+            return "-"
+        return format_html("<table>{}</table>", format_html_join(
+            "", "<tr><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>", rows))
+
+    # moves
+    def get_urls(self):
+        return [
+            path("diagram/", self.admin_site.admin_view(self.diagram_view), name="candidates_application_diagram"),
+            path("<int:pk>/move/<slug:name>/", self.admin_site.admin_view(self.transition_view),
+                 name="candidates_application_transition"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        moves = [(name, services.transition_label(name)) for name in services.allowed_transitions(obj, request.user)]
+        extra_context = {**(extra_context or {}), "moves": moves, "diagram_svg": mark_safe(diagram.svg())}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def transition_view(self, request, pk, name):
+        if request.method != "POST":
+            raise Http404
+        get_object = self.get_queryset(request).filter(pk=pk).exists()
+        if not get_object:
+            raise Http404
+        url = reverse("admin:candidates_application_change", args=[pk])
+        try:
+            services.application_transition(actor=request.user, application_id=pk, transition=name,
+                                            reason=request.POST.get("reason", ""))
+        except Conflict as exc:
+            self.message_user(request, f"{exc.detail} {_('Allowed now')}: {', '.join(exc.allowed) or '-'}",
+                              messages.ERROR)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        except PermissionDenied:
+            self.message_user(request, _("You may not make this move."), messages.ERROR)
+        else:
+            self.message_user(request, _("Done: %(move)s.") % {"move": services.transition_label(name)},
+                              messages.SUCCESS)
+        return HttpResponseRedirect(url)
+
+    def diagram_view(self, request):
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "title": _("Application stages"), "svg": mark_safe(diagram.svg()), "mermaid": diagram.mermaid()}
+        return TemplateResponse(request, "admin/candidates/application/diagram.html", context)
+
+    # bulk actions: each row through the service, each row reported
+    def _bulk(self, request, queryset, name, reason=""):
+        done, failed = 0, []
+        for app in queryset.select_related("candidate"):
+            try:
+                services.application_transition(actor=request.user, application_id=app.pk, transition=name,
+                                                reason=reason)
+                done += 1
+            except Conflict as exc:
+                failed.append(f"{app.candidate.name} (#{app.pk}): {exc.detail}")
+            except (ValidationError, PermissionDenied) as exc:
+                failed.append(f"{app.candidate.name} (#{app.pk}): {'; '.join(getattr(exc, 'messages', [str(exc)]))}")
+        label = services.transition_label(name)
+        if done:
+            self.message_user(request, _("%(move)s: %(n)s done.") % {"move": label, "n": done}, messages.SUCCESS)
+        for line in failed:
+            self.message_user(request, _("%(move)s not done for %(row)s") % {"move": label, "row": line},
+                              messages.WARNING)
+
+    def _bulk_with_reason(self, request, queryset, name):
+        if "apply" in request.POST:
+            form = ReasonForm(request.POST)
+            if form.is_valid():
+                self._bulk(request, queryset, name, form.cleaned_data["reason"])
+                return None
+        else:
+            form = ReasonForm()
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "queryset": queryset.select_related("candidate", "job"), "action": request.POST.get("action"),
+                   "move": services.transition_label(name), "title": services.transition_label(name),
+                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+        return render(request, "admin/candidates/application/bulk_reason.html", context)
+
+    @admin.action(description=_lazy("Start screening"), permissions=["change"])
+    def bulk_screen(self, request, queryset):
+        self._bulk(request, queryset, "screen")
+
+    @admin.action(description=_lazy("Advance to interviews"), permissions=["change"])
+    def bulk_advance(self, request, queryset):
+        self._bulk(request, queryset, "advance_to_interview")
+
+    @admin.action(description=_lazy("Reject (with a reason)"), permissions=["change"])
+    def bulk_reject(self, request, queryset):
+        return self._bulk_with_reason(request, queryset, "reject")
+
+    @admin.action(description=_lazy("Keep in talent pool (with a reason)"), permissions=["change"])
+    def bulk_to_talent_pool(self, request, queryset):
+        return self._bulk_with_reason(request, queryset, "to_talent_pool")
+
+
+def _detail(part: dict) -> str:
+    bits = []
+    for key in ("matched", "missing", "valid", "expired"):
+        if part.get(key):
+            bits.append(f"{key}: {', '.join(part[key])}")
+    for key in ("years", "required", "level"):
+        if key in part:
+            bits.append(f"{key}: {part[key]}")
+    return "; ".join(bits)
+
+
+# -- credentials, resumes, logs, pool ---------------------------------------------------------------
+
+class FileDownloadMixin:
+    file_label = "file"
+
+    def get_urls(self):
+        name = f"{self.model._meta.app_label}_{self.model._meta.model_name}_file"
+        return [path("<int:pk>/file/", self.admin_site.admin_view(self.file_view), name=name), *super().get_urls()]
+
+    def file_view(self, request, pk):
+        obj = self.get_queryset(request).filter(pk=pk).first()
+        if obj is None or not obj.file:
+            raise Http404
+        access_log(actor=request.user, kind=AccessLog.Kind.DOWNLOAD, obj=obj, detail=f"{self.file_label} file",
+                   channel="admin")
+        return FileResponse(obj.file.storage.open(obj.file.name), as_attachment=True,
+                            filename=getattr(obj, "original_name", "") or obj.file.name.rsplit("/", 1)[-1])
+
+    @admin.display(description=_lazy("file"))
+    def download(self, obj):
+        if not obj.file:
+            return "-"
+        url = reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_file", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("download"))
+
+
+@admin.register(Credential)
+class CredentialAdmin(FileDownloadMixin, IdentifierSearchMixin, ScopedAdmin):
+    list_display = ("candidate", "type", "issuer", "expires_on", "download")
+    list_filter = ("type",)
+    list_select_related = ("candidate",)
+    search_fields = ("candidate__name",)
+    readonly_fields = ("candidate", "type", "number", "issuer", "issued_on", "expires_on", "download")
+    fields = readonly_fields
+    file_label = "credential"
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Resume)
+class ResumeAdmin(FileDownloadMixin, ScopedAdmin):
+    list_display = ("original_name", "candidate", "kind", "size", "confirmed_at", "created_at")
+    list_select_related = ("candidate",)
+    readonly_fields = ("candidate", "original_name", "kind", "size", "proposed_fields", "confirmed_at",
+                       "confirmed_by", "download")
+    fields = readonly_fields
+    file_label = "resume"
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_lazy("proposed fields"))
+    def proposed_fields(self, obj):
+        rows = []
+        for field, item in obj.proposed.items():
+            for entry in item if isinstance(item, list) else [item]:
+                rows.append((field, str(entry["value"]), entry["snippet"]))
+        return format_html("<table>{}</table>", format_html_join(
+            "", "<tr><th>{}</th><td>{}</td><td><q>{}</q></td></tr>", rows)) if rows else "-"
+
+
+@admin.register(TransitionLog)
+class TransitionLogAdmin(ReadOnlyAdmin, ScopedAdmin):
+    list_display = ("at", "application", "transition", "from_state", "to_state", "actor", "actor_label")
+    list_filter = ("transition", "to_state")
+    list_select_related = ("application__candidate", "application__job", "actor")
+    log_access = False
+    actions = []
+
+
+@admin.register(TalentPoolEntry)
+class TalentPoolEntryAdmin(IdentifierSearchMixin, ScopedAdmin):
+    list_display = ("candidate", "job", "score", "tag_names", "added_at", "reactivated_at")
+    list_filter = ("tags", ("reactivated_at", admin.EmptyFieldListFilter))
+    list_select_related = ("candidate", "application__job")
+    search_fields = ("candidate__name", "tags__name")
+    filter_horizontal = ("tags",)
+    fields = ("candidate", "application", "tags", "note", "added_at", "reactivated_at", "reactivated_into")
+    readonly_fields = ("candidate", "application", "added_at", "reactivated_at", "reactivated_into")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("tags")
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_lazy("job"))
+    def job(self, obj):
+        return obj.application.job.title
+
+    @admin.display(description=_lazy("match score"))
+    def score(self, obj):
+        return obj.application.match_score
+
+    @admin.display(description=_lazy("tags"))
+    def tag_names(self, obj):
+        return ", ".join(t.name for t in obj.tags.all())
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+
+
+__all__ = ["ApplicationAdmin", "CandidateAdmin", "State"]
