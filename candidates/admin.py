@@ -224,9 +224,6 @@ class CandidateAdmin(IdentifierSearchMixin, ScopedAdmin):
         obj.pk = saved.pk
         obj._state.adding = False
 
-    def save_related(self, request, form, formsets, change):
-        pass  # inlines are read-only; nothing else is saved around the service
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         candidate = self.get_object(request, object_id)
         if candidate is None:
