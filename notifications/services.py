@@ -13,12 +13,13 @@ import json
 import logging
 import secrets
 import socket
+import time
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -317,6 +318,21 @@ def notification_dispatch_due(*, now: datetime) -> dict:
     return {"claimed": claimed, "deferred": deferred, "reclaimed": reclaimed}
 
 
+def _retry_when_locked(fn, *, tries: int = 8):
+    """Run a short transaction again when the database reports a lock conflict
+    (SQLite 'database is locked', PostgreSQL serialization / deadlock)."""
+    for attempt in range(tries):
+        try:
+            with transaction.atomic():
+                return fn()
+        except OperationalError as exc:
+            if attempt == tries - 1 or not any(word in str(exc).lower() for word in ("locked", "deadlock",
+                                                                                   "serializ")):
+                raise
+            time.sleep(0.05 * 2 ** attempt)
+    raise AssertionError("unreachable")
+
+
 #: Errors after which the provider may or may not have accepted the message.
 AMBIGUOUS_ERRORS = {"network", "internal_error"}
 
@@ -329,47 +345,56 @@ def notification_deliver(*, notification_id: int) -> str:
        accepted the message, and send only if it did not;
     3. record the outcome: sent, retry later with back-off, or failed (R-NS-4).
     """
-    # Phase 1: claim the try.
-    with transaction.atomic():
-        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        if notification is None:
-            return "missing"
-        now = timezone.now()
-        if notification.status == Status.PENDING:
-            if notification.next_attempt_at > now:
-                return "not-due"
-            until = _quiet_deferral(notification, now)
-            if until is not None:
-                Notification.objects.filter(pk=notification.pk).update(next_attempt_at=until)
-                return "deferred"
-            notification.claim(now=now, lease_seconds=lease_seconds())
-            notification.save(update_fields=["status", "lease_until"])
-        if notification.status != Status.SENDING:
-            return f"skipped:{notification.status}"
-        interrupted_since = None
-        open_attempt = notification.attempts.filter(outcome=DeliveryAttempt.Outcome.IN_FLIGHT).last()
-        if open_attempt is not None:
-            if open_attempt.started_at > now - timedelta(seconds=lease_seconds()):
-                return "busy"  # another worker is sending it right now
-            open_attempt.outcome = DeliveryAttempt.Outcome.ABANDONED
-            open_attempt.finished_at = now
-            open_attempt.error_message = "worker lost before the outcome was recorded"
-            open_attempt.save(update_fields=["outcome", "finished_at", "error_message"])
-            interrupted_since = open_attempt.started_at
-        else:
-            last = notification.attempts.order_by("-number").first()
-            if last is not None and last.outcome == DeliveryAttempt.Outcome.TRANSIENT_ERROR \
-                    and last.error_code in AMBIGUOUS_ERRORS:
-                # A timeout does not prove the provider did not take the message: ask first.
-                interrupted_since = last.started_at
-        backend = get_backend(notification.channel)
-        attempt = DeliveryAttempt.objects.create(
-            notification=notification, number=notification.attempt_count + 1, channel=notification.channel,
-            backend=backend.name, started_at=now, worker=socket.gethostname(),
-        )
-        notification.attempt_count += 1
-        notification.lease_until = now + timedelta(seconds=lease_seconds())
-        notification.save(update_fields=["attempt_count", "lease_until"])
+    # Phase 1: claim the try (committed before the provider is called).
+    def begin():
+        with transaction.atomic():
+            notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+            if notification is None:
+                return "missing"
+            now = timezone.now()
+            if notification.status == Status.PENDING:
+                if notification.next_attempt_at > now:
+                    return "not-due"
+                until = _quiet_deferral(notification, now)
+                if until is not None:
+                    Notification.objects.filter(pk=notification.pk).update(next_attempt_at=until)
+                    return "deferred"
+                notification.claim(now=now, lease_seconds=lease_seconds())
+                notification.save(update_fields=["status", "lease_until"])
+            if notification.status != Status.SENDING:
+                return f"skipped:{notification.status}"
+            interrupted_since = None
+            open_attempt = notification.attempts.filter(outcome=DeliveryAttempt.Outcome.IN_FLIGHT).last()
+            if open_attempt is not None:
+                if open_attempt.started_at > now - timedelta(seconds=lease_seconds()):
+                    return "busy"  # another worker is sending it right now
+                open_attempt.outcome = DeliveryAttempt.Outcome.ABANDONED
+                open_attempt.finished_at = now
+                open_attempt.error_message = "worker lost before the outcome was recorded"
+                open_attempt.save(update_fields=["outcome", "finished_at", "error_message"])
+                interrupted_since = open_attempt.started_at
+            else:
+                last = notification.attempts.order_by("-number").first()
+                if last is not None and last.outcome == DeliveryAttempt.Outcome.TRANSIENT_ERROR \
+                        and last.error_code in AMBIGUOUS_ERRORS:
+                    # A timeout does not prove the provider did not take the message: ask first.
+                    interrupted_since = last.started_at
+            backend = get_backend(notification.channel)
+            attempt = DeliveryAttempt.objects.create(
+                notification=notification, number=notification.attempt_count + 1, channel=notification.channel,
+                backend=backend.name, started_at=now, worker=socket.gethostname(),
+            )
+            notification.attempt_count += 1
+            notification.lease_until = now + timedelta(seconds=lease_seconds())
+            notification.save(update_fields=["attempt_count", "lease_until"])
+
+        return notification, attempt, backend, interrupted_since
+
+    begun = _retry_when_locked(begin)
+    if isinstance(begun, str):
+        return begun
+    notification, attempt, backend, interrupted_since = begun
+    attempt_id = attempt.pk
 
     # Phase 2: talk to the provider, outside any transaction.
     result: SendResult | None = None
@@ -390,41 +415,45 @@ def notification_deliver(*, notification_id: int) -> str:
         logger.exception("notification %s: unexpected error while sending", notification_id)
         error = TransientSendError(f"{exc.__class__.__name__}: {exc}", code="internal_error")
 
-    # Phase 3: record the outcome.
-    with transaction.atomic():
-        notification = Notification.objects.select_for_update().get(pk=notification_id)
-        attempt = DeliveryAttempt.objects.select_for_update().get(pk=attempt.pk)
-        now = timezone.now()
-        attempt.finished_at = now
-        if error is None:
-            attempt.outcome = DeliveryAttempt.Outcome.RECOVERED if recovered else DeliveryAttempt.Outcome.SENT
-            attempt.provider_message_id = result.provider_message_id
-            attempt.response = result.response
+    # Phase 3: record the outcome. It must not be lost to a briefly locked database:
+    # the provider already has the message.
+    def finish():
+        with transaction.atomic():
+            notification = Notification.objects.select_for_update().get(pk=notification_id)
+            attempt = DeliveryAttempt.objects.select_for_update().get(pk=attempt_id)
+            now = timezone.now()
+            attempt.finished_at = now
+            if error is None:
+                attempt.outcome = DeliveryAttempt.Outcome.RECOVERED if recovered else DeliveryAttempt.Outcome.SENT
+                attempt.provider_message_id = result.provider_message_id
+                attempt.response = result.response
+                attempt.save()
+                if notification.status == Status.SENDING:
+                    notification.mark_sent(provider_message_id=result.provider_message_id, now=now)
+                    notification.save(update_fields=["status", "provider_message_id", "sent_at", "lease_until"])
+                elif not notification.provider_message_id:
+                    Notification.objects.filter(pk=notification.pk).update(
+                        provider_message_id=result.provider_message_id)
+                return "recovered" if recovered else "sent"
+            permanent = isinstance(error, PermanentSendError)
+            attempt.outcome = (DeliveryAttempt.Outcome.PERMANENT_ERROR if permanent
+                               else DeliveryAttempt.Outcome.TRANSIENT_ERROR)
+            attempt.error_code, attempt.error_message, attempt.response = error.code, str(error), error.response
             attempt.save()
-            if notification.status == Status.SENDING:
-                notification.mark_sent(provider_message_id=result.provider_message_id, now=now)
-                notification.save(update_fields=["status", "provider_message_id", "sent_at", "lease_until"])
-            elif not notification.provider_message_id:
-                Notification.objects.filter(pk=notification.pk).update(
-                    provider_message_id=result.provider_message_id)
-            return "recovered" if recovered else "sent"
-        permanent = isinstance(error, PermanentSendError)
-        attempt.outcome = (DeliveryAttempt.Outcome.PERMANENT_ERROR if permanent
-                           else DeliveryAttempt.Outcome.TRANSIENT_ERROR)
-        attempt.error_code, attempt.error_message, attempt.response = error.code, str(error), error.response
-        attempt.save()
-        if notification.status != Status.SENDING:
-            return "stale"
-        if not permanent and notification.attempt_count < notification.max_attempts:
-            at = now + timedelta(seconds=backoff_seconds(notification.attempt_count))
-            notification.retry_later(at=at, code=error.code, message=str(error))
-            notification.save(update_fields=["status", "next_attempt_at", "lease_until", "last_error_code",
-                                             "last_error"])
-            return "retry"
-        notification.fail(now=now, code=error.code, message=str(error))
-        notification.save(update_fields=["status", "failed_at", "lease_until", "last_error_code", "last_error"])
-        _alert_hr_of_failure(notification)
-        return "failed"
+            if notification.status != Status.SENDING:
+                return "stale"
+            if not permanent and notification.attempt_count < notification.max_attempts:
+                at = now + timedelta(seconds=backoff_seconds(notification.attempt_count))
+                notification.retry_later(at=at, code=error.code, message=str(error))
+                notification.save(update_fields=["status", "next_attempt_at", "lease_until", "last_error_code",
+                                                 "last_error"])
+                return "retry"
+            notification.fail(now=now, code=error.code, message=str(error))
+            notification.save(update_fields=["status", "failed_at", "lease_until", "last_error_code", "last_error"])
+            _alert_hr_of_failure(notification)
+            return "failed"
+
+    return _retry_when_locked(finish)
 
 
 def _alert_hr_of_failure(notification: Notification) -> None:

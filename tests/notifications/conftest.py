@@ -2,6 +2,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from notifications import tasks as _tasks
 from notifications.default_templates import install_defaults
 from notifications.models import EscalationPolicy, MessageTemplate
 from tests.notifications.fake_twilio import FakeTwilio
@@ -9,6 +10,7 @@ from tests.notifications.fake_twilio import FakeTwilio
 AUTH_TOKEN = "12345"
 ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC = "https://hr.example.org"
+REAL_ENQUEUE = _tasks.enqueue_delivery
 
 
 @pytest.fixture(autouse=True)
@@ -17,7 +19,13 @@ def _defaults(request, settings):
     settings.SMS_BACKEND = "console"
     settings.VOICE_BACKEND = "console"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    if "db" in request.fixturenames or "transactional_db" in request.fixturenames:
+    # Default templates come from a data migration; a transactional test elsewhere may
+    # have flushed them, so make sure they are there.
+    if "transactional_db" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        install_defaults(MessageTemplate, EscalationPolicy)
+    elif "db" in request.fixturenames:
+        request.getfixturevalue("db")
         install_defaults(MessageTemplate, EscalationPolicy)
 
 
