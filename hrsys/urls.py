@@ -36,6 +36,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("portal/", include("portal.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("interviews/", include("interviews.urls")),
     path("", include("notifications.urls")),
 ]
 
