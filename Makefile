@@ -37,7 +37,7 @@ demo: migrate
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	@echo "hrsys: web + worker + beat on http://127.0.0.1:$${PORT:-8000}  (Ctrl-C stops all)"
-	$(BIN)/honcho start -f Procfile
+	$(BIN)/honcho start -f Procfile -p $${PORT:-8000}
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

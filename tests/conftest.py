@@ -41,8 +41,13 @@ def _service_missing_redis():
 
 
 @pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()
+def _private_cache(settings):
+    """Each test gets an empty in-process cache: clearing a shared file or Redis cache
+    would wipe the state of tests running in parallel (xdist) or in other runs."""
+    import uuid
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": uuid.uuid4().hex}}
     yield
     cache.clear()
 
