@@ -10,7 +10,8 @@ import json
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -392,7 +393,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
                                     name="candidates_one_active_application_per_job"),
         ]
         indexes = [
-            models.Index(fields=["job", "state", "-match_score"], name="cand_app_job_state_score"),
+            # the screening queue: one job, best match first (walked in order, stops after a page)
+            # (unscored rows sort as -1: last when best-first, in every database)
+            models.Index(F("job"), Coalesce("match_score", -1).desc(), F("id").desc(), name="cand_app_job_score"),
+            models.Index(F("created_at").desc(), F("id").desc(), name="cand_app_created"),
             models.Index(fields=["state", "-created_at"], name="cand_app_state_created"),
         ]
 

@@ -5,6 +5,7 @@ size: related rows are joined (``select_related``) or prefetched once per page.
 """
 
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.audit.models import AuditEvent
@@ -22,9 +23,17 @@ from .models import (
 
 ENCRYPTED_CANDIDATE_FIELDS = ("candidate__phone", "candidate__email", "candidate__id_number")
 
+# What list pages show: narrow rows keep sorting and transfer cheap at 100,000 applications.
+APPLICATION_LIST_FIELDS = (
+    "id", "candidate_id", "job_id", "state", "source", "match_score", "match_breakdown", "created_at",
+    "state_changed_at", "candidate__name", "job__title", "job__priority", "job__department_id",
+    "job__required_credentials", "job__department__name",
+)
+
 APPLICATION_ORDERINGS = {
-    "match_score": F("match_score").asc(nulls_first=True),
-    "-match_score": F("match_score").desc(nulls_last=True),
+    # the same expression as the index cand_app_job_score, so the queue is read in index order
+    "match_score": Coalesce("match_score", -1).asc(),
+    "-match_score": Coalesce("match_score", -1).desc(),
     "created_at": F("created_at").asc(),
     "-created_at": F("created_at").desc(),
     "state_changed_at": F("state_changed_at").asc(),
@@ -72,7 +81,7 @@ def application_list(*, user, filters: dict | None = None):
     filters = filters or {}
     qs = (Application.objects.for_user(user)
           .select_related("candidate", "job", "job__department")
-          .defer(*ENCRYPTED_CANDIDATE_FIELDS))
+          .only(*APPLICATION_LIST_FIELDS))
     if filters.get("job"):
         qs = qs.filter(job_id=filters["job"])
     if filters.get("department"):

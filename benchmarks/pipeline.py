@@ -1,0 +1,103 @@
+"""Benchmark of the screening queue at scale (R-PIPE-5).
+
+Measures, at N applications (default 100,000; generated with ``seed_demo --scale``
+when the database has fewer):
+
+* the application list API, page of 50, filtered and sorted by match score, as a
+  department manager;
+* the admin application changelist, as HR staff;
+
+printing the median and p95 latency and the queries per request, and checking that
+the number of queries does not grow with the page size.
+
+    DATABASE_URL=postgres://root@127.0.0.1:5432/hrsys_bench .venv/bin/python benchmarks/pipeline.py
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrsys.settings")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--applications", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--no-migrate", action="store_true")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from candidates.models import Application, JobRequisition
+    from hrsys.accounts.models import User
+    from hrsys.accounts.scope import forget_cached_scope
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.DEBUG = False
+    if not args.no_migrate:
+        call_command("migrate", verbosity=0)
+    have = Application.objects.count()
+    if have < args.applications:
+        started = time.monotonic()
+        call_command("seed_demo", scale=args.applications - have, quiet_logins=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        print(f"seeded {args.applications - have} applications in {time.monotonic() - started:.1f}s")
+    total = Application.objects.count()
+    print(f"database: {connection.vendor}, applications: {total:,}")
+
+    manager, hr = User.objects.get(username="er_manager"), User.objects.get(username="hr")
+    job = JobRequisition.objects.filter(department__code="emergency", priority="urgent").first()
+
+    def measure(user, url, runs):
+        client = Client()
+        client.force_login(user)
+        client.get(url)  # warm up (connection, caches of the process)
+        times, queries = [], []
+        for _ in range(runs):
+            forget_cached_scope(user)
+            with CaptureQueriesContext(connection) as ctx:
+                t0 = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+            queries.append(len(ctx))
+        times.sort()
+        return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)], max(queries)
+
+    cases = [
+        ("API list, manager, page 50, filtered",
+         manager, f"/api/v1/applications/?job={job.pk}&state=screening,new&ordering=-match_score&page_size=50",
+         f"/api/v1/applications/?job={job.pk}&state=screening,new&ordering=-match_score&page_size=200"),
+        ("API list, manager, page 50, unfiltered", manager, "/api/v1/applications/?page_size=50",
+         "/api/v1/applications/?page_size=200"),
+        ("admin changelist, HR staff", hr, "/admin/candidates/application/",
+         "/admin/candidates/application/?state__exact=screening"),
+        ("admin changelist, HR staff, score 80+ urgent", hr, "/admin/candidates/application/?score=80&priority=urgent",
+         None),
+    ]
+    print(f"{'case':<48} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    ok = True
+    for label, user, url, bigger in cases:
+        median, p95, q = measure(user, url, args.runs)
+        print(f"{label:<48} {median:>10.1f} {p95:>8.1f} {q:>8}")
+        if bigger:
+            _m, _p, q_big = measure(user, bigger, 3)
+            same = "same" if q_big == q else "DIFFERENT"
+            print(f"{'  (queries at larger page / other filter: ' + str(q_big) + ', ' + same + ')':<48}")
+            ok &= q_big == q or "admin" in label
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
