@@ -73,3 +73,17 @@ def test_healthz_reports_database_and_broker(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["database"] == "ok" and response.json()["broker"] == "ok"
+
+
+def test_admin_login_is_throttled_after_repeated_failures(users, client, settings):
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        page = client.post("/admin/login/", {"username": "hr", "password": "wrong"})
+        assert page.status_code == 200  # the form again, with an error
+    page = client.post("/admin/login/", {"username": "hr", "password": PASSWORD})
+    assert page.status_code == 200 and "_auth_user_id" not in client.session
+    assert "15" in page.content.decode()  # "try again in 15 minutes"
+
+
+def test_admin_login_works_with_right_password(users, client):
+    response = client.post("/admin/login/", {"username": "hr", "password": PASSWORD, "next": "/admin/"})
+    assert response.status_code == 302 and "_auth_user_id" in client.session
