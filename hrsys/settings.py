@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "hrsys.core",
     "candidates",
     "interviews",
+    "interviews.ai",
     "notifications",
     "onboarding",
     "attendance",

@@ -22,6 +22,7 @@ api_v1 = [
     path("system/task-probes/<int:pk>/", core_views.TaskProbeDetailApi.as_view(), name="task-probe-detail"),
     path("", include("candidates.api_urls")),
     path("", include("interviews.api_urls")),
+    path("", include("interviews.ai.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("onboarding.api_urls")),
     path("", include("attendance.api_urls")),

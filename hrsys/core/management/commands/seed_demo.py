@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from hrsys.accounts.demo import logins
 
 SEED_ORDER = [
-    "hrsys.accounts", "candidates", "interviews", "notifications", "onboarding", "attendance", "dashboard",
+    "hrsys.accounts", "candidates", "notifications", "interviews", "interviews.ai", "onboarding", "attendance", "dashboard",
 ]
 
 
