@@ -40,6 +40,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("interviews/", include("interviews.urls")),
+    path("offers/", include("onboarding.urls")),
     path("", include("notifications.urls")),
 ]
 
