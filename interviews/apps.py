@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class InterviewsConfig(AppConfig):
     name = "interviews"
     verbose_name = _("Interviews")
+
+    def ready(self):
+        from notifications.signals import candidate_action_recorded
+
+        from . import jobs  # noqa: F401 - registers the periodic sweeps
+        from .receivers import on_candidate_action
+
+        candidate_action_recorded.connect(on_candidate_action, dispatch_uid="interviews.confirm")
