@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from hrsys.accounts.scope import ScopedQuerySet
+from hrsys.accounts.scope import ScopedQuerySet, visible_department_ids
 from hrsys.audit.models import AppendOnlyModel, AppendOnlyQuerySet
 from hrsys.crypto.fields import (
     BlindIndexField,
@@ -357,6 +357,13 @@ def _gated(name):
 
 
 class ApplicationQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        """The platform's rule (job__department within the user's scope), applied as a list of job ids:
+        counting 100,000 applications then reads the job_id index instead of joining every row to its job."""
+        if getattr(self.model, "scope_assignee_field", None) or visible_department_ids(user) is None:
+            return super().for_user(user)
+        return self.filter(job_id__in=list(JobRequisition.objects.for_user(user).values_list("pk", flat=True)))
+
     def active(self):
         return self.exclude(state__in=INACTIVE_STATES)
 
