@@ -504,7 +504,7 @@ def interview_schedule(*, actor, application_id: int, starts_at: datetime, kind:
 
 @transaction.atomic
 def interview_reschedule(*, actor, interview_id: int, starts_at: datetime, interviewer_ids=None,
-                         room_id=None, reason: str = "") -> Interview:
+                         room_id=None, on_site: bool | None = None, reason: str = "") -> Interview:
     """Move an interview: a new row with the same calendar UID and SEQUENCE + 1 replaces the old one;
     the old reminders are cancelled and new ones planned (R-SCHED-4, R-SCHED-5, R-NS-1)."""
     _require(actor, "interviews.change_interview")
@@ -517,7 +517,8 @@ def interview_reschedule(*, actor, interview_id: int, starts_at: datetime, inter
         actor=actor, application_id=old.application_id, starts_at=starts_at, kind=old.kind, round_id=old.round_id,
         interviewer_ids=interviewer_ids if interviewer_ids is not None else list(
             old.interviewers.values_list("pk", flat=True)) if old.kind == Kind.HUMAN else None,
-        room_id=room_id if room_id is not None else old.room_id, meeting_url=old.meeting_url, on_site=old.on_site,
+        room_id=room_id if room_id is not None else old.room_id, meeting_url=old.meeting_url,
+        on_site=old.on_site if on_site is None else on_site,
         duration_minutes=int((old.ends_at - old.starts_at).total_seconds() // 60), previous=old,
         sequence=old.sequence + 1, ical_uid=old.ical_uid)
     _cancel_reminders(old, reason="rescheduled")
@@ -950,7 +951,7 @@ def join_problem_resolve(*, actor, problem_id: int, resolution: str, starts_at: 
             raise ValidationError({"starts_at": [_("Give the time of the on-site interview.")]})
         if interview.state in ACTIVE_STATES:
             interview_reschedule(actor=actor, interview_id=interview.pk, starts_at=starts_at, room_id=room_id,
-                                 reason=_("On site after a technical problem"))
+                                 on_site=True, reason=_("On site after a technical problem"))
         else:
             new = interview_schedule(
                 actor=actor, application_id=interview.application_id, starts_at=starts_at, kind=interview.kind,
