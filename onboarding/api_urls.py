@@ -1,1 +1,12 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("offers/", api.OfferListApi.as_view(), name="offer-list"),
+    path("offers/create/", api.OfferCreateApi.as_view(), name="offer-create"),
+    path("offers/<int:pk>/", api.OfferDetailApi.as_view(), name="offer-detail"),
+    path("offers/<int:pk>/verify/", api.OfferVerifyApi.as_view(), name="offer-verify"),
+    path("offers/<int:pk>/<str:name>/", api.OfferTransitionApi.as_view(), name="offer-transition"),
+    path("offer-approvals/<int:pk>/decide/", api.OfferApprovalDecideApi.as_view(), name="offer-approval-decide"),
+]

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class OnboardingConfig(AppConfig):
     name = "onboarding"
     verbose_name = _("Offers and onboarding")
+
+    def ready(self):
+        from . import jobs  # noqa: F401 - registers the periodic sweeps

@@ -5,4 +5,16 @@ from . import views
 app_name = "portal"
 urlpatterns = [
     path("", views.portal_home, name="home"),
+    path("l/<str:token>/", views.link, name="link"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("interviews/<int:pk>/", views.interview_detail, name="interview"),
+    path("interviews/<int:pk>/reschedule/", views.interview_reschedule, name="reschedule"),
+    path("offers/<int:pk>/", views.offer_detail, name="offer"),
+    path("offers/<int:pk>/letter/<str:kind>/", views.offer_letter, name="offer-letter"),
+    path("offers/<int:pk>/sign/", views.offer_sign, name="offer-sign"),
+    path("offers/<int:pk>/decline/", views.offer_decline, name="offer-decline"),
+    path("onboarding/", views.onboarding, name="onboarding"),
+    path("onboarding/upload/", views.upload, name="upload"),
+    path("privacy/", views.privacy, name="privacy"),
 ]

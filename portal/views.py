@@ -1,6 +1,359 @@
-from django.shortcuts import render
+"""The candidate portal: thin views over the services of candidates, interviews, onboarding and
+notifications (R-PORTAL-1..4, R-SCHED-5, R-NS-8, R-OFFER-3, R-OFFER-4).
 
+Every query is filtered by the session's candidate: another candidate's ids answer 404.
+Every page renders in the candidate's language; every form carries CSRF.
+"""
+
+import base64
+import binascii
+import functools
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from candidates.models import TransitionLog
+from hrsys.api.errors import Conflict
+from hrsys.audit.services import access_log
+from interviews import services as interview_services
+from interviews.models import Interview, JoinProblem, Kind
+from interviews.models import State as InterviewState
+from onboarding import selectors as offer_selectors
+from onboarding import services as offer_services
+from onboarding.models import CandidateDocument, DocumentKind, OfferState
+
+from . import access
+from .models import Consent
+
+
+def _ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _errors(exc) -> list[str]:
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "message_dict"):
+            return [m for msgs in exc.message_dict.values() for m in msgs]
+        return list(exc.messages)
+    detail = getattr(exc, "detail", None)
+    return [str(detail or exc)]
+
+
+def candidate_required(view):
+    """Only with a live portal session; renders in the candidate's language, never cached."""
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        candidate = access.session_candidate(request)
+        if candidate is None:
+            login = reverse("portal:login")
+            return redirect(f"{login}?next={request.path}")
+        request.candidate = candidate
+        with translation.override(candidate.preferred_language or "zh-hans"):
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+        response["Cache-Control"] = "no-store"
+        return response
+    return wrapper
+
+
+def _own_interview(candidate, pk) -> Interview:
+    interview = (Interview.objects.filter(application__candidate=candidate, pk=pk)
+                 .select_related("application__job__department", "round", "room").first())
+    if interview is None:
+        raise Http404
+    return interview
+
+
+# -- access ------------------------------------------------------------------------------------------
 
 def portal_home(request):
-    """Entry page for candidates: they arrive through the signed link in their messages."""
-    return render(request, "portal/home.html")
+    candidate = access.session_candidate(request)
+    if candidate is None:
+        return render(request, "portal/welcome.html")
+    return _home(request)
+
+
+@candidate_required
+def _home(request):
+    candidate = request.candidate
+    apps = list(candidate.applications.select_related("job__department").order_by("-created_at"))
+    logs = {}
+    for log in TransitionLog.objects.filter(application__candidate=candidate).order_by("at", "id"):
+        logs.setdefault(log.application_id, []).append(log)
+    for app in apps:
+        app.timeline = logs.get(app.pk, [])
+    interviews = list(Interview.objects.filter(application__candidate=candidate)
+                      .exclude(state=InterviewState.RESCHEDULED)
+                      .select_related("application__job", "round").order_by("-starts_at")[:20])
+    offers = list(offer_selectors.candidate_offers(candidate.pk))
+    consent = Consent.objects.filter(candidate=candidate).first()
+    return render(request, "portal/home.html", {"candidate": candidate, "applications": apps,
+                                                "interviews": interviews, "offers": offers, "consent": consent})
+
+
+def link(request, token):
+    try:
+        _candidate, next_path = access.link_open(request, token)
+    except access.AccessRefused as exc:
+        return render(request, "portal/login.html", {"refused": str(exc), "step": "request"}, status=403)
+    return redirect(next_path)
+
+
+def login(request):
+    """Step 1: phone or email -> a code; step 2: the code -> a session."""
+    next_path = request.GET.get("next") or request.POST.get("next") or "/portal/"
+    if not url_has_allowed_host_and_scheme(next_path, allowed_hosts=None) or not next_path.startswith("/portal/"):
+        next_path = "/portal/"
+    ctx = {"step": "request", "next": next_path, "identifier": request.POST.get("identifier", "")}
+    if request.method == "POST":
+        if request.POST.get("step") == "verify":
+            ctx["step"] = "verify"
+            try:
+                access.code_verify(request, identifier=ctx["identifier"], code=request.POST.get("code", ""))
+            except access.AccessRefused as exc:
+                ctx["errors"] = [str(exc)]
+                if exc.code in ("expired", "locked"):
+                    ctx["step"] = "request"
+                return render(request, "portal/login.html", ctx, status=400)
+            return redirect(next_path)
+        try:
+            access.code_request(identifier=ctx["identifier"], ip=_ip(request))
+        except ValidationError as exc:
+            ctx["errors"] = _errors(exc)
+            return render(request, "portal/login.html", ctx, status=429 if "Too many" in str(exc) else 400)
+        ctx["step"] = "verify"
+        ctx["sent"] = True
+    return render(request, "portal/login.html", ctx)
+
+
+@require_POST
+def logout(request):
+    access.session_end(request)
+    return redirect("portal:home")
+
+
+# -- interviews (R-PORTAL-2, R-SCHED-5, R-NS-8) ---------------------------------------------------------
+
+@candidate_required
+def interview_detail(request, pk):
+    interview = _own_interview(request.candidate, pk)
+    ctx = {"interview": interview, "reasons": JoinProblem.Reason.choices,
+           "can_confirm": interview.state == InterviewState.SCHEDULED,
+           "can_change": interview.state in (InterviewState.SCHEDULED, InterviewState.CONFIRMED),
+           "can_report": interview.state not in (InterviewState.CANCELLED, InterviewState.RESCHEDULED,
+                                                 InterviewState.COMPLETED),
+           "is_ai": interview.kind == Kind.AI}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "confirm":
+                interview_services.interview_confirm(interview_id=interview.pk, actor=f"candidate:{request.candidate.pk}",
+                                                     channel="portal")
+                messages.success(request, _("Thank you, your interview is confirmed."))
+            elif action == "could_not_join":
+                interview_services.interview_report_could_not_join(
+                    interview_id=interview.pk, reason=request.POST.get("reason", ""),
+                    detail=request.POST.get("detail", ""), channel="portal")
+                messages.success(request, _("Thank you. HR has been told and will contact you with help or a new "
+                                            "time."))
+            elif action == "decline":
+                reason = request.POST.get("reason", "").strip()
+                if not reason:
+                    raise ValidationError({"reason": [_("Please tell us why.")]})
+                interview_services.interview_cancel(actor=f"candidate:{request.candidate.pk}",
+                                                    interview_id=interview.pk,
+                                                    reason=f"declined by the candidate: {reason}")
+                messages.success(request, _("You declined this interview. HR has been told."))
+            else:
+                raise ValidationError({"action": [_("Unknown action.")]})
+        except (ValidationError, Conflict) as exc:
+            ctx["errors"] = _errors(exc)
+            return render(request, "portal/interview.html", ctx, status=400)
+        return redirect("portal:interview", pk=interview.pk)
+    return render(request, "portal/interview.html", ctx)
+
+
+@candidate_required
+def interview_reschedule(request, pk):
+    """Pick one of the offered slots; the interviewers' calendars follow (R-SCHED-5)."""
+    interview = _own_interview(request.candidate, pk)
+    if interview.state not in (InterviewState.SCHEDULED, InterviewState.CONFIRMED):
+        raise Http404
+    slots = interview_services.rebooking_slots(interview)
+    ctx = {"interview": interview, "slots": [(s.isoformat(), timezone.localtime(s)) for s in slots]}
+    if request.method == "POST":
+        chosen = request.POST.get("slot", "")
+        offered = {s.isoformat(): s for s in slots}
+        try:
+            if chosen not in offered:
+                raise ValidationError({"slot": [_("Pick one of the offered times.")]})
+            new = interview_services.interview_reschedule(
+                actor=f"candidate:{request.candidate.pk}", interview_id=interview.pk, starts_at=offered[chosen],
+                reason="rescheduled by the candidate in the portal")
+        except (ValidationError, Conflict) as exc:
+            ctx["errors"] = _errors(exc)
+            return render(request, "portal/reschedule.html", ctx, status=400)
+        messages.success(request, _("Your interview has been moved."))
+        return redirect("portal:interview", pk=new.pk)
+    return render(request, "portal/reschedule.html", ctx)
+
+
+# -- offers (R-OFFER-3, R-OFFER-4) -----------------------------------------------------------------------
+
+@candidate_required
+def offer_detail(request, pk):
+    offer = offer_selectors.candidate_offer_get(candidate_id=request.candidate.pk, pk=pk)
+    access_log(actor=f"candidate:{request.candidate.pk}", kind="view", obj=offer, detail="portal offer",
+               channel="portal")
+    ctx = {"offer": offer, "job": offer.application.job, "can_answer": offer.state == OfferState.SENT,
+           "signature": getattr(offer, "signature", None) if offer.state == OfferState.ACCEPTED else None}
+    return render(request, "portal/offer.html", ctx)
+
+
+@candidate_required
+def offer_letter(request, pk, kind):
+    offer = offer_selectors.candidate_offer_get(candidate_id=request.candidate.pk, pk=pk)
+    if kind == "pdf" and offer.letter_pdf:
+        field, ctype, ext = offer.letter_pdf, "application/pdf", "pdf"
+    elif kind == "docx" and offer.letter_docx:
+        field, ctype, ext = offer.letter_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml." \
+                                               "document", "docx"
+    elif kind == "signed" and offer.state == OfferState.ACCEPTED and hasattr(offer, "signature"):
+        field, ctype, ext = offer.signature.signed_copy, "application/vnd.openxmlformats-officedocument." \
+                                                         "wordprocessingml.document", "docx"
+    else:
+        raise Http404
+    with field.open("rb") as fh:
+        data = fh.read()
+    access_log(actor=f"candidate:{request.candidate.pk}", kind="download", obj=offer, detail=f"letter {kind}",
+               channel="portal")
+    response = HttpResponse(data, content_type=ctype)
+    disposition = "inline" if ext == "pdf" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="offer-{offer.pk}{"-signed" if kind == "signed" else ""}.{ext}"'
+    return response
+
+
+def _png_from_data_url(value: str) -> bytes:
+    prefix = "data:image/png;base64,"
+    if not value.startswith(prefix):
+        return b""
+    try:
+        return base64.b64decode(value[len(prefix):], validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+@candidate_required
+@require_POST
+def offer_sign(request, pk):
+    offer = offer_selectors.candidate_offer_get(candidate_id=request.candidate.pk, pk=pk)
+    try:
+        offer_services.offer_sign(
+            candidate_id=request.candidate.pk, offer_id=offer.pk, typed_name=request.POST.get("typed_name", ""),
+            signature_png=_png_from_data_url(request.POST.get("signature", "")),
+            accept_terms=request.POST.get("accept_terms") == "on", ip=_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""))
+    except (ValidationError, Conflict) as exc:
+        return render(request, "portal/offer.html", {"offer": offer, "job": offer.application.job,
+                                                     "can_answer": offer.state == OfferState.SENT,
+                                                     "errors": _errors(exc)}, status=400)
+    messages.success(request, _("Thank you! You accepted the offer. Please complete your onboarding information."))
+    return redirect("portal:onboarding")
+
+
+@candidate_required
+@require_POST
+def offer_decline(request, pk):
+    offer = offer_selectors.candidate_offer_get(candidate_id=request.candidate.pk, pk=pk)
+    try:
+        offer_services.offer_decline(candidate_id=request.candidate.pk, offer_id=offer.pk,
+                                     reason=request.POST.get("reason", ""))
+    except (ValidationError, Conflict) as exc:
+        return render(request, "portal/offer.html", {"offer": offer, "job": offer.application.job,
+                                                     "can_answer": offer.state == OfferState.SENT,
+                                                     "errors": _errors(exc)}, status=400)
+    messages.success(request, _("You declined the offer. Thank you for letting us know."))
+    return redirect("portal:offer", pk=offer.pk)
+
+
+# -- onboarding (R-PORTAL-3) -----------------------------------------------------------------------------
+
+FIELD_LABELS = {
+    "address": _("Home address"), "social_insurance_number": _("Social insurance number"),
+    "housing_fund_number": _("Housing fund number"), "bank_name": _("Bank (for salary)"),
+    "bank_account": _("Bank account number"), "emergency_contact_name": _("Emergency contact"),
+    "emergency_contact_phone": _("Emergency contact phone"),
+}
+
+
+@candidate_required
+def onboarding(request):
+    candidate = request.candidate
+    errors = []
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in offer_selectors.ONBOARDING_FIELDS}
+        try:
+            offer_services.onboarding_info_save(candidate_id=candidate.pk, **values)
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("Saved. Thank you."))
+            return redirect("portal:onboarding")
+    prefill = offer_selectors.onboarding_prefill(candidate)
+    fields = [{"name": n, "label": FIELD_LABELS[n], "value": prefill["fields"][n],
+               "missing": n in prefill["missing"],
+               "type": "tel" if n.endswith("phone") else "text",
+               "masked": bool(prefill["fields"][n]) and n in ("bank_account", "social_insurance_number",
+                                                                "housing_fund_number")}
+              for n in offer_selectors.ONBOARDING_FIELDS]
+    docs = CandidateDocument.objects.filter(candidate=candidate)
+    return render(request, "portal/onboarding.html", {
+        "known": prefill["known"], "fields": fields, "errors": errors, "documents": docs,
+        "kinds": DocumentKind.choices, "max_mb": offer_services.UPLOAD_MAX_BYTES // (1024 * 1024)},
+        status=400 if errors else 200)
+
+
+@candidate_required
+@require_POST
+def upload(request):
+    uploaded = request.FILES.get("file")
+    limit = offer_services.UPLOAD_MAX_BYTES
+    try:
+        if uploaded is None:
+            raise ValidationError({"file": [_("Choose a file.")]})
+        if uploaded.size > limit:  # refuse before reading it into memory
+            raise ValidationError({"file": [_("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}]})
+        offer_services.candidate_document_upload(candidate_id=request.candidate.pk, kind=request.POST.get("kind", ""),
+                                                 data=uploaded.read(), filename=uploaded.name)
+    except ValidationError as exc:
+        for msg in _errors(exc):
+            messages.error(request, msg)
+        return redirect(f"{reverse('portal:onboarding')}#documents")
+    messages.success(request, _("Uploaded."))
+    return redirect(f"{reverse('portal:onboarding')}#documents")
+
+
+# -- privacy -------------------------------------------------------------------------------------------
+
+@candidate_required
+def privacy(request):
+    if request.method == "POST":
+        if request.POST.get("agree") != "on":
+            messages.error(request, _("Tick the box to agree."))
+        else:
+            access.consent_give(candidate_id=request.candidate.pk, ip=_ip(request),
+                                user_agent=request.META.get("HTTP_USER_AGENT", ""))
+            messages.success(request, _("Thank you. Your consent is recorded."))
+        return redirect("portal:privacy")
+    consents = Consent.objects.filter(candidate=request.candidate)
+    return render(request, "portal/privacy.html", {"version": access.PRIVACY_NOTICE_VERSION, "consents": consents,
+                                                   "current": consents.filter(
+                                                       version=access.PRIVACY_NOTICE_VERSION).first()})

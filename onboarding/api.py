@@ -1,0 +1,144 @@
+"""Offers API for staff, scoped (R-OFFER-1..4, R-SEC-1)."""
+
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hrsys.api.pagination import Pagination
+from hrsys.api.serializers import StrictSerializer
+
+from . import selectors, services
+from .models import Offer
+
+TRANSITIONS = ("submit", "send", "withdraw")
+
+
+class OfferOutputSerializer(serializers.ModelSerializer):
+    candidate = serializers.CharField(source="application.candidate.name")
+    job = serializers.CharField(source="application.job.title")
+    band_position = serializers.CharField()
+    approvals = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Offer
+        fields = ["id", "application", "candidate", "job", "state", "job_level", "monthly_salary", "currency",
+                  "expected_salary", "start_date", "probation_months", "valid_until", "band_min", "band_mid",
+                  "band_max", "band_position", "version", "document_sha256", "pdf_sha256", "sent_at",
+                  "responded_at", "decline_reason", "withdraw_reason", "approvals", "created_at"]
+
+    def get_approvals(self, offer):
+        return [{"id": a.pk, "round": a.round, "step": a.step, "role": a.role, "approver": a.approver_id,
+                 "decision": a.decision, "comment": a.comment, "decided_at": a.decided_at}
+                for a in offer.approvals.all()]
+
+
+class OfferListApi(APIView):
+    class FilterSerializer(StrictSerializer):
+        state = serializers.CharField(required=False)
+        application = serializers.IntegerField(required=False)
+        page = serializers.IntegerField(required=False)
+        page_size = serializers.IntegerField(required=False)
+
+    @extend_schema(parameters=[FilterSerializer], responses=OfferOutputSerializer(many=True))
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = selectors.offer_list(user=request.user, filters=filters.validated_data).prefetch_related("approvals")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(OfferOutputSerializer(page, many=True).data)
+
+
+class OfferCreateApi(APIView):
+    class InputSerializer(StrictSerializer):
+        application = serializers.IntegerField()
+        monthly_salary = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
+        start_date = serializers.DateField(required=False)
+        valid_until = serializers.DateField(required=False)
+        probation_months = serializers.IntegerField(required=False, min_value=0)
+        job_level = serializers.CharField(required=False, allow_blank=True, max_length=40)
+        template = serializers.IntegerField(required=False)
+        note = serializers.CharField(required=False, allow_blank=True)
+
+    @extend_schema(request=InputSerializer, responses={201: OfferOutputSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        offer = services.offer_draft(actor=request.user, application_id=v.pop("application"),
+                                     template_id=v.pop("template", None), **v)
+        return Response(OfferOutputSerializer(selectors.offer_get(user=request.user, pk=offer.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class OfferDetailApi(APIView):
+    class UpdateSerializer(StrictSerializer):
+        monthly_salary = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
+        start_date = serializers.DateField(required=False)
+        valid_until = serializers.DateField(required=False)
+        probation_months = serializers.IntegerField(required=False, min_value=0)
+        job_level = serializers.CharField(required=False, allow_blank=True, max_length=40)
+        working_hours = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        benefits = serializers.CharField(required=False, allow_blank=True)
+        note = serializers.CharField(required=False, allow_blank=True)
+
+    @extend_schema(responses=OfferOutputSerializer)
+    def get(self, request, pk: int):
+        if not request.user.has_perm("onboarding.view_offer"):
+            raise PermissionDenied
+        return Response(OfferOutputSerializer(selectors.offer_get(user=request.user, pk=pk)).data)
+
+    @extend_schema(request=UpdateSerializer, responses=OfferOutputSerializer)
+    def patch(self, request, pk: int):
+        selectors.offer_get(user=request.user, pk=pk)
+        data = self.UpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.offer_update(actor=request.user, offer_id=pk, **data.validated_data)
+        return Response(OfferOutputSerializer(selectors.offer_get(user=request.user, pk=pk)).data)
+
+
+class OfferTransitionApi(APIView):
+    """submit (into approval), send (letter + hash + message), withdraw (reason needed)."""
+
+    class InputSerializer(StrictSerializer):
+        reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    @extend_schema(request=InputSerializer, responses=OfferOutputSerializer,
+                   description="Moves: " + ", ".join(TRANSITIONS))
+    def post(self, request, pk: int, name: str):
+        selectors.offer_get(user=request.user, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if name == "submit":
+            services.offer_submit(actor=request.user, offer_id=pk)
+        elif name == "send":
+            services.offer_send(actor=request.user, offer_id=pk)
+        elif name == "withdraw":
+            services.offer_withdraw(actor=request.user, offer_id=pk, reason=data.validated_data.get("reason", ""))
+        else:
+            raise serializers.ValidationError({"transition": [f"Unknown move {name}. Known: {', '.join(TRANSITIONS)}"]})
+        return Response(OfferOutputSerializer(selectors.offer_get(user=request.user, pk=pk)).data)
+
+
+class OfferApprovalDecideApi(APIView):
+    class InputSerializer(StrictSerializer):
+        decision = serializers.ChoiceField(choices=list(services.DECISIONS))
+        comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    @extend_schema(request=InputSerializer, responses=OfferOutputSerializer)
+    def post(self, request, pk: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        approval = services.offer_decide(actor=request.user, approval_id=pk, **data.validated_data)
+        return Response(OfferOutputSerializer(Offer.objects.get(pk=approval.offer_id)).data)
+
+
+class OfferVerifyApi(APIView):
+    """Re-hash the stored letter, PDF, signature and signed copy: tampering is reported (R-OFFER-3)."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk: int):
+        offer = selectors.offer_get(user=request.user, pk=pk)
+        return Response(services.offer_document_verify(offer))

@@ -1,0 +1,133 @@
+"""Offer letters: a Word template filled with docxtpl, PDF through LibreOffice when installed, SHA-256 of every
+document, and the signed copy with a signature page (R-OFFER-3).
+
+Pure functions on bytes; ``onboarding.services`` stores the results (encrypted) and records the hashes.
+"""
+
+import hashlib
+import io
+import logging
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_PATH = Path(__file__).resolve().parent / "templates" / "docx" / "offer_letter.docx"
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def build_default_template(path: Path = TEMPLATE_PATH) -> Path:
+    """Write the shipped Word template (python-docx; the ``{{ }}`` tags are docxtpl's). HR may replace the file
+    with their own letterhead as long as it keeps the same tags."""
+    from docx import Document  # noqa: PLC0415
+    from docx.shared import Pt  # noqa: PLC0415
+
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.size = Pt(11)
+    doc.add_heading("{{ organization_name }}", level=1)
+    doc.add_heading("录用通知书 / Offer of Employment", level=2)
+    doc.add_paragraph("编号 / Reference: {{ reference }}    日期 / Date: {{ issued_on }}")
+    doc.add_paragraph("{{ candidate_name }}：")
+    doc.add_paragraph(
+        "我们很高兴通知您，经过面试与评估，{{ organization_name }}决定录用您担任{{ department_name }}"
+        "{{ job_title }}一职。")
+    doc.add_paragraph(
+        "We are pleased to offer you the position of {{ job_title }} in {{ department_name }} "
+        "at {{ organization_name }}.")
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for label, tag in [
+        ("岗位 / Position", "{{ job_title }}"),
+        ("职级 / Level", "{{ job_level }}"),
+        ("月薪（税前）/ Monthly salary (gross)", "{{ monthly_salary }} {{ currency }}"),
+        ("入职日期 / Start date", "{{ start_date }}"),
+        ("试用期 / Probation", "{{ probation_months }} 个月 / months"),
+        ("工作时间 / Working hours", "{{ working_hours }}"),
+        ("福利 / Benefits", "{{ benefits }}"),
+        ("答复期限 / Please answer by", "{{ valid_until }}"),
+    ]:
+        cells = table.add_row().cells
+        cells[0].text = label
+        cells[1].text = tag
+    doc.add_paragraph("")
+    doc.add_paragraph(
+        "请在答复期限前通过候选人门户在线签署本通知书。逾期未答复，本录用通知自动失效。"
+        " Please sign this letter online in the candidate portal before the date above; "
+        "after it the offer lapses.")
+    doc.add_paragraph("{{ organization_name }} 人力资源部 / Human Resources")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path
+
+
+def render_docx(context: dict, *, template_path: Path | None = None) -> bytes:
+    """Fill the Word template with the offer's values."""
+    from docxtpl import DocxTemplate  # noqa: PLC0415
+
+    path = template_path or TEMPLATE_PATH
+    if not path.exists():
+        build_default_template(path)
+    tpl = DocxTemplate(str(path))
+    tpl.render({k: ("" if v is None else str(v)) for k, v in context.items()})
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue()
+
+
+def soffice_binary() -> str | None:
+    if not getattr(settings, "OFFER_LETTER_PDF", True):
+        return None
+    return shutil.which(getattr(settings, "SOFFICE_BINARY", "soffice"))
+
+
+def docx_to_pdf(docx: bytes, *, timeout: int = 120) -> bytes | None:
+    """PDF with LibreOffice headless; ``None`` when LibreOffice is not installed or fails (the DOCX alone is sent)."""
+    binary = soffice_binary()
+    if not binary:
+        return None
+    with tempfile.TemporaryDirectory(prefix="hrsys-offer-") as tmp:
+        src = Path(tmp) / "letter.docx"
+        src.write_bytes(docx)
+        # a private profile: parallel conversions must not share (and lock) one user installation
+        cmd = [binary, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--norestore",
+               "--convert-to", "pdf", "--outdir", tmp, str(src)]
+        try:
+            subprocess.run(cmd, check=True, capture_output=True, timeout=timeout)
+        except (subprocess.SubprocessError, OSError) as exc:
+            logger.warning("offer letter: PDF conversion failed: %s", exc)
+            return None
+        pdf = Path(tmp) / "letter.pdf"
+        return pdf.read_bytes() if pdf.exists() else None
+
+
+def signed_copy(docx: bytes, *, signature_png: bytes, typed_name: str, signed_at: str, ip: str,
+                document_sha256: str) -> bytes:
+    """The letter with a signature page appended (python-docx)."""
+    from docx import Document  # noqa: PLC0415
+    from docx.enum.text import WD_BREAK  # noqa: PLC0415
+    from docx.shared import Cm  # noqa: PLC0415
+
+    doc = Document(io.BytesIO(docx))
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    doc.add_heading("签署页 / Signature page", level=2)
+    doc.add_paragraph(f"签署人 / Signed by: {typed_name}")
+    doc.add_paragraph(f"时间 / Time: {signed_at}")
+    doc.add_paragraph(f"IP: {ip or '-'}")
+    doc.add_paragraph(f"原文件 SHA-256 / Document SHA-256: {document_sha256}")
+    doc.add_picture(io.BytesIO(signature_png), width=Cm(6))
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def is_png(data: bytes) -> bool:
+    return data[:8] == b"\x89PNG\r\n\x1a\n"

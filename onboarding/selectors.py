@@ -1,0 +1,214 @@
+"""Reads of the offers app, always within the viewer's scope (R-OFFER-1, R-OFFER-2, R-SEC-1)."""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.http import Http404
+
+from hrsys.accounts.scope import get_for_user_or_404
+
+from .models import ApprovalDecision, CandidateDocument, Offer, OfferApproval, OnboardingInfo, PayBand
+
+
+def offer_list(*, user, filters: dict | None = None):
+    filters = filters or {}
+    qs = Offer.objects.for_user(user).select_related("application__candidate", "application__job__department")
+    if filters.get("state"):
+        qs = qs.filter(state=filters["state"])
+    if filters.get("application"):
+        qs = qs.filter(application_id=filters["application"])
+    return qs
+
+
+def offer_get(*, user, pk) -> Offer:
+    return get_for_user_or_404(Offer.objects.select_related("application__candidate", "application__job__department"),
+                               user, pk=pk)
+
+
+def pay_band_for(department, job_level: str) -> PayBand | None:
+    """The band of the job level in the department, else the nearest department above that has one."""
+    if department is None:
+        return None
+    ids = [int(p) for p in department.path.strip("/").split("/") if p]
+    bands = {b.department_id: b for b in PayBand.objects.filter(department_id__in=ids, job_level=job_level)}
+    for dept_id in reversed(ids):
+        if dept_id in bands:
+            return bands[dept_id]
+    return None
+
+
+def approvals_pending_for(*, user):
+    """The approver's own pending steps, oldest first (the approver's inbox)."""
+    return (OfferApproval.objects.for_user(user)
+            .filter(approver=user, decision=ApprovalDecision.PENDING, offer__state="pending_approval")
+            .select_related("offer__application__candidate", "offer__application__job__department")
+            .order_by("activated_at", "pk"))
+
+
+def approval_get(*, user, pk) -> OfferApproval:
+    """One approval step, only for its approver and only inside their scope: anyone else gets 404."""
+    approval = get_for_user_or_404(
+        OfferApproval.objects.select_related("offer__application__candidate", "offer__application__job__department"),
+        user, pk=pk)
+    if approval.approver_id != user.pk:
+        raise Http404
+    if not Offer.objects.for_user(user).filter(pk=approval.offer_id).exists() and not user.sees_everything:
+        raise Http404
+    return approval
+
+
+# -- AI interview data (issue 6 owns it; read through its selectors when they exist) ---------------------
+
+def _ai_result(application):
+    try:
+        from interviews.ai import selectors as ai_selectors  # noqa: PLC0415
+        fn = getattr(ai_selectors, "ai_result_for_application", None)
+        if fn is not None:
+            return fn(application=application) if _takes_kw(fn, "application") else fn(application)
+    except ImportError:
+        pass
+    try:
+        from interviews.ai.models import AIInterviewResult  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - the app is installed in this project
+        return None
+    return AIInterviewResult.objects.latest_for(application.pk)
+
+
+def _takes_kw(fn, name) -> bool:
+    import inspect  # noqa: PLC0415
+
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _decimal(value):
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value).replace(",", "").strip())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _date(value):
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def candidate_preferences(application) -> dict:
+    """Expected salary, earliest start date and available times the candidate gave (AI interview / portal)
+    (R-OFFER-1): ``{"expected_salary": Decimal|None, "earliest_start_date": date|None, "available_times": ...}``."""
+    prefs = {}
+    try:
+        from interviews.ai import selectors as ai_selectors  # noqa: PLC0415
+        fn = getattr(ai_selectors, "candidate_preferences", None)
+        if fn is not None:
+            prefs = dict(fn(application=application) if _takes_kw(fn, "application") else fn(application)) or {}
+    except ImportError:
+        pass
+    if not prefs:
+        result = _ai_result(application)
+        prefs = dict(getattr(result, "preferences", None) or {})
+    return {
+        "expected_salary": _decimal(prefs.get("expected_salary") or prefs.get("expected_monthly_salary")),
+        "earliest_start_date": _date(prefs.get("earliest_start_date") or prefs.get("start_date")),
+        "available_times": prefs.get("available_times") or "",
+    }
+
+
+def ai_scores(application) -> dict:
+    """Overall and per-dimension AI interview scores (0-100) for approvers (R-OFFER-2)."""
+    result = _ai_result(application)
+    if result is None:
+        from interviews.selectors import ai_results_for  # noqa: PLC0415
+
+        summaries = ai_results_for(application)
+        if not summaries:
+            return {}
+        summary = summaries[-1]["result"] or {}
+        return {"overall": summary.get("overall_score") or summary.get("score"),
+                "dimensions": summary.get("dimensions") or {}, "recommendation": summary.get("recommendation", "")}
+    dims = {key: (val or {}).get("score") for key, val in (result.dimension_scores or {}).items()}
+    return {"overall": result.overall_score, "dimensions": dims, "recommendation": result.recommendation}
+
+
+def interview_feedback(application) -> list[dict]:
+    from interviews.models import InterviewFeedback  # noqa: PLC0415
+
+    rows = (InterviewFeedback.objects.filter(interview__application=application)
+            .select_related("interview", "interview__round", "interviewer").order_by("submitted_at"))
+    return [{"round": f.interview.title, "interviewer": str(f.interviewer), "scores": f.scores,
+             "recommendation": f.get_recommendation_display(), "notes": f.notes} for f in rows]
+
+
+def band_bar(offer: Offer) -> dict | None:
+    """Positions (0-100 %) for the inline SVG band bar: min .. max with the offer and the expectation marked."""
+    if offer.band_min is None or offer.band_max is None:
+        return None
+    lo = min(offer.band_min, offer.monthly_salary, offer.expected_salary or offer.band_min)
+    hi = max(offer.band_max, offer.monthly_salary, offer.expected_salary or offer.band_max)
+    span = (hi - lo) or Decimal(1)
+
+    def pct(v):
+        return round(float((v - lo) / span * 100), 1)
+
+    return {"min": pct(offer.band_min), "width": round(pct(offer.band_max) - pct(offer.band_min), 1), "mid": pct(offer.band_mid or offer.band_min), "max": pct(offer.band_max),
+            "offer": pct(offer.monthly_salary),
+            "expected": pct(offer.expected_salary) if offer.expected_salary is not None else None,
+            "position": offer.band_position}
+
+
+def approval_context(offer: Offer) -> dict:
+    """Everything an approver judges: AI scores, interview feedback, match score, band position (R-OFFER-2)."""
+    app = offer.application
+    return {
+        "ai": ai_scores(app), "feedback": interview_feedback(app), "match_score": app.match_score,
+        "band": band_bar(offer), "credential_problems": app.credential_problems(),
+        "chain": list(offer.approvals.filter(round=offer.approval_round).select_related("approver")),
+    }
+
+
+# -- portal reads (always for one candidate) ---------------------------------------------------------------
+
+def candidate_offers(candidate_id: int):
+    """Offers a candidate may see: sent and answered ones, never drafts or approvals in progress."""
+    return (Offer.objects.filter(application__candidate_id=candidate_id,
+                                 state__in=["sent", "accepted", "declined", "expired"])
+            .select_related("application__job__department").order_by("-sent_at", "-pk"))
+
+
+def candidate_offer_get(*, candidate_id: int, pk) -> Offer:
+    try:
+        return candidate_offers(candidate_id).get(pk=pk)
+    except (Offer.DoesNotExist, ValueError, TypeError):
+        raise Http404
+
+
+def onboarding_prefill(candidate) -> dict:
+    """What we already know, so the form asks only for what is missing (R-PORTAL-3)."""
+    info = OnboardingInfo.objects.filter(candidate=candidate).first()
+    resume = candidate.resumes.order_by("-created_at").first()
+    latest_app = candidate.applications.order_by("-created_at").first()
+    prefs = candidate_preferences(latest_app) if latest_app else {}
+    accepted = Offer.objects.filter(application__candidate=candidate, state="accepted").order_by("-pk").first()
+    known = {
+        "name": candidate.name, "phone": candidate.phone, "email": candidate.email,
+        "id_number": candidate.id_number, "education": candidate.get_education_display(),
+        "years_experience": candidate.years_experience,
+        "resume": resume.original_name if resume else "",
+        "expected_salary": prefs.get("expected_salary"), "earliest_start_date": prefs.get("earliest_start_date"),
+        "start_date": accepted.start_date if accepted else None,
+        "id_photo": CandidateDocument.objects.filter(candidate=candidate, kind__in=["id_card", "photo"]).exists(),
+    }
+    fields = {name: getattr(info, name, "") if info else "" for name in ONBOARDING_FIELDS}
+    return {"known": known, "fields": fields, "missing": [n for n, v in fields.items() if not v]}
+
+
+ONBOARDING_FIELDS = ("address", "social_insurance_number", "housing_fund_number", "bank_name", "bank_account",
+                     "emergency_contact_name", "emergency_contact_phone")
