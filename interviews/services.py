@@ -107,7 +107,7 @@ def _visible_interview(actor, interview_id) -> None:
 
 
 def _lock_interview(interview_id) -> Interview:
-    return (Interview.objects.select_for_update()
+    return (Interview.objects.select_for_update(of=("self",))
             .select_related("application", "application__job", "application__candidate", "round", "room")
             .get(pk=interview_id))
 
@@ -937,7 +937,7 @@ def join_problem_resolve(*, actor, problem_id: int, resolution: str, starts_at: 
     _require(actor, "interviews.change_interview")
     user = _user(actor)
     qs = JoinProblem.objects.for_user(user) if user is not None else JoinProblem.objects.all()
-    problem = qs.select_for_update().filter(pk=problem_id).first()
+    problem = qs.select_for_update(of=("self",)).filter(pk=problem_id).first()
     if problem is None:
         raise Http404
     if problem.resolution:
@@ -1164,7 +1164,7 @@ def batch_schedule_run(*, run_id: int) -> BatchRun:
     transaction (so concurrent schedulers are seen and nobody is double-booked), reporting progress
     and explaining every application not placed (R-SCHED-2)."""
     with transaction.atomic():
-        run = BatchRun.objects.select_for_update().select_related("job", "round", "created_by").get(pk=run_id)
+        run = BatchRun.objects.select_for_update(of=("self",)).select_related("job", "round", "created_by").get(pk=run_id)
         if run.status != BatchRun.Status.QUEUED:
             return run
         run.status = BatchRun.Status.RUNNING

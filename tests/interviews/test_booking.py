@@ -1,8 +1,6 @@
 """Booking human rounds: availability, double booking, reschedule, cancel, attendance, feedback, bad input
 (R-SCHED-1, R-SCHED-3, R-SCHED-4, R-NS-1, R-NS-5, R-PIPE-7)."""
 
-import datetime as dt
-
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 
 from candidates.models import Application, TalentPoolEntry
 from interviews import services
@@ -114,5 +115,5 @@ def test_could_not_join_alerts_hr_and_on_site_slot(world, queue):
     assert JoinProblem.objects.get(pk=problem.pk).resolution == "on_site"
     new = Interview.objects.get(previous=interview)
     assert new.on_site and new.starts_at == local(2026, 3, 4, 10) and new.sequence == 1
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         services.interview_report_could_not_join(interview_id=interview.pk, reason="bogus")
