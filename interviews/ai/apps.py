@@ -12,3 +12,11 @@ class AiInterviewsConfig(AppConfig):
     name = "interviews.ai"
     label = "ai_interviews"
     verbose_name = _("AI interviews")
+
+    def ready(self):
+        from notifications.signals import candidate_action_recorded
+
+        from . import jobs  # noqa: F401 - registers the periodic sweeps
+        from .services import on_candidate_action
+
+        candidate_action_recorded.connect(on_candidate_action, dispatch_uid="ai_interviews.link_open")

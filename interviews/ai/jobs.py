@@ -1,0 +1,19 @@
+"""Periodic sweeps of AI interviews, run every minute by beat and by ``manage.py hr_tick``."""
+
+from hrsys.core.periodic import periodic_job
+
+
+@periodic_job("ai_interviews.release_holds")
+def release_holds(now):
+    """Held automatic rejections whose hold period ran out are applied (R-PIPE-3)."""
+    from .services import ai_holds_release_due
+
+    return ai_holds_release_due(now=now)
+
+
+@periodic_job("ai_interviews.purge_media")
+def purge_media(now):
+    """Recordings and reports past their vendor's retention period are deleted (R-AI-6)."""
+    from .services import ai_media_purge_due
+
+    return ai_media_purge_due(now=now)

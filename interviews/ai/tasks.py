@@ -1,0 +1,35 @@
+"""Celery tasks: they take ids, call one service, and are idempotent (R-AI-1, R-AI-6, R-PIPE-3)."""
+
+from celery import shared_task
+
+
+@shared_task(name="ai_interviews.apply_moves", ignore_result=True)
+def apply_moves(result_id: int) -> str:
+    from .services import ai_result_apply_moves
+
+    return ai_result_apply_moves(result_id=result_id)
+
+
+@shared_task(name="ai_interviews.release_hold", ignore_result=True)
+def release_hold(result_id: int) -> str:
+    from .services import ai_hold_release
+
+    return ai_hold_release(result_id=result_id)
+
+
+@shared_task(name="ai_interviews.fetch_media", bind=True, ignore_result=True, max_retries=5)
+def fetch_media(self, media_id: int) -> str:
+    from .services import MediaFetchError, ai_media_fetch
+
+    try:
+        return ai_media_fetch(media_id=media_id)
+    except MediaFetchError as exc:  # transient: back off 1, 2, 4 ... minutes
+        raise self.retry(exc=exc, countdown=60 * 2 ** self.request.retries)
+
+
+TASKS = {"apply_moves": apply_moves, "release_hold": release_hold, "fetch_media": fetch_media}
+
+
+def enqueue(name: str, obj_id: int) -> None:
+    """The one place this app's tasks are enqueued (after commit); tests replace it."""
+    TASKS[name].delay(obj_id)
