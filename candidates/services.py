@@ -313,14 +313,7 @@ def candidate_merge(*, actor, target_id: int, source_id: int) -> Candidate:
     target.years_experience = max(target.years_experience, source.years_experience)
     if EDUCATION_RANK[source.education] > EDUCATION_RANK[target.education]:
         target.education = source.education
-    moved = {
-        "applications": Application.objects.filter(candidate=source).update(candidate=target),
-        "credentials": Credential.objects.filter(candidate=source).update(candidate=target),
-        "resumes": Resume.objects.filter(candidate=source).update(candidate=target),
-        "pool_entries": TalentPoolEntry.objects.filter(candidate=source).update(candidate=target),
-    }
-    for job in source.backup_for_jobs.all():
-        job.backup_pool.add(target)
+    moved = _repoint_candidate_rows(source, target)
     source.delete()
     target.save()
     changes = diff_fields(before, snapshot(target, CANDIDATE_FIELDS), model=Candidate)
@@ -328,6 +321,24 @@ def candidate_merge(*, actor, target_id: int, source_id: int) -> Candidate:
     audit_record(actor=actor, action="candidate.merge", obj=target, changes={**changes, "moved": [None, moved]})
     candidate_recompute_matches(candidate_id=target.pk)
     return target
+
+
+def _repoint_candidate_rows(source, target) -> dict:
+    """Move every row of any app that points at ``source`` over to ``target`` (walked from the model's
+    relations, so rows of later apps -- offers, onboarding -- are kept, not cascaded away)."""
+    moved = {}
+    for rel in Candidate._meta.related_objects:
+        model, name = rel.related_model, rel.field.name
+        if rel.many_to_many:
+            for obj in model._base_manager.filter(**{name: source}):
+                getattr(obj, name).add(target)
+            continue
+        if rel.one_to_one and model._base_manager.filter(**{name: target}).exists():
+            continue  # the target has its own; the source's goes with it
+        count = model._base_manager.filter(**{name: source}).update(**{name: target})
+        if count:
+            moved[model._meta.label_lower] = count
+    return moved
 
 
 # -- jobs -------------------------------------------------------------------------------------------
