@@ -129,7 +129,7 @@ class CeleryProcesses:
         from hrsys.celery import app
 
         broker_dir = self.tmp_path / "broker"
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (broker_dir / sub).mkdir(parents=True, exist_ok=True)
         if broker == "redis":
             app.conf.broker_url = settings.REDIS_URL
@@ -139,6 +139,7 @@ class CeleryProcesses:
             app.conf.broker_transport_options = {
                 "data_folder_in": str(broker_dir / "queue"), "data_folder_out": str(broker_dir / "queue"),
                 "processed_folder": str(broker_dir / "processed"), "store_processed": False,
+                "control_folder": str(broker_dir / "control"),
             }
         app.conf.task_default_queue = self.queue
         app.conf.task_always_eager = False
