@@ -192,6 +192,9 @@ class Engine:
                  step: timedelta = timedelta(minutes=30), tz=DEFAULT_TZ):
         self.resources: dict[object, Resource] = {r.id: r for r in resources}
         self.start, self.end, self.step, self.tz = start, end, step, tz
+        # Starts at which the people / rooms of a request shape can no longer fit anything. Bookings only
+        # ever add, so a start that is full stays full: batches skip it instead of re-checking it.
+        self._full: dict[tuple, set] = defaultdict(set)
 
     def day_of(self, moment: datetime) -> date:
         return moment.astimezone(self.tz).date()
@@ -280,9 +283,16 @@ class Engine:
         candidate = Timeline(request.candidate_busy)
         reasons, blockers = Counter(), Counter()
         preferred, other = [], []
+        shape = (request.required, request.pool, request.pool_pick, request.rooms, request.duration)
+        full = self._full[shape]
         for start in self._starts(request):
+            if start in full:
+                reasons[REASON_INTERVIEWER_BUSY] += 1
+                continue
             placement = self.fit(request, start, candidate=candidate, reasons=reasons, blockers=blockers)
             if placement is None:
+                if self.fit(request, start) is None:  # not the candidate's doing: full for everyone
+                    full.add(start)
                 continue
             in_pref = request.preferences is not None and any(
                 ps <= placement.start and placement.end <= pe for ps, pe in request.preferences)

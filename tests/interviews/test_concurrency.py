@@ -48,7 +48,7 @@ def _overlaps():
     bad = []
     for person, items in per_person.items():
         items.sort()
-        for (s1, e1, a), (s2, e2, b) in zip(items, items[1:], strict=False):
+        for (_s1, e1, a), (s2, _e2, b) in zip(items, items[1:], strict=False):
             if s2 < e1:
                 bad.append((person, a, b))
     return bad
@@ -61,7 +61,7 @@ def test_two_schedulers_same_interviewer_same_moment_one_wins(world):
     other = ApplicationFactory(job=world.job, state="screening")
     with time_machine.travel(NOW, tick=False):
         outcomes = _race([
-            lambda: services.interview_schedule(actor=world.users.hr, application_id=app.pk, round_id=world.round.pk,
+            lambda app=app: services.interview_schedule(actor=world.users.hr, application_id=app.pk, round_id=world.round.pk,
                                                 starts_at=local(2026, 3, 4, 9)).pk
             for app in (world.app, other)])
     kinds = sorted(v[0] for v in outcomes.values())
