@@ -6,6 +6,8 @@ The body is validated strictly: unknown fields are refused by name. See
 ``GenericResultSerializer`` (published in the OpenAPI schema with examples).
 """
 
+from datetime import UTC
+
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -129,8 +131,9 @@ def parse_generic_data(data: dict) -> ParsedDelivery:
     if "preferences" in v:
         p = v["preferences"]
         if "available_times" in p:
-            prefs["available_times"] = [{"start": t["start"].isoformat(), "end": t["end"].isoformat()}
-                                        for t in p["available_times"]]
+            prefs["available_times"] = [{"start": t["start"].astimezone(UTC).isoformat(),
+                                         "end": t["end"].astimezone(UTC).isoformat()}
+                                        for t in p["available_times"]]  # stored in UTC
         if "expected_salary" in p:
             s = p["expected_salary"]
             prefs["expected_salary"] = {"amount": str(s["amount"]), "currency": s["currency"], "period": s["period"]}
