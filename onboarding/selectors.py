@@ -57,33 +57,17 @@ def approval_get(*, user, pk) -> OfferApproval:
     return approval
 
 
-# -- AI interview data (issue 6 owns it; read through its selectors when they exist) ---------------------
+# -- AI interview data (issue 6 owns it; read through interviews.ai.selectors) ------------------------------
 
 def _ai_result(application):
-    try:
-        from interviews.ai import selectors as ai_selectors  # noqa: PLC0415
-        fn = getattr(ai_selectors, "ai_result_for_application", None)
-        if fn is not None:
-            return fn(application=application) if _takes_kw(fn, "application") else fn(application)
-    except ImportError:
-        pass
-    try:
-        from interviews.ai.models import AIInterviewResult  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - the app is installed in this project
-        return None
-    return AIInterviewResult.objects.latest_for(application.pk)
+    from interviews.ai.selectors import ai_result_for_application  # noqa: PLC0415
 
-
-def _takes_kw(fn, name) -> bool:
-    import inspect  # noqa: PLC0415
-
-    try:
-        return name in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
+    return ai_result_for_application(user=None, application_id=application.pk)
 
 
 def _decimal(value):
+    if isinstance(value, dict):  # {"amount": 12000, "currency": "CNY"} from the AI interview
+        value = value.get("amount", value.get("min", value.get("value")))
     if value in (None, ""):
         return None
     try:
@@ -104,21 +88,13 @@ def _date(value):
 def candidate_preferences(application) -> dict:
     """Expected salary, earliest start date and available times the candidate gave (AI interview / portal)
     (R-OFFER-1): ``{"expected_salary": Decimal|None, "earliest_start_date": date|None, "available_times": ...}``."""
-    prefs = {}
-    try:
-        from interviews.ai import selectors as ai_selectors  # noqa: PLC0415
-        fn = getattr(ai_selectors, "candidate_preferences", None)
-        if fn is not None:
-            prefs = dict(fn(application=application) if _takes_kw(fn, "application") else fn(application)) or {}
-    except ImportError:
-        pass
-    if not prefs:
-        result = _ai_result(application)
-        prefs = dict(getattr(result, "preferences", None) or {})
+    from interviews.ai.selectors import candidate_preferences as ai_preferences  # noqa: PLC0415
+
+    prefs = ai_preferences(application.pk) or {}
     return {
-        "expected_salary": _decimal(prefs.get("expected_salary") or prefs.get("expected_monthly_salary")),
-        "earliest_start_date": _date(prefs.get("earliest_start_date") or prefs.get("start_date")),
-        "available_times": prefs.get("available_times") or "",
+        "expected_salary": _decimal(prefs.get("expected_salary")),
+        "earliest_start_date": _date(prefs.get("earliest_start_date")),
+        "available_times": prefs.get("available_times") or [],
     }
 
 
@@ -126,14 +102,7 @@ def ai_scores(application) -> dict:
     """Overall and per-dimension AI interview scores (0-100) for approvers (R-OFFER-2)."""
     result = _ai_result(application)
     if result is None:
-        from interviews.selectors import ai_results_for  # noqa: PLC0415
-
-        summaries = ai_results_for(application)
-        if not summaries:
-            return {}
-        summary = summaries[-1]["result"] or {}
-        return {"overall": summary.get("overall_score") or summary.get("score"),
-                "dimensions": summary.get("dimensions") or {}, "recommendation": summary.get("recommendation", "")}
+        return {}
     dims = {key: (val or {}).get("score") for key, val in (result.dimension_scores or {}).items()}
     return {"overall": result.overall_score, "dimensions": dims, "recommendation": result.recommendation}
 
