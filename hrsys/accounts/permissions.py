@@ -23,6 +23,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.MANAGER: (
         "candidates.view_*", "interviews.view_*", "interviews.add_*feedback", "interviews.change_*feedback",
         "onboarding.view_*", "onboarding.approve_offer", "attendance.view_*", "attendance.change_leaverequest",
+        "notifications.view_*",
         "accounts.view_user", "accounts.view_department", "dashboard.view_*",
     ),
     Role.INTERVIEWER: (
