@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from candidates.models import TransitionLog
@@ -112,7 +113,7 @@ def test_r_pipe_3_hr_stops_a_held_rejection(invited, post_result, worker, er_job
     JobAIPolicy.objects.create(job=er_job, rejection_hold_hours=24)
     result = deliver(post_result, worker, dimensions={"logic": 1, "comm": 0.8, "stress": 4})
     assert list(selectors.held_rejections(user=users.hr)) == [result]
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):  # managers may not move applications
         services.ai_hold_cancel(actor=users.it_manager, result_id=result.pk)
     services.ai_hold_cancel(actor=users.hr, result_id=result.pk, reason="值得再看看")
     invited.application.refresh_from_db()

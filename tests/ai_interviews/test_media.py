@@ -1,0 +1,150 @@
+"""Recordings and reports: fetched from the vendor, encrypted at rest, streamed in scope only, every view
+and download logged, purged after the vendor's retention period (R-AI-6)."""
+
+import datetime
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from candidates.models import InterviewRound
+from hrsys.audit.models import AccessLog
+from hrsys.core.periodic import run_due_jobs
+from interviews.ai.models import AIMedia
+from tests.ai_interviews.test_ingest import result_body
+from tests.factories import UserFactory
+
+VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"recording-bytes" * 200
+REPORT = b"%PDF-1.4 report of the AI interview"
+
+
+class VendorMedia(BaseHTTPRequestHandler):
+    files = {"/media/R-1.mp4": (VIDEO, "video/mp4"), "/reports/R-1.pdf": (REPORT, "application/pdf")}
+
+    def do_GET(self):  # noqa: N802
+        found = self.files.get(self.path)
+        if found is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        body, ctype = found
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def media_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), VendorMedia)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def stored(invited, post_result, worker, media_server):
+    body = result_body(media={"video_url": f"{media_server}/media/R-1.mp4",
+                              "report_url": f"{media_server}/reports/R-1.pdf"})
+    assert post_result(body).status_code == 200
+    worker.run()
+    return {m.kind: m for m in AIMedia.objects.all()}
+
+
+def test_r_ai_6_media_fetched_after_commit_and_encrypted_at_rest(stored):
+    video = stored["video"]
+    assert video.status == "stored" and video.size == len(VIDEO) and video.content_type == "video/mp4"
+    on_disk = open(video.file.path, "rb").read()
+    assert VIDEO not in on_disk and b"recording-bytes" not in on_disk
+    assert video.file.storage.read_plain(video.file.name) == VIDEO
+
+
+def test_r_ai_6_stream_in_scope_and_every_view_is_logged(stored, users, api_as):
+    video = stored["video"]
+    url = f"/api/v1/ai-interviews/media/{video.pk}/"
+    response = api_as(users.er_manager).get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == VIDEO
+    assert response["Content-Type"] == "video/mp4"
+    download = api_as(users.er_manager).get(url + "?download=1")
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    logs = list(AccessLog.objects.filter(object_type="ai_interviews.aimedia", object_id=str(video.pk))
+                .order_by("id").values_list("actor__username", "kind"))
+    assert logs == [("er_manager", "view"), ("er_manager", "download")]
+
+
+def test_r_ai_6_another_departments_manager_gets_404_and_nothing_is_logged(stored, users, api_as):
+    video = stored["video"]
+    response = api_as(users.it_manager).get(f"/api/v1/ai-interviews/media/{video.pk}/")
+    assert response.status_code == 404
+    assert not AccessLog.objects.filter(object_type="ai_interviews.aimedia").exists()
+
+
+def test_r_ai_6_interviewer_of_the_job_may_play_the_recording(stored, er_job, api_as):
+    mine = UserFactory(username="media_interviewer", role="interviewer")
+    stranger = UserFactory(username="media_stranger", role="interviewer")
+    InterviewRound.objects.create(job=er_job, order=1, kind="technical").interviewers.set([mine])
+    url = f"/api/v1/ai-interviews/media/{stored['report'].pk}/"
+    assert api_as(mine).get(url).status_code == 200
+    assert api_as(stranger).get(url).status_code == 404
+
+
+def test_r_ai_6_anonymous_cannot_stream(stored, client):
+    assert client.get(f"/api/v1/ai-interviews/media/{stored['video'].pk}/").status_code in (401, 403)
+
+
+def test_r_ai_6_missing_vendor_file_fails_without_retry(invited, post_result, worker, media_server):
+    body = result_body(result_id="R-2", media={"audio_url": f"{media_server}/nothing.mp3"})
+    assert post_result(body).status_code == 200
+    worker.run()
+    media = AIMedia.objects.get()
+    assert media.status == "failed" and "404" in media.error
+
+
+def test_r_ai_6_media_host_allow_list(invited, post_result, worker, media_server, generic_vendor):
+    generic_vendor.media_url_hosts = ["media.vendor.example"]
+    generic_vendor.save()
+    assert post_result(result_body(media={"video_url": f"{media_server}/media/R-1.mp4"})).status_code == 200
+    worker.run()
+    assert AIMedia.objects.get().status == "failed"
+
+
+def test_r_ai_6_hr_upload_is_encrypted_and_streamable(invited, post_result, worker, users, api_as):
+    assert post_result(result_body()).status_code == 200
+    result_id = invited.results.get().pk
+    upload = SimpleUploadedFile("interview.mp3", b"ID3audio", content_type="audio/mpeg")
+    response = api_as(users.hr).post(f"/api/v1/ai-interviews/results/{result_id}/media/",
+                                     {"kind": "audio", "file": upload}, format="multipart")
+    assert response.status_code == 201, response.content
+    streamed = api_as(users.hr).get(response.json()["url"])
+    assert b"".join(streamed.streaming_content) == b"ID3audio"
+    assert api_as(users.it_manager).post(f"/api/v1/ai-interviews/results/{result_id}/media/",
+                                         {"kind": "audio", "file": SimpleUploadedFile("a.mp3", b"x")},
+                                         format="multipart").status_code in (403, 404)
+
+
+def test_r_ai_6_retention_purge_sweep(stored, generic_vendor):
+    """R-AI-6: after the vendor's retention period the hr_tick sweep deletes the files, keeps the rows."""
+    generic_vendor.media_retention_days = 30
+    generic_vendor.save()
+    path = stored["video"].file.path
+    assert run_due_jobs(now=timezone.now() + datetime.timedelta(days=29),
+                        only=["ai_interviews.purge_media"])["ai_interviews.purge_media"] == {"purged": 0}
+    later = timezone.now() + datetime.timedelta(days=31)
+    with time_machine.travel(later, tick=False):
+        summary = run_due_jobs(now=later, only=["ai_interviews.purge_media"])
+    assert summary["ai_interviews.purge_media"] == {"purged": 2}
+    video = AIMedia.objects.get(pk=stored["video"].pk)
+    assert video.status == "purged" and not video.file
+    import os
+
+    assert not os.path.exists(path)
