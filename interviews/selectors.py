@@ -11,7 +11,7 @@ Public selectors other apps use:
 * ``join_problems_open(*, user)`` -- could-not-join reports waiting for HR.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -135,6 +135,6 @@ def slots_propose(*, user, application_id: int, round_id: int | None, interviewe
     request = Request(id=app.pk, duration=timedelta(minutes=round_obj.duration_minutes),
                       required=tuple(p.pk for p in people), rooms=tuple(("room", r) for r in room_ids),
                       candidate_busy=availability.candidate_busy(app.candidate_id), preferences=preferences)
-    return [{"starts_at": p.start, "ends_at": p.end, "interviewers": list(p.interviewers),
+    return [{"starts_at": p.start.astimezone(UTC), "ends_at": p.end.astimezone(UTC), "interviewers": list(p.interviewers),
              "room": p.room[1] if p.room else None, "round": round_obj.pk}
             for p in engine.propose(request, limit=limit)]

@@ -1,0 +1,344 @@
+"""REST API of interviews under /api/v1/ (R-SCHED-1..5, R-NS-6, R-NS-8, R-PIPE-7, R-SEC-1).
+
+Reads go through selectors with the viewer's scope (404 outside it); every write
+calls one service; errors use the platform's one format (400 naming fields, 409, 404).
+Candidate-facing endpoints (``interviews/rebook/<token>/``) authenticate by the signed,
+single-use token only.
+"""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hrsys.api.pagination import Pagination
+from hrsys.api.serializers import StrictSerializer
+from hrsys.audit.services import access_log
+
+from . import selectors, services
+from .ics import MAX_ICS_BYTES
+from .models import BatchRun, JoinProblem, Kind, Recommendation, State
+
+
+class InterviewOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    application = serializers.IntegerField(source="application_id")
+    candidate_name = serializers.CharField(source="application.candidate.name")
+    job = serializers.IntegerField(source="application.job_id")
+    job_title = serializers.CharField(source="application.job.title")
+    kind = serializers.CharField()
+    round = serializers.IntegerField(source="round_id", allow_null=True)
+    state = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField(allow_null=True)
+    interviewers = serializers.SerializerMethodField()
+    room = serializers.IntegerField(source="room_id", allow_null=True)
+    meeting_url = serializers.CharField()
+    on_site = serializers.BooleanField()
+    sequence = serializers.IntegerField()
+    previous = serializers.IntegerField(source="previous_id", allow_null=True)
+    no_show_at = serializers.DateTimeField(allow_null=True)
+
+    def get_interviewers(self, obj) -> list[int]:
+        return [u.pk for u in obj.interviewers.all()]
+
+
+def _out(interview, code=status.HTTP_200_OK):
+    return Response(InterviewOutputSerializer(interview).data, status=code)
+
+
+class InterviewListApi(APIView):
+    class FilterSerializer(StrictSerializer):
+        state = serializers.ChoiceField(choices=State.choices, required=False)
+        kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+        application = serializers.IntegerField(required=False)
+        job = serializers.IntegerField(required=False)
+        interviewer = serializers.IntegerField(required=False)
+        starts_after = serializers.DateTimeField(required=False)
+        starts_before = serializers.DateTimeField(required=False)
+        page = serializers.IntegerField(required=False)
+        page_size = serializers.IntegerField(required=False)
+
+    @extend_schema(responses=InterviewOutputSerializer(many=True))
+    def get(self, request):
+        f = self.FilterSerializer(data=request.query_params.dict())
+        f.is_valid(raise_exception=True)
+        qs = selectors.interview_list(user=request.user, filters=f.validated_data)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(InterviewOutputSerializer(page, many=True).data)
+
+
+class InterviewCreateApi(APIView):
+    class InputSerializer(StrictSerializer):
+        application = serializers.IntegerField()
+        kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.HUMAN)
+        round = serializers.IntegerField(required=False, allow_null=True)
+        starts_at = serializers.DateTimeField()
+        interviewers = serializers.ListField(child=serializers.IntegerField(), required=False)
+        room = serializers.IntegerField(required=False, allow_null=True)
+        meeting_url = serializers.URLField(required=False, allow_blank=True, default="")
+        duration_minutes = serializers.IntegerField(required=False, min_value=10, max_value=480)
+        deadline = serializers.DateTimeField(required=False)
+
+    @extend_schema(request=InputSerializer, responses={201: InterviewOutputSerializer})
+    def post(self, request):
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        interview = services.interview_schedule(
+            actor=request.user, application_id=d["application"], kind=d["kind"], round_id=d.get("round"),
+            starts_at=d["starts_at"], interviewer_ids=d.get("interviewers"), room_id=d.get("room"),
+            meeting_url=d["meeting_url"], duration_minutes=d.get("duration_minutes"), deadline=d.get("deadline"))
+        return _out(interview, status.HTTP_201_CREATED)
+
+
+class InterviewDetailApi(APIView):
+    @extend_schema(responses=InterviewOutputSerializer)
+    def get(self, request, pk):
+        interview = selectors.interview_get(user=request.user, pk=pk)
+        access_log(actor=request.user, kind="view", obj=interview, channel="api")
+        return _out(interview)
+
+
+class InterviewRescheduleApi(APIView):
+    class InputSerializer(StrictSerializer):
+        starts_at = serializers.DateTimeField()
+        interviewers = serializers.ListField(child=serializers.IntegerField(), required=False)
+        room = serializers.IntegerField(required=False, allow_null=True)
+        reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={201: InterviewOutputSerializer})
+    def post(self, request, pk):
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        new = services.interview_reschedule(actor=request.user, interview_id=pk, starts_at=d["starts_at"],
+                                            interviewer_ids=d.get("interviewers"), room_id=d.get("room"),
+                                            reason=d["reason"])
+        return _out(new, status.HTTP_201_CREATED)
+
+
+class InterviewCancelApi(APIView):
+    class InputSerializer(StrictSerializer):
+        reason = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses=InterviewOutputSerializer)
+    def post(self, request, pk):
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        return _out(services.interview_cancel(actor=request.user, interview_id=pk, reason=s.validated_data["reason"]))
+
+
+class InterviewAttendedApi(APIView):
+    @extend_schema(request=None, responses=InterviewOutputSerializer)
+    def post(self, request, pk):
+        return _out(services.interview_mark_attended(actor=request.user, interview_id=pk))
+
+
+class InterviewNoShowApi(APIView):
+    class InputSerializer(StrictSerializer):
+        reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses=InterviewOutputSerializer)
+    def post(self, request, pk):
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        return _out(services.interview_mark_no_show(actor=request.user, interview_id=pk,
+                                                    reason=s.validated_data["reason"]))
+
+
+class FeedbackSubmitApi(APIView):
+    class InputSerializer(StrictSerializer):
+        scores = serializers.DictField(child=serializers.JSONField())
+        recommendation = serializers.ChoiceField(choices=Recommendation.choices)
+        notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={201: None})
+    def post(self, request, pk):
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        fb = services.feedback_submit(actor=request.user, interview_id=pk, **s.validated_data)
+        return Response({"id": fb.pk, "interview": pk, "recommendation": fb.recommendation, "scores": fb.scores},
+                        status=status.HTTP_201_CREATED)
+
+
+class EarlierFeedbackApi(APIView):
+    def get(self, request, pk):
+        interview = selectors.interview_get(user=request.user, pk=pk)
+        data = selectors.earlier_feedback(user=request.user, interview=interview)
+        access_log(actor=request.user, kind="view", obj=interview, detail="earlier feedback", channel="api")
+        return Response({
+            "feedback": [{"interview": f.interview_id, "round": f.interview.title, "interviewer": str(f.interviewer),
+                          "scores": f.scores, "recommendation": f.recommendation, "notes": f.notes}
+                         for f in data["feedback"]],
+            "ai_results": [{**r, "completed_at": r["completed_at"]} for r in data["ai_results"]],
+        })
+
+
+class SlotProposeApi(APIView):
+    class InputSerializer(StrictSerializer):
+        application = serializers.IntegerField()
+        round = serializers.IntegerField(required=False, allow_null=True)
+        interviewers = serializers.ListField(child=serializers.IntegerField(), required=False)
+        rooms = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+        days = serializers.IntegerField(required=False, min_value=1, max_value=30, default=10)
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=5)
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request):
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        slots = selectors.slots_propose(user=request.user, application_id=d["application"], round_id=d.get("round"),
+                                        interviewer_ids=d.get("interviewers"), room_ids=d["rooms"], days=d["days"],
+                                        limit=d["limit"])
+        return Response({"slots": slots})
+
+
+class BatchScheduleApi(APIView):
+    class InputSerializer(StrictSerializer):
+        job = serializers.IntegerField()
+        round = serializers.IntegerField()
+        applications = serializers.ListField(child=serializers.IntegerField(), max_length=5000)
+        period_start = serializers.DateTimeField()
+        period_end = serializers.DateTimeField()
+        panel = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+        panel_pick = serializers.IntegerField(required=False, default=1)
+        required = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+        rooms = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+
+    @extend_schema(request=InputSerializer, responses={202: None})
+    def post(self, request):
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        run = services.batch_schedule_start(
+            actor=request.user, job_id=d["job"], round_id=d["round"], application_ids=d["applications"],
+            period_start=d["period_start"], period_end=d["period_end"], panel=d["panel"],
+            panel_pick=d["panel_pick"], required=d["required"], room_ids=d["rooms"])
+        return Response(_run(run), status=status.HTTP_202_ACCEPTED)
+
+
+def _run(run):
+    return {"id": run.pk, "status": run.status, "total": run.total, "done": run.done, "placed": run.placed,
+            "unplaced": run.unplaced, "finished_at": run.finished_at}
+
+
+class BatchRunDetailApi(APIView):
+    def get(self, request, pk):
+        from hrsys.accounts.scope import get_for_user_or_404  # noqa: PLC0415
+
+        return Response(_run(get_for_user_or_404(BatchRun, request.user, pk=pk)))
+
+
+class BusyBlockCreateApi(APIView):
+    class InputSerializer(StrictSerializer):
+        user = serializers.IntegerField()
+        starts_at = serializers.DateTimeField()
+        ends_at = serializers.DateTimeField()
+        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+    @extend_schema(request=InputSerializer, responses={201: None})
+    def post(self, request):
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        block = services.busy_block_create(actor=request.user, user_id=d["user"], starts_at=d["starts_at"],
+                                           ends_at=d["ends_at"], note=d["note"])
+        return Response({"id": block.pk, "user": block.user_id, "starts_at": block.starts_at,
+                         "ends_at": block.ends_at}, status=status.HTTP_201_CREATED)
+
+
+class BusyBlockImportApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(StrictSerializer):
+        user = serializers.IntegerField()
+        file = serializers.FileField()
+
+    @extend_schema(request=InputSerializer, responses={201: None})
+    def post(self, request):
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        upload = s.validated_data["file"]
+        if upload.size > MAX_ICS_BYTES:
+            raise serializers.ValidationError({"file": [_("The calendar file is larger than 2 MB.")]})
+        blocks = services.busy_blocks_import_ics(actor=request.user, user_id=s.validated_data["user"],
+                                                 data=upload.read())
+        return Response({"imported": len(blocks)}, status=status.HTTP_201_CREATED)
+
+
+class NoShowTodoApi(APIView):
+    def get(self, request):
+        qs = selectors.no_shows_to_handle(user=request.user)
+        return Response({"count": qs.count(), "results": InterviewOutputSerializer(qs[:200], many=True).data})
+
+
+class JoinProblemResolveApi(APIView):
+    class InputSerializer(StrictSerializer):
+        resolution = serializers.ChoiceField(choices=[c for c in JoinProblem.Resolution.choices if c[0]])
+        starts_at = serializers.DateTimeField(required=False)
+        room = serializers.IntegerField(required=False, allow_null=True)
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request, pk):
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        problem = services.join_problem_resolve(actor=request.user, problem_id=pk, resolution=d["resolution"],
+                                                starts_at=d.get("starts_at"), room_id=d.get("room"))
+        return Response({"id": problem.pk, "resolution": problem.resolution})
+
+
+class RebookApi(APIView):
+    """Candidate-facing: the offered slots, and picking one; the signed single-use token is the credential."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser, FormParser]
+
+    class InputSerializer(StrictSerializer):
+        starts_at = serializers.DateTimeField()
+
+    def get(self, request, token):
+        offer = services.rebooking_offer_for_token(token)
+        return Response({"status": offer.status, "expires_at": offer.expires_at, "slots": offer.slots,
+                         "job_title": offer.interview.application.job.title})
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request, token):
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        interview = services.rebooking_book(token=token, starts_at=s.validated_data["starts_at"])
+        return Response({"interview": interview.pk, "starts_at": interview.starts_at}, status=status.HTTP_201_CREATED)
+
+
+class CouldNotJoinApi(APIView):
+    """Candidate-facing technical-problem report (R-NS-8); the signed link is the credential."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(StrictSerializer):
+        reason = serializers.ChoiceField(choices=JoinProblem.Reason.choices)
+        detail = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request, token):
+        from django.http import Http404  # noqa: PLC0415
+
+        from . import tokens  # noqa: PLC0415
+
+        data = tokens.read(token, "join")
+        if data is None:
+            raise Http404
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        problem = services.interview_report_could_not_join(interview_id=data["i"], channel="api",
+                                                           **s.validated_data)
+        return Response({"id": problem.pk}, status=status.HTTP_201_CREATED)
