@@ -194,7 +194,7 @@ class Engine:
         self.start, self.end, self.step, self.tz = start, end, step, tz
         # Starts at which the people / rooms of a request shape can no longer fit anything. Bookings only
         # ever add, so a start that is full stays full: batches skip it instead of re-checking it.
-        self._full: dict[tuple, set] = defaultdict(set)
+        self._full: dict[tuple, dict] = defaultdict(dict)
 
     def day_of(self, moment: datetime) -> date:
         return moment.astimezone(self.tz).date()
@@ -287,12 +287,13 @@ class Engine:
         full = self._full[shape]
         for start in self._starts(request):
             if start in full:
-                reasons[REASON_INTERVIEWER_BUSY] += 1
+                reasons[full[start]] += 1
                 continue
             placement = self.fit(request, start, candidate=candidate, reasons=reasons, blockers=blockers)
             if placement is None:
-                if self.fit(request, start) is None:  # not the candidate's doing: full for everyone
-                    full.add(start)
+                why = Counter()
+                if self.fit(request, start, reasons=why) is None:  # not the candidate's doing: full for everyone
+                    full[start] = next(iter(why), REASON_INTERVIEWER_BUSY)
                 continue
             in_pref = request.preferences is not None and any(
                 ps <= placement.start and placement.end <= pe for ps, pe in request.preferences)
