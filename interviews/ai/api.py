@@ -71,7 +71,7 @@ class ResultIngestApi(APIView):
             "answers 200 both times. 400: malformed JSON, missing ids, unknown assessment id, scores outside the "
             "vendor's scale (nothing stored). 401: signature header missing or malformed. 403: wrong signature or "
             "stale timestamp. 404: unknown vendor. 413: body larger than the vendor's limit."),
-        request=GenericResultSerializer,
+        request={"application/json": GenericResultSerializer},
         parameters=[
             OpenApiParameter("X-Hrsys-Signature", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
                              description="t=<unix>,v1=<hex HMAC-SHA256(secret, t.body)> (generic format)"),
@@ -136,6 +136,9 @@ class InvitationCreateApi(APIView):
     """Invite an application to a vendor's AI interview (R-AI-7)."""
 
     class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AIInvitationCreateInput"
+
         application = serializers.IntegerField()
         vendor = serializers.SlugField()
         deadline = serializers.DateTimeField()
@@ -144,6 +147,9 @@ class InvitationCreateApi(APIView):
         channel = serializers.ChoiceField(choices=["auto", "email", "sms"], default="auto")
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AIInvitationCreateOutput"
+
         id = serializers.IntegerField()
         application = serializers.IntegerField(source="application_id")
         vendor = serializers.CharField(source="vendor.slug")
@@ -223,6 +229,9 @@ class QuestionAskedApi(APIView):
     """An interviewer records that a suggested question was asked (R-AI-5)."""
 
     class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AIQuestionAskedInput"
+
         question = serializers.IntegerField()
         interview = serializers.IntegerField(required=False, allow_null=True)
         note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
@@ -254,6 +263,9 @@ class ReviewQueueApi(APIView):
 
 class HoldCancelApi(APIView):
     class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AIHoldCancelInput"
+
         reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
     @extend_schema(request=InputSerializer, responses=ResultOutputSerializer, tags=["ai-interviews"])
@@ -267,6 +279,9 @@ class HoldCancelApi(APIView):
 
 class ReviewDecideApi(APIView):
     class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AIReviewDecideInput"
+
         advance = serializers.BooleanField()
         reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
@@ -287,6 +302,9 @@ class MediaUploadApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AIMediaUploadInput"
+
         kind = serializers.ChoiceField(choices=AIMedia.Kind.values)
         file = serializers.FileField()
 
@@ -337,6 +355,9 @@ class ResultImportApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AIResultImportInput"
+
         file = serializers.FileField()
         vendor = serializers.SlugField()
         commit = serializers.BooleanField(required=False, default=False)
