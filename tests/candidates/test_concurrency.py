@@ -14,9 +14,10 @@ from tests.candidates.factories import app_in_state
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("first", "second"), [("screen", "screen"), ("screen", "reject")])
-def test_two_connections_move_one_application_exactly_one_wins(users, it_job, first, second):
-    app = app_in_state("new", job=it_job)
+# pairs where whichever goes first makes the other illegal (hired cannot be rejected; rejected cannot be hired)
+@pytest.mark.parametrize(("state", "first", "second"), [("new", "screen", "screen"), ("offer", "hire", "reject")])
+def test_two_connections_move_one_application_exactly_one_wins(users, it_job, state, first, second):
+    app = app_in_state(state, job=it_job)
     barrier = threading.Barrier(2)
     outcomes = {}
 
