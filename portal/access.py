@@ -46,6 +46,10 @@ def _digest(value: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
+class RateLimited(ValidationError):
+    """Too many codes asked for one phone / email or from one IP."""
+
+
 class AccessRefused(Exception):
     """A link or code that does not open the portal; ``code`` names why (expired, used, invalid, ...)."""
 
@@ -159,7 +163,7 @@ def code_request(*, identifier: str, ip: str = "") -> str | None:
     per_ip = int(_setting("PORTAL_CODE_PER_IP", 10))
     if not _rate_ok(f"portal:otp:dest:{_digest(dest)}", per_dest, 15 * 60) or \
             (ip and not _rate_ok(f"portal:otp:ip:{ip}", per_ip, 3600)):
-        raise ValidationError({"identifier": [_("Too many codes were requested. Please wait a while and try "
+        raise RateLimited({"identifier": [_("Too many codes were requested. Please wait a while and try "
                                                 "again.")]})
     candidate = Candidate.objects.by_identifier(dest).order_by("-pk").first()
     if candidate is None:
@@ -184,16 +188,26 @@ def code_request(*, identifier: str, ip: str = "") -> str | None:
     return code
 
 
-@transaction.atomic
 def code_verify(request, *, identifier: str, code: str) -> Candidate:
-    """Check a code and open a session; a wrong code counts a try, the 5th wrong try burns the code."""
+    """Check a code and open a session; a wrong code counts a try, the 5th wrong try burns the code.
+    The count is committed before the refusal is raised (a rollback must not undo it)."""
+    with transaction.atomic():
+        result = _code_check(identifier, code)
+        if isinstance(result, Candidate):
+            session_open(request, result, method="code")
+            return result
+    raise result
+
+
+def _code_check(identifier: str, code: str):
+    """The candidate when the code is right, else the AccessRefused to raise (after commit)."""
     _channel, dest = _destination(identifier)
     candidate = Candidate.objects.by_identifier(dest).order_by("-pk").first() if dest else None
     now = timezone.now()
     otp = (OneTimeCode.objects.select_for_update().filter(candidate=candidate, used_at__isnull=True)
            .order_by("-created_at").first()) if candidate else None
     if otp is None or otp.expires_at <= now:
-        raise AccessRefused("expired", _("The code has expired or was not requested. Ask for a new one."))
+        return AccessRefused("expired", _("The code has expired or was not requested. Ask for a new one."))
     code = "".join(ch for ch in (code or "") if ch.isdigit())
     if not hmac.compare_digest(otp.code_hash, _digest(f"{candidate.pk}:{code}")):
         otp.attempts += 1
@@ -202,11 +216,10 @@ def code_verify(request, *, identifier: str, code: str) -> Candidate:
             otp.used_at = now
         otp.save(update_fields=["attempts", "used_at"])
         if otp.used_at:
-            raise AccessRefused("locked", _("Too many wrong codes. Ask for a new code."))
-        raise AccessRefused("wrong", _("The code is not right. %(n)s tries left.") % {"n": tries - otp.attempts})
+            return AccessRefused("locked", _("Too many wrong codes. Ask for a new code."))
+        return AccessRefused("wrong", _("The code is not right. %(n)s tries left.") % {"n": tries - otp.attempts})
     otp.used_at = now
     otp.save(update_fields=["used_at"])
-    session_open(request, candidate, method="code")
     return candidate
 
 

@@ -128,7 +128,8 @@ def login(request):
             access.code_request(identifier=ctx["identifier"], ip=_ip(request))
         except ValidationError as exc:
             ctx["errors"] = _errors(exc)
-            return render(request, "portal/login.html", ctx, status=429 if "Too many" in str(exc) else 400)
+            return render(request, "portal/login.html", ctx,
+                          status=429 if isinstance(exc, access.RateLimited) else 400)
         ctx["step"] = "verify"
         ctx["sent"] = True
     return render(request, "portal/login.html", ctx)

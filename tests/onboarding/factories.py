@@ -8,6 +8,7 @@ from onboarding import services
 from onboarding.models import PayBand
 from tests.candidates.factories import JobFactory, app_in_state
 
+
 def make_png(width=40, height=20) -> bytes:
     """A valid RGB PNG (python-docx reads its header)."""
     import struct
