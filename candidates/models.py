@@ -217,6 +217,7 @@ class Candidate(models.Model):
 
     objects = CandidateQuerySet.as_manager()
     scope_department_field = "applications__job__department"
+    scope_assignee_field = "applications__interviews__interviewers"  # interviewers see whom they interview
     scope_multivalued = True
 
     class Meta:
@@ -253,6 +254,7 @@ class Credential(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_department_field = "candidate__applications__job__department"
+    scope_assignee_field = "candidate__applications__interviews__interviewers"
     scope_multivalued = True
 
     class Meta:
@@ -292,6 +294,7 @@ class Resume(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_department_field = "candidate__applications__job__department"
+    scope_assignee_field = "candidate__applications__interviews__interviewers"
     scope_multivalued = True
 
     class Meta:
@@ -359,10 +362,16 @@ def _gated(name):
 class ApplicationQuerySet(ScopedQuerySet):
     def for_user(self, user):
         """The platform's rule (job__department within the user's scope), applied as a list of job ids:
-        counting 100,000 applications then reads the job_id index instead of joining every row to its job."""
-        if getattr(self.model, "scope_assignee_field", None) or visible_department_ids(user) is None:
-            return super().for_user(user)
-        return self.filter(job_id__in=list(JobRequisition.objects.for_user(user).values_list("pk", flat=True)))
+        counting 100,000 applications then reads the job_id index instead of joining every row to its job.
+        Interviewers also see the applications whose interviews they are assigned to (a subquery, so
+        rows are neither duplicated nor in need of DISTINCT)."""
+        if visible_department_ids(user) is None:
+            return self
+        scope = Q(job_id__in=list(JobRequisition.objects.for_user(user).values_list("pk", flat=True)))
+        if user is not None and user.is_authenticated:
+            assigned = Application._base_manager.filter(interviews__interviewers=user.pk).values("pk")
+            scope |= Q(pk__in=assigned)
+        return self.filter(scope)
 
     def active(self):
         return self.exclude(state__in=INACTIVE_STATES)

@@ -27,7 +27,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_user", "accounts.view_department", "dashboard.view_*",
     ),
     Role.INTERVIEWER: (
-        "candidates.view_application", "candidates.view_candidate", "interviews.view_*",
+        "candidates.view_application", "candidates.view_candidate", "candidates.view_resume",
+        "candidates.view_credential", "interviews.view_*", "ai_interviews.view_*",
         "interviews.add_*feedback", "interviews.change_*feedback",
     ),
 }
