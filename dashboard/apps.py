@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class DashboardConfig(AppConfig):
     name = "dashboard"
     verbose_name = _("Dashboards")
+
+    def ready(self):
+        from . import jobs  # noqa: F401 - registers the periodic sweeps

@@ -1,7 +1,75 @@
+"""HR dashboards (R-DASH-1..4): pages render figures from ``dashboard.figures``; exports stream the same
+rows through ``hrsys.core.exports`` (scope-checked by construction, logged). Staff only."""
+
+import datetime as dt
+from decimal import Decimal
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
+
+from hrsys.core.exports import FORMATS, export_response
+
+from . import selectors
+from .figures import FIGURES, PAGES
+from .selectors import Filters
+
+PERMISSION = "dashboard.view_dashboard"
+
+
+def _check(request):
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+
+
+def _context(request, page, filters, figures):
+    return {"page": page, "pages": [(key, title) for key, title in PAGES.items()], "title": PAGES[page][0],
+            "filters": filters, "choices": selectors.filter_choices(user=request.user), "figures": figures,
+            "query": filters.querystring(), "now": timezone.localtime()}
 
 
 @login_required
 def dashboard_home(request):
-    return render(request, "dashboard/home.html")
+    """Today: the HR to-do list (R-DASH-1)."""
+    _check(request)
+    filters = Filters.from_params(request.GET)
+    todo = FIGURES["todo"](request.user, filters)
+    return render(request, "dashboard/home.html", {**_context(request, "home", filters, []), "todo": todo})
+
+
+@login_required
+def dashboard_page(request, page):
+    _check(request)
+    if page not in PAGES or page == "home":
+        raise Http404
+    filters = Filters.from_params(request.GET)
+    figures = [FIGURES[name](request.user, filters) for name in PAGES[page][1]]
+    return render(request, f"dashboard/{page}.html" if page in ("insights", "attrition") else "dashboard/page.html",
+                  _context(request, page, filters, figures))
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return str(value)
+    return value
+
+
+@login_required
+def dashboard_export(request, name):
+    """CSV / Excel of one figure's table, rows from the viewer's scope only, logged (R-DASH-4, R-SEC-3)."""
+    _check(request)
+    fmt = request.GET.get("format", "csv")
+    if name not in FIGURES or fmt not in FORMATS:
+        raise Http404
+    filters = Filters.from_params(request.GET)
+    figure = FIGURES[name](request.user, filters)
+    columns = [(str(header), lambda row, key=key: _plain(row.get(key))) for key, header, _kind in figure.columns]
+    return export_response(actor=request.user, rows=figure.rows, columns=columns, fmt=fmt,
+                           basename=f"dashboard-{name}", object_type=f"dashboard.{name}",
+                           detail=filters.querystring(), channel="dashboard", count=len(figure.rows))

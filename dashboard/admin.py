@@ -1,0 +1,57 @@
+from django.contrib import admin
+
+from candidates.models import JobRequisition
+from hrsys.accounts.models import Department
+from hrsys.accounts.scope import visible_department_ids
+from hrsys.audit.services import audit_record
+from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
+
+from .models import AttritionModel, CostRecord, NotificationDaily
+
+
+@admin.register(CostRecord)
+class CostRecordAdmin(ScopedAdmin):
+    """Recruiting costs, entered by HR per job or per source and month (R-DASH-1)."""
+
+    list_display = ("month", "kind", "amount", "currency", "source", "job", "department")
+    list_filter = ("kind", "source", ("department", admin.RelatedOnlyFieldListFilter))
+    date_hierarchy = "month"
+    search_fields = ("note", "job__title")
+    readonly_fields = ("created_by", "created_at")
+    log_access = False
+    export_columns = (("month", lambda r: r.month), ("kind", lambda r: r.get_kind_display()),
+                      ("amount", lambda r: float(r.amount)), ("currency", lambda r: r.currency),
+                      ("source", lambda r: r.source), ("job", lambda r: str(r.job or "")),
+                      ("department", lambda r: str(r.department or "")), ("note", lambda r: r.note))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only departments and jobs of the viewer's scope can be chosen (R-SEC-1).
+        if db_field.name == "department":
+            ids = visible_department_ids(request.user)
+            kwargs["queryset"] = Department.objects.all() if ids is None else Department.objects.filter(pk__in=ids)
+        if db_field.name == "job":
+            kwargs["queryset"] = JobRequisition.objects.for_user(request.user).select_related("department")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        audit_record(actor=request.user, action="dashboard.cost_record_" + ("change" if change else "create"),
+                     obj=obj, changes={f: [None, str(form.cleaned_data.get(f))] for f in form.changed_data})
+
+
+@admin.register(NotificationDaily)
+class NotificationDailyAdmin(ReadOnlyAdmin, ScopedAdmin):
+    list_display = ("day", "department", "channel", "total", "sent", "delivered", "opened", "failed",
+                    "refreshed_at")
+    list_filter = ("channel",)
+    date_hierarchy = "day"
+    log_access = False
+
+
+@admin.register(AttritionModel)
+class AttritionModelAdmin(ReadOnlyAdmin):
+    list_display = ("trained_at", "status", "samples", "positives", "training_accuracy")
+    readonly_fields = ("trained_at", "status", "message", "samples", "positives", "features", "coefficients",
+                       "intercept", "training_accuracy")

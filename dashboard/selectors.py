@@ -1,0 +1,744 @@
+"""The dashboard figures, always computed within the viewer's data scope (R-DASH-1, R-DASH-2, R-SEC-1).
+
+Every figure starts from ``Application.objects.for_user(user)`` (or another model's ``for_user``) and
+aggregates in the database (``values`` + ``Count``, window functions, ``percentile_cont`` on
+PostgreSQL); Python only reshapes the few aggregated rows. Reminder delivery rates read the
+materialised :class:`~dashboard.models.NotificationDaily` rows the ``dashboard.refresh_summaries``
+sweep keeps fresh.
+
+Periods: the funnel, sources and insights take the applications *received* in the period (a cohort);
+the trend figures place each event (interview, hire, offer answer, reminder) in the week or month it
+happened, in Asia/Shanghai time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import reduce
+from operator import or_
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.db import connection
+from django.db.models import CharField, Count, Exists, F, Max, Min, OuterRef, Q, Sum, Window
+from django.db.models.functions import Cast, Coalesce, Lag, TruncMonth, TruncWeek
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from candidates.models import Application, Credential, JobRequisition, SourceChannel, TransitionLog
+from candidates.models import State as AppState
+from hrsys.accounts.models import Department
+from interviews.models import Interview, Recommendation
+from interviews.models import Kind as InterviewKind
+from interviews.models import State as InterviewState
+from notifications.models import Notification
+from notifications.models import Status as NotificationStatus
+
+from . import sources
+from .models import CostRecord, NotificationDaily
+
+HIRED_STATES = (AppState.HIRED, AppState.EMPLOYEE)
+EXIT_STATES = (AppState.REJECTED, AppState.WITHDRAWN, AppState.TALENT_POOL)
+#: Days an open application may sit in a stage before the dashboard calls it stuck (R-DASH-1).
+DEFAULT_STUCK_DAYS = {
+    AppState.NEW: 3, AppState.SCREENING: 5, AppState.AI_INVITED: 7, AppState.AI_COMPLETED: 3,
+    AppState.AI_NO_SHOW: 3, AppState.AI_REVIEW: 3, AppState.INTERVIEWING: 14, AppState.OFFER: 10,
+}
+#: Below this many pairs a correlation is shown with a warning (R-DASH-2).
+MIN_SAMPLE = 30
+CREDENTIAL_WARNING_DAYS = 30
+TODO_ITEMS = 8
+REMINDER_RELATED = "interviews.interview"
+POSITIVE = (Recommendation.YES, Recommendation.STRONG_YES)
+NEGATIVE = (Recommendation.NO, Recommendation.STRONG_NO)
+
+
+def stuck_days() -> dict[str, int]:
+    return {**DEFAULT_STUCK_DAYS, **getattr(settings, "DASHBOARD_STUCK_DAYS", {})}
+
+
+def local_tz():
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+# -- filters -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    """What the viewer narrowed the figures to; never widens the scope (R-SEC-1)."""
+
+    job_id: int | None = None
+    department_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    period: str = "month"
+
+    @classmethod
+    def from_params(cls, params) -> Filters:
+        def integer(name):
+            try:
+                return int(params.get(name) or 0) or None
+            except (TypeError, ValueError):
+                return None
+
+        def day(name):
+            try:
+                return dt.date.fromisoformat(params.get(name) or "")
+            except ValueError:
+                return None
+
+        period = params.get("period") if params.get("period") in ("week", "month") else "month"
+        return cls(job_id=integer("job"), department_id=integer("department"), date_from=day("from"),
+                   date_to=day("to"), period=period)
+
+    def querystring(self, **extra) -> str:
+        data = {"job": self.job_id, "department": self.department_id,
+                "from": self.date_from.isoformat() if self.date_from else None,
+                "to": self.date_to.isoformat() if self.date_to else None, "period": self.period, **extra}
+        return urlencode({k: v for k, v in data.items() if v not in (None, "")})
+
+    def start(self) -> dt.datetime | None:
+        return dt.datetime.combine(self.date_from, dt.time.min, tzinfo=local_tz()) if self.date_from else None
+
+    def end(self) -> dt.datetime | None:
+        return (dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=local_tz())
+                if self.date_to else None)
+
+
+def _department_ids(department_id) -> list[int]:
+    dept = Department.objects.filter(pk=department_id).only("path").first()
+    if dept is None:
+        return []
+    return list(Department.objects.filter(path__startswith=dept.path).values_list("pk", flat=True))
+
+
+def applications(*, user, filters: Filters = Filters(), cohort: bool = True):
+    """The applications the figures count: the viewer's scope, narrowed by job / department and, for
+    cohort figures, by the day the application came in."""
+    qs = Application.objects.for_user(user)
+    if filters.job_id:
+        qs = qs.filter(job_id=filters.job_id)
+    if filters.department_id:
+        qs = qs.filter(job__department_id__in=_department_ids(filters.department_id))
+    if cohort and filters.start():
+        qs = qs.filter(created_at__gte=filters.start())
+    if cohort and filters.end():
+        qs = qs.filter(created_at__lt=filters.end())
+    return qs
+
+
+def filter_choices(*, user) -> dict:
+    """Jobs and departments the viewer may pick (their scope only)."""
+    jobs = JobRequisition.objects.for_user(user).select_related("department").order_by("department__path", "title")
+    dept_ids = set(jobs.values_list("department_id", flat=True))
+    return {"jobs": list(jobs[:500]),
+            "departments": list(Department.objects.filter(pk__in=dept_ids).order_by("path"))}
+
+
+def _rate(part, whole):
+    return round(part / whole, 4) if whole else None
+
+
+def _admin(name, *args, query=None) -> str:
+    url = reverse(f"admin:{name}", args=args)
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+# -- 1. today: the HR to-do list ---------------------------------------------------------------------------
+
+def _section(key, title, qs_or_list, item, list_url, available=True):
+    if not available:
+        return {"key": key, "title": title, "available": False, "count": 0, "items": [], "url": ""}
+    if isinstance(qs_or_list, list):
+        count, rows = len(qs_or_list), qs_or_list[:TODO_ITEMS]
+    else:
+        count, rows = qs_or_list.count(), list(qs_or_list[:TODO_ITEMS]) if qs_or_list.count() else []
+    return {"key": key, "title": title, "available": True, "count": count, "items": [item(r) for r in rows],
+            "url": list_url}
+
+
+def todo(*, user, now=None) -> list[dict]:
+    """What HR should handle today, each item linking to where it is handled (R-DASH-1)."""
+    from interviews.ai.selectors import borderline_results_to_review  # noqa: PLC0415
+    from interviews.selectors import no_shows_to_handle  # noqa: PLC0415
+    from notifications.selectors import failed_notifications  # noqa: PLC0415
+    from onboarding.models import ApprovalDecision, Offer, OfferApproval, OfferState  # noqa: PLC0415
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    sections = []
+
+    no_shows = no_shows_to_handle(user=user).prefetch_related(None)
+    sections.append(_section(
+        "no_shows", _("No-shows to handle"), no_shows,
+        lambda i: {"label": f"{i.application.candidate} · {i.application.job.title}", "when": i.no_show_at,
+                   "detail": i.title, "url": _admin("interviews_interview_change", i.pk)},
+        _admin("interviews_interview_changelist",
+               query={"state__exact": InterviewState.NO_SHOW, "follow_up_done_at__isnull": "True"})))
+
+    borderline = borderline_results_to_review(user=user)
+    sections.append(_section(
+        "borderline", _("Borderline AI interview results to review"), borderline,
+        lambda r: {"label": f"{r.application.candidate} · {r.application.job.title}", "when": r.received_at,
+                   "detail": _("overall %(score)s") % {"score": r.overall_score if r.overall_score is not None
+                                                        else "–"},
+                   "url": _admin("ai_interviews_aiinterviewresult_change", r.pk)},
+        _admin("candidates_application_changelist", query={"state__exact": AppState.AI_REVIEW})))
+
+    offers = Offer.objects.for_user(user).filter(state=OfferState.PENDING_APPROVAL)
+    approvals = (OfferApproval.objects.filter(offer__in=offers, decision=ApprovalDecision.PENDING)
+                 .select_related("approver", "offer__application__candidate", "offer__application__job")
+                 .order_by("activated_at", "pk"))
+
+    def approval_item(a):
+        mine = a.approver_id == user.pk
+        return {"label": f"{a.offer.application.candidate} · {a.offer.application.job.title}",
+                "when": a.activated_at,
+                "detail": _("waiting for %(approver)s (%(role)s)") % {"approver": a.approver,
+                                                                       "role": a.get_role_display()},
+                "url": reverse("onboarding:approval", args=[a.pk]) if mine
+                else _admin("onboarding_offer_change", a.offer_id)}
+
+    sections.append(_section("approvals", _("Offers waiting for approval"), approvals, approval_item,
+                             _admin("onboarding_offer_changelist",
+                                    query={"state__exact": OfferState.PENDING_APPROVAL})))
+
+    tasks = sources.onboarding_tasks_due(user=user, day=today)
+    sections.append(_section(
+        "onboarding", _("Onboarding tasks due"), list(tasks) if tasks is not None else [],
+        lambda t: {"label": str(t), "when": getattr(t, "due_on", None) or getattr(t, "due_date", None),
+                   "detail": str(getattr(t, "owner", "") or ""),
+                   "url": _admin(f"{t._meta.app_label}_{t._meta.model_name}_change", t.pk)},
+        "", available=tasks is not None))
+
+    soon = today + dt.timedelta(days=CREDENTIAL_WARNING_DAYS)
+    creds = (Credential.objects.for_user(user).filter(expires_on__gte=today, expires_on__lte=soon)
+             .select_related("candidate").order_by("expires_on", "pk"))
+    sections.append(_section(
+        "credentials", _("Credentials expiring within 30 days"), creds,
+        lambda c: {"label": str(c.candidate), "when": c.expires_on, "detail": c.get_type_display(),
+                   "url": _admin("candidates_credential_change", c.pk)},
+        _admin("candidates_credential_changelist",
+               query={"expires_on__gte": today.isoformat(), "expires_on__lte": soon.isoformat()})))
+
+    failed = failed_notifications(user=user)
+    sections.append(_section(
+        "failed_notifications", _("Failed notifications"), failed,
+        lambda n: {"label": f"{n.get_channel_display()} · {n.template_key}", "when": n.failed_at,
+                   "detail": n.last_error_code or n.last_error[:80],
+                   "url": _admin("notifications_notification_change", n.pk)},
+        _admin("notifications_notification_changelist", query={"status__exact": NotificationStatus.FAILED})))
+
+    reviews = sources.probation_reviews_due(user=user)
+    sections.append(_section(
+        "probation", _("Probation reviews due"), list(reviews) if reviews is not None else [],
+        lambda r: {"label": str(r), "when": getattr(r, "due_on", None), "detail": "",
+                   "url": _admin(f"{r._meta.app_label}_{r._meta.model_name}_change", r.pk)},
+        "", available=reviews is not None))
+
+    limits = stuck_days()
+    stuck_q = reduce(or_, (Q(state=s, state_changed_at__lt=now - dt.timedelta(days=d)) for s, d in limits.items()))
+    stuck = (Application.objects.for_user(user).filter(stuck_q).select_related("candidate", "job")
+             .order_by("state_changed_at", "pk"))
+    sections.append(_section(
+        "stuck", _("Applications stuck in a stage"), stuck,
+        lambda a: {"label": f"{a.candidate} · {a.job.title}", "when": a.state_changed_at,
+                   "detail": _("%(stage)s for %(days)s days") % {
+                       "stage": a.get_state_display(), "days": (now - a.state_changed_at).days},
+                   "url": _admin("candidates_application_change", a.pk)},
+        _admin("candidates_application_changelist")))
+    return sections
+
+
+# -- 2. funnel -----------------------------------------------------------------------------------------------
+
+#: (stage, state, states that imply it was reached, the stage it converts from). AI stages are optional:
+#: later states do not imply them, and interviews convert from screening, not from the AI interview.
+FUNNEL = [
+    ("applied", AppState.NEW, None, None),
+    ("screening", AppState.SCREENING, (AppState.SCREENING, AppState.AI_INVITED, AppState.AI_COMPLETED,
+                                       AppState.AI_NO_SHOW, AppState.AI_REVIEW, AppState.INTERVIEWING,
+                                       AppState.OFFER, *HIRED_STATES), "applied"),
+    ("ai_invited", AppState.AI_INVITED, (AppState.AI_INVITED, AppState.AI_COMPLETED, AppState.AI_NO_SHOW,
+                                         AppState.AI_REVIEW), "screening"),
+    ("ai_completed", AppState.AI_COMPLETED, (AppState.AI_COMPLETED, AppState.AI_REVIEW), "ai_invited"),
+    ("interviewing", AppState.INTERVIEWING, (AppState.INTERVIEWING, AppState.OFFER, *HIRED_STATES), "screening"),
+    ("offer", AppState.OFFER, (AppState.OFFER, *HIRED_STATES), "interviewing"),
+    ("hired", AppState.HIRED, HIRED_STATES, "offer"),
+]
+
+
+def _reached(stage_state, implied):
+    log = TransitionLog.objects.filter(application=OuterRef("pk"), to_state=stage_state)
+    return Q(state__in=implied) | Q(Exists(log))
+
+
+def funnel_stages(*, user, filters: Filters = Filters()) -> list[dict]:
+    """How many applications reached each stage, the conversion from the stage it follows (AI stages and
+    interviews from screening) and from applying (R-DASH-1). One query."""
+    apps = applications(user=user, filters=filters)
+    aggregates = {"applied": Count("pk")}
+    for key, state, implied, _base in FUNNEL[1:]:
+        aggregates[key] = Count("pk", filter=_reached(state, implied))
+    counts = apps.aggregate(**aggregates)
+    labels = dict(AppState.choices)
+    return [{"stage": key, "label": _("Applied") if key == "applied" else str(labels[state]), "count": counts[key],
+             "of_previous": _rate(counts[key], counts[base]) if base else None,
+             "of_applied": _rate(counts[key], counts["applied"])} for key, state, _implied, base in FUNNEL]
+
+
+def round_pass_rates(*, user, filters: Filters = Filters()) -> list[dict]:
+    """Per interview round (order and kind): interviews held, no-shows, passed (more positive than negative
+    recommendations), failed, waiting for feedback, pass rate (R-DASH-1)."""
+    apps = applications(user=user, filters=filters)
+    rows = (Interview.objects.filter(application__in=apps, kind=InterviewKind.HUMAN,
+                                     state__in=[InterviewState.COMPLETED, InterviewState.NO_SHOW])
+            .annotate(pos=Count("feedback", filter=Q(feedback__recommendation__in=POSITIVE)),
+                      neg=Count("feedback", filter=Q(feedback__recommendation__in=NEGATIVE)))
+            .values_list("round__order", "round__kind", "state", "pos", "neg"))
+    from candidates.models import InterviewRound  # noqa: PLC0415
+
+    kinds = dict(InterviewRound.Kind.choices)
+    out: dict[tuple, dict] = {}
+    for order, kind, state, pos, neg in rows:
+        row = out.setdefault((order or 0, kind or ""), {
+            "round": order or 0, "kind": str(kinds.get(kind, _("Unplanned round"))), "held": 0, "no_show": 0,
+            "passed": 0, "failed": 0, "waiting": 0})
+        if state == InterviewState.NO_SHOW:
+            row["no_show"] += 1
+            continue
+        row["held"] += 1
+        if pos > neg:
+            row["passed"] += 1
+        elif pos + neg:
+            row["failed"] += 1
+        else:
+            row["waiting"] += 1
+    result = [out[k] for k in sorted(out)]
+    for row in result:
+        row["pass_rate"] = _rate(row["passed"], row["passed"] + row["failed"])
+    return result
+
+
+def drop_off_reasons(*, user, filters: Filters = Filters(), limit: int = 20) -> list[dict]:
+    """Why applications left the pipeline: from which stage, to rejected / withdrawn / talent pool, the
+    reason given, how often (R-DASH-1)."""
+    apps = applications(user=user, filters=filters)
+    labels = dict(AppState.choices)
+    rows = (TransitionLog.objects.filter(application__in=apps, to_state__in=EXIT_STATES)
+            .values("from_state", "to_state", "reason").annotate(n=Count("id"))
+            .order_by("-n", "from_state", "to_state", "reason")[:limit])
+    return [{"from_stage": str(labels.get(r["from_state"], r["from_state"])),
+             "outcome": str(labels.get(r["to_state"], r["to_state"])),
+             "reason": (r["reason"] or "").strip()[:200] or _("(no reason given)"), "count": r["n"]} for r in rows]
+
+
+def _durations_queryset(apps):
+    return (TransitionLog.objects.filter(application__in=apps)
+            .annotate(prev=Window(Lag("at"), partition_by=[F("application_id")], order_by=[F("at").asc(),
+                                                                                           F("id").asc()]),
+                      start=F("application__created_at"))
+            .values("from_state", "at", "prev", "start"))
+
+
+def time_in_stage(*, user, filters: Filters = Filters()) -> list[dict]:
+    """Time spent in each stage before leaving it, from the transition log: count, median and 90th
+    percentile in days (R-DASH-1). The time in a stage ends with the move out of it; the first stage
+    starts when the application came in."""
+    apps = applications(user=user, filters=filters)
+    qs = _durations_queryset(apps)
+    stats: dict[str, tuple[int, float, float]] = {}
+    if connection.vendor == "postgresql":
+        sql, params = qs.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT from_state, COUNT(*), "
+                "percentile_cont(0.5) WITHIN GROUP (ORDER BY secs), "
+                "percentile_cont(0.9) WITHIN GROUP (ORDER BY secs) FROM ("
+                "SELECT d.from_state, EXTRACT(EPOCH FROM d.at - COALESCE(d.prev, d.start)) AS secs "
+                f"FROM ({sql}) d) s GROUP BY from_state", params)
+            for state, n, p50, p90 in cursor.fetchall():
+                stats[state] = (n, float(p50), float(p90))
+    else:
+        values: dict[str, list[float]] = defaultdict(list)
+        for row in qs.iterator(chunk_size=5000):
+            values[row["from_state"]].append((row["at"] - (row["prev"] or row["start"])).total_seconds())
+        for state, secs in values.items():
+            stats[state] = (len(secs), float(np.percentile(secs, 50)), float(np.percentile(secs, 90)))
+    order = [s for s in AppState.values if s in stats]
+    labels = dict(AppState.choices)
+    return [{"stage": str(labels[s]), "state": s, "moves": stats[s][0],
+             "median_days": round(stats[s][1] / 86400, 2), "p90_days": round(stats[s][2] / 86400, 2)}
+            for s in order]
+
+
+def stuck_by_stage(*, user, filters: Filters = Filters(), now=None) -> list[dict]:
+    """Where open applications wait now: per stage how many, how many beyond the stage's limit, since when
+    the oldest waits (R-DASH-1)."""
+    now = now or timezone.now()
+    limits = stuck_days()
+    apps = applications(user=user, filters=filters).filter(state__in=list(limits))
+    stuck_q = reduce(or_, (Q(state=s, state_changed_at__lt=now - dt.timedelta(days=d)) for s, d in limits.items()))
+    rows = {r["state"]: r for r in apps.values("state").annotate(
+        n=Count("pk"), stuck=Count("pk", filter=stuck_q), oldest=Min("state_changed_at"))}
+    labels = dict(AppState.choices)
+    return [{"stage": str(labels[s]), "state": s, "open": rows[s]["n"], "limit_days": limits[s],
+             "stuck": rows[s]["stuck"], "oldest_days": (now - rows[s]["oldest"]).days}
+            for s in AppState.values if s in rows]
+
+
+# -- 3. headline figures with trends ----------------------------------------------------------------------
+
+def _trunc(period, field):
+    return (TruncWeek if period == "week" else TruncMonth)(field, tzinfo=local_tz())
+
+
+def _period_key(value, period) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value, local_tz()).date() if timezone.is_aware(value) else value.date()
+    if period == "week":
+        return value - dt.timedelta(days=value.weekday())
+    return value.replace(day=1)
+
+
+def _in_range(qs, field, filters):
+    if filters.start():
+        qs = qs.filter(**{f"{field}__gte": filters.start()})
+    if filters.end():
+        qs = qs.filter(**{f"{field}__lt": filters.end()})
+    return qs
+
+
+def ai_no_show_trend(*, user, filters: Filters = Filters()) -> dict:
+    """AI interview no-show rate per period, overall, for interviews with a delivered reminder, and for
+    slots re-booked after a no-show (R-DASH-1, R-NS-5)."""
+    apps = applications(user=user, filters=filters, cohort=False)
+    reminded = Notification.objects.filter(
+        related_type=REMINDER_RELATED, related_id=Cast(OuterRef("pk"), CharField()),
+        status__in=[NotificationStatus.DELIVERED, NotificationStatus.READ])
+    qs = _in_range(Interview.objects.filter(application__in=apps, kind=InterviewKind.AI,
+                                            state__in=[InterviewState.COMPLETED, InterviewState.NO_SHOW]),
+                   "starts_at", filters)
+    no_show = Q(state=InterviewState.NO_SHOW)
+    rebooked = Q(previous__state=InterviewState.NO_SHOW)
+    rows = (qs.annotate(reminded=Exists(reminded)).annotate(p=_trunc(filters.period, "starts_at"))
+            .values("p").annotate(
+                n=Count("pk"), no_show=Count("pk", filter=no_show),
+                reminded_n=Count("pk", filter=Q(reminded=True)),
+                reminded_no_show=Count("pk", filter=Q(reminded=True) & no_show),
+                rebooked_n=Count("pk", filter=rebooked), rebooked_no_show=Count("pk", filter=rebooked & no_show))
+            .order_by("p"))
+    series = []
+    totals = defaultdict(int)
+    for r in rows:
+        row = {"period": _period_key(r["p"], filters.period), **{k: r[k] for k in r if k != "p"}}
+        for k in ("n", "no_show", "reminded_n", "reminded_no_show", "rebooked_n", "rebooked_no_show"):
+            totals[k] += row[k]
+        series.append(row)
+    for row in [*series, totals]:
+        row["rate"] = _rate(row["no_show"], row["n"])
+        row["reminded_rate"] = _rate(row["reminded_no_show"], row["reminded_n"])
+        row["rebooked_rate"] = _rate(row["rebooked_no_show"], row["rebooked_n"])
+    return {"series": series, "total": dict(totals)}
+
+
+def _median_days(deltas):
+    return round(float(np.median(deltas)) / 86400, 2) if deltas else None
+
+
+def _days_to(stage_state, *, user, filters) -> dict:
+    apps = applications(user=user, filters=filters, cohort=False)
+    logs = _in_range(TransitionLog.objects.filter(application__in=apps, to_state=stage_state), "at", filters)
+    by_app = logs.values("application_id").annotate(at=Min("at"), start=Min("application__created_at"))
+    per_period: dict[dt.date, list[float]] = defaultdict(list)
+    every = []
+    for r in by_app:
+        secs = (r["at"] - r["start"]).total_seconds()
+        per_period[_period_key(r["at"], filters.period)].append(secs)
+        every.append(secs)
+    series = [{"period": p, "n": len(v), "median_days": _median_days(v)} for p, v in sorted(per_period.items())]
+    return {"series": series, "total": {"n": len(every), "median_days": _median_days(every),
+                                        "p90_days": round(float(np.percentile(every, 90)) / 86400, 2)
+                                        if every else None}}
+
+
+def time_to_hire(*, user, filters: Filters = Filters()) -> dict:
+    """Days from application to hire, median per period of the hire (R-DASH-1)."""
+    return _days_to(AppState.HIRED, user=user, filters=filters)
+
+
+def time_to_offer(*, user, filters: Filters = Filters()) -> dict:
+    """Days from application to the offer stage, median per period (R-DASH-1)."""
+    return _days_to(AppState.OFFER, user=user, filters=filters)
+
+
+def offer_acceptance(*, user, filters: Filters = Filters()) -> dict:
+    """Answered offers per period (of the answer, or of sending for expired ones): accepted, declined,
+    expired, acceptance rate (R-DASH-1)."""
+    from onboarding.models import Offer, OfferState  # noqa: PLC0415
+
+    apps = applications(user=user, filters=filters, cohort=False)
+    qs = (Offer.objects.filter(application__in=apps,
+                               state__in=[OfferState.ACCEPTED, OfferState.DECLINED, OfferState.EXPIRED])
+          .annotate(answered=Coalesce("responded_at", "sent_at", "created_at")))
+    qs = _in_range(qs, "answered", filters)
+    rows = (qs.annotate(p=_trunc(filters.period, "answered")).values("p")
+            .annotate(answered_n=Count("pk"), accepted=Count("pk", filter=Q(state=OfferState.ACCEPTED)),
+                      declined=Count("pk", filter=Q(state=OfferState.DECLINED)),
+                      expired=Count("pk", filter=Q(state=OfferState.EXPIRED))).order_by("p"))
+    series, totals = [], defaultdict(int)
+    for r in rows:
+        row = {"period": _period_key(r["p"], filters.period), "answered": r["answered_n"],
+               "accepted": r["accepted"], "declined": r["declined"], "expired": r["expired"]}
+        for k in ("answered", "accepted", "declined", "expired"):
+            totals[k] += row[k]
+        series.append(row)
+    for row in [*series, totals]:
+        row["rate"] = _rate(row["accepted"], row["answered"])
+    return {"series": series, "total": dict(totals)}
+
+
+def reminder_rates(*, user, filters: Filters = Filters()) -> dict:
+    """Interview reminders per period and channel: sent, delivery rate, open / answer rate, failures,
+    from the materialised daily summary (R-DASH-1, R-NS-4). A job filter does not apply (reminders are
+    summarised per department)."""
+    qs = NotificationDaily.objects.for_user(user)
+    if filters.department_id:
+        qs = qs.filter(department_id__in=_department_ids(filters.department_id))
+    if filters.date_from:
+        qs = qs.filter(day__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(day__lte=filters.date_to)
+    trunc = TruncWeek if filters.period == "week" else TruncMonth
+    rows = (qs.annotate(p=trunc("day")).values("p", "channel")
+            .annotate(sent=Sum("sent"), delivered=Sum("delivered"), opened=Sum("opened"), failed=Sum("failed"))
+            .order_by("p", "channel"))
+    series, totals = [], {}
+    for r in rows:
+        row = {"period": _period_key(r["p"], filters.period), "channel": r["channel"],
+               **{k: r[k] or 0 for k in ("sent", "delivered", "opened", "failed")}}
+        series.append(row)
+        t = totals.setdefault(r["channel"], {"channel": r["channel"], "sent": 0, "delivered": 0, "opened": 0,
+                                             "failed": 0})
+        for k in ("sent", "delivered", "opened", "failed"):
+            t[k] += row[k]
+    for row in [*series, *totals.values()]:
+        row["delivery_rate"] = _rate(row["delivered"], row["sent"])
+        row["open_rate"] = _rate(row["opened"], row["delivered"])
+    refreshed = qs.aggregate(at=Max("refreshed_at"))["at"]
+    return {"series": series, "by_channel": sorted(totals.values(), key=lambda r: r["channel"]),
+            "refreshed_at": refreshed}
+
+
+# -- 4. sources and cost -----------------------------------------------------------------------------------
+
+def _hired_q():
+    return Q(state__in=HIRED_STATES) | Q(Exists(TransitionLog.objects.filter(application=OuterRef("pk"),
+                                                                             to_state=AppState.HIRED)))
+
+
+def source_effectiveness(*, user, filters: Filters = Filters()) -> list[dict]:
+    """Per source channel: applications, hires, conversion, probation passed / decided, recorded cost and
+    cost per hire (R-DASH-1)."""
+    apps = applications(user=user, filters=filters)
+    counts = {r["source"]: r for r in apps.values("source").annotate(applications=Count("pk"),
+                                                                     hires=Count("pk", filter=_hired_q()))}
+    hired_ids = dict(apps.filter(_hired_q()).values_list("pk", "source"))
+    outcomes = sources.hire_outcomes(hired_ids)
+    probation = defaultdict(lambda: [0, 0])
+    for pk, source in hired_ids.items():
+        passed = outcomes[pk]["probation_passed"]
+        if passed is not None:
+            probation[source][1] += 1
+            probation[source][0] += int(bool(passed))
+    costs = _costs(user=user, filters=filters).values("source").annotate(total=Sum("amount"))
+    cost_by_source = {r["source"]: r["total"] for r in costs}
+    labels = dict(SourceChannel.choices)
+    rows = []
+    for source in [*SourceChannel.values]:
+        c = counts.get(source)
+        cost = cost_by_source.get(source)
+        if not c and cost is None:
+            continue
+        n, hires = (c["applications"], c["hires"]) if c else (0, 0)
+        passed, decided = probation[source]
+        rows.append({"source": source, "label": str(labels[source]), "applications": n, "hires": hires,
+                     "conversion": _rate(hires, n), "probation_passed": passed, "probation_decided": decided,
+                     "probation_rate": _rate(passed, decided), "cost": cost,
+                     "cost_per_hire": (cost / hires).quantize(Decimal("0.01")) if cost is not None and hires
+                     else None})
+    return rows
+
+
+def _costs(*, user, filters):
+    qs = CostRecord.objects.for_user(user)
+    if filters.job_id:
+        qs = qs.filter(job_id=filters.job_id)
+    if filters.department_id:
+        qs = qs.filter(department_id__in=_department_ids(filters.department_id))
+    if filters.date_from:
+        qs = qs.filter(month__gte=filters.date_from.replace(day=1))
+    if filters.date_to:
+        qs = qs.filter(month__lte=filters.date_to)
+    return qs
+
+
+def cost_per_hire(*, user, filters: Filters = Filters()) -> dict:
+    """Recorded costs by kind and per job, hires in the same months, cost per hire (R-DASH-1). Hires are
+    counted by the month they were hired in; costs by the month they were booked for."""
+    costs = _costs(user=user, filters=filters)
+    apps = applications(user=user, filters=filters, cohort=False)
+    hires = _in_range(TransitionLog.objects.filter(application__in=apps, to_state=AppState.HIRED), "at", filters)
+    hires_total = hires.values("application_id").distinct().count()
+    hires_by_job = dict(hires.values("application__job_id").annotate(n=Count("application_id", distinct=True))
+                        .values_list("application__job_id", "n"))
+    total = costs.aggregate(total=Sum("amount"))["total"]
+    kinds = dict(CostRecord.Kind.choices)
+    by_kind = [{"kind": str(kinds.get(r["kind"], r["kind"])), "total": r["total"]}
+               for r in costs.values("kind").annotate(total=Sum("amount")).order_by("-total")]
+    per_job = []
+    job_costs = costs.filter(job__isnull=False).values("job_id", "job__title").annotate(total=Sum("amount"))
+    for r in job_costs.order_by("job__title"):
+        n = hires_by_job.get(r["job_id"], 0)
+        per_job.append({"job": r["job__title"], "cost": r["total"], "hires": n,
+                        "cost_per_hire": (r["total"] / n).quantize(Decimal("0.01")) if n else None})
+    return {"total": total, "hires": hires_total, "by_kind": by_kind, "per_job": per_job,
+            "cost_per_hire": (total / hires_total).quantize(Decimal("0.01")) if total is not None and hires_total
+            else None}
+
+
+# -- 5. AI interview insights --------------------------------------------------------------------------------
+
+OUTCOMES = [
+    ("interview_pass", "Passed the interviews", 1),
+    ("offer_accepted", "Accepted the offer", 1),
+    ("probation_passed", "Passed probation", 1),
+    ("late_count", "Late arrivals in probation", -1),
+    ("left_within_year", "Left within a year", -1),
+]
+#: Exit reasons that speak to a dimension (R-AI-5): "high stress-tolerance scores but leavers cite pressure".
+DIMENSION_REASON_WORDS = {
+    "stress_tolerance": ("pressure", "stress", "压力", "工作强度", "burnout", "倦怠"),
+    "communication": ("communication", "沟通", "conflict", "冲突"),
+    "teamwork": ("team", "团队", "colleague", "同事"),
+    "empathy": ("patient", "患者", "empathy", "同理心"),
+    "learning": ("growth", "learning", "发展", "学习", "培训"),
+    "logic": ("too complex", "复杂"),
+}
+HIGH_SCORE = 70
+
+
+def _latest_ai_scores(apps) -> dict[int, dict]:
+    from interviews.ai.models import AIInterviewResult  # noqa: PLC0415
+
+    rows = (AIInterviewResult.objects.filter(application__in=apps)
+            .order_by("application_id", "-received_at", "-id")
+            .values_list("application_id", "dimension_scores", "overall_score", "signals"))
+    out: dict[int, dict] = {}
+    for app_id, dims, overall, signals in rows.iterator(chunk_size=5000):
+        if app_id in out:
+            continue
+        scores = {k: float(v["score"]) for k, v in (dims or {}).items()
+                  if isinstance(v, dict) and isinstance(v.get("score"), int | float)}
+        out[app_id] = {"scores": scores, "overall": overall, "signals": signals or {}}
+    return out
+
+
+def application_outcomes(app_ids, apps) -> dict[int, dict]:
+    """Per application: interview pass (reached offer / rejected after interviews), offer accepted, and the
+    hire outcomes attendance records (probation, lateness, leaving)."""
+    from onboarding.models import Offer, OfferState  # noqa: PLC0415
+
+    ids = list(app_ids)
+    reached_offer = set(apps.filter(_reached(AppState.OFFER, (AppState.OFFER, *HIRED_STATES)))
+                        .values_list("pk", flat=True))
+    failed_interviews = set(TransitionLog.objects.filter(application__in=apps, from_state=AppState.INTERVIEWING,
+                                                         to_state__in=EXIT_STATES)
+                            .values_list("application_id", flat=True))
+    offers = dict(Offer.objects.filter(application__in=apps, state__in=[OfferState.ACCEPTED, OfferState.DECLINED,
+                                                                        OfferState.EXPIRED])
+                  .order_by("created_at", "pk").values_list("application_id", "state"))
+    hired = set(apps.filter(_hired_q()).values_list("pk", flat=True))
+    after = sources.hire_outcomes([pk for pk in ids if pk in hired])
+    out = {}
+    for pk in ids:
+        interview_pass = True if pk in reached_offer else (False if pk in failed_interviews else None)
+        offer = offers.get(pk)
+        extra = after.get(pk, {})
+        out[pk] = {"interview_pass": interview_pass,
+                   "offer_accepted": None if offer is None else offer == OfferState.ACCEPTED,
+                   "probation_passed": extra.get("probation_passed"), "late_count": extra.get("late_count"),
+                   "left_within_year": extra.get("left_within_year"), "exit_reason": extra.get("exit_reason") or ""}
+    return out
+
+
+def _pearson(xs, ys):
+    if len(xs) < 3:
+        return None
+    x, y = np.asarray(xs, float), np.asarray(ys, float)
+    if x.std() == 0 or y.std() == 0:
+        return None
+    return round(float(np.corrcoef(x, y)[0, 1]), 3)
+
+
+def ai_insights(*, user, filters: Filters = Filters()) -> dict:
+    """Correlation of each AI dimension score with later outcomes, with sample sizes and a warning under
+    :data:`MIN_SAMPLE`; suggested weight changes and question bank reviews (R-DASH-2, R-AI-5)."""
+    apps = applications(user=user, filters=filters)
+    scores = _latest_ai_scores(apps)
+    outcomes = application_outcomes(scores, apps) if scores else {}
+    dimensions = sorted({k for s in scores.values() for k in s["scores"]})
+    correlations = []
+    for dim in dimensions:
+        for key, label, _direction in OUTCOMES:
+            xs, ys = [], []
+            for pk, s in scores.items():
+                value, outcome = s["scores"].get(dim), outcomes[pk][key]
+                if value is not None and outcome is not None:
+                    xs.append(value)
+                    ys.append(float(outcome))
+            correlations.append({"dimension": dim, "outcome": key, "outcome_label": _(label), "n": len(xs),
+                                 "r": _pearson(xs, ys), "small_sample": len(xs) < MIN_SAMPLE})
+    suggestions = []
+    directions = {key: d for key, _label, d in OUTCOMES}
+    for c in correlations:
+        if c["small_sample"] or c["r"] is None or c["outcome"] not in ("probation_passed", "left_within_year",
+                                                                       "late_count", "interview_pass"):
+            continue
+        good = c["r"] * directions[c["outcome"]]
+        params = {"dim": c["dimension"], "outcome": c["outcome_label"], "r": c["r"], "n": c["n"]}
+        if good >= 0.3:
+            suggestions.append({"kind": "raise_weight", "dimension": c["dimension"], "text": _(
+                "%(dim)s predicts “%(outcome)s” (r = %(r)s, n = %(n)s): consider a higher weight.") % params})
+        elif good <= -0.3:
+            suggestions.append({"kind": "review_questions", "dimension": c["dimension"], "text": _(
+                "Higher %(dim)s went with worse “%(outcome)s” (r = %(r)s, n = %(n)s): review its questions.")
+                % params})
+        elif abs(c["r"]) < 0.1 and c["outcome"] in ("probation_passed", "left_within_year"):
+            suggestions.append({"kind": "lower_weight", "dimension": c["dimension"], "text": _(
+                "%(dim)s shows no relation to “%(outcome)s” (r = %(r)s, n = %(n)s): consider a lower weight.")
+                % params})
+    question_reviews = []
+    leavers = [pk for pk, o in outcomes.items() if o["left_within_year"]]
+    for dim, words in DIMENSION_REASON_WORDS.items():
+        high = [pk for pk in leavers if scores[pk]["scores"].get(dim, -1) >= HIGH_SCORE]
+        if not high:
+            continue
+        citing = [pk for pk in high if any(w in outcomes[pk]["exit_reason"].lower() for w in words)]
+        share = _rate(len(citing), len(high))
+        if citing and share >= 0.3:
+            question_reviews.append({
+                "dimension": dim, "leavers_high": len(high), "citing": len(citing), "share": share,
+                "small_sample": len(high) < MIN_SAMPLE,
+                "url": _admin("ai_interviews_question_changelist", query={"dimension": dim}),
+                "text": _("High %(dim)s scores, but %(pct)s %% of the leavers who had them cite %(theme)s: "
+                          "review the %(dim)s questions in the question bank.") % {
+                    "dim": dim, "pct": round(share * 100), "theme": words[0]}})
+    return {"dimensions": dimensions, "correlations": correlations, "suggestions": suggestions,
+            "question_reviews": question_reviews, "results": len(scores), "min_sample": MIN_SAMPLE}
