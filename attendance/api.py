@@ -26,6 +26,9 @@ class DeviceApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
+    def get_authenticate_header(self, request):
+        return 'Device realm="attendance"'  # failed device credentials answer 401, not 403
+
 
 class PunchBatchApi(DeviceApi):
     class PunchSerializer(StrictSerializer):

@@ -1,0 +1,187 @@
+"""Punches from devices: per-device authentication, batches, idempotency, late and out-of-order uploads,
+rejections with reasons, CSV import (R-ATT-3)."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.utils import timezone
+
+from attendance import services
+from attendance.models import AttendanceAccount, DailyResult, Punch, PunchRejection
+from tests.attendance.factories import (
+    active_account,
+    day_shift,
+    device_headers,
+    local,
+    punch,
+    signed,
+    token_device,
+)
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/attendance/punches/"
+NOW = dt.datetime(2025, 11, 12, 10, 0, tzinfo=dt.UTC)  # Wednesday 18:00 in Shanghai
+
+
+@pytest.fixture
+def setup(users, org, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    day_shift()
+    account = active_account(org.emergency, effective=dt.date(2025, 11, 3))
+    device, token = token_device(users.hr, org.emergency)
+    return type("S", (), {"account": account, "device": device, "token": token})
+
+
+def post(client, payload, headers):
+    return client.post(URL, data=json.dumps(payload), content_type="application/json", **headers)
+
+
+def test_r_att_3_batch_accepted_and_reupload_never_double_counted(client, setup):
+    day = dt.date(2025, 11, 10)
+    batch = [punch(setup.account, 1, local(day, 9, 2)), punch(setup.account, 2, local(day, 18, 5)),
+             punch(setup.account, 2, local(day, 18, 5))]  # duplicate inside the batch
+    r = post(client, {"punches": batch}, device_headers(setup.token))
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert (body["accepted"], body["duplicate"], body["rejected"]) == (2, 1, 0)
+    assert [x["status"] for x in body["results"]] == ["accepted", "accepted", "duplicate"]
+    again = post(client, {"punches": batch[:2]}, device_headers(setup.token)).json()
+    assert (again["accepted"], again["duplicate"]) == (0, 2)
+    assert Punch.objects.count() == 2
+    assert DailyResult.objects.filter(account=setup.account, work_date=day, stale=True).exists()
+
+
+def test_r_att_3_rejections_reported_per_punch(client, setup, users, org):
+    scheduled = AttendanceAccount.objects.create(department=org.emergency, holder_name="未入职",
+                                                 effective_date=dt.date(2025, 12, 1), clock_id="S1")
+    other = active_account(org.it, name="信息科员工", effective=dt.date(2025, 11, 3))  # outside the device's department
+    now_local = timezone.localtime(NOW)
+    batch = [
+        punch(setup.account, 10, now_local + dt.timedelta(minutes=4)),   # within tolerance
+        punch(setup.account, 11, now_local + dt.timedelta(minutes=6)),   # future beyond tolerance
+        {"sequence": "12", "clock_id": "nobody", "time": now_local.isoformat()},
+        {"sequence": "13", "clock_id": "S1", "time": now_local.isoformat()},
+        punch(other, 14, now_local),
+        {"sequence": "15", "clock_id": setup.account.clock_id, "time": "yesterday-ish"},
+        {"clock_id": setup.account.clock_id, "time": now_local.isoformat()},  # no sequence
+        punch(setup.account, 16, now_local - dt.timedelta(days=400)),
+    ]
+    body = post(client, {"punches": batch}, device_headers(setup.token)).json()
+    reasons = [(x["status"], x.get("reason")) for x in body["results"]]
+    assert reasons == [("accepted", None), ("rejected", "future_timestamp"), ("rejected", "unknown_account"),
+                       ("rejected", "inactive_account"), ("rejected", "unknown_account"),
+                       ("rejected", "bad_timestamp"), ("rejected", "invalid"), ("rejected", "too_old")]
+    assert all(x["message"] for x in body["results"] if x["status"] == "rejected")
+    assert Punch.objects.count() == 1 and PunchRejection.objects.count() == 7
+    assert scheduled.punches.count() == 0
+
+
+@pytest.mark.parametrize("headers", [{}, {"HTTP_AUTHORIZATION": "Device nope"}, {"HTTP_X_DEVICE_ID": "999",
+                                                                               "HTTP_X_TIMESTAMP": "1",
+                                                                               "HTTP_X_SIGNATURE": "x"}])
+def test_r_att_3_unknown_device_401(client, setup, headers):
+    r = post(client, {"punches": [punch(setup.account, 1, local(dt.date(2025, 11, 10), 9))]}, headers)
+    assert r.status_code == 401
+    assert not Punch.objects.exists()
+
+
+def test_r_att_3_inactive_device_401(client, setup):
+    setup.device.active = False
+    setup.device.save()
+    r = post(client, {"punches": [punch(setup.account, 1, local(dt.date(2025, 11, 10), 9))]},
+             device_headers(setup.token))
+    assert r.status_code == 401
+
+
+def test_r_att_3_staff_login_is_not_a_device(api_as, users, setup):
+    r = api_as(users.hr).post(URL, {"punches": [punch(setup.account, 1, local(dt.date(2025, 11, 10), 9))]},
+                              format="json")
+    assert r.status_code == 401
+
+
+def test_r_att_3_hmac_device_and_bad_signature(client, setup, users, org):
+    device, secret = services.device_create(actor=users.hr, name="门禁", department_id=org.emergency.pk, kind="door",
+                                            auth="hmac")
+    payload = {"punches": [punch(setup.account, 1, local(dt.date(2025, 11, 10), 9))]}
+    body, headers = signed(device, secret, payload)
+    assert client.post(URL, data=body, content_type="application/json", **headers).json()["accepted"] == 1
+    body, headers = signed(device, "wrong secret", payload)
+    assert client.post(URL, data=body, content_type="application/json", **headers).status_code == 401
+    body, headers = signed(device, secret, payload)
+    tampered = body.replace(b'"1"', b'"2"')
+    assert client.post(URL, data=tampered, content_type="application/json", **headers).status_code == 401
+    body, headers = signed(device, secret, payload, timestamp=NOW.timestamp() - 3600)  # replayed later
+    assert client.post(URL, data=body, content_type="application/json", **headers).status_code == 401
+    assert Punch.objects.count() == 1
+
+
+def test_r_att_3_batch_limit_and_bad_shape(client, setup, settings):
+    settings.ATTENDANCE_MAX_BATCH = 3
+    batch = [punch(setup.account, n, local(dt.date(2025, 11, 10), 9)) for n in range(4)]
+    r = post(client, {"punches": batch}, device_headers(setup.token))
+    assert r.status_code == 400 and "punches" in r.json()["error"]["fields"]
+    r = post(client, {"punches": [], "extra": 1}, device_headers(setup.token))
+    assert r.status_code == 400 and set(r.json()["error"]["fields"]) == {"punches", "extra"}
+
+
+def test_r_att_3_late_out_of_order_upload_recomputes_the_day(client, setup, time_machine):
+    day = dt.date(2025, 11, 10)
+    post(client, {"punches": [punch(setup.account, 5, local(day, 18, 1))]}, device_headers(setup.token))
+    services.daily_results_refresh(now=NOW)
+    row = DailyResult.objects.get(account=setup.account, work_date=day)
+    assert row.status == "incomplete" and not row.stale
+    # the morning punch arrives two days late, after a later sequence number
+    post(client, {"punches": [punch(setup.account, 3, local(day, 9, 20))]}, device_headers(setup.token))
+    row.refresh_from_db()
+    assert row.stale
+    services.daily_results_refresh(now=NOW)
+    row.refresh_from_db()
+    assert (row.status, row.late_minutes, row.stale) == ("present", 20, False)
+
+
+def test_r_att_3_results_sweep_fills_absences_and_waits_for_the_shift_end(setup):
+    out = services.daily_results_refresh(now=NOW)
+    assert out["rows_created"] > 0
+    statuses = dict(DailyResult.objects.filter(account=setup.account).values_list("work_date", "status"))
+    assert statuses[dt.date(2025, 11, 10)] == "absent"
+    assert statuses[dt.date(2025, 11, 8)] == "off"  # Saturday
+    assert dt.date(2025, 11, 12) not in statuses  # today is not over
+
+
+def test_r_att_3_csv_import_with_row_errors(api_as, users, setup):
+    csv_text = ("clock_id,time,sequence\n"
+                f"{setup.account.clock_id},2025-11-10 09:01:00,\n"
+                f"{setup.account.clock_id},2025-11-10 18:03:00,\n"
+                f"{setup.account.clock_id},not a time,\n"
+                "ghost,2025-11-10 09:00:00,\n"
+                f"{setup.account.clock_id},2025-11-10 09:01:00,\n")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("export.csv", csv_text.encode("utf-8-sig"), content_type="text/csv")
+    r = api_as(users.hr).post(f"/api/v1/attendance/devices/{setup.device.pk}/import/", {"file": upload},
+                              format="multipart")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert (body["accepted"], body["duplicate"], body["rejected"]) == (2, 1, 2)
+    assert [(e["line"], e["reason"]) for e in body["errors"]] == [(4, "bad_timestamp"), (5, "unknown_account")]
+    first = Punch.objects.order_by("punched_at").first()
+    assert first.punched_at == local(dt.date(2025, 11, 10), 9, 1) and first.source == "file"
+
+
+def test_r_att_3_csv_missing_columns_400(api_as, users, setup):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("export.csv", b"who,when\n1,2\n", content_type="text/csv")
+    r = api_as(users.hr).post(f"/api/v1/attendance/devices/{setup.device.pk}/import/", {"file": upload},
+                              format="multipart")
+    assert r.status_code == 400 and "file" in r.json()["error"]["fields"]
+
+
+def test_r_sec_1_import_outside_scope_404(api_as, users, setup):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("export.csv", b"clock_id,time\n", content_type="text/csv")
+    r = api_as(users.it_manager).post(f"/api/v1/attendance/devices/{setup.device.pk}/import/", {"file": upload},
+                                      format="multipart")
+    assert r.status_code in (403, 404)
