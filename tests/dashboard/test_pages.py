@@ -1,0 +1,141 @@
+"""Pages, to-do links and exports: links open, exports hold only the viewer's rows and are logged
+(R-DASH-1, R-DASH-4, R-SEC-1)."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from dashboard.figures import FIGURES, PAGES
+from hrsys.audit.models import AccessLog
+from onboarding.models import ApprovalDecision, Offer, OfferApproval
+from tests.candidates.factories import CredentialFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def rows_of(response):
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+@pytest.fixture
+def pending_offer(history, users):
+    offer = Offer.objects.create(application=history.a4, state="pending_approval", monthly_salary=9000,
+                                 start_date=dt.date(2025, 7, 1), valid_until=dt.date(2025, 7, 1))
+    return OfferApproval.objects.create(offer=offer, round=1, step=1, role="hiring_manager",
+                                        approver=users.er_manager, decision=ApprovalDecision.PENDING,
+                                        activated_at=dt.datetime(2025, 6, 10, tzinfo=dt.UTC))
+
+
+def test_todo_items_link_to_where_they_are_handled_R_DASH_1(client, history, users, frozen, pending_offer):
+    CredentialFactory(candidate=history.a4.candidate, expires_on=dt.date(2025, 7, 1))
+    client.force_login(users.hr)
+    response = client.get(reverse("dashboard:home"))
+    assert response.status_code == 200
+    sections = {s["key"]: s for s in response.context["todo"].extra["sections"]}
+    assert sections["no_shows"]["count"] == 2
+    assert sections["failed_notifications"]["count"] == 1
+    assert sections["credentials"]["count"] == 1
+    assert sections["stuck"]["count"] == 1
+    assert sections["approvals"]["count"] == 1
+    assert "er_manager" in sections["approvals"]["items"][0]["detail"] or users.er_manager.full_name in \
+        sections["approvals"]["items"][0]["detail"]
+    assert sections["probation"]["available"] is False and sections["onboarding"]["available"] is False
+    links = [s["url"] for s in sections.values() if s["url"]] + \
+        [i["url"] for s in sections.values() for i in s["items"]]
+    assert len(links) >= 10
+    for url in links:
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_approver_is_sent_to_the_approval_page(client, history, users, frozen, pending_offer):
+    client.force_login(users.er_manager)
+    response = client.get(reverse("dashboard:home"))
+    [item] = {s["key"]: s for s in response.context["todo"].extra["sections"]}["approvals"]["items"]
+    assert item["url"] == reverse("onboarding:approval", args=[pending_offer.pk])
+    assert client.get(item["url"]).status_code == 200
+
+
+def test_manager_todo_leaves_out_other_departments_R_SEC_1(client, history, users, frozen):
+    client.force_login(users.it_manager)
+    sections = {s["key"]: s for s in client.get(reverse("dashboard:home")).context["todo"].extra["sections"]}
+    assert sections["no_shows"]["count"] == 0 and sections["stuck"]["count"] == 0
+    assert sections["failed_notifications"]["count"] == 0
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p != "home"])
+def test_every_page_renders_with_and_without_data(client, users, page, request):
+    client.force_login(users.hr)
+    response = client.get(reverse("dashboard:page", args=[page]))
+    assert response.status_code == 200
+    request.getfixturevalue("history")
+    response = client.get(reverse("dashboard:page", args=[page]), {"period": "week"})
+    assert response.status_code == 200
+
+
+def test_pages_show_figures_and_no_cdn(client, history, users, frozen):
+    client.force_login(users.hr)
+    html = client.get(reverse("dashboard:page", args=["funnel"])).content.decode()
+    assert "<svg" in html and "急诊护士" in html and "http" not in html.split("<main>")[1].split("</main>")[0]
+    assert "/static/dashboard/dashboard.css" in html
+
+
+def test_chinese_labels(client, history, users, frozen):
+    client.force_login(users.hr)
+    html = client.get(reverse("dashboard:page", args=["funnel"]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'lang="zh-hans"' in html
+
+
+def test_interviewers_may_not_see_dashboards(client, users):
+    client.force_login(users.interviewer)
+    assert client.get(reverse("dashboard:home")).status_code == 403
+    assert client.get(reverse("dashboard:export", args=["funnel"]), {"format": "csv"}).status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client):
+    assert client.get(reverse("dashboard:home")).status_code == 302
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_export_of_every_figure_is_logged_R_DASH_4(client, history, users, frozen, name):
+    client.force_login(users.hr)
+    response = client.get(reverse("dashboard:export", args=[name]), {"format": "csv"})
+    assert response.status_code == 200
+    assert rows_of(response)[0]  # header row
+    log = AccessLog.objects.get(object_type=f"dashboard.{name}")
+    assert log.kind == "export" and log.actor == users.hr and log.channel == "dashboard"
+
+
+def test_exports_hold_only_the_viewers_departments_R_DASH_4_R_SEC_1(client, history, users, frozen):
+    client.force_login(users.er_manager)
+    sources = rows_of(client.get(reverse("dashboard:export", args=["sources"]), {"format": "csv"}))
+    assert {r[0] for r in sources[1:]} == {"Job board", "Referral"}  # no agency: that is IT's
+    costs = rows_of(client.get(reverse("dashboard:export", args=["costs"]), {"format": "csv"}))
+    assert [r[0] for r in costs[1:]] == ["急诊护士"]
+    # asking for IT's department or job gives nothing
+    it = rows_of(client.get(reverse("dashboard:export", args=["funnel"]),
+                            {"format": "csv", "job": history.it_job.pk}))
+    assert it[1][1] == "0"
+    client.force_login(users.it_manager)
+    costs = rows_of(client.get(reverse("dashboard:export", args=["costs"]), {"format": "csv"}))
+    assert [r[0] for r in costs[1:]] == ["运维工程师"]
+    todo = rows_of(client.get(reverse("dashboard:export", args=["todo"]), {"format": "csv"}))
+    assert not any("急诊护士" in cell for row in todo for cell in row)
+
+
+def test_excel_export(client, history, users, frozen):
+    client.force_login(users.er_manager)
+    response = client.get(reverse("dashboard:export", args=["funnel"]), {"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.values)
+    assert values[0][0] == "Stage" and values[1][1] == 4
+
+
+def test_unknown_export_format_or_figure(client, users):
+    client.force_login(users.hr)
+    assert client.get(reverse("dashboard:export", args=["funnel"]), {"format": "pdf"}).status_code == 404
+    assert client.get(reverse("dashboard:export", args=["nope"]), {"format": "csv"}).status_code == 404
