@@ -567,7 +567,8 @@ def provisioning_deliver(*, delivery_id: int, now=None) -> str:
             delivery.status, delivery.delivered_at, delivery.last_error = DeliveryStatus.SENT, finished, ""
         else:
             attempt.outcome = "permanent_error" if result.permanent else "transient_error"
-            delivery.last_error = result.error or f"HTTP {result.status_code}"
+            delivery.last_error = (f"HTTP {result.status_code}: {result.error}" if result.status_code
+                                   else result.error)[:2000]
             if result.permanent or delivery.attempts >= max_attempts:
                 delivery.status = DeliveryStatus.FAILED
             else:
