@@ -25,7 +25,7 @@ def _check(request):
 
 
 def _context(request, page, filters, figures):
-    return {"page": page, "pages": [(key, title) for key, title in PAGES.items()], "title": PAGES[page][0],
+    return {"page": page, "pages": [(key, spec[0]) for key, spec in PAGES.items()], "title": PAGES[page][0],
             "filters": filters, "choices": selectors.filter_choices(user=request.user), "figures": figures,
             "query": filters.querystring(), "now": timezone.localtime()}
 

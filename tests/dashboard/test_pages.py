@@ -82,6 +82,7 @@ def test_pages_show_figures_and_no_cdn(client, history, users, frozen):
     html = client.get(reverse("dashboard:page", args=["funnel"])).content.decode()
     assert "<svg" in html and "急诊护士" in html and "http" not in html.split("<main>")[1].split("</main>")[0]
     assert "/static/dashboard/dashboard.css" in html
+    assert ">Headline figures</a>" in html and "[" not in html.split('class="dash-tabs"')[1].split("</nav>")[0]
 
 
 def test_chinese_labels(client, history, users, frozen):

@@ -1,0 +1,197 @@
+"""Benchmark of the HR dashboards at scale (R-DASH-1, issue 9 item 8).
+
+Seeds (bulk insert, once) 100,000 applications with their transition logs, AI interviews and offers,
+1,000,000 notifications (interview reminders) and, when the attendance app has a punch model, 600,000
+punches; then prints each dashboard page's render time (median of N runs) and query count, as HR staff
+(whole hospital) and as a department manager.
+
+    psql -h 127.0.0.1 -U root -d test -c 'create database hrsys_bench_dash'
+    DATABASE_URL=postgres://root@127.0.0.1:5432/hrsys_bench_dash .venv/bin/python benchmarks/dashboard.py
+"""
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrsys.settings")
+
+STATES = [("hired", 0.05), ("rejected", 0.35), ("screening", 0.2), ("interviewing", 0.15), ("offer", 0.03),
+          ("ai_invited", 0.1), ("ai_completed", 0.07), ("withdrawn", 0.05)]
+PATHS = {
+    "screening": ["screening"], "ai_invited": ["screening", "ai_invited"],
+    "ai_completed": ["screening", "ai_invited", "ai_completed"], "interviewing": ["screening", "interviewing"],
+    "offer": ["screening", "interviewing", "offer"], "hired": ["screening", "interviewing", "offer", "hired"],
+    "rejected": ["screening", "rejected"], "withdrawn": ["screening", "interviewing", "withdrawn"],
+}
+
+
+def pick_state(r: float) -> str:
+    acc = 0.0
+    for state, p in STATES:
+        acc += p
+        if r <= acc:
+            return state
+    return STATES[-1][0]
+
+
+def seed(args, out):  # noqa: PLR0915 - one linear script
+    from decimal import Decimal
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from candidates.models import Application, Candidate, JobRequisition, TransitionLog
+    from dashboard.models import CostRecord
+    from dashboard.services import summaries_refresh
+    from hrsys.accounts.models import Department, User
+    from interviews.models import Interview
+    from notifications.models import Notification
+    from onboarding.models import Offer
+
+    rnd = random.Random(9)
+    now = timezone.now()
+    t0 = time.monotonic()
+    with transaction.atomic():
+        hosp, _c = Department.objects.get_or_create(code="bench-hosp", defaults={"name": "医院", "kind": "organization"})
+        depts = []
+        for i in range(20):
+            d, _c = Department.objects.get_or_create(code=f"bench-d{i}", defaults={"name": f"科室{i}", "parent": hosp})
+            depts.append(d)
+        hr, _c = User.objects.get_or_create(username="bench-hr", defaults={"role": "hr_staff", "is_staff": True})
+        hr.departments.set([hosp])
+        mgr, _c = User.objects.get_or_create(username="bench-mgr", defaults={"role": "manager", "is_staff": True})
+        mgr.departments.set([depts[0]])
+        jobs = JobRequisition.objects.bulk_create(
+            [JobRequisition(department=depts[i % 20], title=f"岗位{i}", status="open") for i in range(200)])
+    out(f"  departments, users, 200 jobs: {time.monotonic() - t0:.1f}s")
+    n = args.applications
+    batch = 5000
+    sources = ["job_board", "referral", "campus", "agency", "website"]
+    t0 = time.monotonic()
+    for start in range(0, n, batch):
+        with transaction.atomic():
+            cands = Candidate.objects.bulk_create(
+                [Candidate(name=f"候选人{start + i}", source="job_board") for i in range(min(batch, n - start))])
+            apps, logs, interviews, offers = [], [], [], []
+            for c in cands:
+                state = pick_state(rnd.random())
+                created = now - dt.timedelta(days=rnd.randint(1, 540), hours=rnd.randint(0, 23))
+                apps.append(Application(candidate=c, job=rnd.choice(jobs), state=state, source=rnd.choice(sources),
+                                        created_at=created, state_changed_at=created))
+            Application.objects.bulk_create(apps)
+            for a in apps:
+                at, prev = a.created_at, "new"
+                for step in PATHS[a.state]:
+                    at = at + dt.timedelta(days=rnd.randint(1, 9), hours=rnd.randint(0, 12))
+                    logs.append(TransitionLog(application=a, from_state=prev, to_state=step, at=at, transition=step,
+                                              reason="资历不足" if step == "rejected" else ""))
+                    prev = step
+                    if step in ("ai_invited",):
+                        s = at + dt.timedelta(days=1)
+                        interviews.append(Interview(application=a, kind="ai", starts_at=s,
+                                                    ends_at=s + dt.timedelta(minutes=20), ical_uid=f"b{a.pk}",
+                                                    state="no_show" if rnd.random() < 0.15 else "completed"))
+                if a.state in ("hired", "offer"):
+                    offers.append(Offer(application=a, state="accepted" if a.state == "hired" else "sent",
+                                        monthly_salary=Decimal(9000), start_date=now.date(), valid_until=now.date(),
+                                        sent_at=at, responded_at=at if a.state == "hired" else None))
+            TransitionLog.objects.bulk_create(logs)
+            Interview.objects.bulk_create(interviews)
+            Offer.objects.bulk_create(offers)
+    out(f"  {n:,} applications with logs, AI interviews, offers: {time.monotonic() - t0:.1f}s")
+    t0 = time.monotonic()
+    interview_ids = list(Interview.objects.values_list("pk", flat=True)) or [0]
+    statuses = ["delivered"] * 6 + ["read"] * 2 + ["failed", "sent"]
+    for start in range(0, args.notifications, 10000):
+        rows = []
+        for i in range(start, min(args.notifications, start + 10000)):
+            due = now - dt.timedelta(days=rnd.randint(0, 540))
+            status = rnd.choice(statuses)
+            rows.append(Notification(
+                idempotency_key=f"bench-{i}", recipient_type="candidates.candidate", recipient_id=str(i),
+                channel=rnd.choice(["sms", "sms", "email", "voice"]), template_key="interview_reminder", body="x",
+                due_at=due, next_attempt_at=due, status=status, department=depts[i % 20],
+                related_type="interviews.interview", related_id=str(rnd.choice(interview_ids)),
+                read_at=due if status == "read" else None))
+        Notification.objects.bulk_create(rows)
+    out(f"  {args.notifications:,} notifications: {time.monotonic() - t0:.1f}s")
+    CostRecord.objects.bulk_create([CostRecord(department=depts[i % 20], source=sources[i % 5], kind="job_board",
+                                               month=(now - dt.timedelta(days=30 * (i % 12))).date().replace(day=1),
+                                               amount=Decimal(1000 + i)) for i in range(240)])
+    try:
+        from attendance import models as attendance_models
+        punch = getattr(attendance_models, "Punch", None)
+    except ImportError:
+        punch = None
+    if punch is None:
+        out("  punches: attendance has no Punch model yet -- not seeded (600,000 once it exists)")
+    t0 = time.monotonic()
+    rows = summaries_refresh(full=True)
+    out(f"  reminder summary (full refresh): {rows:,} rows in {time.monotonic() - t0:.1f}s")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--applications", type=int, default=100_000)
+    parser.add_argument("--notifications", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from candidates.models import Application
+    from hrsys.accounts.models import User
+    from hrsys.accounts.scope import forget_cached_scope
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.DEBUG = False
+    call_command("migrate", verbosity=0)
+    if not User.objects.filter(username="bench-hr").exists():
+        print("seeding:")
+        seed(args, print)
+    print(f"database: {connection.vendor}, applications: {Application.objects.count():,}")
+    from notifications.models import Notification
+    print(f"notifications: {Notification.objects.count():,}")
+    pages = ["/dashboard/", "/dashboard/funnel/", "/dashboard/figures/", "/dashboard/sources/",
+             "/dashboard/insights/", "/dashboard/attrition/", "/dashboard/export/funnel/?format=csv"]
+    for username in ("bench-hr", "bench-mgr"):
+        user = User.objects.get(username=username)
+        client = Client()
+        client.force_login(user)
+        print(f"\nas {username} ({user.role}):")
+        print(f"  {'page':42} {'median ms':>10} {'max ms':>8} {'queries':>8}")
+        for url in pages:
+            client.get(url)
+            times, queries = [], 0
+            for _ in range(args.runs):
+                forget_cached_scope(user)
+                with CaptureQueriesContext(connection) as ctx:
+                    t0 = time.perf_counter()
+                    response = client.get(url)
+                    if hasattr(response, "streaming_content"):
+                        b"".join(response.streaming_content)
+                    times.append((time.perf_counter() - t0) * 1000)
+                assert response.status_code == 200, (url, response.status_code)
+                queries = max(queries, len(ctx))
+            print(f"  {url:42} {statistics.median(times):10.0f} {max(times):8.0f} {queries:8d}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
