@@ -200,6 +200,11 @@ def invitation_action_record(*, invitation_id: int, kind: str, source: str, at: 
     if kind not in InvitationEvent.Kind.values:
         raise ValidationError({"kind": [_("Unknown action %(kind)s.") % {"kind": kind}]})
     invitation = AIInvitation.objects.select_for_update().get(pk=invitation_id)
+    return _action_on_locked(invitation, kind=kind, source=source, at=at, detail=detail)
+
+
+def _action_on_locked(invitation, *, kind, source, at=None, detail=None) -> InvitationEvent:
+    """invitation_action_record for an invitation the caller locked in its transaction."""
     at = at or timezone.now()
     event = InvitationEvent.objects.create(invitation=invitation, kind=kind, at=at, source=source[:60],
                                            detail=detail or {})
@@ -272,7 +277,10 @@ def _ingest(*, vendor, parsed, body, headers, delivery_key, source, now):
     existing = Delivery.objects.filter(vendor=vendor, delivery_key=delivery_key).first()
     if existing is not None:
         return existing, False
-    invitation = (AIInvitation.objects.select_related("application__job__department", "application__candidate")
+    # Lock the invitation row only (not the joined job / department rows every delivery shares): concurrent
+    # deliveries for one candidate serialise, others do not wait.
+    invitation = (AIInvitation.objects.select_for_update(of=("self",))
+                  .select_related("application__job__ai_policy", "application__candidate")
                   .filter(vendor=vendor, assessment_id=parsed.assessment_id).first())
     if invitation is None:
         raise UnknownAssessment(_("Unknown assessment id %(id)s: no invitation of this vendor has it.")
@@ -285,11 +293,9 @@ def _ingest(*, vendor, parsed, body, headers, delivery_key, source, now):
     label = vendor_label(vendor)
     if parsed.kind == "progress":
         delivery.outcome = Delivery.Outcome.EVENT
-        with transaction.atomic():
-            delivery.save()
+        delivery.save()
         at = parsed.started_at if parsed.action == "started" else parsed.completed_at
-        invitation_action_record(invitation_id=invitation.pk, kind=parsed.action, source=label, at=at or now,
-                                 detail={"event": parsed.event})
+        _action_on_locked(invitation, kind=parsed.action, source=label, at=at or now, detail={"event": parsed.event})
         return delivery, True
     if not parsed.vendor_result_id:
         raise PayloadError(_("The result id is missing."), code="missing_id",
@@ -299,21 +305,21 @@ def _ingest(*, vendor, parsed, body, headers, delivery_key, source, now):
               .filter(vendor=vendor, vendor_result_id=parsed.vendor_result_id).first())
     if result is not None and not parsed.revision:
         delivery.outcome, delivery.result = Delivery.Outcome.DUPLICATE, result
-        with transaction.atomic():
-            delivery.save()
+        delivery.save()
         return delivery, False
     if result is not None:
         return _revise(result, values, delivery, label), True
-    with transaction.atomic():
-        result = AIInterviewResult.objects.create(
-            application=invitation.application, vendor=vendor, invitation=invitation,
-            vendor_result_id=parsed.vendor_result_id, received_at=now, source=source, **values)
-        delivery.outcome, delivery.result = Delivery.Outcome.STORED, result
-        delivery.save()
+    # A unique violation here (a concurrent copy committed first) aborts this transaction;
+    # ai_delivery_ingest retries and finds the stored copy.
+    result = AIInterviewResult.objects.create(
+        application=invitation.application, vendor=vendor, invitation=invitation,
+        vendor_result_id=parsed.vendor_result_id, received_at=now, source=source, **values)
+    delivery.outcome, delivery.result = Delivery.Outcome.STORED, result
+    delivery.save()
     _preferences_save(result)
     media_ids = [AIMedia.objects.create(result=result, kind=kind, source_url=url).pk for kind, url in parsed.media]
-    invitation_action_record(invitation_id=invitation.pk, kind="result", source=label,
-                             at=parsed.completed_at or now, detail={"result": result.pk})
+    _action_on_locked(invitation, kind="result", source=label, at=parsed.completed_at or now,
+                      detail={"result": result.pk})
     audit_record(actor=label, action="ai_result.store", obj=result,
                  changes={"overall_score": [None, values["overall_score"]], "decision": [None, values["decision"]],
                           "dimensions": [None, {k: v["score"] for k, v in values["dimension_scores"].items()}]})
@@ -336,8 +342,7 @@ def _revise(result, values, delivery, label):
     result.revision += 1
     result.save()
     delivery.outcome, delivery.result = Delivery.Outcome.REVISED, result
-    with transaction.atomic():
-        delivery.save()
+    delivery.save()
     if values["preferences"]:
         _preferences_save(result)
     audit_record(actor=label, action="ai_result.revise", obj=result,
@@ -357,7 +362,9 @@ def _preferences_save(result):
     prefs = result.preferences or {}
     if not prefs:
         return None
-    obj, _created = CandidatePreferences.objects.get_or_create(application_id=result.application_id)
+    # the application's invitation row is locked by the caller: no concurrent insert for this application
+    obj = CandidatePreferences.objects.filter(application_id=result.application_id).first() or \
+        CandidatePreferences(application_id=result.application_id)
     if "available_times" in prefs:
         obj.available_times = prefs["available_times"]
     if "expected_salary" in prefs:
