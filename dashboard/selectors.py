@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, Count, Exists, F, Max, Min, OuterRef, Q, Sum, Window
 from django.db.models.functions import Cast, Coalesce, Lag, TruncMonth, TruncWeek
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -150,6 +150,13 @@ def _admin(name, *args, query=None) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
+def _admin_or_blank(name, *args) -> str:
+    try:
+        return _admin(name, *args)
+    except NoReverseMatch:
+        return ""
+
+
 # -- 1. today: the HR to-do list ---------------------------------------------------------------------------
 
 def _section(key, title, qs_or_list, item, list_url, available=True):
@@ -235,12 +242,13 @@ def todo(*, user, now=None) -> list[dict]:
                    "url": _admin("notifications_notification_change", n.pk)},
         _admin("notifications_notification_changelist", query={"status__exact": NotificationStatus.FAILED})))
 
-    reviews = sources.probation_reviews_due(user=user)
+    reviews = sources.probation_reviews_due(user=user, day=today)
     sections.append(_section(
-        "probation", _("Probation reviews due"), list(reviews) if reviews is not None else [],
-        lambda r: {"label": str(r), "when": getattr(r, "due_on", None), "detail": "",
-                   "url": _admin(f"{r._meta.app_label}_{r._meta.model_name}_change", r.pk)},
-        "", available=reviews is not None))
+        "probation", _("Probation reviews due"), reviews if reviews is not None else [],
+        lambda r: {"label": str(getattr(r, "application", None) or r),
+                   "when": getattr(r, "due_on", None) or getattr(r, "ends_on", None), "detail": "",
+                   "url": _admin_or_blank(f"{r._meta.app_label}_{r._meta.model_name}_change", r.pk)},
+        _admin_or_blank("attendance_probationreview_changelist"), available=reviews is not None))
 
     limits = stuck_days()
     stuck_q = reduce(or_, (Q(state=s, state_changed_at__lt=now - dt.timedelta(days=d)) for s, d in limits.items()))

@@ -41,10 +41,25 @@ def hire_outcomes(application_ids) -> dict[int, dict]:
     return {pk: {**empty, **(got.get(pk) or {})} for pk in ids}
 
 
-def probation_reviews_due(*, user):
-    """Reviews due (a list or queryset), or None when attendance does not offer them yet."""
+#: Probation reviews ending within this many days are on the to-do list.
+PROBATION_REVIEW_DAYS = 14
+
+
+def probation_reviews_due(*, user, day):
+    """Undecided probation reviews ending within :data:`PROBATION_REVIEW_DAYS` (or overdue), in the
+    viewer's scope; None when attendance does not record reviews (yet) (R-ATT-4)."""
     fn = _hook("attendance.selectors", "probation_reviews_due")
-    return None if fn is None else fn(user=user)
+    if fn is not None:
+        return fn(user=user)
+    try:
+        from attendance.models import ProbationReview  # noqa: PLC0415
+    except ImportError:
+        return None
+    import datetime as dt  # noqa: PLC0415
+
+    return (ProbationReview.objects.for_user(user)
+            .filter(decision="", ends_on__lte=day + dt.timedelta(days=PROBATION_REVIEW_DAYS))
+            .select_related("application__candidate").order_by("ends_on", "pk"))
 
 
 def onboarding_tasks_due(*, user, day):
