@@ -475,7 +475,7 @@ def ai_result_apply_moves(*, result_id: int, now: datetime | None = None) -> str
     guards, an application HR already moved) leaves a note and, where possible, the HR queue.
     """
     now = now or timezone.now()
-    result = (AIInterviewResult.objects.select_for_update().select_related("vendor", "invitation")
+    result = (AIInterviewResult.objects.select_for_update(of=("self",)).select_related("vendor", "invitation")
               .get(pk=result_id))
     if result.move_status != AIInterviewResult.MoveStatus.PENDING:
         return result.move_status
@@ -539,7 +539,7 @@ def ai_holds_release_due(*, now: datetime, batch: int = 200) -> dict:
 def ai_hold_release(*, result_id: int, now: datetime | None = None) -> str:
     """Apply a held rejection once its hold expired; nothing when HR stopped it meanwhile."""
     now = now or timezone.now()
-    result = AIInterviewResult.objects.select_for_update().select_related("vendor").get(pk=result_id)
+    result = AIInterviewResult.objects.select_for_update(of=("self",)).select_related("vendor").get(pk=result_id)
     if result.move_status != AIInterviewResult.MoveStatus.HELD or result.hold_until is None or result.hold_until > now:
         return result.move_status
     label = vendor_label(result.vendor)
@@ -559,7 +559,7 @@ def _result_for_actor(actor, result_id, *, lock=True):
     if not qs.filter(pk=result_id).exists():
         raise Http404
     base = AIInterviewResult.objects.select_related("vendor")
-    return (base.select_for_update() if lock else base).get(pk=result_id)
+    return (base.select_for_update(of=("self",)) if lock else base).get(pk=result_id)
 
 
 @transaction.atomic
