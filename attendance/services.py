@@ -940,9 +940,12 @@ def _compute_rows(rows, *, now, tz, fallback) -> int:
         row.overtime_minutes, row.worked_minutes = outcome.overtime_minutes, outcome.worked_minutes
         row.stale, row.computed_at = False, now
         done.append(row)
-    DailyResult.objects.bulk_update(done, ["status", "shift", "first_in", "last_out", "late_minutes",
-                                           "early_leave_minutes", "overtime_minutes", "worked_minutes", "stale",
-                                           "computed_at"], batch_size=1000)
+    # an upsert on (account, work_date): one INSERT .. ON CONFLICT per batch, unlike bulk_update's CASE per row
+    DailyResult.objects.bulk_create(done, batch_size=1000, update_conflicts=True,
+                                    unique_fields=["account", "work_date"],
+                                    update_fields=["status", "shift", "first_in", "last_out", "late_minutes",
+                                                   "early_leave_minutes", "overtime_minutes", "worked_minutes",
+                                                   "stale", "computed_at"])
     return len(done)
 
 

@@ -13,3 +13,17 @@ def expire_offers(now):
 @periodic_job("onboarding.remind_approvers")
 def remind_approvers(now):
     return services.approvals_remind_due(now=now)
+
+
+@periodic_job("onboarding.create_employees")
+def create_employees(now):
+    from .services_employee import employees_create_due
+
+    return employees_create_due(now=now)
+
+
+@periodic_job("onboarding.checklist_reminders")
+def checklist_reminders(now):
+    from .services_employee import checklist_remind_due
+
+    return checklist_remind_due(now=now)

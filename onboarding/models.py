@@ -349,3 +349,17 @@ class CandidateDocument(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.candidate})" if self.candidate_id else self.kind
+
+
+from .models_employee import (  # noqa: E402,F401 - issue 8: onboarding cases and the employee file
+    AttritionReason,
+    CaseState,
+    ChecklistCategory,
+    ChecklistItem,
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    Employee,
+    EmployeeState,
+    OnboardingCase,
+    OwnerRole,
+)

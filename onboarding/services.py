@@ -664,14 +664,14 @@ def offer_withdraw(*, actor, offer_id: int, reason: str) -> Offer:
 
 
 def onboarding_start_for_offer(*, offer_id: int):
-    """Extension point (issue 8): an accepted offer starts onboarding (R-ONB-1, R-OFFER-4).
+    """An accepted offer starts onboarding (R-ONB-1, R-OFFER-4, R-ATT-1).
 
-    Called inside ``offer_sign``'s transaction, after the application moved to ``hired``. Issue 8 creates the
-    onboarding case and the attendance account here and syncs salary data (``offer.monthly_salary``,
-    ``offer.start_date``, ``offer.probation_months``) to the employee record. It must be idempotent.
-    Today it only stamps the offer."""
-    Offer.objects.filter(pk=offer_id, onboarding_started_at__isnull=True).update(onboarding_started_at=timezone.now())
-    return None
+    Called inside ``offer_sign``'s transaction, after the application moved to ``hired``: opens the onboarding
+    case with its checklist and schedules the attendance account for ``offer.start_date``; the employee record
+    (salary, start date, probation from the offer) follows on the start date. Idempotent."""
+    from .services_employee import onboarding_case_open  # noqa: PLC0415
+
+    return onboarding_case_open(offer_id=offer_id)
 
 
 # -- sweeps ----------------------------------------------------------------------------------------------
