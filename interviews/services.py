@@ -888,6 +888,35 @@ def _schedule_first_free(app, like: Interview) -> Interview | None:
                               round_id=like.round_id, interviewer_ids=user_ids, meeting_url=like.meeting_url)
 
 
+def interview_next_round_start(*, actor, application_id: int, days: int = 10) -> Interview | None:
+    """Book the application's next human round in the first slot every interviewer of that round has
+    free (R-PIPE-3: a passed AI interview starts scheduling by itself; R-SCHED-1).
+
+    Returns None when the job has no further round or nobody is free within ``days``; the
+    application then waits in its stage and HR schedules by hand (it shows as stuck on the dashboard).
+    """
+    app = Application.objects.select_related("job").get(pk=application_id)
+    done = set(Interview.objects.filter(application=app, state__in=(State.COMPLETED, State.SCHEDULED,
+                                                                     State.CONFIRMED))
+               .exclude(round_id=None).values_list("round_id", flat=True))
+    round_obj = app.job.rounds.exclude(pk__in=done).order_by("order").first()
+    if round_obj is None:
+        return None
+    user_ids = sorted(round_obj.interviewers.values_list("pk", flat=True))
+    if not user_ids:
+        return None
+    start = timezone.now() + timedelta(hours=24)  # give the candidate a day's notice
+    engine = availability.build_engine(user_ids=user_ids, start=start, end=start + timedelta(days=days))
+    request = Request(id=app.pk, duration=timedelta(minutes=round_obj.duration_minutes), required=tuple(user_ids),
+                      candidate_busy=availability.candidate_busy(app.candidate_id))
+    found = engine.propose(request, limit=1)
+    if not found:
+        logger.info("no free slot for the next round of application %s within %s days", app.pk, days)
+        return None
+    return interview_schedule(actor=actor, application_id=app.pk, starts_at=found[0].start,
+                              round_id=round_obj.pk, interviewer_ids=user_ids)
+
+
 @transaction.atomic
 def no_show_mark_handled(*, actor, interview_id: int) -> Interview:
     """HR took care of a no-show by hand: it leaves the to-do list (R-NS-6)."""

@@ -9,26 +9,35 @@ from fnmatch import fnmatch
 
 from .models import Role
 
+# AI interview data HR works with; vendor configuration and delivery logs stay with the system administrator.
+AI_INTERVIEW_HR = (
+    "ai_interviews.*_aiinvitation", "ai_interviews.view_invitationevent", "ai_interviews.*_aiinterviewresult",
+    "ai_interviews.*_aimedia", "ai_interviews.view_candidatepreferences", "ai_interviews.*_jobaipolicy",
+    "ai_interviews.*_question", "ai_interviews.view_questionusage",
+)
+
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.SYSADMIN: ("*",),
     Role.HR_DIRECTOR: (
-        "candidates.*", "interviews.*", "notifications.*", "onboarding.*", "attendance.*",
+        "candidates.*", "interviews.*", *AI_INTERVIEW_HR, "notifications.*", "onboarding.*", "attendance.*",
         "accounts.view_*", "accounts.add_user", "accounts.change_user",
         "audit.view_*", "dashboard.*", "core.view_*",
     ),
     Role.HR_STAFF: (
-        "candidates.*", "interviews.*", "notifications.*", "onboarding.*", "attendance.*",
+        "candidates.*", "interviews.*", *AI_INTERVIEW_HR, "notifications.*", "onboarding.*", "attendance.*",
         "accounts.view_user", "accounts.view_department", "dashboard.*",
     ),
     Role.MANAGER: (
-        "candidates.view_*", "interviews.view_*", "interviews.add_*feedback", "interviews.change_*feedback",
+        "candidates.view_*", "interviews.view_*", "ai_interviews.view_aiinterviewresult",
+        "ai_interviews.view_aimedia", "interviews.add_*feedback", "interviews.change_*feedback",
         "onboarding.view_*", "onboarding.approve_offer", "attendance.view_*", "attendance.change_leaverequest",
         "notifications.view_*",
         "accounts.view_user", "accounts.view_department", "dashboard.view_*",
     ),
     Role.INTERVIEWER: (
         "candidates.view_application", "candidates.view_candidate", "candidates.view_resume",
-        "candidates.view_credential", "interviews.view_*", "ai_interviews.view_*",
+        "candidates.view_credential", "interviews.view_*", "ai_interviews.view_aiinterviewresult",
+        "ai_interviews.view_aimedia",
         "interviews.add_*feedback", "interviews.change_*feedback",
     ),
 }

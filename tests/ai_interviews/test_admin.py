@@ -73,3 +73,9 @@ def test_r_ai_1_vendor_secret_is_write_only_and_kept(generic_vendor, client, use
     client.force_login(users.hr)
     assert client.get(f"/admin/ai_interviews/vendor/{generic_vendor.pk}/change/").status_code == 403
     assert Vendor.objects.get().secret == generic_vendor.secret
+
+
+def test_r_ai_4_application_page_in_the_admin_shows_the_ai_result(result, client, users):
+    client.force_login(users.hr)
+    html = client.get(f"/admin/candidates/application/{result.application_id}/change/").content.decode()
+    assert 'id="ai-interview-result"' in html and "<svg" in html and "逻辑思维" in html
