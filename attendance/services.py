@@ -664,8 +664,9 @@ def punches_ingest(*, device: Device, punches: list, source: str = PunchSource.A
 
     with transaction.atomic():
         Device.objects.select_for_update().filter(pk=device.pk).update(last_seen_at=now)
-        accounts = {a.clock_id: a for a in AttendanceAccount.objects.filter(
-            clock_id__in={p[2] for p in parsed}).select_related("department")}
+        accounts = {a.clock_id: a for a in AttendanceAccount.objects.filter(clock_id__in={p[2] for p in parsed})
+                    .select_related("department").only("pk", "clock_id", "state", "activated_at", "deactivated_at",
+                                                       "effective_date", "department_id", "department__path")}
         keyed = []
         for i, seq_text, clock_id, moment, direction in parsed:
             account = accounts.get(clock_id)

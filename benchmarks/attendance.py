@@ -150,10 +150,11 @@ def main() -> int:
           f"punches stored: {Punch.objects.filter(device=device).count():,} (expected {len(punches):,})")
 
     # -- daily results sweep ---------------------------------------------------------------------------------
-    now = timezone.now()
+    # "now" = the first minute after the month: the sweep judges exactly that month's days
+    now = dt.datetime.combine(month_end + dt.timedelta(days=1), dt.time(0, 1), tzinfo=TZ)
     t0 = time.perf_counter()
-    result = services.daily_results_refresh(now=now, backfill_days=(today - month_start).days, limit=10 ** 7,
-                                            chunk=5000)
+    result = services.daily_results_refresh(now=now, backfill_days=(month_end - month_start).days + 1,
+                                            limit=10 ** 7, chunk=5000)
     print(f"daily results sweep: {result['rows_created']:,} rows ensured, {result['computed']:,} computed in "
           f"{time.perf_counter() - t0:.1f}s")
 

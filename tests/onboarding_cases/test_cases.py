@@ -1,0 +1,145 @@
+"""Onboarding cases: checklist from the job's template (licence registration for clinical jobs), owners and due
+dates, reminders, candidate progress, employee creation by HR, credential block, cancel, exit
+(R-ONB-1, R-ONB-2, R-HOSP-1, R-ATT-2, R-ATT-5)."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+
+from attendance.models import AccountState, AttendanceAccount
+from hrsys.api.errors import Conflict
+from notifications.models import Notification
+from onboarding import selectors_employee, services_employee
+from onboarding import services as offer_services
+from onboarding.models import (
+    CaseState,
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    Employee,
+    OnboardingCase,
+    OwnerRole,
+)
+from tests.attendance.factories import local
+from tests.candidates.factories import CredentialFactory
+from tests.onboarding.factories import PNG, band, interviewing_app, sent_offer
+
+pytestmark = pytest.mark.django_db
+
+
+def accept(users, app):
+    offer = sent_offer(users, app)
+    offer_services.offer_sign(candidate_id=app.candidate_id, offer_id=offer.pk, typed_name=app.candidate.name,
+                              signature_png=PNG, accept_terms=True)
+    return OnboardingCase.objects.get(offer=offer)
+
+
+@pytest.fixture
+def nurse_app(org):
+    band(org.emergency)
+    app = interviewing_app(org.emergency, required_credentials=["nurse_licence"])
+    CredentialFactory(candidate=app.candidate, type="nurse_licence",
+                      expires_on=timezone.localdate() + dt.timedelta(days=40))
+    return app
+
+
+def test_r_onb_2_job_template_with_licence_item_for_clinical_staff(users, org, nurse_app):
+    template = ChecklistTemplate.objects.create(name="护士入职", job=nurse_app.job)
+    ChecklistTemplateItem.objects.create(template=template, category="documents", title="学历证书原件",
+                                         owner_role=OwnerRole.CANDIDATE, due_days=-2, order=1)
+    ChecklistTemplateItem.objects.create(template=template, category="equipment", title="工牌与护士服",
+                                         owner_role=OwnerRole.MANAGER, due_days=0, order=2)
+    ChecklistTemplateItem.objects.create(template=template, category="licence", title="护士执业注册变更",
+                                         owner_role=OwnerRole.HR, due_days=30, clinical_only=True, order=3)
+    case = accept(users, nurse_app)
+    items = list(case.items.order_by("order"))
+    assert [i.title for i in items] == ["学历证书原件", "工牌与护士服", "护士执业注册变更"]
+    assert items[1].owner == users.er_manager and items[2].owner == users.hr and items[0].owner is None
+    assert items[0].due_date == case.start_date - dt.timedelta(days=2)
+    assert AttendanceAccount.objects.filter(offer=case.offer, state=AccountState.SCHEDULED).exists()
+    # idempotent
+    assert services_employee.onboarding_case_open(offer_id=case.offer_id).pk == case.pk
+    assert case.items.count() == 3
+
+
+def test_r_onb_2_default_checklist_reminders_and_progress(users, org, time_machine):
+    band(org.emergency)
+    app = interviewing_app(org.emergency)
+    case = accept(users, app)
+    staff_item = case.items.filter(owner=users.er_manager).first()
+    assert staff_item is not None
+    time_machine.move_to(local(staff_item.due_date - dt.timedelta(days=2), 9), tick=False)
+    services_employee.checklist_remind_due(now=timezone.now())
+    services_employee.checklist_remind_due(now=timezone.now())  # idempotent
+    notes = Notification.objects.filter(related_type="onboarding.onboardingcase", related_id=str(case.pk),
+                                        recipient_id=str(users.er_manager.pk))
+    assert notes.count() == 2  # in-app + email, once
+    with pytest.raises(Http404):
+        services_employee.checklist_item_complete_by_candidate(candidate_id=app.candidate_id, item_id=staff_item.pk)
+    with pytest.raises(Http404):
+        services_employee.checklist_item_complete(actor=users.it_manager, item_id=staff_item.pk)
+    services_employee.checklist_item_complete(actor=users.er_manager, item_id=staff_item.pk, note="已领取")
+    progress = selectors_employee.onboarding_progress_for_candidate(app.candidate_id)[0]
+    assert progress["done"] == 1 and progress["percent"] == round(100 / progress["total"])
+    assert selectors_employee.onboarding_progress_for_candidate(999999) == []
+
+
+def test_r_onb_1_hr_creates_employee_on_start_date_not_before(users, org, time_machine):
+    band(org.emergency)
+    case = accept(users, interviewing_app(org.emergency))
+    with pytest.raises(ValidationError):
+        services_employee.employee_create(actor=users.hr, case_id=case.pk)
+    time_machine.move_to(local(case.start_date, 8), tick=False)
+    employee = services_employee.employee_create(actor=users.hr, case_id=case.pk)
+    assert employee.created_by == "hr" and employee.employee_no.startswith(f"E{case.start_date:%Y}")
+    assert services_employee.employee_create(actor=users.hr, case_id=case.pk).pk == employee.pk
+    file = selectors_employee.employee_file(user=users.er_manager, employee_id=employee.pk)
+    assert file["links"]["offer"] == case.offer_id
+    with pytest.raises(Http404):
+        selectors_employee.employee_file(user=users.it_manager, employee_id=employee.pk)
+
+
+def test_r_hosp_1_expired_licence_blocks_employee_and_tells_hr(users, nurse_app, time_machine):
+    case = accept(users, nurse_app)
+    nurse_app.candidate.credentials.update(expires_on=case.start_date - dt.timedelta(days=1))
+    time_machine.move_to(local(case.start_date, 0, 5), tick=False)
+    out = services_employee.employees_create_due(now=timezone.now())
+    assert out == {"created": 0, "blocked": 1}
+    assert not Employee.objects.exists()
+    assert Notification.objects.filter(idempotency_key__startswith=f"onboarding:case:{case.pk}:blocked").exists()
+
+
+def test_r_att_2_case_reschedule_and_cancel(users, org, api_as):
+    band(org.emergency)
+    case = accept(users, interviewing_app(org.emergency))
+    with pytest.raises(ValidationError):
+        services_employee.onboarding_case_reschedule(actor=users.hr, case_id=case.pk,
+                                                     start_date=timezone.localdate() - dt.timedelta(days=1))
+    new = case.start_date + dt.timedelta(days=3)
+    services_employee.onboarding_case_reschedule(actor=users.hr, case_id=case.pk, start_date=new)
+    case.refresh_from_db()
+    assert case.start_date == new and AttendanceAccount.objects.get(offer=case.offer).effective_date == new
+    with pytest.raises((PermissionDenied, Http404)):
+        services_employee.onboarding_case_cancel(actor=users.it_manager, case_id=case.pk, reason="x")
+    services_employee.onboarding_case_cancel(actor=users.hr, case_id=case.pk, reason="候选人放弃入职")
+    assert OnboardingCase.objects.get(pk=case.pk).state == CaseState.CANCELLED
+    assert AttendanceAccount.objects.get(offer=case.offer).state == AccountState.REVOKED
+    with pytest.raises(Conflict):
+        services_employee.onboarding_case_cancel(actor=users.hr, case_id=case.pk, reason="again")
+
+
+def test_r_att_5_exit_needs_a_known_reason(users, org, time_machine):
+    band(org.emergency)
+    case = accept(users, interviewing_app(org.emergency))
+    time_machine.move_to(local(case.start_date, 8), tick=False)
+    employee = services_employee.employee_create(actor=users.hr, case_id=case.pk)
+    with pytest.raises(ValidationError) as exc:
+        services_employee.employee_exit(actor=users.hr, employee_id=employee.pk, last_day="soon", reason="bored")
+    assert set(exc.value.message_dict) == {"reason", "last_day"}
+    services_employee.employee_exit(actor=users.hr, employee_id=employee.pk, last_day=case.start_date,
+                                    reason="commute")
+    with pytest.raises(Conflict):
+        services_employee.employee_exit(actor=users.hr, employee_id=employee.pk, last_day=case.start_date,
+                                        reason="pay")
