@@ -32,12 +32,18 @@ class DeviceApi(APIView):
 
 class PunchBatchApi(DeviceApi):
     class PunchSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AttendancePunchBatchApiPunch"
+
         sequence = serializers.CharField(max_length=40)
         clock_id = serializers.CharField(max_length=40)
         time = serializers.CharField(max_length=64, help_text="ISO 8601 (naive = Asia/Shanghai) or unix seconds")
         direction = serializers.ChoiceField(choices=["in", "out", ""], required=False)
 
     class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AttendancePunchBatchApiInput"
+
         punches = serializers.ListField(child=serializers.DictField(), allow_empty=False)
 
     @extend_schema(request=InputSerializer, responses={200: dict},
@@ -87,6 +93,9 @@ class AccountOutputSerializer(serializers.ModelSerializer):
 
 class AccountListApi(APIView):
     class FilterSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AttendanceAccountListApiFilter"
+
         state = serializers.CharField(required=False)
         department = serializers.IntegerField(required=False)
         page = serializers.IntegerField(required=False)
@@ -104,6 +113,9 @@ class AccountListApi(APIView):
 
 class AccountRescheduleApi(APIView):
     class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AttendanceAccountRescheduleApiInput"
+
         start_date = serializers.DateField()
 
     @extend_schema(request=InputSerializer, responses=AccountOutputSerializer)
@@ -117,6 +129,9 @@ class AccountRescheduleApi(APIView):
 
 class AccountRevokeApi(APIView):
     class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AttendanceAccountRevokeApiInput"
+
         reason = serializers.CharField(max_length=300)
 
     @extend_schema(request=InputSerializer, responses=AccountOutputSerializer)
@@ -130,6 +145,9 @@ class AccountRevokeApi(APIView):
 
 class ShiftAssignApi(APIView):
     class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AttendanceShiftAssignApiInput"
+
         account = serializers.IntegerField()
         template = serializers.IntegerField()
         start_date = serializers.DateField()
@@ -149,6 +167,9 @@ class ShiftAssignApi(APIView):
 
 class LeaveCreateApi(APIView):
     class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AttendanceLeaveCreateApiInput"
+
         account = serializers.IntegerField()
         type = serializers.CharField()
         start_date = serializers.DateField()
@@ -168,6 +189,9 @@ class LeaveCreateApi(APIView):
 
 class LeaveDecideApi(APIView):
     class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AttendanceLeaveDecideApiInput"
+
         decision = serializers.ChoiceField(choices=["approve", "reject", "cancel"])
         comment = serializers.CharField(required=False, allow_blank=True)
 
@@ -201,6 +225,9 @@ class ProbationReportApi(APIView):
 
 class ProbationDecideApi(APIView):
     class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "AttendanceProbationDecideApiInput"
+
         decision = serializers.ChoiceField(choices=["pass", "extend", "fail"])
         comment = serializers.CharField(required=False, allow_blank=True)
         extend_months = serializers.IntegerField(required=False, min_value=1, max_value=3)
