@@ -301,7 +301,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "hrsys.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "hrsys.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "2000/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -317,6 +317,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several apps have a "state" / "status" / "channel"; name each choice set after its owner.
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStateEnum": "candidates.models.State",
+        "EducationLevelEnum": "candidates.models.Education",
+        "SourceChannelEnum": "candidates.models.SourceChannel",
+        "JobStatusEnum": "candidates.models.JobRequisition.Status",
+        "InterviewStateEnum": "interviews.models.State",
+        "NotificationChannelEnum": "notifications.models.Channel",
+        "NotificationStatusEnum": "notifications.models.Status",
+        "OfferStateEnum": "onboarding.models.OfferState",
+        "AttendanceAccountStateEnum": "attendance.models.AccountState",
+        "LeaveStateEnum": "attendance.models.LeaveState",
+        "DayStatusEnum": "attendance.models.DayStatus",
+        "PushDeliveryStatusEnum": "attendance.models.DeliveryStatus",
+    },
 }
 
 # Login throttling for the token endpoint and the admin login (R-SEC-1).

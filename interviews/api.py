@@ -7,6 +7,7 @@ single-use token only.
 """
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -168,6 +169,7 @@ class FeedbackSubmitApi(APIView):
 
 
 class EarlierFeedbackApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
         interview = selectors.interview_get(user=request.user, pk=pk)
         data = selectors.earlier_feedback(user=request.user, interview=interview)
@@ -189,7 +191,7 @@ class SlotProposeApi(APIView):
         days = serializers.IntegerField(required=False, min_value=1, max_value=30, default=10)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=5)
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -230,6 +232,7 @@ def _run(run):
 
 
 class BatchRunDetailApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
         from hrsys.accounts.scope import get_for_user_or_404  # noqa: PLC0415
 
@@ -274,6 +277,7 @@ class BusyBlockImportApi(APIView):
 
 
 class NoShowTodoApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         qs = selectors.no_shows_to_handle(user=request.user)
         return Response({"count": qs.count(), "results": InterviewOutputSerializer(qs[:200], many=True).data})
@@ -285,7 +289,7 @@ class JoinProblemResolveApi(APIView):
         starts_at = serializers.DateTimeField(required=False)
         room = serializers.IntegerField(required=False, allow_null=True)
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -305,12 +309,13 @@ class RebookApi(APIView):
     class InputSerializer(StrictSerializer):
         starts_at = serializers.DateTimeField()
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, token):
         offer = services.rebooking_offer_for_token(token)
         return Response({"status": offer.status, "expires_at": offer.expires_at, "slots": offer.slots,
                          "job_title": offer.interview.application.job.title})
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request, token):
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -328,7 +333,7 @@ class CouldNotJoinApi(APIView):
         reason = serializers.ChoiceField(choices=JoinProblem.Reason.choices)
         detail = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request, token):
         from django.http import Http404  # noqa: PLC0415
 

@@ -28,7 +28,7 @@ class OfferOutputSerializer(serializers.ModelSerializer):
                   "band_max", "band_position", "version", "document_sha256", "pdf_sha256", "sent_at",
                   "responded_at", "decline_reason", "withdraw_reason", "approvals", "created_at"]
 
-    def get_approvals(self, offer):
+    def get_approvals(self, offer) -> list[dict]:
         return [{"id": a.pk, "round": a.round, "step": a.step, "role": a.role, "approver": a.approver_id,
                  "decision": a.decision, "comment": a.comment, "decided_at": a.decided_at}
                 for a in offer.approvals.all()]
