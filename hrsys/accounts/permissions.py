@@ -31,6 +31,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "candidates.view_*", "interviews.view_*", "ai_interviews.view_aiinterviewresult",
         "ai_interviews.view_aimedia", "interviews.add_*feedback", "interviews.change_*feedback",
         "onboarding.view_*", "onboarding.approve_offer", "attendance.view_*", "attendance.change_leaverequest",
+        "attendance.change_probationreview",
         "notifications.view_*",
         "accounts.view_user", "accounts.view_department", "dashboard.view_*",
     ),

@@ -124,6 +124,10 @@ def test_r_att_4_decision_permission_and_scope(users, hire, api_as):
     url = f"/api/v1/attendance/probation/{review.pk}/decide/"
     assert api_as(users.it_manager).post(url, {"decision": "pass"}, format="json").status_code in (403, 404)
     assert api_as(users.interviewer).post(url, {"decision": "pass"}, format="json").status_code in (403, 404)
+    # the manager of the new hire's own department records the decision (they get the reminders)
+    response = api_as(users.er_manager).post(url, {"decision": "pass", "comment": "表现良好"}, format="json")
+    assert response.status_code == 200
+    assert ProbationReview.objects.get(pk=review.pk).decision == "pass"
 
 
 def test_r_att_3_monthly_report_scoped_and_excel_export_logged(users, org, hire, api_as):
