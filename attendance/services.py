@@ -30,7 +30,7 @@ from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
@@ -42,6 +42,8 @@ from hrsys.accounts.models import Department, Role, User
 from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
+from hrsys.core.actors import require_perm as _require
+from hrsys.core.actors import staff_user as _user
 from notifications.services import notification_create
 from notifications.types import Recipient
 
@@ -87,14 +89,8 @@ def local_today(now=None) -> dt.date:
     return timezone.localtime(now or timezone.now(), local_tz()).date()
 
 
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def _require(actor, perm):
-    user = _user(actor)
-    if user is not None and not user.has_perm(perm):
-        raise PermissionDenied(perm)
 
 
 def _visible(model, actor, pk):

@@ -53,6 +53,8 @@ from django_fsm import ConcurrentTransition
 
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record, diff_fields, snapshot
+from hrsys.core.actors import require_perm as _require_perm
+from hrsys.core.actors import staff_user as _user
 
 from . import matching, resumes, validators
 from .models import (
@@ -98,16 +100,6 @@ class DuplicateCandidate(Exception):
 
 
 # -- helpers --------------------------------------------------------------------------------------
-
-def _user(actor):
-    """The staff user behind ``actor``, or None for a machine actor (a string label)."""
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _require_perm(actor, perm: str) -> None:
-    user = _user(actor)
-    if user is not None and not user.has_perm(perm):
-        raise PermissionDenied(perm)
 
 
 def _visible(model, actor, pk):

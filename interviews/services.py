@@ -42,6 +42,8 @@ from candidates.models import State as AppState
 from hrsys.accounts.models import Role
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
+from hrsys.core.actors import require_perm as _require
+from hrsys.core.actors import staff_user as _user
 from notifications.services import notification_cancel, notification_create
 from notifications.types import Recipient
 
@@ -84,8 +86,6 @@ def _setting(name, default):
 
 # -- helpers ----------------------------------------------------------------------------------------
 
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _label(actor) -> str:
@@ -93,10 +93,6 @@ def _label(actor) -> str:
     return user.username if user else str(actor)
 
 
-def _require(actor, perm):
-    user = _user(actor)
-    if user is not None and not user.has_perm(perm):
-        raise PermissionDenied(perm)
 
 
 def _visible_interview(actor, interview_id) -> None:

@@ -40,6 +40,8 @@ from candidates.models import State as AppState
 from hrsys.accounts.models import Role
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
+from hrsys.core.actors import require_perm as _require
+from hrsys.core.actors import staff_user as _user
 from notifications.services import notification_create
 from notifications.types import Recipient
 
@@ -71,14 +73,8 @@ def _setting(name, default):
     return getattr(settings, name, default)
 
 
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def _require(actor, perm):
-    user = _user(actor)
-    if user is not None and not user.has_perm(perm):
-        raise PermissionDenied(perm)
 
 
 def _lock_offer(actor, offer_id) -> Offer:

@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone, translation
@@ -27,6 +27,8 @@ from hrsys.accounts.models import Role, User
 from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
+from hrsys.core.actors import require_perm as _require
+from hrsys.core.actors import staff_user as _user
 from notifications.services import notification_create
 from notifications.types import Recipient
 
@@ -67,14 +69,8 @@ def _setting(name, default):
     return getattr(settings, name, default)
 
 
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def _require(actor, perm):
-    user = _user(actor)
-    if user is not None and not user.has_perm(perm):
-        raise PermissionDenied(perm)
 
 
 def _actor_label(actor) -> str:

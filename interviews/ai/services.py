@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
@@ -39,6 +39,8 @@ from candidates.models import Application
 from candidates.models import State as AppState
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
+from hrsys.core.actors import require_perm as _require
+from hrsys.core.actors import staff_user as _user
 
 from . import mapping, tasks
 from .adapters.base import ParsedDelivery, PayloadError, UnknownAssessment
@@ -68,14 +70,8 @@ MOVE_PERMISSION = "candidates.change_application"
 RELATED_INVITATION = "ai_interviews.aiinvitation"
 
 
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def _require(actor, perm):
-    user = _user(actor)
-    if user is not None and not user.has_perm(perm):
-        raise PermissionDenied(perm)
 
 
 def _enqueue(name: str, obj_id: int) -> None:
