@@ -16,5 +16,6 @@ urlpatterns = [
     path("offers/<int:pk>/decline/", views.offer_decline, name="offer-decline"),
     path("onboarding/", views.onboarding, name="onboarding"),
     path("onboarding/upload/", views.upload, name="upload"),
+    path("onboarding/items/<int:pk>/done/", views.checklist_item_done, name="checklist-item-done"),
     path("privacy/", views.privacy, name="privacy"),
 ]

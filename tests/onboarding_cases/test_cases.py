@@ -143,3 +143,26 @@ def test_r_att_5_exit_needs_a_known_reason(users, org, time_machine):
     with pytest.raises(Conflict):
         services_employee.employee_exit(actor=users.hr, employee_id=employee.pk, last_day=case.start_date,
                                         reason="pay")
+
+
+def test_r_onb_2_candidate_sees_progress_and_ticks_own_items_in_the_portal(users, org):
+    from tests.portal.test_access import signed_in
+
+    band(org.emergency)
+    app = interviewing_app(org.emergency)
+    case = accept(users, app)
+    mine = case.items.filter(owner_role=OwnerRole.CANDIDATE).first()
+    staff_item = case.items.exclude(owner_role=OwnerRole.CANDIDATE).first()
+    assert mine is not None and staff_item is not None
+    client = signed_in(app.candidate)
+    page = client.get("/portal/onboarding/").content.decode()
+    assert mine.title in page and staff_item.title in page and "Mark as done" in page
+    assert client.post(f"/portal/onboarding/items/{mine.pk}/done/").status_code == 302
+    mine.refresh_from_db()
+    assert mine.done_at is not None
+    # HR's and the manager's items are not the candidate's to tick
+    assert client.post(f"/portal/onboarding/items/{staff_item.pk}/done/").status_code == 404
+    staff_item.refresh_from_db()
+    assert staff_item.done_at is None
+    progress = selectors_employee.onboarding_progress_for_candidate(app.candidate_id)[0]
+    assert progress["done"] == 1
