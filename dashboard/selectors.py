@@ -219,10 +219,10 @@ def todo(*, user, now=None) -> list[dict]:
     tasks = sources.onboarding_tasks_due(user=user, day=today)
     sections.append(_section(
         "onboarding", _("Onboarding tasks due"), list(tasks) if tasks is not None else [],
-        lambda t: {"label": str(t), "when": getattr(t, "due_on", None) or getattr(t, "due_date", None),
-                   "detail": str(getattr(t, "owner", "") or ""),
-                   "url": _admin(f"{t._meta.app_label}_{t._meta.model_name}_change", t.pk)},
-        "", available=tasks is not None))
+        lambda t: {"label": f"{t.case.candidate} · {t.title}", "when": t.due_date,
+                   "detail": str(t.owner or t.get_owner_role_display()),
+                   "url": _admin("onboarding_onboardingcase_change", t.case_id)},
+        _admin("onboarding_onboardingcase_changelist"), available=tasks is not None))
 
     soon = today + dt.timedelta(days=CREDENTIAL_WARNING_DAYS)
     creds = (Credential.objects.for_user(user).filter(expires_on__gte=today, expires_on__lte=soon)

@@ -8,7 +8,7 @@ when the app does not offer it (yet). The hooks, for the owners of those apps:
   "flags": int | None, "left_at": date | None, "left_within_year": bool | None, "exit_reason": str}}``
   (R-ATT-4, R-ATT-5);
 * ``attendance.selectors.probation_reviews_due(*, user)`` -> a scoped queryset or list of reviews due;
-* ``onboarding.selectors.onboarding_tasks_due(*, user, day)`` -> a scoped queryset or list of open
+* ``onboarding.selectors_employee.onboarding_tasks_due(*, user, day)`` -> a scoped queryset or list of open
   checklist items due by ``day`` (R-ONB-2).
 
 Probation pass / fail alone comes through ``interviews.ai.selectors.probation_outcomes`` (the same hook).
@@ -64,5 +64,5 @@ def probation_reviews_due(*, user, day):
 
 def onboarding_tasks_due(*, user, day):
     """Open onboarding checklist items due by ``day``, or None when onboarding does not offer them yet."""
-    fn = _hook("onboarding.selectors", "onboarding_tasks_due")
+    fn = _hook("onboarding.selectors_employee", "onboarding_tasks_due")
     return None if fn is None else fn(user=user, day=day)

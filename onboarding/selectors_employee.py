@@ -71,3 +71,9 @@ def attrition_list(*, user, since=None):
     if since:
         qs = qs.filter(exit_date__gte=since)
     return qs.select_related("department").order_by("-exit_date", "-pk")
+
+
+def onboarding_tasks_due(*, user, day):
+    """Open checklist items due by ``day`` in the viewer's scope, for the HR to-do list (R-ONB-2)."""
+    return (ChecklistItem.objects.for_user(user).filter(done_at__isnull=True, due_date__lte=day)
+            .select_related("case__candidate", "owner").order_by("due_date", "pk"))

@@ -45,7 +45,7 @@ def test_todo_items_link_to_where_they_are_handled_R_DASH_1(client, history, use
     assert "er_manager" in sections["approvals"]["items"][0]["detail"] or users.er_manager.full_name in \
         sections["approvals"]["items"][0]["detail"]
     assert sections["probation"]["available"] is True and sections["probation"]["count"] == 0
-    assert sections["onboarding"]["available"] is False  # onboarding offers no checklist selector yet
+    assert sections["onboarding"]["available"] is True and sections["onboarding"]["count"] == 0
     links = [s["url"] for s in sections.values() if s["url"]] + \
         [i["url"] for s in sections.values() for i in s["items"]]
     assert len(links) >= 10

@@ -156,7 +156,9 @@ def test_r_onb_2_candidate_sees_progress_and_ticks_own_items_in_the_portal(users
     assert mine is not None and staff_item is not None
     client = signed_in(app.candidate)
     page = client.get("/portal/onboarding/").content.decode()
-    assert mine.title in page and staff_item.title in page and "Mark as done" in page
+    assert mine.title in page and staff_item.title in page
+    assert f"/portal/onboarding/items/{mine.pk}/done/" in page  # only their own items get a button
+    assert f"/portal/onboarding/items/{staff_item.pk}/done/" not in page
     assert client.post(f"/portal/onboarding/items/{mine.pk}/done/").status_code == 302
     mine.refresh_from_db()
     assert mine.done_at is not None
@@ -166,3 +168,16 @@ def test_r_onb_2_candidate_sees_progress_and_ticks_own_items_in_the_portal(users
     assert staff_item.done_at is None
     progress = selectors_employee.onboarding_progress_for_candidate(app.candidate_id)[0]
     assert progress["done"] == 1
+
+
+def test_r_onb_2_due_onboarding_tasks_on_the_hr_todo_list(users, org, client, time_machine):  # R-DASH-1
+    band(org.emergency)
+    app = interviewing_app(org.emergency)
+    case = accept(users, app)
+    item = case.items.filter(done_at__isnull=True).order_by("due_date").first()
+    time_machine.move_to(local(item.due_date, 9), tick=False)
+    client.force_login(users.hr)
+    page = client.get("/dashboard/").content.decode()
+    assert item.title in page and f"/admin/onboarding/onboardingcase/{case.pk}/change/" in page
+    client.force_login(users.it_manager)  # another department's manager does not see it
+    assert item.title not in client.get("/dashboard/").content.decode()
