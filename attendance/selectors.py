@@ -237,3 +237,35 @@ def probation_outcomes_for_applications(application_ids) -> dict[int, bool | Non
                              .values_list("application_id", "decision")):
         out[app_id] = decision == ProbationDecision.PASS
     return out
+
+
+def employee_outcomes_for_applications(application_ids) -> dict[int, dict]:
+    """Application id -> what happened after the hire, for the dashboard's AI-score-versus-outcome
+    insights (R-DASH-2, R-ATT-4, R-ATT-5): probation result, late days and leave requests while
+    employed, and whether (and why) the person left within a year. None where not known (yet).
+    Four queries whatever the number of applications."""
+    from onboarding.models import Employee  # noqa: PLC0415 - onboarding comes before attendance
+
+    ids = list(application_ids)
+    probation = probation_outcomes_for_applications(ids)
+    late = dict(DailyResult.objects.filter(account__application_id__in=ids, late_minutes__gt=0)
+                .values("account__application_id").annotate(n=Count("pk"))
+                .values_list("account__application_id", "n"))
+    leave = dict(LeaveRequest.objects.filter(account__application_id__in=ids)
+                 .values("account__application_id").annotate(n=Count("pk"))
+                 .values_list("account__application_id", "n"))
+    today = timezone.localdate()
+    out = {pk: {"probation_passed": probation.get(pk)} for pk in ids}
+    for emp in Employee.objects.filter(application_id__in=ids).only(
+            "application_id", "start_date", "exit_date", "attrition_reason"):
+        year_end = emp.start_date + dt.timedelta(days=365)
+        if emp.exit_date:
+            left_within_year = emp.exit_date <= year_end
+        else:
+            left_within_year = False if today > year_end else None
+        out[emp.application_id].update({
+            "late_count": late.get(emp.application_id, 0), "leave_count": leave.get(emp.application_id, 0),
+            "left_at": emp.exit_date, "left_within_year": left_within_year,
+            "exit_reason": emp.attrition_reason or "",
+        })
+    return out

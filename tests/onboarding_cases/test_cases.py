@@ -181,3 +181,20 @@ def test_r_onb_2_due_onboarding_tasks_on_the_hr_todo_list(users, org, client, ti
     assert item.title in page and f"/admin/onboarding/onboardingcase/{case.pk}/change/" in page
     client.force_login(users.it_manager)  # another department's manager does not see it
     assert item.title not in client.get("/dashboard/").content.decode()
+
+
+def test_r_att_5_exit_within_a_year_feeds_the_outcome_hook(users, org, time_machine):  # R-DASH-2
+    from attendance.selectors import employee_outcomes_for_applications
+
+    band(org.emergency)
+    app = interviewing_app(org.emergency)
+    case = accept(users, app)
+    assert employee_outcomes_for_applications([app.pk]) == {app.pk: {"probation_passed": None}}  # not hired yet
+    time_machine.move_to(local(case.start_date, 8), tick=False)
+    employee = services_employee.employee_create(actor=users.hr, case_id=case.pk)
+    outcome = employee_outcomes_for_applications([app.pk])[app.pk]
+    assert outcome["left_within_year"] is None and outcome["late_count"] == 0  # still employed, year not over
+    last_day = case.start_date + dt.timedelta(days=120)
+    services_employee.employee_exit(actor=users.hr, employee_id=employee.pk, last_day=last_day, reason="pressure")
+    outcome = employee_outcomes_for_applications([app.pk])[app.pk]
+    assert (outcome["left_at"], outcome["left_within_year"], outcome["exit_reason"]) == (last_day, True, "pressure")
