@@ -1,5 +1,5 @@
 """Browser walks (Playwright on Debian's chromium): a candidate on a 360 px phone from the link to the
-uploaded onboarding document, and a hiring manager approving an offer (R-PORTAL-1..4, R-SCHED-5, R-OFFER-2,
+uploaded onboarding document, and a hiring manager approving an offer (R-PORTAL-1, R-PORTAL-2, R-PORTAL-3, R-PORTAL-4, R-SCHED-5, R-OFFER-2,
 R-OFFER-3, R-OFFER-4). Screenshots (zh-hans, phone width) go to artifacts/screenshots/."""
 
 import datetime

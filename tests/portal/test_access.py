@@ -160,3 +160,13 @@ def test_r_portal_2_page_follows_candidate_language(db):
     assert 'lang="en"' in page
     cand_zh = CandidateFactory(preferred_language="zh-hans")
     assert 'lang="zh-hans"' in signed_in(cand_zh).get("/portal/").content.decode()
+
+
+@pytest.mark.parametrize(("language", "expected", "absent"), [("zh-hans", "入职", "Onboarding"),
+                                                              ("en", "Onboarding", "入职")])
+def test_r_portal_4_pages_follow_the_candidates_language(db, language, expected, absent):
+    cand = CandidateFactory(preferred_language=language)
+    client = signed_in(cand)
+    html = client.get("/portal/onboarding/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert f'lang="{language}"' in html
+    assert f"<h1>{expected}</h1>" in html and f"<h1>{absent}</h1>" not in html
