@@ -30,6 +30,7 @@ from django.db.models.functions import Cast, Coalesce, Lag, TruncMonth, TruncWee
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from candidates.models import Application, Credential, JobRequisition, SourceChannel, TransitionLog
 from candidates.models import State as AppState
@@ -309,7 +310,7 @@ def funnel_stages(*, user, filters: Filters = Filters()) -> list[dict]:
     for key, _state, implied, _base in stages:
         counts[key] = sum(by_state.get(s, 0) for s in implied) + (passed_through.get(key) or 0)
     labels = dict(AppState.choices)
-    return [{"stage": key, "label": _("Applied") if key == "applied" else str(labels[state]), "count": counts[key],
+    return [{"stage": key, "label": pgettext("funnel stage", "Applied") if key == "applied" else str(labels[state]), "count": counts[key],
              "of_previous": _rate(counts[key], counts[base]) if base else None,
              "of_applied": _rate(counts[key], counts["applied"])} for key, state, _implied, base in FUNNEL]
 
