@@ -39,10 +39,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from hrsys.accounts.models import Department, Role, User
-from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm as _require
+from hrsys.core.actors import require_visible as _visible
 from hrsys.core.actors import staff_user as _user
 from notifications.services import notification_create
 from notifications.types import Recipient
@@ -92,12 +92,6 @@ def local_today(now=None) -> dt.date:
 
 
 
-
-def _visible(model, actor, pk):
-    """404 when a staff actor may not see the row; machines (string actors) see everything."""
-    user = _user(actor)
-    if user is not None:
-        get_for_user_or_404(model, user, pk=pk)
 
 
 def _date(value, field):
@@ -150,9 +144,7 @@ def _tell_candidate(candidate, *, key, department, related, subject_fn, message_
         return
     with translation.override(candidate.preferred_language or "zh-hans"):
         subject, message = str(subject_fn()), str(message_fn())
-    recipient = Recipient(type="candidates.candidate", id=candidate.pk, name=candidate.name,
-                          email=candidate.email or "", phone=candidate.phone or "",
-                          language=candidate.preferred_language or "zh-hans")
+    recipient = candidate.as_recipient()
     for channel in ("sms", "email"):
         _notify(recipient, channel=channel, template_key="generic_message",
                 context={"subject": subject, "message": message, "url": url}, key=f"{key}:{channel}",

@@ -228,6 +228,13 @@ class Candidate(models.Model):
     def __str__(self):
         return self.name
 
+    def as_recipient(self):
+        """This candidate as the outbox addresses them (contact data and language)."""
+        from notifications.types import Recipient  # noqa: PLC0415 - keeps model import light
+
+        return Recipient(type="candidates.candidate", id=self.pk, name=self.name, email=self.email or "",
+                         phone=self.phone or "", language=self.preferred_language or "zh-hans")
+
 
 def credential_upload_to(instance, filename):
     return f"credentials/{timezone.now():%Y/%m}/{filename}"

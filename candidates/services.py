@@ -46,7 +46,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
@@ -54,6 +53,7 @@ from django_fsm import ConcurrentTransition
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record, diff_fields, snapshot
 from hrsys.core.actors import require_perm as _require_perm
+from hrsys.core.actors import require_visible as _visible
 from hrsys.core.actors import staff_user as _user
 
 from . import matching, resumes, validators
@@ -101,13 +101,6 @@ class DuplicateCandidate(Exception):
 
 # -- helpers --------------------------------------------------------------------------------------
 
-
-def _visible(model, actor, pk):
-    """Raise 404 when a user actor may not see the row (machines see everything)."""
-    user = _user(actor)
-    qs = model.objects.for_user(user) if user is not None else model.objects.all()
-    if not qs.filter(pk=pk).exists():
-        raise Http404
 
 
 def clean_candidate_fields(values: dict, *, partial: bool = False) -> dict:

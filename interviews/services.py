@@ -43,6 +43,7 @@ from hrsys.accounts.models import Role
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm as _require
+from hrsys.core.actors import require_visible
 from hrsys.core.actors import staff_user as _user
 from notifications.services import notification_cancel, notification_create
 from notifications.types import Recipient
@@ -94,12 +95,6 @@ def _label(actor) -> str:
 
 
 
-
-def _visible_interview(actor, interview_id) -> None:
-    user = _user(actor)
-    qs = Interview.objects.for_user(user) if user is not None else Interview.objects.all()
-    if not qs.filter(pk=interview_id).exists():
-        raise Http404
 
 
 def _lock_interview(interview_id) -> Interview:
@@ -163,10 +158,6 @@ def organization_name(job) -> str:
         dept = dept.parent
     return dept.name
 
-
-def candidate_recipient(candidate) -> Recipient:
-    return Recipient(type="candidates.candidate", id=candidate.pk, name=candidate.name, email=candidate.email or "",
-                     phone=candidate.phone or "", language=candidate.preferred_language or "zh-hans")
 
 
 def responsible_hr(application) -> list:
@@ -263,7 +254,7 @@ def _send_invitations(interview, *, update: bool):
     ical = ics.invitation(interview)
     attachment = [("invite.ics", ical, "text/calendar; method=REQUEST")]
     candidate = interview.application.candidate
-    recipient = candidate_recipient(candidate)
+    recipient = candidate.as_recipient()
     base = f"interview:{interview.pk}:v{interview.sequence}:invite"
     if interview.kind == Kind.AI:
         ctx = _ai_context(interview)
@@ -299,7 +290,7 @@ def _send_cancellations(interview, *, reason: str, to_candidate: bool = True):
                        message_fn=lambda: _("%(title)s with %(c)s at %(when)s is off: %(reason)s")
                        % {"title": interview.title, "c": candidate.name, "when": when, "reason": reason})
     if to_candidate:
-        recipient = candidate_recipient(candidate)
+        recipient = candidate.as_recipient()
         ctx = {"subject": _message(recipient.language, lambda: _("Interview cancelled")),
                "message": _message(recipient.language, lambda: _("your interview at %(when)s for %(job)s is cancelled.")
                                    % {"when": when, "job": interview.application.job.title}), "url": ""}
@@ -323,7 +314,7 @@ def _plan_reminders(interview):
     """Outbox rows for every policy step still ahead; keys carry id + sequence + step + channel."""
     steps, escalate = policy_steps(interview.application.job)
     now = timezone.now()
-    recipient = candidate_recipient(interview.application.candidate)
+    recipient = interview.application.candidate.as_recipient()
     planned = []
     for n, step in enumerate(steps):
         due = interview.starts_at - timedelta(minutes=int(step["before_minutes"]))
@@ -504,7 +495,7 @@ def interview_reschedule(*, actor, interview_id: int, starts_at: datetime, inter
     """Move an interview: a new row with the same calendar UID and SEQUENCE + 1 replaces the old one;
     the old reminders are cancelled and new ones planned (R-SCHED-4, R-SCHED-5, R-NS-1)."""
     _require(actor, "interviews.change_interview")
-    _visible_interview(actor, interview_id)
+    require_visible(Interview, actor, interview_id)
     old = _lock_interview(interview_id)
     if old.state not in ACTIVE_STATES:
         raise Conflict(_("Only a proposed, scheduled or confirmed interview can be moved (it is %(state)s).")
@@ -534,7 +525,7 @@ def interview_reschedule(*, actor, interview_id: int, starts_at: datetime, inter
 def interview_cancel(*, actor, interview_id: int, reason: str) -> Interview:
     """Cancel: reminders cancelled, METHOD:CANCEL to candidate and interviewers (R-SCHED-4)."""
     _require(actor, "interviews.change_interview")
-    _visible_interview(actor, interview_id)
+    require_visible(Interview, actor, interview_id)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Give a reason for the cancellation.")]})
@@ -567,7 +558,7 @@ def interview_confirm(*, interview_id: int, actor="candidate", channel: str = "p
 @transaction.atomic
 def interview_mark_attended(*, actor, interview_id: int) -> Interview:
     """The interviewer (or HR) marks a human round as held (R-NS-5: what the no-show sweep waits for)."""
-    _visible_interview(actor, interview_id)
+    require_visible(Interview, actor, interview_id)
     interview = _lock_interview(interview_id)
     user = _user(actor)
     if user is not None and not user.has_perm("interviews.change_interview") \
@@ -649,7 +640,7 @@ def detect_no_shows(*, now: datetime, batch: int = 200) -> dict:
 def interview_mark_no_show(*, actor, interview_id: int, reason: str = "") -> Interview:
     """Mark a no-show, sync the application and calendars, then start the follow-up (R-NS-5..7)."""
     _require(actor, "interviews.change_interview")
-    _visible_interview(actor, interview_id)
+    require_visible(Interview, actor, interview_id)
     interview = _lock_interview(interview_id)
     if interview.state not in BOOKED_STATES:
         raise Conflict(_("This interview is %(state)s.") % {"state": interview.get_state_display()}, allowed=[])
@@ -732,7 +723,7 @@ def rebooking_offer_create(*, actor, interview_id: int) -> RebookingOffer | None
                                                                       for s in slots],
                                           expires_at=timezone.now() + timedelta(hours=hours))
     ctx = {**_interview_context(interview), "reschedule_url": rebooking_link(offer), "confirm_url": ""}
-    recipient = candidate_recipient(interview.application.candidate)
+    recipient = interview.application.candidate.as_recipient()
     for channel in ("sms", "email"):
         _notify(recipient=recipient, channel=channel, template_key="no_show_reschedule", context=ctx,
                 key=f"interview:{interview.pk}:rebook:{offer.pk}:{channel}", interview=interview)
@@ -917,7 +908,7 @@ def interview_next_round_start(*, actor, application_id: int, days: int = 10) ->
 def no_show_mark_handled(*, actor, interview_id: int) -> Interview:
     """HR took care of a no-show by hand: it leaves the to-do list (R-NS-6)."""
     _require(actor, "interviews.change_interview")
-    _visible_interview(actor, interview_id)
+    require_visible(Interview, actor, interview_id)
     interview = _lock_interview(interview_id)
     if interview.state != State.NO_SHOW:
         raise Conflict(_("Only no-shows can be marked handled."), allowed=[])
@@ -1009,7 +1000,7 @@ def feedback_submit(*, actor, interview_id: int, scores: dict, recommendation: s
     """An interviewer's structured feedback on their round: one score (0-100) per assessment dimension of
     the job, a recommendation, notes. Submitting again updates it (R-PIPE-7)."""
     _require(actor, "interviews.add_interviewfeedback")
-    _visible_interview(actor, interview_id)
+    require_visible(Interview, actor, interview_id)
     interview = _lock_interview(interview_id)
     user = _user(actor)
     if user is None or not interview.interviewers.filter(pk=user.pk).exists():

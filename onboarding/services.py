@@ -132,10 +132,6 @@ def _date(value, field):
 
 # -- notifications ------------------------------------------------------------------------------------
 
-def candidate_recipient(candidate) -> Recipient:
-    return Recipient(type="candidates.candidate", id=candidate.pk, name=candidate.name, email=candidate.email or "",
-                     phone=candidate.phone or "", language=candidate.preferred_language or "zh-hans")
-
 
 def _organization(job) -> str:
     dept = job.department
@@ -176,7 +172,7 @@ def _tell_candidate(offer, *, key, subject_fn, message_fn, url=""):
     with translation.override(candidate.preferred_language or "zh-hans"):
         subject, message = str(subject_fn()), str(message_fn())
     for channel in ("sms", "email"):
-        _send(recipient=candidate_recipient(candidate), channel=channel, template_key="generic_message",
+        _send(recipient=candidate.as_recipient(), channel=channel, template_key="generic_message",
               context={"subject": subject, "message": message, "url": url}, key=f"{key}:{channel}", offer=offer)
 
 
@@ -534,7 +530,7 @@ def offer_send(*, actor, offer_id: int) -> Offer:
            "offer_url": url, "respond_by": offer.valid_until.isoformat(), "start_date": offer.start_date.isoformat(),
            "contact_name": str(contact) if contact else "", "contact_phone": (contact.phone if contact else "") or ""}
     for channel in ("sms", "email"):
-        _send(recipient=candidate_recipient(candidate), channel=channel, template_key="offer_sent", context=ctx,
+        _send(recipient=candidate.as_recipient(), channel=channel, template_key="offer_sent", context=ctx,
               key=f"offer:{offer.pk}:v{offer.version}:sent:{channel}", offer=offer)
     return offer
 

@@ -28,6 +28,7 @@ from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm as _require
+from hrsys.core.actors import require_visible
 from hrsys.core.actors import staff_user as _user
 from notifications.services import notification_create
 from notifications.types import Recipient
@@ -132,10 +133,6 @@ def _notify(recipient, *, channel, template_key, context, key, department, relat
         raise
 
 
-def _candidate_recipient(candidate) -> Recipient:
-    return Recipient(type="candidates.candidate", id=candidate.pk, name=candidate.name, email=candidate.email or "",
-                     phone=candidate.phone or "", language=candidate.preferred_language or "zh-hans")
-
 
 # -- the case (R-ONB-1, R-ONB-2, R-ATT-1) ------------------------------------------------------------------
 
@@ -180,18 +177,13 @@ def onboarding_case_open(*, offer_id: int, actor="onboarding") -> OnboardingCase
     return case
 
 
-def _visible_case(actor, case_id) -> None:
-    user = _user(actor)
-    if user is not None:
-        get_for_user_or_404(OnboardingCase, user, pk=case_id)
-
 
 @transaction.atomic
 def onboarding_case_reschedule(*, actor, case_id: int, start_date) -> OnboardingCase:
     """HR moves the start date: a date in the past is refused (400); the checklist's due dates and the attendance
     account's effective date move; candidate and HR are told (R-ATT-2)."""
     _require(actor, "onboarding.change_onboardingcase")
-    _visible_case(actor, case_id)
+    require_visible(OnboardingCase, actor, case_id)
     case = OnboardingCase.objects.select_for_update().get(pk=case_id)
     if case.state != CaseState.OPEN or Employee.objects.filter(case=case).exists():
         raise Conflict(_("The new hire has started already; the start date cannot move."))
@@ -228,7 +220,7 @@ def onboarding_case_cancel(*, actor, case_id: int, reason: str) -> OnboardingCas
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Give a reason.")]})
-    _visible_case(actor, case_id)
+    require_visible(OnboardingCase, actor, case_id)
     case = OnboardingCase.objects.select_for_update().get(pk=case_id)
     if case.state != CaseState.OPEN:
         raise Conflict(_("The case is closed already."))
@@ -305,7 +297,7 @@ def checklist_remind_due(*, now: dt.datetime, batch: int = 200) -> dict:
                                else _("Due on %(d)s: %(t)s. Please complete it in the portal.")) \
                         % {"d": item.due_date.isoformat(), "t": item.title}
                 for channel in ("sms", "email"):
-                    _notify(_candidate_recipient(candidate), channel=channel, template_key="generic_message",
+                    _notify(candidate.as_recipient(), channel=channel, template_key="generic_message",
                             context={"subject": subject, "message": message,
                                      "url": f"{settings.PUBLIC_BASE_URL}/portal/onboarding/"},
                             key=f"{key}:{channel}", department=item.case.department, related=related)
@@ -352,7 +344,7 @@ def employee_create(*, actor, case_id: int, now=None) -> Employee:
     from interviews.ai.selectors import ai_result_summary  # noqa: PLC0415
 
     _require(actor, "onboarding.add_employee")
-    _visible_case(actor, case_id)
+    require_visible(OnboardingCase, actor, case_id)
     now = now or timezone.now()
     case = (OnboardingCase.objects.select_for_update(of=("self",))
             .select_related("offer", "application__job__department", "candidate").get(pk=case_id))

@@ -29,7 +29,6 @@ from candidates.models import Candidate
 from hrsys.audit.services import audit_record
 from hrsys.crypto.fields import normalize_email, normalize_phone
 from notifications.services import notification_create
-from notifications.types import Recipient
 from onboarding.links import read_portal_token
 
 from .models import Consent, OneTimeCode, PortalSession, UsedLink
@@ -178,9 +177,7 @@ def code_request(*, identifier: str, ip: str = "") -> str | None:
             subject = _("Your sign-in code")
             message = _("Your code for the candidate portal is %(code)s. It is valid for 10 minutes. "
                         "Never share it.") % {"code": code}
-        recipient = Recipient(type="candidates.candidate", id=candidate.pk, name=candidate.name,
-                              email=candidate.email or "", phone=candidate.phone or "",
-                              language=candidate.preferred_language or "zh-hans")
+        recipient = candidate.as_recipient()
         notification_create(recipient=recipient, channel=channel, template_key="generic_message",
                             context={"subject": subject, "message": message, "url": ""},
                             idempotency_key=f"portal:otp:{otp.pk}", related=("portal.onetimecode", otp.pk),

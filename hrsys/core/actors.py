@@ -16,3 +16,14 @@ def require_perm(actor, perm: str) -> None:
     user = staff_user(actor)
     if user is not None and not user.has_perm(perm):
         raise PermissionDenied(perm)
+
+
+def require_visible(model, actor, pk) -> None:
+    """404 unless the row exists and, for a staff actor, lies within their data scope (never 403:
+    no existence leak). Machine actors see every existing row."""
+    from django.http import Http404  # noqa: PLC0415
+
+    user = staff_user(actor)
+    qs = model.objects.for_user(user) if user is not None else model._default_manager.all()
+    if not qs.filter(pk=pk).exists():
+        raise Http404

@@ -120,7 +120,6 @@ def ai_interview_invite(*, actor, application_id: int, vendor_slug: str, deadlin
     """
     from candidates.services import application_transition  # noqa: PLC0415
     from notifications.services import notification_create  # noqa: PLC0415
-    from notifications.types import Recipient  # noqa: PLC0415
 
     _require(actor, MOVE_PERMISSION)
     user = _user(actor)
@@ -159,9 +158,7 @@ def ai_interview_invite(*, actor, application_id: int, vendor_slug: str, deadlin
     candidate, job = app.candidate, app.job
     policy = job_policy(job)
     notification = notification_create(
-        recipient=Recipient(type="candidates.candidate", id=candidate.pk, name=candidate.name,
-                            email=candidate.email or "", phone=candidate.phone or "",
-                            language=candidate.preferred_language or "zh-hans"),
+        recipient=candidate.as_recipient(),
         channel=channel, template_key="ai_interview_invitation",
         context={"job_title": job.title, "organization_name": _organization_name(job),
                  "interview_url": candidate_url, "deadline": _local(deadline),
@@ -435,16 +432,13 @@ def _set_move(result, status, note="", **extra):
 def _send_rejection(application, *, actor, key):
     """The job's template message to the candidate (only when the job has one)."""
     from notifications.services import notification_create  # noqa: PLC0415
-    from notifications.types import Recipient  # noqa: PLC0415
 
     job, candidate = application.job, application.candidate
     if not (job.rejection_message or "").strip():
         return None
     try:
         return notification_create(
-            recipient=Recipient(type="candidates.candidate", id=candidate.pk, name=candidate.name,
-                                email=candidate.email or "", phone=candidate.phone or "",
-                                language=candidate.preferred_language or "zh-hans"),
+            recipient=candidate.as_recipient(),
             channel="auto", template_key="generic_message",
             context={"subject": job.title, "message": job.rejection_message, "url": ""},
             idempotency_key=key, department=job.department, related=("candidates.application", application.pk),
