@@ -5,6 +5,8 @@ For other apps:
   counts with flags, next to the AI interview scores and the interview feedback (R-ATT-4, R-AI-4).
 * ``probation_decisions(user=)`` -- decided reviews for the dashboard's analytics (R-ATT-4, R-DASH).
 * ``probation_outcomes_for_applications(ids)`` -- the question-bank hook of ``interviews.ai`` (R-AI-5).
+* ``employee_outcomes_for_applications(ids)`` -- what happened after each hire, for the dashboard insights.
+* ``probation_reviews_due(user=, day=)`` -- undecided reviews ending soon, for the HR to-do list (R-DASH-1).
 * ``monthly_attendance_report(user=, month=)`` -- per account and month (admin page, Excel export).
 * ``account_for_application(application_id)`` -- the attendance account of a hire (employee file, portal).
 """
@@ -227,6 +229,15 @@ def probation_decisions(*, user, since: dt.date | None = None):
     return qs.order_by("-decided_at", "-pk")
 
 
+def probation_reviews_due(*, user, day: dt.date):
+    """Undecided probation reviews ending within ``ATTENDANCE_PROBATION_REMIND_DAYS`` of ``day`` (or overdue),
+    in the viewer's scope, soonest first: the HR to-do list (R-ATT-4, R-DASH-1)."""
+    within = dt.timedelta(days=int(getattr(settings, "ATTENDANCE_PROBATION_REMIND_DAYS", 14)))
+    return (ProbationReview.objects.for_user(user).filter(decision="", ends_on__lte=day + within)
+            .exclude(account__state=AccountState.REVOKED)
+            .select_related("account").order_by("ends_on", "pk"))
+
+
 def probation_outcomes_for_applications(application_ids) -> dict[int, bool | None]:
     """Application id -> passed probation (True) / failed (False) / not known yet (None); ``interviews.ai``
     reads this to judge its question bank (R-AI-5)."""
@@ -242,30 +253,34 @@ def probation_outcomes_for_applications(application_ids) -> dict[int, bool | Non
 def employee_outcomes_for_applications(application_ids) -> dict[int, dict]:
     """Application id -> what happened after the hire, for the dashboard's AI-score-versus-outcome
     insights (R-DASH-2, R-ATT-4, R-ATT-5): probation result, late days and leave requests while
-    employed, and whether (and why) the person left within a year. None where not known (yet).
+    employed, and whether (and why: the reason code and HR's exit note) the person left within a year.
+    None where not known (yet).
     Four queries whatever the number of applications."""
     from onboarding.models import Employee  # noqa: PLC0415 - onboarding comes before attendance
 
     ids = list(application_ids)
     probation = probation_outcomes_for_applications(ids)
-    late = dict(DailyResult.objects.filter(account__application_id__in=ids, late_minutes__gt=0)
-                .values("account__application_id").annotate(n=Count("pk"))
-                .values_list("account__application_id", "n"))
+    days = {r["account__application_id"]: r for r in DailyResult.objects.filter(account__application_id__in=ids)
+            .values("account__application_id")
+            .annotate(late=Count("pk", filter=Q(late_minutes__gt=0)),
+                      absent=Count("pk", filter=Q(status=DayStatus.ABSENT)))}
     leave = dict(LeaveRequest.objects.filter(account__application_id__in=ids)
                  .values("account__application_id").annotate(n=Count("pk"))
                  .values_list("account__application_id", "n"))
     today = timezone.localdate()
     out = {pk: {"probation_passed": probation.get(pk)} for pk in ids}
     for emp in Employee.objects.filter(application_id__in=ids).only(
-            "application_id", "start_date", "exit_date", "attrition_reason"):
+            "application_id", "start_date", "exit_date", "attrition_reason", "exit_note"):
         year_end = emp.start_date + dt.timedelta(days=365)
         if emp.exit_date:
             left_within_year = emp.exit_date <= year_end
         else:
             left_within_year = False if today > year_end else None
         out[emp.application_id].update({
-            "late_count": late.get(emp.application_id, 0), "leave_count": leave.get(emp.application_id, 0),
+            "late_count": days.get(emp.application_id, {}).get("late", 0),
+            "absence_count": days.get(emp.application_id, {}).get("absent", 0),
+            "leave_count": leave.get(emp.application_id, 0),
             "left_at": emp.exit_date, "left_within_year": left_within_year,
-            "exit_reason": emp.attrition_reason or "",
+            "exit_reason": emp.attrition_reason or "", "exit_note": emp.exit_note or "",
         })
     return out

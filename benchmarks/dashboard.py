@@ -1,8 +1,8 @@
 """Benchmark of the HR dashboards at scale (R-DASH-1, issue 9 item 8).
 
 Seeds (bulk insert, once) 100,000 applications with their transition logs, AI interviews and offers,
-1,000,000 notifications (interview reminders) and, when the attendance app has a punch model, 600,000
-punches; then prints each dashboard page's render time (median of N runs) and query count, as HR staff
+1,000,000 notifications (interview reminders), AI interview results, and for every hire an employee file,
+attendance account, probation review and in all 600,000 punches with their daily results; then prints each dashboard page's render time (median of N runs) and query count, as HR staff
 (whole hospital) and as a department manager.
 
     psql -h 127.0.0.1 -U root -d test -c 'create database hrsys_bench_dash'
@@ -124,13 +124,8 @@ def seed(args, out):  # noqa: PLR0915 - one linear script
     CostRecord.objects.bulk_create([CostRecord(department=depts[i % 20], source=sources[i % 5], kind="job_board",
                                                month=(now - dt.timedelta(days=30 * (i % 12))).date().replace(day=1),
                                                amount=Decimal(1000 + i)) for i in range(240)])
-    try:
-        from attendance import models as attendance_models
-        punch = getattr(attendance_models, "Punch", None)
-    except ImportError:
-        punch = None
-    if punch is None:
-        out("  punches: attendance has no Punch model yet -- not seeded (600,000 once it exists)")
+    seed_ai_results(rnd, now, out)
+    seed_after_hire(args, rnd, now, out)
     t0 = time.monotonic()
     rows = summaries_refresh(full=True)
     out(f"  reminder summary (full refresh): {rows:,} rows in {time.monotonic() - t0:.1f}s")
@@ -139,10 +134,125 @@ def seed(args, out):  # noqa: PLR0915 - one linear script
             cursor.execute("VACUUM ANALYZE")
 
 
+DIMENSIONS = ("logic", "communication", "stress_tolerance", "empathy")
+
+
+def seed_ai_results(rnd, now, out):
+    """An AI interview result for every hire and every application that completed one, and for a third of the
+    rest: the insights and the attrition model read them."""
+    from candidates.models import Application
+    from interviews.ai.models import AIInterviewResult, Vendor
+
+    t0 = time.monotonic()
+    vendor, _c = Vendor.objects.get_or_create(slug="bench-ai", defaults={
+        "name": "Bench AI", "adapter": "interviews.ai.adapters.generic.GenericAdapter",
+        "signature_scheme": "hrsys-v1", "secret": "s" * 32})
+    rows = []
+    for pk, state in Application.objects.values_list("pk", "state").iterator(chunk_size=10000):
+        if state not in ("hired", "ai_completed") and rnd.random() > 0.33:
+            continue
+        scores = {d: round(rnd.uniform(35, 98), 1) for d in DIMENSIONS}
+        rows.append(AIInterviewResult(
+            application_id=pk, vendor=vendor, vendor_result_id=f"bench-{pk}", decision="pass",
+            overall_score=round(sum(scores.values()) / len(scores), 1),
+            dimension_scores={d: {"raw": v, "scale": [0, 100], "score": v} for d, v in scores.items()},
+            signals={"answer_seconds": rnd.randint(20, 90), "pauses": rnd.randint(0, 12)},
+            received_at=now - dt.timedelta(days=rnd.randint(1, 540))))
+    AIInterviewResult.objects.bulk_create(rows, batch_size=5000)
+    out(f"  {len(rows):,} AI interview results: {time.monotonic() - t0:.1f}s")
+
+
+def seed_after_hire(args, rnd, now, out):  # noqa: PLR0915 - one linear script
+    """Every hire becomes an employee with an onboarding case, an attendance account, a probation review and
+    ``args.punches`` punches in all (two a working day, the last days before today) with their daily results;
+    people with low stress-tolerance scores leave more often, citing pressure (so the model has a signal)."""
+    from decimal import Decimal
+
+    from django.db import transaction
+
+    from attendance.models import AttendanceAccount, DailyResult, Device, ProbationReview, Punch
+    from candidates.models import Application
+    from interviews.ai.models import AIInterviewResult
+    from onboarding.models import Employee, Offer, OnboardingCase
+
+    t0 = time.monotonic()
+    hires = list(Application.objects.filter(state="hired").select_related("job").order_by("pk")
+                 .values_list("pk", "candidate_id", "job__department_id", "job__title", "created_at"))
+    offers = dict(Offer.objects.filter(application_id__in=[h[0] for h in hires]).values_list("application_id", "pk"))
+    stress = {pk: dims["stress_tolerance"]["score"] for pk, dims in AIInterviewResult.objects.filter(
+        application__state="hired").values_list("application_id", "dimension_scores")}
+    device = Device.objects.create(name="bench clock", department_id=hires[0][2])
+    tz = dt.timezone(dt.timedelta(hours=8))
+    days_each = max(1, args.punches // (2 * len(hires)))
+    employees = []
+    with transaction.atomic():
+        cases = OnboardingCase.objects.bulk_create([
+            OnboardingCase(offer_id=offers[pk], application_id=pk, candidate_id=cand, department_id=dept,
+                           start_date=(created + dt.timedelta(days=30)).date(), state="completed")
+            for pk, cand, dept, _title, created in hires], batch_size=5000)
+        for case, (pk, _cand, dept, title, _created) in zip(cases, hires, strict=True):
+            start = case.start_date
+            leaves = rnd.random() < (0.45 if stress.get(pk, 70) < 55 else 0.1)
+            last_day = start + dt.timedelta(days=rnd.randint(20, 330)) if leaves else None
+            if last_day and last_day >= now.date():
+                last_day = None
+            reason = ("pressure" if stress.get(pk, 70) < 55 and rnd.random() < 0.6
+                      else rnd.choice(["pay", "commute", "family", "development"])) if last_day else ""
+            employees.append(Employee(case=case, candidate_id=case.candidate_id, application_id=pk,
+                                      offer_id=case.offer_id, department_id=dept, name=f"员工{pk}", job_title=title,
+                                      monthly_salary=Decimal(9000), start_date=start,
+                                      state="left" if last_day else "active", exit_date=last_day,
+                                      attrition_reason=reason, exit_note="夜班压力大" if reason == "pressure" else ""))
+        Employee.objects.bulk_create(employees, batch_size=2000)
+        accounts = AttendanceAccount.objects.bulk_create([
+            AttendanceAccount(offer_id=e.offer_id, application_id=e.application_id, employee=e,
+                              department_id=e.department_id, holder_name=e.name, clock_id=f"B{e.application_id:08d}",
+                              state="revoked" if e.exit_date else "active", effective_date=e.start_date,
+                              activated_at=dt.datetime.combine(e.start_date, dt.time(0), tzinfo=tz),
+                              last_working_day=e.exit_date) for e in employees], batch_size=5000)
+        reviews = []
+        for account, e in zip(accounts, employees, strict=True):
+            ends = e.start_date + dt.timedelta(days=91)
+            decided = ends < now.date() and (e.exit_date is None or e.exit_date > ends)
+            reviews.append(ProbationReview(
+                account=account, application_id=e.application_id, department_id=e.department_id,
+                starts_on=e.start_date, ends_on=ends,
+                decision=("fail" if rnd.random() < 0.08 else "pass") if decided else ""))
+        ProbationReview.objects.bulk_create(reviews, batch_size=5000)
+    out(f"  {len(hires):,} employees, onboarding cases, accounts, probation reviews: {time.monotonic() - t0:.1f}s")
+    t0 = time.monotonic()
+    punches = results = 0
+    for start in range(0, len(accounts), 500):
+        punch_rows, day_rows = [], []
+        for account, e in zip(accounts[start:start + 500], employees[start:start + 500], strict=True):
+            last = min(e.exit_date or now.date(), now.date() - dt.timedelta(days=1))
+            for n in range(days_each):
+                day = last - dt.timedelta(days=n)
+                late = rnd.choice([0] * 9 + [rnd.randint(6, 40)])
+                first_in = dt.datetime.combine(day, dt.time(8, 55), tzinfo=tz) + dt.timedelta(minutes=late)
+                last_out = dt.datetime.combine(day, dt.time(18, 2), tzinfo=tz)
+                punch_rows += [Punch(device=device, account=account, dedup_key=f"{account.pk}-{n}-in",
+                                     punched_at=first_in, direction="in"),
+                               Punch(device=device, account=account, dedup_key=f"{account.pk}-{n}-out",
+                                     punched_at=last_out, direction="out")]
+                day_rows.append(DailyResult(account=account, department_id=e.department_id, work_date=day,
+                                            stale=False, status="present", first_in=first_in, last_out=last_out,
+                                            late_minutes=max(0, late - 5),
+                                            worked_minutes=int((last_out - first_in).total_seconds() // 60),
+                                            computed_at=now))
+        with transaction.atomic():
+            Punch.objects.bulk_create(punch_rows, batch_size=10000)
+            DailyResult.objects.bulk_create(day_rows, batch_size=10000)
+        punches += len(punch_rows)
+        results += len(day_rows)
+    out(f"  {punches:,} punches, {results:,} daily results: {time.monotonic() - t0:.1f}s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--applications", type=int, default=100_000)
     parser.add_argument("--notifications", type=int, default=1_000_000)
+    parser.add_argument("--punches", type=int, default=600_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 

@@ -23,7 +23,7 @@ from .models import AttritionModel
 from .selectors import HIRED_STATES, _latest_ai_scores
 
 MIN_HISTORY = 50
-ATTENDANCE_FEATURES = ("late_count", "leave_count", "flags")
+ATTENDANCE_FEATURES = ("late_count", "leave_count", "absence_count")
 MAX_SIGNALS = 10
 TOP_FACTORS = 3
 
@@ -141,7 +141,9 @@ def feature_label(name: str) -> str:
     if kind == "source":
         labels = dict(SourceChannel.choices)
         return _("Source: %(key)s") % {"key": labels.get(key, key)}
-    return _("Attendance: %(key)s") % {"key": key}
+    attendance = {"late_count": _("Attendance: late arrivals"), "leave_count": _("Attendance: leave requests"),
+                  "absence_count": _("Attendance: days absent")}
+    return attendance.get(key) or _("Attendance: %(key)s") % {"key": key}
 
 
 def attrition_risks(*, user, now=None) -> dict:

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, Count, Exists, F, Max, Min, OuterRef, Q, Sum, Window
 from django.db.models.functions import Cast, Coalesce, Lag, TruncMonth, TruncWeek
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -40,6 +40,7 @@ from interviews.models import Kind as InterviewKind
 from interviews.models import State as InterviewState
 from notifications.models import Notification
 from notifications.models import Status as NotificationStatus
+from onboarding.models import AttritionReason
 
 from . import sources
 from .models import CostRecord, NotificationDaily
@@ -151,23 +152,12 @@ def _admin(name, *args, query=None) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def _admin_or_blank(name, *args) -> str:
-    try:
-        return _admin(name, *args)
-    except NoReverseMatch:
-        return ""
-
-
 # -- 1. today: the HR to-do list ---------------------------------------------------------------------------
 
-def _section(key, title, qs_or_list, item, list_url, available=True):
-    if not available:
-        return {"key": key, "title": title, "available": False, "count": 0, "items": [], "url": ""}
-    if isinstance(qs_or_list, list):
-        count, rows = len(qs_or_list), qs_or_list[:TODO_ITEMS]
-    else:
-        count, rows = qs_or_list.count(), list(qs_or_list[:TODO_ITEMS]) if qs_or_list.count() else []
-    return {"key": key, "title": title, "available": True, "count": count, "items": [item(r) for r in rows],
+def _section(key, title, qs, item, list_url):
+    rows = list(qs[:TODO_ITEMS])
+    count = len(rows) if len(rows) < TODO_ITEMS else qs.count()
+    return {"key": key, "title": title, "count": count, "items": [item(r) for r in rows],
             "url": list_url}
 
 
@@ -219,11 +209,11 @@ def todo(*, user, now=None) -> list[dict]:
 
     tasks = sources.onboarding_tasks_due(user=user, day=today)
     sections.append(_section(
-        "onboarding", _("Onboarding tasks due"), list(tasks) if tasks is not None else [],
+        "onboarding", _("Onboarding tasks due"), tasks,
         lambda t: {"label": f"{t.case.candidate} · {t.title}", "when": t.due_date,
                    "detail": str(t.owner or t.get_owner_role_display()),
                    "url": _admin("onboarding_onboardingcase_change", t.case_id)},
-        _admin("onboarding_onboardingcase_changelist"), available=tasks is not None))
+        _admin("onboarding_onboardingcase_changelist")))
 
     soon = today + dt.timedelta(days=CREDENTIAL_WARNING_DAYS)
     creds = (Credential.objects.for_user(user).filter(expires_on__gte=today, expires_on__lte=soon)
@@ -245,11 +235,11 @@ def todo(*, user, now=None) -> list[dict]:
 
     reviews = sources.probation_reviews_due(user=user, day=today)
     sections.append(_section(
-        "probation", _("Probation reviews due"), reviews if reviews is not None else [],
-        lambda r: {"label": str(getattr(r, "application", None) or r),
-                   "when": getattr(r, "due_on", None) or getattr(r, "ends_on", None), "detail": "",
-                   "url": _admin_or_blank(f"{r._meta.app_label}_{r._meta.model_name}_change", r.pk)},
-        _admin_or_blank("attendance_probationreview_changelist"), available=reviews is not None))
+        "probation", _("Probation reviews due"), reviews,
+        lambda r: {"label": r.account.holder_name, "when": r.ends_on,
+                   "detail": _("probation ends %(day)s") % {"day": r.ends_on.isoformat()},
+                   "url": _admin("attendance_probationreview_change", r.pk)},
+        _admin("attendance_probationreview_changelist", query={"decision__exact": ""})))
 
     limits = stuck_days()
     stuck_q = reduce(or_, (Q(state=s, state_changed_at__lt=now - dt.timedelta(days=d)) for s, d in limits.items()))
@@ -644,14 +634,15 @@ OUTCOMES = [
     ("late_count", "Late arrivals in probation", -1),
     ("left_within_year", "Left within a year", -1),
 ]
-#: Exit reasons that speak to a dimension (R-AI-5): "high stress-tolerance scores but leavers cite pressure".
-DIMENSION_REASON_WORDS = {
-    "stress_tolerance": ("pressure", "stress", "压力", "工作强度", "burnout", "倦怠"),
-    "communication": ("communication", "沟通", "conflict", "冲突"),
-    "teamwork": ("team", "团队", "colleague", "同事"),
-    "empathy": ("patient", "患者", "empathy", "同理心"),
-    "learning": ("growth", "learning", "发展", "学习", "培训"),
-    "logic": ("too complex", "复杂"),
+#: The exit reasons that speak to a dimension (R-AI-5): "high stress-tolerance scores but leavers cite
+#: pressure". A leaver cites the theme when HR recorded that reason, or when the exit note mentions it.
+DIMENSION_EXIT_THEMES = {
+    "stress_tolerance": ("pressure", ("pressure", "stress", "压力", "工作强度", "burnout", "倦怠")),
+    "learning": ("development", ("growth", "learning", "发展", "学习", "培训")),
+    "communication": (None, ("communication", "沟通", "conflict", "冲突")),
+    "teamwork": (None, ("team", "团队", "colleague", "同事")),
+    "empathy": (None, ("patient", "患者", "empathy", "同理心")),
+    "logic": (None, ("too complex", "复杂")),
 }
 HIGH_SCORE = 70
 
@@ -696,7 +687,8 @@ def application_outcomes(app_ids, apps) -> dict[int, dict]:
         out[pk] = {"interview_pass": interview_pass,
                    "offer_accepted": None if offer is None else offer == OfferState.ACCEPTED,
                    "probation_passed": extra.get("probation_passed"), "late_count": extra.get("late_count"),
-                   "left_within_year": extra.get("left_within_year"), "exit_reason": extra.get("exit_reason") or ""}
+                   "left_within_year": extra.get("left_within_year"), "exit_reason": extra.get("exit_reason") or "",
+                   "exit_note": extra.get("exit_note") or ""}
     return out
 
 
@@ -748,11 +740,13 @@ def ai_insights(*, user, filters: Filters = Filters()) -> dict:
                 % params})
     question_reviews = []
     leavers = [pk for pk, o in outcomes.items() if o["left_within_year"]]
-    for dim, words in DIMENSION_REASON_WORDS.items():
+    reason_labels = dict(AttritionReason.choices)
+    for dim, (reason, words) in DIMENSION_EXIT_THEMES.items():
         high = [pk for pk in leavers if scores[pk]["scores"].get(dim, -1) >= HIGH_SCORE]
         if not high:
             continue
-        citing = [pk for pk in high if any(w in outcomes[pk]["exit_reason"].lower() for w in words)]
+        citing = [pk for pk in high if (reason and outcomes[pk]["exit_reason"] == reason)
+                  or any(w in outcomes[pk]["exit_note"].lower() for w in words)]
         share = _rate(len(citing), len(high))
         if citing and share >= 0.3:
             question_reviews.append({
@@ -761,6 +755,7 @@ def ai_insights(*, user, filters: Filters = Filters()) -> dict:
                 "url": _admin("ai_interviews_question_changelist", query={"dimension": dim}),
                 "text": _("High %(dim)s scores, but %(pct)s %% of the leavers who had them cite %(theme)s: "
                           "review the %(dim)s questions in the question bank.") % {
-                    "dim": dim, "pct": round(share * 100), "theme": words[0]}})
+                    "dim": dim, "pct": round(share * 100),
+                    "theme": str(reason_labels[reason]).lower() if reason else words[0]}})
     return {"dimensions": dimensions, "correlations": correlations, "suggestions": suggestions,
             "question_reviews": question_reviews, "results": len(scores), "min_sample": MIN_SAMPLE}

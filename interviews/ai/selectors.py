@@ -240,19 +240,10 @@ HIRED_STATES = (AppState.HIRED, AppState.EMPLOYEE)
 
 
 def probation_outcomes(application_ids) -> dict[int, bool | None]:
-    """HOOK: application id -> passed probation (True/False) or None when not known yet.
+    """Application id -> passed probation (True/False) or None when not known yet (recorded by attendance)."""
+    from attendance.selectors import probation_outcomes_for_applications  # noqa: PLC0415 - a later stage
 
-    The probation review lives in ``attendance`` (later); until it offers
-    ``attendance.selectors.probation_outcomes_for_applications(ids)`` every outcome is None.
-    """
-    try:
-        from attendance import selectors as attendance_selectors  # noqa: PLC0415
-    except ImportError:
-        attendance_selectors = None
-    fn = getattr(attendance_selectors, "probation_outcomes_for_applications", None)
-    if fn is not None:
-        return fn(list(application_ids))
-    return {pk: None for pk in application_ids}
+    return probation_outcomes_for_applications(list(application_ids))
 
 
 def question_outcome_stats(*, question_ids=None, since: date | None = None) -> list[dict]:

@@ -54,12 +54,15 @@ def test_question_bank_review_when_leavers_with_high_scores_cite_pressure_R_AI_5
     for n in range(5):
         app = ApplicationFactory(job=job, state="employee")
         result(app, vendor, n, stress_tolerance=85)
-        table[app.pk] = {"left_within_year": True, "exit_reason": "工作压力太大" if n < 2 else "家庭原因"}
+        # one gave the reason "work pressure", one "other" with a note about pressure, three left for family
+        reason, note = [("pressure", ""), ("other", "工作压力太大"), ("family", "")][min(n, 2)]
+        table[app.pk] = {"left_within_year": True, "exit_reason": reason, "exit_note": note}
     monkeypatch.setattr(sources, "hire_outcomes", fake_outcomes(table))
     [review] = selectors.ai_insights(user=users.hr)["question_reviews"]
     assert (review["dimension"], review["leavers_high"], review["citing"], review["share"]) == \
         ("stress_tolerance", 5, 2, 0.4)
-    assert "40 %" in review["text"] and "dimension=stress_tolerance" in review["url"]
+    assert "40 %" in review["text"] and "work pressure" in review["text"]
+    assert "dimension=stress_tolerance" in review["url"]
 
 
 def test_weight_suggestions_need_30_pairs_R_DASH_2(org, users, monkeypatch):

@@ -9,9 +9,11 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from attendance.models import ProbationReview
 from dashboard.figures import FIGURES, PAGES
 from hrsys.audit.models import AccessLog
-from onboarding.models import ApprovalDecision, Offer, OfferApproval
+from onboarding.models import ApprovalDecision, ChecklistItem, Offer, OfferApproval, OnboardingCase
+from tests.attendance.factories import active_account
 from tests.candidates.factories import CredentialFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +33,28 @@ def pending_offer(history, users):
                                         activated_at=dt.datetime(2025, 6, 10, tzinfo=dt.UTC))
 
 
-def test_todo_items_link_to_where_they_are_handled_R_DASH_1(client, history, users, frozen, pending_offer):
+@pytest.fixture
+def after_hire(history, org):
+    """A1 was hired: an onboarding task due yesterday, still open, and a probation review ending in 10 days;
+    a finished task and a decided review that must not show."""
+    case = OnboardingCase.objects.create(offer=Offer.objects.get(application=history.a1), application=history.a1,
+                                         candidate=history.a1.candidate, department=org.emergency,
+                                         start_date=dt.date(2025, 6, 1))
+    ChecklistItem.objects.create(case=case, category="equipment", title="工牌与护士服", owner_role="manager",
+                                 due_date=dt.date(2025, 6, 14))
+    ChecklistItem.objects.create(case=case, category="documents", title="学历证书原件", owner_role="candidate",
+                                 due_date=dt.date(2025, 6, 1), done_at=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
+    account = active_account(org.emergency, name="李护士", application=history.a1)
+    ProbationReview.objects.create(account=account, application=history.a1, department=org.emergency,
+                                   starts_on=dt.date(2025, 3, 25), ends_on=dt.date(2025, 6, 25))
+    other = active_account(org.emergency, name="张医生")
+    ProbationReview.objects.create(account=other, department=org.emergency, starts_on=dt.date(2025, 3, 20),
+                                   ends_on=dt.date(2025, 6, 20), decision="pass")
+    return case
+
+
+def test_todo_items_link_to_where_they_are_handled_R_DASH_1(client, history, users, frozen, pending_offer,
+                                                            after_hire):
     CredentialFactory(candidate=history.a4.candidate, expires_on=dt.date(2025, 7, 1))
     client.force_login(users.hr)
     response = client.get(reverse("dashboard:home"))
@@ -44,11 +67,14 @@ def test_todo_items_link_to_where_they_are_handled_R_DASH_1(client, history, use
     assert sections["approvals"]["count"] == 1
     assert "er_manager" in sections["approvals"]["items"][0]["detail"] or users.er_manager.full_name in \
         sections["approvals"]["items"][0]["detail"]
-    assert sections["probation"]["available"] is True and sections["probation"]["count"] == 0
-    assert sections["onboarding"]["available"] is True and sections["onboarding"]["count"] == 0
+    [review] = sections["probation"]["items"]
+    assert (review["label"], review["when"]) == ("李护士", dt.date(2025, 6, 25))
+    [task] = sections["onboarding"]["items"]
+    assert task["label"].endswith("工牌与护士服") and task["when"] == dt.date(2025, 6, 14)
+    assert task["url"] == reverse("admin:onboarding_onboardingcase_change", args=[after_hire.pk])
     links = [s["url"] for s in sections.values() if s["url"]] + \
         [i["url"] for s in sections.values() for i in s["items"]]
-    assert len(links) >= 10
+    assert len(links) >= 14
     for url in links:
         assert client.get(url).status_code == 200, url
 
