@@ -88,9 +88,11 @@ def seed(args, out):  # noqa: PLR0915 - one linear script
             for a in apps:
                 at, prev = a.created_at, "new"
                 for step in PATHS[a.state]:
-                    at = at + dt.timedelta(days=rnd.randint(1, 9), hours=rnd.randint(0, 12))
+                    stay = dt.timedelta(days=rnd.randint(1, 9), hours=rnd.randint(0, 12))
+                    at = at + stay
                     logs.append(TransitionLog(application=a, from_state=prev, to_state=step, at=at, transition=step,
-                                              reason="资历不足" if step == "rejected" else ""))
+                                              reason="资历不足" if step == "rejected" else "",
+                                              stage_seconds=int(stay.total_seconds())))
                     prev = step
                     if step in ("ai_invited",):
                         s = at + dt.timedelta(days=1)

@@ -550,6 +550,11 @@ class TransitionLog(AppendOnlyModel):
     to_state = models.CharField(_("to"), max_length=20, choices=State.choices)
     transition = models.CharField(_("move"), max_length=40)
     reason = models.TextField(_("reason"), blank=True)
+    # Recorded with the move so the dashboards' time-in-stage figures are one aggregation, not a window over
+    # every application's history (R-DASH-1).
+    stage_seconds = models.PositiveBigIntegerField(
+        _("seconds in the stage"), null=True, blank=True,
+        help_text=_("how long the application stood in the stage it left: from entering it to this move"))
 
     objects = TransitionLogQuerySet.as_manager()
     scope_department_field = "application__job__department"
@@ -561,6 +566,20 @@ class TransitionLog(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.from_state} → {self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if self.stage_seconds is None and self.application_id and self.at:
+            self.stage_seconds = self.seconds_since_stage_entered()
+        super().save(*args, **kwargs)
+
+    def seconds_since_stage_entered(self) -> int:
+        """From the previous move of the application (or its arrival) to this one; services that know when
+        the stage began pass ``stage_seconds`` themselves and skip this query."""
+        previous = (TransitionLog.objects.filter(application_id=self.application_id, at__lte=self.at)
+                    .order_by("-at", "-id").values_list("at", flat=True).first())
+        entered = previous or Application.objects.filter(pk=self.application_id).values_list(
+            "created_at", flat=True).get()
+        return max(0, int((self.at - entered).total_seconds()))
 
 
 class TalentPoolEntry(models.Model):

@@ -588,13 +588,15 @@ def application_transition(*, actor, application_id: int, transition: str, reaso
                        allowed=[n for n in allowed_transitions(app, actor) if n != "reactivate"])
     getattr(app, transition)()
     now = timezone.now()
+    stage_seconds = max(0, int((now - app.state_changed_at).total_seconds()))
     app.state_changed_at = now
     try:
         app.save(update_fields=["state", "state_changed_at"])
     except ConcurrentTransition:  # only when a writer skipped the lock
         raise Conflict(_("Someone else moved this application just now; reload it."), allowed=[])
     TransitionLog.objects.create(application=app, actor=user, actor_label="" if user else str(actor), at=now,
-                                 from_state=source, to_state=app.state, transition=transition, reason=reason)
+                                 from_state=source, to_state=app.state, transition=transition, reason=reason,
+                                 stage_seconds=stage_seconds)
     audit_record(actor=actor, action=f"application.{transition}", obj=app,
                  changes={"state": [source, app.state]}, reason=reason)
     if transition == "to_talent_pool":

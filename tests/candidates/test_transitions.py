@@ -166,3 +166,22 @@ def test_reactivate_refuses_when_another_application_is_active(users, er_job):
     with pytest.raises(Conflict) as exc:
         services.application_transition(actor=users.hr, application_id=old.pk, transition="reactivate")
     assert "reactivate" not in exc.value.allowed
+
+
+def test_each_move_records_the_time_spent_in_the_stage_it_left_R_DASH_1(users, er_job, time_machine):
+    """The dashboards' time in stage reads this column: entering the stage to leaving it."""
+    import datetime as dt
+
+    time_machine.move_to(dt.datetime(2025, 5, 1, 2, 0, tzinfo=dt.UTC), tick=False)
+    app = app_in_state("new", job=er_job)
+    CredentialFactory(candidate=app.candidate)
+    time_machine.move_to(dt.datetime(2025, 5, 3, 2, 0, tzinfo=dt.UTC), tick=False)
+    services.application_transition(actor=users.hr, application_id=app.pk, transition="screen")
+    time_machine.move_to(dt.datetime(2025, 5, 3, 8, 30, tzinfo=dt.UTC), tick=False)
+    services.application_transition(actor=users.hr, application_id=app.pk, transition="advance_to_interview")
+    assert list(TransitionLog.objects.filter(application=app).values_list("from_state", "stage_seconds")) == [
+        ("new", 2 * 86400), ("screening", 6 * 3600 + 1800)]
+    # a row written without the figure (an import, a fixture) gets it from the previous move
+    later = TransitionLog.objects.create(application=app, from_state="interviewing", to_state="rejected",
+                                         transition="reject", at=dt.datetime(2025, 5, 4, 8, 30, tzinfo=dt.UTC))
+    assert later.stage_seconds == 86400
