@@ -3,6 +3,7 @@ and the export streams the very same rows, so a table and its CSV / Excel never 
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ class Figure:
     chart: str = ""
     note: str = ""
     extra: dict = field(default_factory=dict)
+    computed_at: datetime | None = None  # set when the figure comes from the cache (dashboard.cache)
 
 
 def _period_label(d, period):

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from hrsys.core.periodic import periodic_job
 
 from . import attrition, services
+from .cache import ttl_seconds, warm_figures
 
 SUMMARY_EVERY_SECONDS = 600
 
@@ -21,3 +22,14 @@ def refresh_summaries(now):
 def retrain_attrition(now):
     """Retrain the attrition-risk model once a day (R-DASH-3)."""
     return attrition.retrain_if_due(now)
+
+
+@periodic_job("dashboard.warm_figures")
+def warm(now):
+    """Recompute recent viewers' figures before their cache entries expire (R-DASH-1)."""
+    if ttl_seconds() <= 0:
+        return "skipped: figures are not cached"
+    every = max(60, ttl_seconds() * 2 // 3)
+    if not cache.add("dashboard:figures-warmed", now.isoformat(), timeout=every):
+        return "skipped: warmed recently"
+    return warm_figures()

@@ -274,8 +274,10 @@ FUNNEL = [
 
 
 def _reached(stage_state, implied):
-    log = TransitionLog.objects.filter(application=OuterRef("pk"), to_state=stage_state)
-    return Q(state__in=implied) | Q(Exists(log))
+    """Stands in the stage or beyond, or passed through it. ``pk__in`` (a hashed subplan, built once) rather
+    than a correlated EXISTS, which PostgreSQL runs per row inside an OR: 0.5 s at 100,000 applications."""
+    passed = TransitionLog.objects.filter(to_state=stage_state).values("application_id")
+    return Q(state__in=implied) | Q(pk__in=passed)
 
 
 def funnel_stages(*, user, filters: Filters = Filters()) -> list[dict]:
@@ -549,8 +551,7 @@ def reminder_rates(*, user, filters: Filters = Filters()) -> dict:
 # -- 4. sources and cost -----------------------------------------------------------------------------------
 
 def _hired_q():
-    return Q(state__in=HIRED_STATES) | Q(Exists(TransitionLog.objects.filter(application=OuterRef("pk"),
-                                                                             to_state=AppState.HIRED)))
+    return _reached(AppState.HIRED, HIRED_STATES)
 
 
 def source_effectiveness(*, user, filters: Filters = Filters()) -> list[dict]:

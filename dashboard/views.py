@@ -13,6 +13,7 @@ from django.utils import timezone
 from hrsys.core.exports import FORMATS, export_response
 
 from . import selectors
+from .cache import figure_for, note_viewer
 from .figures import FIGURES, PAGES
 from .selectors import Filters
 
@@ -25,9 +26,15 @@ def _check(request):
 
 
 def _context(request, page, filters, figures):
+    computed = [f.computed_at for f in figures if f.computed_at is not None]
     return {"page": page, "pages": [(key, spec[0]) for key, spec in PAGES.items()], "title": PAGES[page][0],
             "filters": filters, "choices": selectors.filter_choices(user=request.user), "figures": figures,
-            "query": filters.querystring(), "now": timezone.localtime()}
+            "query": filters.querystring(), "now": timezone.localtime(min(computed) if computed else None),
+            "cached": bool(computed)}
+
+
+def _refresh(request) -> bool:
+    return request.GET.get("refresh") == "1"
 
 
 @login_required
@@ -45,7 +52,8 @@ def dashboard_page(request, page):
     if page not in PAGES or page == "home":
         raise Http404
     filters = Filters.from_params(request.GET)
-    figures = [FIGURES[name](request.user, filters) for name in PAGES[page][1]]
+    note_viewer(request.user)
+    figures = [figure_for(name, request.user, filters, refresh=_refresh(request)) for name in PAGES[page][1]]
     return render(request, f"dashboard/{page}.html" if page in ("insights", "attrition") else "dashboard/page.html",
                   _context(request, page, filters, figures))
 
@@ -68,7 +76,7 @@ def dashboard_export(request, name):
     if name not in FIGURES or fmt not in FORMATS:
         raise Http404
     filters = Filters.from_params(request.GET)
-    figure = FIGURES[name](request.user, filters)
+    figure = figure_for(name, request.user, filters)
     columns = [(str(header), lambda row, key=key: _plain(row.get(key))) for key, header, _kind in figure.columns]
     return export_response(actor=request.user, rows=figure.rows, columns=columns, fmt=fmt,
                            basename=f"dashboard-{name}", object_type=f"dashboard.{name}",
