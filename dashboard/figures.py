@@ -164,10 +164,10 @@ def correlations(user, f: Filters) -> Figure:
     data = selectors.ai_insights(user=user, filters=f)
     rows = [{**c, "warning": _("small sample") if c["small_sample"] else ""} for c in data["correlations"]]
     return Figure("correlations", _("AI interview scores versus later outcomes"),
-                  [("dimension", _("Dimension"), "text"), ("outcome_label", _("Outcome"), "text"),
+                  [("dimension_label", _("Dimension"), "text"), ("outcome_label", _("Outcome"), "text"),
                    ("n", _("Sample size"), "int"), ("r", _("Correlation (r)"), "num"),
                    ("warning", _("Warning"), "text")], rows,
-                  charts.bar_chart([(f"{c['dimension']} / {c['outcome_label']}", abs(c["r"]))
+                  charts.bar_chart([(f"{c['dimension_label']} / {c['outcome_label']}", abs(c["r"]))
                                     for c in rows if c["r"] is not None and not c["small_sample"]],
                                    title=_("Strength of relation (|r|), samples of 30 or more")),
                   note=_("Pearson correlation; under %(n)s pairs a figure is marked as a small sample.")

@@ -30,7 +30,7 @@ from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncWeek
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from candidates.models import Application, Credential, JobRequisition, SourceChannel, TransitionLog
 from candidates.models import State as AppState
@@ -627,11 +627,11 @@ def cost_per_hire(*, user, filters: Filters = Filters()) -> dict:
 # -- 5. AI interview insights --------------------------------------------------------------------------------
 
 OUTCOMES = [
-    ("interview_pass", "Passed the interviews", 1),
-    ("offer_accepted", "Accepted the offer", 1),
-    ("probation_passed", "Passed probation", 1),
-    ("late_count", "Late arrivals in probation", -1),
-    ("left_within_year", "Left within a year", -1),
+    ("interview_pass", gettext_lazy("Passed the interviews"), 1),
+    ("offer_accepted", gettext_lazy("Accepted the offer"), 1),
+    ("probation_passed", gettext_lazy("Passed probation"), 1),
+    ("late_count", gettext_lazy("Late arrivals in probation"), -1),
+    ("left_within_year", gettext_lazy("Left within a year"), -1),
 ]
 #: The exit reasons that speak to a dimension (R-AI-5): "high stress-tolerance scores but leavers cite
 #: pressure". A leaver cites the theme when HR recorded that reason, or when the exit note mentions it.
@@ -700,6 +700,17 @@ def _pearson(xs, ys):
     return round(float(np.corrcoef(x, y)[0, 1]), 3)
 
 
+def dimension_labels(*, user) -> dict[str, str]:
+    """Dimension key -> the label HR gave it on the jobs in the viewer's scope (the first one found)."""
+    labels: dict[str, str] = {}
+    for dims in JobRequisition.objects.for_user(user).exclude(assessment_dimensions=[]).values_list(
+            "assessment_dimensions", flat=True):
+        for d in dims or []:
+            if isinstance(d, dict) and d.get("key") and d.get("label"):
+                labels.setdefault(d["key"], d["label"])
+    return labels
+
+
 def ai_insights(*, user, filters: Filters = Filters()) -> dict:
     """Correlation of each AI dimension score with later outcomes, with sample sizes and a warning under
     :data:`MIN_SAMPLE`; suggested weight changes and question bank reviews (R-DASH-2, R-AI-5)."""
@@ -707,6 +718,7 @@ def ai_insights(*, user, filters: Filters = Filters()) -> dict:
     scores = _latest_ai_scores(apps)
     outcomes = application_outcomes(scores, apps) if scores else {}
     dimensions = sorted({k for s in scores.values() for k in s["scores"]})
+    labels = dimension_labels(user=user)
     correlations = []
     for dim in dimensions:
         for key, label, _direction in OUTCOMES:
@@ -716,7 +728,8 @@ def ai_insights(*, user, filters: Filters = Filters()) -> dict:
                 if value is not None and outcome is not None:
                     xs.append(value)
                     ys.append(float(outcome))
-            correlations.append({"dimension": dim, "outcome": key, "outcome_label": _(label), "n": len(xs),
+            correlations.append({"dimension": dim, "dimension_label": labels.get(dim, dim), "outcome": key,
+                                 "outcome_label": str(label), "n": len(xs),
                                  "r": _pearson(xs, ys), "small_sample": len(xs) < MIN_SAMPLE})
     suggestions = []
     directions = {key: d for key, _label, d in OUTCOMES}
@@ -725,7 +738,7 @@ def ai_insights(*, user, filters: Filters = Filters()) -> dict:
                                                                        "late_count", "interview_pass"):
             continue
         good = c["r"] * directions[c["outcome"]]
-        params = {"dim": c["dimension"], "outcome": c["outcome_label"], "r": c["r"], "n": c["n"]}
+        params = {"dim": c["dimension_label"], "outcome": c["outcome_label"], "r": c["r"], "n": c["n"]}
         if good >= 0.3:
             suggestions.append({"kind": "raise_weight", "dimension": c["dimension"], "text": _(
                 "%(dim)s predicts “%(outcome)s” (r = %(r)s, n = %(n)s): consider a higher weight.") % params})
@@ -754,7 +767,7 @@ def ai_insights(*, user, filters: Filters = Filters()) -> dict:
                 "url": _admin("ai_interviews_question_changelist", query={"dimension": dim}),
                 "text": _("High %(dim)s scores, but %(pct)s %% of the leavers who had them cite %(theme)s: "
                           "review the %(dim)s questions in the question bank.") % {
-                    "dim": dim, "pct": round(share * 100),
+                    "dim": labels.get(dim, dim), "pct": round(share * 100),
                     "theme": str(reason_labels[reason]).lower() if reason else words[0]}})
     return {"dimensions": dimensions, "correlations": correlations, "suggestions": suggestions,
             "question_reviews": question_reviews, "results": len(scores), "min_sample": MIN_SAMPLE}

@@ -20,7 +20,22 @@ def history(org, users):
     """The hand-countable history of the dashboard tests."""
     from tests.dashboard.conftest import history as dashboard_history
 
-    return dashboard_history.__wrapped__(org, users)
+    history = dashboard_history.__wrapped__(org, users)
+    from interviews.ai.models import AIInterviewResult
+    from tests.ai_interviews.factories import VendorFactory
+
+    vendor = VendorFactory()
+    labels = {"logic": "逻辑思维", "communication": "沟通能力", "stress_tolerance": "抗压能力"}
+    for job in (history.er_job, history.it_job):
+        job.assessment_dimensions = [{"key": k, "label": v, "pass": 60, "borderline": 40} for k, v in labels.items()]
+        job.save(update_fields=["assessment_dimensions"])
+    for n, (app, score) in enumerate([(history.a1, 88), (history.a2, 52), (history.a3, 61), (history.a4, 74),
+                                      (history.b1, 80)]):
+        AIInterviewResult.objects.create(
+            application=app, vendor=vendor, vendor_result_id=f"shot-{n}", overall_score=score, decision="pass",
+            dimension_scores={d: {"raw": score + k, "scale": [0, 100], "score": score + k}
+                              for k, d in enumerate(["logic", "communication", "stress_tolerance"])})
+    return history
 
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

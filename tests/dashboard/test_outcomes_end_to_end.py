@@ -68,7 +68,8 @@ def hires(users, org, time_machine):
     vendor = VendorFactory()
     apps = []
     for n, score in enumerate(SCORES):
-        app = interviewing_app(org.emergency)
+        app = interviewing_app(org.emergency, assessment_dimensions=[
+            {"key": "stress_tolerance", "label": "抗压能力", "pass": 60, "borderline": 40}])
         AIInterviewResult.objects.create(
             application=app, vendor=vendor, vendor_result_id=f"R-{n}", overall_score=score, decision="pass",
             dimension_scores={"stress_tolerance": {"raw": score, "scale": [0, 100], "score": float(score)}})
@@ -132,6 +133,8 @@ def test_insights_from_recorded_outcomes_R_DASH_2_R_AI_5(hires, users, client):
     [review] = data["question_reviews"]
     assert (review["dimension"], review["leavers_high"], review["citing"]) == ("stress_tolerance", 3, 2)
     assert "67 %" in review["text"] and review["small_sample"] is True
+    assert "High 抗压能力 scores" in review["text"]  # the dimension as HR named it on the job
+    assert r["late_count"]["dimension_label"] == "抗压能力"
     client.force_login(users.hr)
     html = client.get(reverse("dashboard:page", args=["insights"])).content.decode()
     assert "67 %" in html
