@@ -167,3 +167,22 @@ def test_unknown_export_format_or_figure(client, users):
     client.force_login(users.hr)
     assert client.get(reverse("dashboard:export", args=["funnel"]), {"format": "pdf"}).status_code == 404
     assert client.get(reverse("dashboard:export", args=["nope"]), {"format": "csv"}).status_code == 404
+
+
+def test_long_tables_show_the_first_100_rows_and_the_export_holds_all(client, org, users, frozen):
+    from decimal import Decimal
+
+    from dashboard.models import CostRecord
+    from tests.candidates.factories import JobFactory
+
+    for n in range(105):
+        CostRecord.objects.create(job=JobFactory(department=org.emergency, title=f"岗位{n:03d}"), kind="job_board",
+                                  month=dt.date(2025, 5, 1), amount=Decimal(100 + n))
+    client.force_login(users.hr)
+    response = client.get(reverse("dashboard:page", args=["sources"]))
+    html = response.content.decode()
+    costs = html[html.index('id="fig-costs"'):]
+    assert costs.count("<tr>") == 101  # header + 100 rows
+    assert "The first 100 of 105 rows" in costs
+    rows = rows_of(client.get(reverse("dashboard:export", args=["costs"]) + "?format=csv"))
+    assert len(rows) == 106
