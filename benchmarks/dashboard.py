@@ -317,6 +317,11 @@ def main() -> int:
             cold = measure(client, user, url + ("&" if "?" in url else "?") + "refresh=1")
             warm = measure(client, user, url)
             print(f"  {url:40} {cold[0]:9.0f} {cold[1]:7.0f} {cold[2]:7d} | {warm[0]:9.0f} {warm[2]:7d}")
+    from dashboard.cache import warm_figures
+
+    t0 = time.monotonic()
+    warmed = warm_figures()
+    print(f"\nwarming sweep: {warmed['viewers']} viewers, {warmed['figures']} figures in {time.monotonic() - t0:.1f}s")
     return 0
 
 

@@ -4,8 +4,8 @@ from django.core.cache import cache
 
 from hrsys.core.periodic import periodic_job
 
-from . import attrition, services
-from .cache import ttl_seconds, warm_figures
+from . import attrition, services, tasks
+from .cache import ttl_seconds
 
 SUMMARY_EVERY_SECONDS = 600
 
@@ -26,10 +26,11 @@ def retrain_attrition(now):
 
 @periodic_job("dashboard.warm_figures")
 def warm(now):
-    """Recompute recent viewers' figures before their cache entries expire (R-DASH-1)."""
+    """Queue the re-warming of recent viewers' figures before their cache entries expire (R-DASH-1)."""
     if ttl_seconds() <= 0:
         return "skipped: figures are not cached"
     every = max(60, ttl_seconds() * 2 // 3)
     if not cache.add("dashboard:figures-warmed", now.isoformat(), timeout=every):
         return "skipped: warmed recently"
-    return warm_figures()
+    tasks.enqueue_warm()
+    return "queued"

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from dashboard import cache as figure_cache
-from dashboard import jobs
+from dashboard import jobs, tasks
 from dashboard.selectors import Filters
 from tests.candidates.factories import ApplicationFactory
 
@@ -84,13 +84,16 @@ def test_the_export_streams_the_rows_the_page_shows(client, history, users, froz
     assert body.decode("utf-8-sig").splitlines()[1].split(",")[1] == "5"
 
 
-def test_the_sweep_rewarms_recent_viewers_only(client, history, users, frozen):
+def test_the_sweep_rewarms_recent_viewers_only(client, history, users, frozen, monkeypatch):
     client.force_login(users.hr)
     client.get(FUNNEL)  # HR is a recent viewer; the managers never opened the dashboards
     ApplicationFactory(job=history.er_job, state="new")
-    result = jobs.warm(frozen)
-    assert result == {"viewers": 1, "figures": sum(len(names) for _t, names in figure_cache.PAGES.values())}
+    queued = []
+    monkeypatch.setattr(tasks, "enqueue_warm", lambda: queued.append(True))
+    assert jobs.warm(frozen) == "queued" and queued == [True]
     assert jobs.warm(frozen + dt.timedelta(minutes=5)) == "skipped: warmed recently"
+    result = tasks.warm_figures()  # what the worker runs
+    assert result == {"viewers": 1, "figures": sum(len(names) for _t, names in figure_cache.PAGES.values())}
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(FUNNEL)
     assert applied(response) == 6  # warmed with the new application, served without recomputing
@@ -105,3 +108,10 @@ def test_cache_off_means_live_figures(client, history, users, frozen, settings):
     response = client.get(FUNNEL)
     assert applied(response) == 6 and "refresh=1" not in response.content.decode()
     assert jobs.warm(frozen) == "skipped: figures are not cached"
+
+
+def test_the_warm_up_is_a_worker_task():
+    from hrsys.celery import app
+
+    app.loader.import_default_modules()
+    assert "dashboard.tasks.warm_figures" in app.tasks
