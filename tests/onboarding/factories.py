@@ -5,24 +5,11 @@ from django.utils import timezone
 
 from candidates.models import State
 from onboarding import services
+from onboarding.demo import signature_png
 from onboarding.models import PayBand
 from tests.candidates.factories import JobFactory, app_in_state
 
-
-def make_png(width=40, height=20) -> bytes:
-    """A valid RGB PNG (python-docx reads its header)."""
-    import struct
-    import zlib
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    raw = b"".join(b"\x00" + b"\x10\x20\x40" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-
-
-PNG = make_png()
+PNG = signature_png()
 
 
 def band(department, level="N1", lo=8000, mid=10000, hi=12000):
