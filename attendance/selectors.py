@@ -56,9 +56,20 @@ def account_for_application(application_id: int) -> AttendanceAccount | None:
     return AttendanceAccount.objects.filter(application_id=application_id).order_by("-id").first()
 
 
-def accounts_changed_for_device(*, device, cursor: str = "", limit: int = 500) -> tuple[list[AttendanceAccount], str]:
+def _cursor(moment: dt.datetime, pk: int) -> str:
+    return f"{moment.isoformat()}|{pk}"
+
+
+def accounts_changed_for_device(*, device, cursor: str = "", limit: int = 500,
+                                now: dt.datetime | None = None) -> tuple[list[AttendanceAccount], str]:
     """Accounts a pulling device must know about, changed after ``cursor`` (``<iso time>|<id>``, opaque to the
-    device); active ones are upserts, suspended / revoked ones deletions; scheduled ones are not sent yet."""
+    device); active ones are upserts, suspended / revoked ones deletions; scheduled ones are not sent yet.
+
+    ``changed_at`` is stamped when a service runs, not when its transaction commits, so a change may become
+    visible after a pull already read past its stamp. The cursor that ends a pull therefore never moves
+    beyond ``now - ATTENDANCE_PULL_SETTLE_SECONDS``: the next pull sends the recent changes again (devices
+    apply upserts and deletions idempotently) and so also the ones that committed late. Full pages advance
+    normally, so a burst (a thousand starters at midnight) still pages through (R-ATT-1)."""
     qs = (AttendanceAccount.objects.filter(department__path__startswith=device.department.path)
           .exclude(state=AccountState.SCHEDULED).exclude(activated_at__isnull=True))
     if cursor:
@@ -69,8 +80,16 @@ def accounts_changed_for_device(*, device, cursor: str = "", limit: int = 500) -
         except ValueError:
             raise ValueError("bad cursor")
     rows = list(qs.order_by("changed_at", "pk")[:limit])
-    next_cursor = f"{rows[-1].changed_at.isoformat()}|{rows[-1].pk}" if rows else cursor
-    return rows, next_cursor
+    if len(rows) == limit:
+        return rows, _cursor(rows[-1].changed_at, rows[-1].pk)
+    settled = (now or timezone.now()) - dt.timedelta(seconds=int(getattr(settings, "ATTENDANCE_PULL_SETTLE_SECONDS",
+                                                                         120)))
+    if rows:
+        last = rows[-1]
+        return rows, _cursor(last.changed_at, last.pk) if last.changed_at <= settled else _cursor(settled, 0)
+    if cursor and moment > settled:
+        return rows, _cursor(settled, 0)
+    return rows, cursor
 
 
 # -- monthly report (R-ATT-3) ---------------------------------------------------------------------------------

@@ -164,6 +164,14 @@ def test_r_att_1_devices_pull_changes_since_cursor(users, org, client, time_mach
     body = r.json()
     assert [x["clock_id"] for x in body["accounts"]] == [a.clock_id, b.clock_id]
     cursor = body["cursor"]
+    # changes of the last two minutes are sent again (a late commit is never skipped); then they settle
+    again = client.get("/api/v1/attendance/device/accounts/", {"cursor": cursor}, **device_headers(token)).json()
+    assert [x["clock_id"] for x in again["accounts"]] == [a.clock_id, b.clock_id]
+    time_machine.move_to(timezone.now() + dt.timedelta(minutes=3))
+    settled = client.get("/api/v1/attendance/device/accounts/", {"cursor": again["cursor"]},
+                         **device_headers(token)).json()
+    assert [x["clock_id"] for x in settled["accounts"]] == [a.clock_id, b.clock_id]
+    cursor = settled["cursor"]
     assert client.get("/api/v1/attendance/device/accounts/", {"cursor": cursor},
                       **device_headers(token)).json()["accounts"] == []
     time_machine.move_to(timezone.now() + dt.timedelta(minutes=5))
@@ -183,3 +191,25 @@ def test_r_sec_1_account_list_scoped(users, org, api_as):
     names = [x["holder_name"] for x in api_as(users.er_manager).get("/api/v1/attendance/accounts/").json()["results"]]
     assert names == ["急诊"]
     assert len(api_as(users.director).get("/api/v1/attendance/accounts/").json()["results"]) == 2
+
+
+def test_r_att_1_a_change_that_commits_after_a_pull_is_still_delivered(users, org, time_machine):
+    """The activation sweep stamps the account at 00:00:00 but its transaction commits at 00:00:40; a device
+    pulled at 00:00:20 and saw nothing. Its next pull must still bring the account."""
+    from attendance.selectors import accounts_changed_for_device
+    from tests.attendance.factories import active_account
+
+    device, _token = token_device(users.hr, org.emergency)
+    midnight = local(dt.date(2025, 12, 8), 0)
+    time_machine.move_to(midnight + dt.timedelta(seconds=10), tick=False)
+    early = active_account(org.emergency, name="早")  # committed at once, stamped after the late one
+    rows, cursor = accounts_changed_for_device(device=device, now=midnight + dt.timedelta(seconds=20))
+    assert [r.pk for r in rows] == [early.pk]
+    late = active_account(org.emergency, name="晚")  # committed now, stamped at midnight
+    AttendanceAccount.objects.filter(pk=late.pk).update(changed_at=midnight)
+    rows, cursor = accounts_changed_for_device(device=device, cursor=cursor, now=midnight + dt.timedelta(seconds=50))
+    assert late.pk in [r.pk for r in rows]
+    # once settled, nothing is sent twice
+    rows, cursor = accounts_changed_for_device(device=device, cursor=cursor, now=midnight + dt.timedelta(minutes=5))
+    rows, _cursor = accounts_changed_for_device(device=device, cursor=cursor, now=midnight + dt.timedelta(minutes=6))
+    assert rows == []
