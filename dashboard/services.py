@@ -5,9 +5,14 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
+from django.http import Http404
 from django.utils import timezone
 
+from candidates.models import JobRequisition
+from hrsys.accounts.models import Department
+from hrsys.accounts.scope import visible_department_ids
 from hrsys.audit.services import audit_record
+from hrsys.core.actors import require_perm, require_visible, staff_user
 from notifications.models import Notification
 from notifications.models import Status as NStatus
 
@@ -48,13 +53,22 @@ def summaries_refresh(*, now=None, full: bool = False) -> int:
 
 
 @transaction.atomic
-def cost_record_create(*, actor, department=None, job=None, source: str = "", kind: str, month: dt.date,
-                       amount, currency: str = "CNY", note: str = "") -> CostRecord:
-    """Record a recruiting cost (R-DASH-1); validated before anything is written, audited."""
-    record = CostRecord(department=department, job=job, source=source, kind=kind, month=month, amount=amount,
-                        currency=currency, note=note, created_by=actor if getattr(actor, "pk", None) else None)
+def cost_record_create(*, actor, department_id: int | None = None, job_id: int | None = None, source: str = "",
+                       kind: str, month: dt.date, amount, currency: str = "CNY", note: str = "") -> CostRecord:
+    """Record a recruiting cost (R-DASH-1): per job (its department then owns it) or per department and source
+    channel. Only for departments and jobs in the actor's scope (404 otherwise); validated before anything is
+    written (400 with field messages); audited."""
+    require_perm(actor, "dashboard.add_costrecord")
+    if job_id is not None:
+        require_visible(JobRequisition, actor, job_id)
+    if department_id is not None:
+        ids = visible_department_ids(staff_user(actor)) if staff_user(actor) is not None else None
+        if not Department.objects.filter(pk=department_id).exists() or (ids is not None and department_id not in ids):
+            raise Http404
+    record = CostRecord(department_id=department_id, job_id=job_id, source=source, kind=kind, month=month,
+                        amount=amount, currency=currency, note=note, created_by=staff_user(actor))
     record.full_clean()
     record.save()
     audit_record(actor=actor, action="dashboard.cost_record_create", obj=record,
-                 changes={"amount": [None, str(amount)], "kind": [None, kind]})
+                 changes={"amount": [None, str(record.amount)], "kind": [None, kind]})
     return record

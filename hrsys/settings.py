@@ -352,6 +352,7 @@ SPECTACULAR_SETTINGS = {
         "AttendanceAccountStateEnum": "attendance.models.AccountState",
         "LeaveStateEnum": "attendance.models.LeaveState",
         "DayStatusEnum": "attendance.models.DayStatus",
+        "RecruitingCostKindEnum": "dashboard.models.CostRecord.Kind",
         "PushDeliveryStatusEnum": "attendance.models.DeliveryStatus",
     },
 }
