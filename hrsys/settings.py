@@ -354,6 +354,9 @@ SPECTACULAR_SETTINGS = {
         "DayStatusEnum": "attendance.models.DayStatus",
         "RecruitingCostKindEnum": "dashboard.models.CostRecord.Kind",
         "PushDeliveryStatusEnum": "attendance.models.DeliveryStatus",
+        "OnboardingCaseStateEnum": "onboarding.models.CaseState",
+        "EmployeeStateEnum": "onboarding.models.EmployeeState",
+        "AttritionReasonEnum": "onboarding.models.AttritionReason",
     },
 }
 
