@@ -9,7 +9,7 @@ Every other endpoint is for staff, in their data scope (404 outside it).
 import re
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -24,6 +24,7 @@ from hrsys.api.errors import error_body
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
+from hrsys.core.ranges import is_first_request, ranged_response
 
 from . import importer, selectors, services
 from .adapters.base import DeliveryError, OversizedBody
@@ -337,13 +338,15 @@ class MediaStreamApi(APIView):
         if media is None or not media.file:
             raise Http404
         download = request.query_params.get("download") in ("1", "true", "yes")
-        access_log(actor=request.user, kind=AccessLog.Kind.DOWNLOAD if download else AccessLog.Kind.VIEW, obj=media,
-                   detail=f"{media.kind} of AI result {media.result_id} (application {media.result.application_id})",
-                   channel="api")
-        fh = media.file.storage.open(media.file.name)
+        if download or is_first_request(request):  # a player's seeks are one viewing, logged once
+            access_log(actor=request.user, kind=AccessLog.Kind.DOWNLOAD if download else AccessLog.Kind.VIEW,
+                       obj=media, channel="api", detail=f"{media.kind} of AI result {media.result_id} "
+                                                        f"(application {media.result.application_id})")
+        with media.file.storage.open(media.file.name) as fh:
+            data = fh.read()
         name = f"ai-{media.kind}-{media.result_id}{'.' + media.file.name.rsplit('.', 1)[-1] if '.' in media.file.name else ''}"
-        response = FileResponse(fh, content_type=media.content_type or "application/octet-stream",
-                                as_attachment=download, filename=name)
+        response = ranged_response(request, data, content_type=media.content_type or "application/octet-stream",
+                                   as_attachment=download, filename=name)
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -73,13 +73,37 @@ def test_r_ai_6_stream_in_scope_and_every_view_is_logged(stored, users, api_as):
     url = f"/api/v1/ai-interviews/media/{video.pk}/"
     response = api_as(users.er_manager).get(url)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == VIDEO
+    assert response.content == VIDEO and response["Accept-Ranges"] == "bytes"
     assert response["Content-Type"] == "video/mp4"
     download = api_as(users.er_manager).get(url + "?download=1")
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
     logs = list(AccessLog.objects.filter(object_type="ai_interviews.aimedia", object_id=str(video.pk))
                 .order_by("id").values_list("actor__username", "kind"))
     assert logs == [("er_manager", "view"), ("er_manager", "download")]
+
+
+def test_r_ai_6_the_player_seeks_with_byte_ranges_logged_once(stored, users, api_as):
+    """A browser's <video> asks for bytes=0- first, then for the part it seeks to: 206 with Content-Range."""
+    video = stored["video"]
+    url = f"/api/v1/ai-interviews/media/{video.pk}/"
+    size = len(VIDEO)
+    client = api_as(users.er_manager)
+    opening = client.get(url, HTTP_RANGE="bytes=0-")
+    assert opening.status_code == 206 and opening.content == VIDEO
+    assert opening["Content-Range"] == f"bytes 0-{size - 1}/{size}"
+    seek = client.get(url, HTTP_RANGE="bytes=4-9")
+    assert seek.status_code == 206 and seek.content == VIDEO[4:10] and seek["Content-Range"] == f"bytes 4-9/{size}"
+    tail = client.get(url, HTTP_RANGE="bytes=-3")
+    assert tail.status_code == 206 and tail.content == VIDEO[-3:]
+    clipped = client.get(url, HTTP_RANGE=f"bytes=5-{size + 100}")
+    assert clipped.content == VIDEO[5:] and clipped["Content-Range"] == f"bytes 5-{size - 1}/{size}"
+    beyond = client.get(url, HTTP_RANGE=f"bytes={size}-")
+    assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{size}"
+    several = client.get(url, HTTP_RANGE="bytes=0-1,4-5")
+    assert several.status_code == 200 and several.content == VIDEO  # several ranges: the whole file
+    assert AccessLog.objects.filter(object_type="ai_interviews.aimedia", object_id=str(video.pk)).count() == 2
+    # outside the scope a range changes nothing: 404
+    assert api_as(users.it_manager).get(url, HTTP_RANGE="bytes=0-").status_code == 404
 
 
 def test_r_ai_6_another_departments_manager_gets_404_and_nothing_is_logged(stored, users, api_as):
@@ -126,7 +150,7 @@ def test_r_ai_6_hr_upload_is_encrypted_and_streamable(invited, post_result, work
                                      {"kind": "audio", "file": upload}, format="multipart")
     assert response.status_code == 201, response.content
     streamed = api_as(users.hr).get(response.json()["url"])
-    assert b"".join(streamed.streaming_content) == b"ID3audio"
+    assert streamed.content == b"ID3audio"
     assert api_as(users.it_manager).post(f"/api/v1/ai-interviews/results/{result_id}/media/",
                                          {"kind": "audio", "file": SimpleUploadedFile("a.mp3", b"x")},
                                          format="multipart").status_code in (403, 404)
