@@ -2,8 +2,8 @@
 results and the probation review (R-ATT-1..5, R-AI-4, R-HOSP-1).
 
 Transitions are guards only (no I/O, no other rows); ``attendance.services`` runs them.
-Times are stored in UTC; shift templates are written in local time (``ATTENDANCE_TIME_ZONE``,
-Asia/Shanghai by default).
+Times are stored in UTC; shift templates are written in local time (``TIME_ZONE``, Asia/Shanghai by
+default; see ``hrsys.core.timezones``).
 """
 
 from django.conf import settings

@@ -27,7 +27,6 @@ import functools
 import io
 import logging
 from collections import defaultdict
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -44,6 +43,7 @@ from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm as _require
 from hrsys.core.actors import require_visible as _visible
 from hrsys.core.actors import staff_user as _user
+from hrsys.core.timezones import local_today, local_tz
 from notifications.services import notification_create
 from notifications.types import Recipient
 
@@ -79,14 +79,6 @@ MAX_PROBATION_MONTHS = 6  # PRC Labour Contract Law art. 19
 
 def _setting(name, default):
     return getattr(settings, name, default)
-
-
-def local_tz() -> ZoneInfo:
-    return ZoneInfo(_setting("ATTENDANCE_TIME_ZONE", "Asia/Shanghai"))
-
-
-def local_today(now=None) -> dt.date:
-    return timezone.localtime(now or timezone.now(), local_tz()).date()
 
 
 

@@ -20,7 +20,6 @@ from decimal import Decimal
 from functools import reduce
 from operator import or_
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
@@ -35,6 +34,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from candidates.models import Application, Credential, JobRequisition, SourceChannel, TransitionLog
 from candidates.models import State as AppState
 from hrsys.accounts.models import Department
+from hrsys.core.timezones import local_tz
 from interviews.models import Interview, Recommendation
 from interviews.models import Kind as InterviewKind
 from interviews.models import State as InterviewState
@@ -63,10 +63,6 @@ NEGATIVE = (Recommendation.NO, Recommendation.STRONG_NO)
 
 def stuck_days() -> dict[str, int]:
     return {**DEFAULT_STUCK_DAYS, **getattr(settings, "DASHBOARD_STUCK_DAYS", {})}
-
-
-def local_tz():
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 # -- filters -------------------------------------------------------------------------------------------------

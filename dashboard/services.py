@@ -13,11 +13,12 @@ from hrsys.accounts.models import Department
 from hrsys.accounts.scope import visible_department_ids
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm, require_visible, staff_user
+from hrsys.core.timezones import local_tz
 from notifications.models import Notification
 from notifications.models import Status as NStatus
 
 from .models import CostRecord, NotificationDaily
-from .selectors import REMINDER_RELATED, local_tz
+from .selectors import REMINDER_RELATED
 
 #: Days back the sweep recomputes: receipts and opens of recent reminders still arrive.
 REFRESH_DAYS = 3

@@ -7,19 +7,15 @@ Monday to Friday. Working hours are the interviewer's own, in Asia/Shanghai.
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Prefetch
+
+from hrsys.core.timezones import local_tz
 
 from .models import ACTIVE_STATES, BusyBlock, Interview, InterviewerProfile, Room
 from .scheduling import Engine, Resource
 
-LOCAL_TZ = ZoneInfo(getattr(settings, "INTERVIEWS_TIME_ZONE", "Asia/Shanghai"))
-
-
-def local_tz() -> ZoneInfo:
-    return LOCAL_TZ
+LOCAL_TZ = local_tz()
 
 
 def is_workday(day: date) -> bool:
