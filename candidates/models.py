@@ -138,6 +138,11 @@ class JobRequisition(models.Model):
     def __str__(self):
         return f"{self.title} ({self.department})" if self.department_id else self.title
 
+    @property
+    def organization_name(self) -> str:
+        """The hospital or company the job belongs to, as candidates know it."""
+        return self.department.organization().name
+
     def skill_vocabulary(self) -> dict[str, str]:
         """Every word that names a required skill (name and aliases, lower-cased) -> the skill's name."""
         vocab = {}

@@ -152,13 +152,6 @@ def _local(dt) -> str:
     return timezone.localtime(dt, availability.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
-def organization_name(job) -> str:
-    dept = job.department
-    while dept.parent_id is not None:
-        dept = dept.parent
-    return dept.name
-
-
 
 def responsible_hr(application) -> list:
     """Who answers for this application: its creator when HR, else HR staff of the job's department
@@ -181,7 +174,7 @@ def _interview_context(interview) -> dict:
         location = str(_("Online")) if interview.meeting_url else ""
     return {
         "job_title": job.title, "department_name": job.department.name,
-        "organization_name": organization_name(job), "interview_time": _local(interview.starts_at),
+        "organization_name": job.organization_name, "interview_time": _local(interview.starts_at),
         "location": location, "meeting_url": interview.meeting_url,
         "confirm_url": tokens.public_url("confirm", tokens.make("confirm", interview.pk)),
         "reschedule_url": tokens.public_url("could-not-join", tokens.make("join", interview.pk)),
@@ -290,12 +283,9 @@ def _send_cancellations(interview, *, reason: str, to_candidate: bool = True):
                        message_fn=lambda: _("%(title)s with %(c)s at %(when)s is off: %(reason)s")
                        % {"title": interview.title, "c": candidate.name, "when": when, "reason": reason})
     if to_candidate:
-        recipient = candidate.as_recipient()
-        ctx = {"subject": _message(recipient.language, lambda: _("Interview cancelled")),
-               "message": _message(recipient.language, lambda: _("your interview at %(when)s for %(job)s is cancelled.")
-                                   % {"when": when, "job": interview.application.job.title}), "url": ""}
-        _notify(recipient=recipient, channel="email", template_key="generic_message", context=ctx,
-                key=f"{base}:candidate", interview=interview, attachments=attachment)
+        _notify(recipient=candidate.as_recipient(), channel="email", template_key="interview_cancelled",
+                context=_interview_context(interview), key=f"{base}:candidate", interview=interview,
+                attachments=attachment)
 
 
 # -- reminders (R-NS-1, R-NS-3, R-NS-9) ----------------------------------------------------------------

@@ -23,6 +23,11 @@ TEMPLATE_KEYS: dict[str, dict] = {
     "offer_sent": {"label": _("Offer sent"),
                    "variables": _PERSON | {"job_title", "department_name", "organization_name", "offer_url",
                                            "respond_by", "start_date", "contact_name", "contact_phone"}},
+    "interview_cancelled": {"label": _("Interview cancelled"), "variables": _PERSON | _INTERVIEW},
+    "application_rejected": {"label": _("Application not successful"),
+                             "variables": _PERSON | {"job_title", "organization_name", "message"}},
+    "portal_sign_in_code": {"label": _("Candidate portal: sign-in code"),
+                            "variables": _PERSON | {"code", "minutes", "organization_name"}},
     "generic_alert": {"label": _("Alert for HR"),
                       "variables": _PERSON | {"title", "message", "url"}},
     "voice_menu": {"label": _("Voice call: key menu"), "variables": _PERSON},
@@ -39,6 +44,7 @@ SAMPLE_CONTEXT = {
     "contact_name": "李老师", "contact_phone": "+86 10 8888 0000", "round_name": "一面",
     "interview_url": "https://ai.example.org/start/abc", "deadline": "2026-11-25 18:00", "duration_minutes": 20,
     "offer_url": "https://hr.example.org/portal/offer/abc", "respond_by": "2026-11-30", "start_date": "2026-12-15",
+    "code": "493027", "minutes": 10,
     "title": "通知发送失败", "message": "一条短信未能送达。", "url": "https://hr.example.org/admin/", "subject": "通知",
 }
 

@@ -51,6 +51,22 @@ DEFAULT_TEMPLATES = [
      "Dear {{ recipient_name }}, congratulations: {{ organization_name }} offers you the {{ job_title }} position "
      "in {{ department_name }}. Please review and answer by {{ respond_by }}: {{ offer_url }} Expected start: "
      "{{ start_date }}."),
+    ("interview_cancelled", "zh-hans", "", "面试取消：{{ job_title }}",
+     "{{ recipient_name }}您好，您原定于{{ interview_time }}的{{ job_title }}{{ round_name }}已取消，我们会另行与您联系。"
+     "如有疑问请联系{{ contact_name }} {{ contact_phone }}。"),
+    ("interview_cancelled", "en", "", "Interview cancelled: {{ job_title }}",
+     "Dear {{ recipient_name }}, your {{ round_name }} for {{ job_title }} on {{ interview_time }} is cancelled; "
+     "we will be in touch. Questions: {{ contact_name }} {{ contact_phone }}."),
+    ("application_rejected", "zh-hans", "", "{{ organization_name }}：{{ job_title }}岗位应聘结果",
+     "{{ recipient_name }}您好，{{ message }}"),
+    ("application_rejected", "en", "", "{{ organization_name }}: your application for {{ job_title }}",
+     "Dear {{ recipient_name }}, {{ message }}"),
+    ("portal_sign_in_code", "zh-hans", "", "登录验证码",
+     "{% if organization_name %}【{{ organization_name }}】{% endif %}您的候选人门户登录验证码为 {{ code }}，"
+     "{{ minutes }} 分钟内有效，请勿告诉他人。"),
+    ("portal_sign_in_code", "en", "", "Your sign-in code",
+     "{% if organization_name %}{{ organization_name }}: {% endif %}your candidate portal code is {{ code }}. "
+     "It is valid for {{ minutes }} minutes. Never share it."),
     ("generic_alert", "zh-hans", "", "{{ title }}", "{{ message }} {{ url }}"),
     ("generic_alert", "en", "", "{{ title }}", "{{ message }} {{ url }}"),
     ("generic_message", "zh-hans", "", "{{ subject }}", "{{ recipient_name }}您好，{{ message }} {{ url }}"),

@@ -133,13 +133,6 @@ def _date(value, field):
 # -- notifications ------------------------------------------------------------------------------------
 
 
-def _organization(job) -> str:
-    dept = job.department
-    while dept.parent_id is not None:
-        dept = dept.parent
-    return dept.name
-
-
 def _responsible_hr(application) -> list:
     from interviews.services import responsible_hr  # noqa: PLC0415
 
@@ -448,7 +441,7 @@ def offer_decide(*, actor, approval_id: int, decision: str, comment: str = "") -
 def letter_context(offer) -> dict:
     app = offer.application
     return {
-        "organization_name": _organization(app.job), "department_name": app.job.department.name,
+        "organization_name": app.job.organization_name, "department_name": app.job.department.name,
         "job_title": app.job.title, "job_level": offer.job_level or "-", "candidate_name": app.candidate.name,
         "monthly_salary": f"{offer.monthly_salary:,.2f}", "currency": offer.currency,
         "start_date": offer.start_date.isoformat(), "probation_months": offer.probation_months,
@@ -526,7 +519,7 @@ def offer_send(*, actor, offer_id: int) -> Offer:
     job = offer.application.job
     url = links.portal_link(candidate.pk, purpose="offer", next_path=f"/portal/offers/{offer.pk}/")
     contact = (_responsible_hr(offer.application) or [None])[0]
-    ctx = {"job_title": job.title, "department_name": job.department.name, "organization_name": _organization(job),
+    ctx = {"job_title": job.title, "department_name": job.department.name, "organization_name": job.organization_name,
            "offer_url": url, "respond_by": offer.valid_until.isoformat(), "start_date": offer.start_date.isoformat(),
            "contact_name": str(contact) if contact else "", "contact_phone": (contact.phone if contact else "") or ""}
     for channel in ("sms", "email"):

@@ -22,7 +22,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates.models import Candidate
@@ -168,18 +168,16 @@ def code_request(*, identifier: str, ip: str = "") -> str | None:
     if candidate is None:
         return None  # same answer as success: the form never tells who is a candidate
     code = f"{secrets.randbelow(10 ** 6):06d}"
+    minutes = int(_setting("PORTAL_CODE_MINUTES", 10))
     with transaction.atomic():
         OneTimeCode.objects.filter(candidate=candidate, used_at__isnull=True).update(used_at=timezone.now())
         otp = OneTimeCode.objects.create(
             candidate=candidate, channel=channel, code_hash=_digest(f"{candidate.pk}:{code}"),
-            expires_at=timezone.now() + timedelta(minutes=int(_setting("PORTAL_CODE_MINUTES", 10))), ip=ip or None)
-        with translation.override(candidate.preferred_language or "zh-hans"):
-            subject = _("Your sign-in code")
-            message = _("Your code for the candidate portal is %(code)s. It is valid for 10 minutes. "
-                        "Never share it.") % {"code": code}
-        recipient = candidate.as_recipient()
-        notification_create(recipient=recipient, channel=channel, template_key="generic_message",
-                            context={"subject": subject, "message": message, "url": ""},
+            expires_at=timezone.now() + timedelta(minutes=minutes), ip=ip or None)
+        latest = candidate.applications.select_related("job__department").order_by("-created_at").first()
+        notification_create(recipient=candidate.as_recipient(), channel=channel, template_key="portal_sign_in_code",
+                            context={"code": code, "minutes": minutes,
+                                     "organization_name": latest.job.organization_name if latest else ""},
                             idempotency_key=f"portal:otp:{otp.pk}", related=("portal.onetimecode", otp.pk),
                             ignore_quiet_hours=True, actor="portal")
     return code

@@ -45,6 +45,11 @@ class Department(models.Model):
                     child.path = expected + child.path[len(old):]
                     type(self).objects.filter(pk=child.pk).update(path=child.path)
 
+    def organization(self) -> "Department":
+        """The top of this department's tree: the hospital or the company (one query, from the path)."""
+        root_id = int(self.path.strip("/").split("/")[0]) if self.path.strip("/") else self.pk
+        return self if root_id == self.pk else type(self).objects.get(pk=root_id)
+
 
 class Role(models.TextChoices):
     HR_STAFF = "hr_staff", _("HR staff")

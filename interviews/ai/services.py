@@ -98,13 +98,6 @@ def _local(dt) -> str:
     return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
 
 
-def _organization_name(job) -> str:
-    dept = job.department
-    while dept.parent_id is not None:
-        dept = dept.parent
-    return dept.name
-
-
 # -- invitations (R-AI-7) ---------------------------------------------------------------------------
 
 @transaction.atomic
@@ -160,7 +153,7 @@ def ai_interview_invite(*, actor, application_id: int, vendor_slug: str, deadlin
     notification = notification_create(
         recipient=candidate.as_recipient(),
         channel=channel, template_key="ai_interview_invitation",
-        context={"job_title": job.title, "organization_name": _organization_name(job),
+        context={"job_title": job.title, "organization_name": job.organization_name,
                  "interview_url": candidate_url, "deadline": _local(deadline),
                  "duration_minutes": policy.duration_minutes, "contact_name": contact_name or (str(user) if user else ""),
                  "contact_phone": contact_phone or (getattr(user, "phone", "") or "")},
@@ -439,8 +432,9 @@ def _send_rejection(application, *, actor, key):
     try:
         return notification_create(
             recipient=candidate.as_recipient(),
-            channel="auto", template_key="generic_message",
-            context={"subject": job.title, "message": job.rejection_message, "url": ""},
+            channel="auto", template_key="application_rejected",
+            context={"job_title": job.title, "organization_name": job.organization_name,
+                     "message": job.rejection_message},
             idempotency_key=key, department=job.department, related=("candidates.application", application.pk),
             actor=actor)
     except ValidationError as exc:  # unreachable candidate: the rejection stands, HR sees the note

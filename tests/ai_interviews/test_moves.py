@@ -82,6 +82,8 @@ def test_r_pipe_3_fail_without_hold_rejects_with_the_jobs_message(invited, post_
     assert moves(app) == ["ai_complete", "reject"]
     message = Notification.objects.get(idempotency_key=f"ai_result:{result.pk}:rejection")
     assert "很遗憾您未通过本次 AI 面试" in message.body
+    # its own template, which HR can word for the hospital (R-NS-2)
+    assert message.template_key == "application_rejected" and app.job.title in message.subject
 
 
 def test_r_pipe_3_fail_with_hold_waits_then_the_sweep_rejects(invited, post_result, worker, er_job):

@@ -112,6 +112,7 @@ def test_reschedule_cancels_old_reminders_and_raises_sequence(world):
     # the old slot is free again for someone else
     assert services.interview_cancel(actor=world.users.hr, interview_id=second.pk, reason="岗位取消").state == "cancelled"
     cancel = Notification.objects.get(idempotency_key=f"interview:{second.pk}:v1:cancel:candidate")
+    assert cancel.template_key == "interview_cancelled" and second.application.job.title in cancel.subject
     cal = ics_of(cancel)
     assert cal["METHOD"] == "CANCEL"
     assert cal.walk("VEVENT")[0]["SEQUENCE"] == 2

@@ -73,6 +73,20 @@ def test_r_portal_1_otp_flow_and_code_stored_hashed(db):
     assert res.status_code == 400  # used once
 
 
+def test_r_portal_1_otp_message_uses_its_own_template_and_the_real_validity(db, settings):
+    """The sign-in code SMS has its own editable template (carriers in China require registered SMS texts)
+    and states the validity actually configured."""
+    from notifications.models import Notification
+
+    settings.PORTAL_CODE_MINUTES = 5
+    app = ApplicationFactory(candidate=CandidateFactory(phone="+8613800002222"))
+    code = access.code_request(identifier="13800002222", ip="10.1.1.2")
+    sms = Notification.objects.get(related_type="portal.onetimecode")
+    assert sms.template_key == "portal_sign_in_code"
+    assert code in sms.body and "5 分钟" in sms.body
+    assert f"【{app.job.organization_name}】" in sms.body
+
+
 def test_r_portal_1_otp_five_wrong_tries_burn_the_code(db):
     CandidateFactory(email="a@example.org")
     code = access.code_request(identifier="a@example.org", ip="10.1.1.2")
