@@ -77,7 +77,7 @@ class NotificationAdmin(ScopedAdmin):
         (_("failed at"), lambda n: n.failed_at), (_("provider message id"), lambda n: n.provider_message_id),
         (_("last error"), lambda n: n.last_error),
     )
-    actions = ["export_csv", "export_xlsx", "export_evidence_docx", "export_evidence_csv"]
+    actions = ["export_csv", "export_xlsx", "export_evidence_docx", "export_evidence_pdf", "export_evidence_csv"]
 
     def has_add_permission(self, request):
         return False
@@ -89,7 +89,7 @@ class NotificationAdmin(ScopedAdmin):
         return False
 
     def _evidence(self, request, queryset, fmt):
-        from .api import evidence_response
+        from .api import PdfUnavailable, evidence_response
 
         recipients = set(queryset.values_list("recipient_type", "recipient_id"))
         if len(recipients) != 1:
@@ -97,12 +97,20 @@ class NotificationAdmin(ScopedAdmin):
                               messages.ERROR)
             return None
         recipient_type, recipient_id = recipients.pop()
-        return evidence_response(user=request.user, recipient_type=recipient_type, recipient_id=recipient_id,
-                                 fmt=fmt, channel="admin")
+        try:
+            return evidence_response(user=request.user, recipient_type=recipient_type, recipient_id=recipient_id,
+                                     fmt=fmt, channel="admin")
+        except PdfUnavailable as exc:
+            self.message_user(request, str(exc.detail), messages.ERROR)
+            return None
 
     @admin.action(description=_("Evidence report of the recipient (DOCX)"), permissions=["view"])
     def export_evidence_docx(self, request, queryset):
         return self._evidence(request, queryset, "docx")
+
+    @admin.action(description=_("Evidence report of the recipient (PDF)"), permissions=["view"])
+    def export_evidence_pdf(self, request, queryset):
+        return self._evidence(request, queryset, "pdf")
 
     @admin.action(description=_("Evidence report of the recipient (CSV)"), permissions=["view"])
     def export_evidence_csv(self, request, queryset):

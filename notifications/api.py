@@ -3,8 +3,10 @@ import hashlib
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -18,6 +20,7 @@ from hrsys.api.pagination import Pagination
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
+from hrsys.core.documents import docx_to_pdf
 
 from . import selectors, services
 from .channels.twilio_voice import voice_language
@@ -178,7 +181,14 @@ class NotificationRequeueApi(APIView):
 class EvidenceFilterSerializer(StrictSerializer):
     recipient_type = serializers.CharField(max_length=60)
     recipient_id = serializers.CharField(max_length=64)
-    format = serializers.ChoiceField(choices=["csv", "docx"], default="docx")
+    format = serializers.ChoiceField(choices=["csv", "docx", "pdf"], default="docx")
+
+
+class PdfUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "pdf_unavailable"
+    default_detail = _lazy("PDF reports need LibreOffice on the server, which is not installed; download the "
+                           "Word (DOCX) report instead.")
 
 
 def evidence_response(*, user, recipient_type: str, recipient_id: str, fmt: str, channel: str):
@@ -193,6 +203,11 @@ def evidence_response(*, user, recipient_type: str, recipient_id: str, fmt: str,
         "name": name, "type": recipient_type, "id": recipient_id}
     if fmt == "csv":
         data, ctype = evidence_csv(events, title=title), "text/csv; charset=utf-8"
+    elif fmt == "pdf":
+        data = docx_to_pdf(evidence_docx(events, title=title, generated_by=str(user)))
+        if data is None:
+            raise PdfUnavailable
+        ctype = "application/pdf"
     else:
         data = evidence_docx(events, title=title, generated_by=str(user))
         ctype = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -210,7 +225,7 @@ def evidence_response(*, user, recipient_type: str, recipient_id: str, fmt: str,
 
 
 class NotificationEvidenceApi(APIView):
-    """Evidence that the employer informed a person: CSV or DOCX with a SHA-256 (R-NS-4)."""
+    """Evidence that the employer informed a person: CSV, DOCX or PDF, with a SHA-256 (R-NS-4)."""
 
     @extend_schema(parameters=[EvidenceFilterSerializer], responses={(200, "application/octet-stream"): bytes})
     def get(self, request):

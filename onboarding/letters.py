@@ -7,12 +7,11 @@ Pure functions on bytes; ``onboarding.services`` stores the results (encrypted) 
 import hashlib
 import io
 import logging
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
+
+from hrsys.core import documents
 
 logger = logging.getLogger(__name__)
 
@@ -83,30 +82,12 @@ def render_docx(context: dict, *, template_path: Path | None = None) -> bytes:
     return out.getvalue()
 
 
-def soffice_binary() -> str | None:
+def docx_to_pdf(docx: bytes, *, timeout: int = 120) -> bytes | None:
+    """The letter as PDF (LibreOffice), unless ``OFFER_LETTER_PDF`` is off; ``None`` then or when LibreOffice
+    is missing or fails (the DOCX alone is sent)."""
     if not getattr(settings, "OFFER_LETTER_PDF", True):
         return None
-    return shutil.which(getattr(settings, "SOFFICE_BINARY", "soffice"))
-
-
-def docx_to_pdf(docx: bytes, *, timeout: int = 120) -> bytes | None:
-    """PDF with LibreOffice headless; ``None`` when LibreOffice is not installed or fails (the DOCX alone is sent)."""
-    binary = soffice_binary()
-    if not binary:
-        return None
-    with tempfile.TemporaryDirectory(prefix="hrsys-offer-") as tmp:
-        src = Path(tmp) / "letter.docx"
-        src.write_bytes(docx)
-        # a private profile: parallel conversions must not share (and lock) one user installation
-        cmd = [binary, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--norestore",
-               "--convert-to", "pdf", "--outdir", tmp, str(src)]
-        try:
-            subprocess.run(cmd, check=True, capture_output=True, timeout=timeout)
-        except (subprocess.SubprocessError, OSError) as exc:
-            logger.warning("offer letter: PDF conversion failed: %s", exc)
-            return None
-        pdf = Path(tmp) / "letter.pdf"
-        return pdf.read_bytes() if pdf.exists() else None
+    return documents.docx_to_pdf(docx, timeout=timeout)
 
 
 def signed_copy(docx: bytes, *, signature_png: bytes, typed_name: str, signed_at: str, ip: str,

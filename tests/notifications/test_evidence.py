@@ -60,6 +60,33 @@ def test_docx_export_has_the_content_hash_and_is_logged(trail, users, api_as):
     assert digest in log.detail
 
 
+def test_pdf_export_for_keeping_R_NS_4(trail, users, api_as):
+    """The same report as PDF (LibreOffice): text searchable, content hash inside, file hash in the log."""
+    import shutil
+
+    from pypdf import PdfReader
+
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice (soffice) not installed")
+    response = api_as(users.hr).get("/api/v1/notifications/evidence/",
+                                    {"recipient_type": "candidates.candidate", "recipient_id": "77", "format": "pdf"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-") and response["Content-Disposition"].endswith('.pdf"')
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert response["X-Evidence-SHA256"] in text.replace("\n", "")
+    log = AccessLog.objects.get(kind="export")
+    assert "pdf" in log.detail and hashlib.sha256(response.content).hexdigest() in log.detail
+
+
+def test_pdf_without_libreoffice_is_a_clear_503(trail, users, api_as, settings):
+    settings.SOFFICE_BINARY = "/nonexistent/soffice"
+    response = api_as(users.hr).get("/api/v1/notifications/evidence/",
+                                    {"recipient_type": "candidates.candidate", "recipient_id": "77", "format": "pdf"})
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "pdf_unavailable" and "DOCX" in response.json()["error"]["message"]
+    assert not AccessLog.objects.filter(kind="export").exists()  # nothing handed out, nothing logged
+
+
 def test_csv_export_and_hash_changes_with_content(trail, users, api_as):
     client = api_as(users.hr)
     params = {"recipient_type": "candidates.candidate", "recipient_id": "77", "format": "csv"}
@@ -106,3 +133,10 @@ def test_admin_scope_and_evidence_action(trail, users, org):  # R-SEC-1, R-NS-4
                        {"action": "export_evidence_docx", "_selected_action": [trail.sms.pk]})
     assert response.status_code == 200 and response["X-Evidence-SHA256"]
     assert AccessLog.objects.filter(kind="export", actor=users.hr, channel="admin").exists()
+    # PDF without LibreOffice: the admin says why and hands out nothing
+    from django.test import override_settings
+
+    with override_settings(SOFFICE_BINARY="/nonexistent/soffice"):
+        response = hr.post("/admin/notifications/notification/",
+                           {"action": "export_evidence_pdf", "_selected_action": [trail.sms.pk]}, follow=True)
+    assert "X-Evidence-SHA256" not in response and "LibreOffice" in response.content.decode()
