@@ -298,6 +298,9 @@ def policy_steps(job) -> tuple[list[dict], bool]:
 
 
 ESCALATION = {"sms": "sms-undelivered-1h-voice", "email": "unopened-24h-preferred"}
+#: An AI interview booked to start within this time is an open invitation (take it any time before the
+#: deadline), not a slot: its reminders count back from the deadline.
+OPEN_WINDOW = timedelta(minutes=5)
 
 
 def _plan_reminders(interview):
@@ -306,8 +309,11 @@ def _plan_reminders(interview):
     now = timezone.now()
     recipient = interview.application.candidate.as_recipient()
     planned = []
+    anchor = interview.starts_at
+    if interview.kind == Kind.AI and interview.deadline and interview.starts_at - now < OPEN_WINDOW:
+        anchor = interview.deadline  # an AI interview to take any time before the deadline: remind before it
     for n, step in enumerate(steps):
-        due = interview.starts_at - timedelta(minutes=int(step["before_minutes"]))
+        due = anchor - timedelta(minutes=int(step["before_minutes"]))
         if due <= now:
             continue  # a step already past is not sent late (the invitation just went out)
         step_key = step.get("key") or str(n)
@@ -401,7 +407,8 @@ def interview_schedule(*, actor, application_id: int, starts_at: datetime, kind:
                        round_id: int | None = None, interviewer_ids=None, room_id: int | None = None,
                        meeting_url: str = "", on_site: bool = False, duration_minutes: int | None = None,
                        deadline: datetime | None = None, previous: Interview | None = None,
-                       sequence: int = 0, ical_uid: str = "", check_availability: bool = True) -> Interview:
+                       sequence: int = 0, ical_uid: str = "", check_availability: bool = True,
+                       vendor_reference: str = "") -> Interview:
     """Book an AI interview or a human round without double-booking anyone (R-SCHED-1, R-SCHED-3, R-SCHED-4).
 
     Locks the candidate, interviewers and room, checks working time, busy blocks,
@@ -466,7 +473,8 @@ def interview_schedule(*, actor, application_id: int, starts_at: datetime, kind:
         deadline = deadline or ends_at + timedelta(hours=_setting("INTERVIEWS_AI_DEADLINE_HOURS", AI_DEADLINE_HOURS))
     interview = Interview(application=app, kind=kind, round=round_obj, starts_at=starts_at, ends_at=ends_at,
                           deadline=deadline, room=room, meeting_url=meeting_url or "", on_site=on_site or bool(room),
-                          previous=previous, sequence=sequence, ical_uid=ical_uid, created_by=user)
+                          previous=previous, sequence=sequence, ical_uid=ical_uid, created_by=user,
+                          vendor_reference=vendor_reference or (previous.vendor_reference if previous else ""))
     interview.save()
     interview.interviewers.set(people)
     _log(interview, actor=actor, kind="create", to_state=interview.state,
@@ -809,6 +817,25 @@ def _to_talent_pool(interview, *, reason):
         talent_pool_tag(actor="interviews", entry_id=entry.pk, add=[tag, "no reply to reschedule offer"])
 
 
+def _book_backup_ai_interview(app, missed) -> Interview:
+    """The backup's own AI interview: a vendor's link is personal, so a vendor-made interview means a fresh
+    invitation from the same vendor; a link HR typed in is shared as before."""
+    start = _next_ai_slot()
+    if missed.vendor_reference:
+        from interviews.ai.models import AIInvitation  # noqa: PLC0415 - the vendor side of AI interviews
+        from interviews.ai.services import ai_interview_invite  # noqa: PLC0415
+
+        vendor = (AIInvitation.objects.filter(assessment_id=missed.vendor_reference).select_related("vendor")
+                  .order_by("-pk").values_list("vendor__slug", flat=True).first())
+        if vendor:
+            deadline = start + timedelta(hours=_setting("INTERVIEWS_AI_DEADLINE_HOURS", AI_DEADLINE_HOURS))
+            invitation = ai_interview_invite(actor="interviews", application_id=app.pk, vendor_slug=vendor,
+                                             deadline=deadline, starts_at=start)
+            return Interview.objects.get(vendor_reference=invitation.assessment_id, application=app)
+    return interview_schedule(actor="interviews", application_id=app.pk, starts_at=start, kind=Kind.AI,
+                              meeting_url=missed.meeting_url)
+
+
 def promote_backup(*, interview, actor) -> Application | None:
     """Urgent job no-show: the next backup candidate enters the interview flow at once (R-NS-7)."""
     from candidates.services import application_create  # noqa: PLC0415
@@ -826,9 +853,7 @@ def promote_backup(*, interview, actor) -> Application | None:
             app = application_create(actor="interviews", candidate_id=backup_id, job_id=job.pk, source=None)
             _app_transition("interviews", app, "screen", reason=_("Promoted from the backup pool"))
             if interview.kind == Kind.AI:
-                start = _next_ai_slot()
-                new = interview_schedule(actor="interviews", application_id=app.pk, starts_at=start, kind=Kind.AI,
-                                         meeting_url=interview.meeting_url)
+                new = _book_backup_ai_interview(app, interview)
             else:
                 _app_transition("interviews", app, "advance_to_interview",
                                 reason=_("Promoted from the backup pool"))

@@ -145,7 +145,8 @@ class InvitationCreateApi(APIView):
         deadline = serializers.DateTimeField()
         assessment_id = serializers.CharField(max_length=120, required=False, allow_blank=True)
         candidate_url = serializers.URLField(max_length=1000, required=False, allow_blank=True)
-        channel = serializers.ChoiceField(choices=["auto", "email", "sms"], default="auto")
+        starts_at = serializers.DateTimeField(required=False, help_text="an agreed time to take it; without one "
+                                              "the candidate takes it any time before the deadline")
 
     class OutputSerializer(serializers.Serializer):
         class Meta:
@@ -167,7 +168,8 @@ class InvitationCreateApi(APIView):
         v = data.validated_data
         invitation = services.ai_interview_invite(
             actor=request.user, application_id=v["application"], vendor_slug=v["vendor"], deadline=v["deadline"],
-            assessment_id=v.get("assessment_id", ""), candidate_url=v.get("candidate_url", ""), channel=v["channel"])
+            assessment_id=v.get("assessment_id", ""), candidate_url=v.get("candidate_url", ""),
+            starts_at=v.get("starts_at"))
         return Response(self.OutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
 

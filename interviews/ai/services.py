@@ -2,7 +2,8 @@
 
 Public services
 ---------------
-* ``ai_interview_invite`` -- invite an application to a vendor's AI interview (outbox message, tracked link).
+* ``ai_interview_invite`` -- invite an application to a vendor's AI interview: the vendor side here, the booking
+  (invitation message, reminders, no-show, rebooking) through ``interviews.services.interview_schedule``.
 * ``invitation_action_record`` -- link opened / started / completed (R-AI-7).
 * ``ai_delivery_ingest`` -- store one verified, parsed vendor delivery (idempotent); used by the webhook
   and the bulk import.
@@ -41,6 +42,7 @@ from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm as _require
 from hrsys.core.actors import staff_user as _user
+from notifications.models import Notification
 
 from . import mapping, tasks
 from .adapters.base import ParsedDelivery, PayloadError, UnknownAssessment
@@ -102,17 +104,18 @@ def _local(dt) -> str:
 
 @transaction.atomic
 def ai_interview_invite(*, actor, application_id: int, vendor_slug: str, deadline: datetime,
-                        assessment_id: str = "", candidate_url: str = "", channel: str = "auto",
-                        contact_name: str = "", contact_phone: str = "") -> AIInvitation:
-    """Invite an application to a vendor's AI interview (R-AI-7, R-PIPE-2).
+                        assessment_id: str = "", candidate_url: str = "",
+                        starts_at: datetime | None = None) -> AIInvitation:
+    """Invite an application to a vendor's AI interview (R-AI-7, R-PIPE-2, R-NS-1, R-NS-5).
 
-    Records the vendor's assessment id (the key results come back with), the
-    candidate link and the deadline; moves the application with ``invite_ai``
-    (``reinvite_ai`` after a no-show); the invitation with the operating guide goes
-    out through the outbox, its link tracked. Bad input raises ValidationError first.
+    Records the vendor's assessment id (the key results come back with), the candidate link and the
+    deadline, then books the AI interview through ``interviews`` -- the one owner of what follows: the
+    application moves (``invite_ai``, ``reinvite_ai`` after a no-show), the invitation with the operating
+    guide goes out by e-mail and SMS, reminders are planned (before ``starts_at`` when a time was agreed,
+    otherwise before the deadline), and a deadline passed without a result is a no-show. Bad input raises
+    ValidationError and a closed or later-stage application a Conflict, before anything is written.
     """
-    from candidates.services import application_transition  # noqa: PLC0415
-    from notifications.services import notification_create  # noqa: PLC0415
+    from interviews.services import interview_schedule  # noqa: PLC0415 - the booking owner
 
     _require(actor, MOVE_PERMISSION)
     user = _user(actor)
@@ -128,6 +131,8 @@ def ai_interview_invite(*, actor, application_id: int, vendor_slug: str, deadlin
         errors["deadline"] = [_("Give the deadline with its time zone.")]
     elif deadline <= timezone.now():
         errors["deadline"] = [_("The deadline is in the past.")]
+    elif starts_at is not None and starts_at >= deadline:
+        errors["starts_at"] = [_("The agreed time must be before the deadline.")]
     assessment_id = (assessment_id or "").strip() or str(uuid.uuid4())
     if len(assessment_id) > 120:
         errors["assessment_id"] = [_("At most 120 characters.")]
@@ -142,28 +147,26 @@ def ai_interview_invite(*, actor, application_id: int, vendor_slug: str, deadlin
         errors["assessment_id"] = [_("This vendor assessment id is already used by another invitation.")]
     if errors:
         raise ValidationError(errors)
-    move = "reinvite_ai" if app.state == AppState.AI_NO_SHOW else "invite_ai"
-    application_transition(actor=actor, application_id=app.pk, transition=move)
+    if app.state not in (AppState.SCREENING, AppState.AI_NO_SHOW):
+        raise Conflict(_("Only an application in screening (or after a missed AI interview) can be invited to an "
+                         "AI interview; this one is %(stage)s.") % {"stage": app.get_state_display()}, allowed=[])
     invitation = AIInvitation.objects.create(application=app, vendor=vendor, assessment_id=assessment_id,
                                              candidate_url=candidate_url, deadline=deadline, created_by=user)
     InvitationEvent.objects.create(invitation=invitation, kind=InvitationEvent.Kind.INVITED,
                                    source=str(user or actor), detail={"deadline": deadline.isoformat()})
-    candidate, job = app.candidate, app.job
-    policy = job_policy(job)
-    notification = notification_create(
-        recipient=candidate.as_recipient(),
-        channel=channel, template_key="ai_interview_invitation",
-        context={"job_title": job.title, "organization_name": job.organization_name,
-                 "interview_url": candidate_url, "deadline": _local(deadline),
-                 "duration_minutes": policy.duration_minutes, "contact_name": contact_name or (str(user) if user else ""),
-                 "contact_phone": contact_phone or (getattr(user, "phone", "") or "")},
-        idempotency_key=f"ai_invitation:{invitation.pk}", department=job.department,
-        related=(RELATED_INVITATION, invitation.pk), actor=actor)
-    invitation.notification = notification
+    # Open invitations start "now" (a second ahead: booking refuses the past); the link works at once.
+    interview = interview_schedule(
+        actor=actor, application_id=app.pk, kind="ai", starts_at=starts_at or timezone.now() + timedelta(seconds=1),
+        deadline=deadline, meeting_url=candidate_url, duration_minutes=job_policy(app.job).duration_minutes,
+        vendor_reference=assessment_id, check_availability=starts_at is not None)
+    invitation.notification = (Notification.objects.filter(related_type="interviews.interview",
+                                                           related_id=str(interview.pk),
+                                                           idempotency_key__contains=":invite:")
+                               .order_by("pk").first())
     invitation.save(update_fields=["notification"])
     audit_record(actor=actor, action="ai_invitation.create", obj=invitation,
                  changes={"vendor": [None, vendor.slug], "assessment_id": [None, assessment_id],
-                          "deadline": [None, deadline.isoformat()]})
+                          "deadline": [None, deadline.isoformat()], "interview": [None, interview.pk]})
     return invitation
 
 
@@ -210,11 +213,23 @@ def _action_on_locked(invitation, *, kind, source, at=None, detail=None) -> Invi
 
 
 def on_candidate_action(sender, action, notification=None, **kwargs):
-    """notifications' signal: the candidate opened the tracked link of an AI interview invitation (R-AI-7)."""
-    if notification is None or notification.related_type != RELATED_INVITATION or action.kind != "link_open":
+    """notifications' signal: the candidate opened the tracked link of an AI interview invitation or of one of
+    its reminders (sent by ``interviews`` for the booked AI interview, which carries the assessment id)
+    (R-AI-7)."""
+    if notification is None or action.kind != "link_open":
         return
-    invitation_id = int(notification.related_id)
-    if AIInvitation.objects.filter(pk=invitation_id).exists():
+    invitation_id = None
+    if notification.related_type == RELATED_INVITATION:
+        invitation_id = int(notification.related_id)
+    elif notification.related_type == "interviews.interview":
+        from interviews.models import Interview  # noqa: PLC0415
+
+        reference = (Interview.objects.filter(pk=notification.related_id, kind="ai")
+                     .values_list("vendor_reference", flat=True).first())
+        if reference:
+            invitation_id = (AIInvitation.objects.filter(assessment_id=reference).order_by("-pk")
+                             .values_list("pk", flat=True).first())
+    if invitation_id and AIInvitation.objects.filter(pk=invitation_id).exists():
         invitation_action_record(invitation_id=invitation_id, kind="link_open", source="tracked_link", at=action.at,
                                  detail={"candidate_action": action.pk})
 

@@ -6,8 +6,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from candidates.models import TransitionLog
+from hrsys.api.errors import Conflict
 from interviews.ai import services
-from interviews.ai.models import AIInvitation, InvitationEvent
+from interviews.ai.models import AIInterviewResult, AIInvitation, InvitationEvent
+from interviews.models import Interview
 from notifications.models import Notification, TrackedLink
 from tests.ai_interviews.factories import ApplicationFactory
 
@@ -23,19 +26,87 @@ def invite(actor, app, **kw):
 
 
 def test_r_ai_7_invitation_records_assessment_id_link_deadline_and_sends_the_guide(screening, users, worker):
-    """R-AI-7: the invitation keeps the vendor assessment id, moves invite_ai and goes out with the guide."""
+    """R-AI-7: the invitation keeps the vendor assessment id, moves invite_ai and goes out with the guide,
+    booked as the AI interview that interviews reminds about and watches (R-NS-1, R-NS-9)."""
     with worker.committing():
         invitation = invite(users.hr, screening, assessment_id="cbb3e136")
     screening.refresh_from_db()
     assert screening.state == "ai_invited"
     assert invitation.assessment_id == "cbb3e136"
     assert invitation.candidate_url == "https://ai.example.org/start/cbb3e136"
+    interview = Interview.objects.get(application=screening)
+    assert (interview.kind, interview.state, interview.vendor_reference) == ("ai", "scheduled", "cbb3e136")
+    assert interview.deadline == invitation.deadline and interview.meeting_url == invitation.candidate_url
     note = Notification.objects.get(pk=invitation.notification_id)
     assert note.template_key == "ai_interview_invitation"
-    assert (note.related_type, note.related_id) == ("ai_interviews.aiinvitation", str(invitation.pk))
+    assert (note.related_type, note.related_id) == ("interviews.interview", str(interview.pk))
     link = TrackedLink.objects.get(notification=note, target_url=invitation.candidate_url)
     assert f"/l/{link.token}" in note.body
     assert InvitationEvent.objects.filter(invitation=invitation, kind="invited").exists()
+    # one invitation per channel, not one from each app
+    invites = Notification.objects.filter(related_type="interviews.interview", related_id=str(interview.pk),
+                                          idempotency_key__contains=":invite:")
+    assert sorted(invites.values_list("channel", flat=True)) == ["email", "sms"]
+    assert not Notification.objects.filter(related_type="ai_interviews.aiinvitation").exists()
+
+
+def test_r_ns_1_an_open_invitation_is_reminded_before_its_deadline(screening, users, worker):
+    """Take it any time before the deadline: the reminders count back from the deadline, not from "now"."""
+    deadline = timezone.now() + datetime.timedelta(days=3)
+    with worker.committing():
+        invite(users.hr, screening, deadline=deadline)
+    interview = Interview.objects.get(application=screening)
+    reminders = Notification.objects.filter(related_type="interviews.interview", related_id=str(interview.pk),
+                                            due_at__gt=timezone.now() + datetime.timedelta(minutes=1))
+    due = {(n.idempotency_key.split(":")[3], n.channel): n.due_at for n in reminders}
+    assert due[("2d", "sms")] == deadline - datetime.timedelta(days=2)
+    assert due[("1h", "voice")] == deadline - datetime.timedelta(hours=1)
+
+
+def test_r_ns_5_deadline_passed_without_a_result_is_a_no_show_then_reinvited(screening, users, worker,
+                                                                                time_machine):
+    from hrsys.core.periodic import run_due_jobs
+
+    deadline = timezone.now() + datetime.timedelta(days=2)
+    with worker.committing():
+        first = invite(users.hr, screening, deadline=deadline)
+    time_machine.move_to(deadline + datetime.timedelta(minutes=2), tick=False)
+    run_due_jobs(now=timezone.now(), only=["interviews.detect_no_shows"])
+    screening.refresh_from_db()
+    assert screening.state == "ai_no_show"
+    assert Interview.objects.get(vendor_reference=first.assessment_id).state == "no_show"
+    with worker.committing():
+        second = invite(users.hr, screening, deadline=timezone.now() + datetime.timedelta(days=2))
+    screening.refresh_from_db()
+    assert screening.state == "ai_invited" and second.assessment_id != first.assessment_id
+
+
+def test_r_ai_1_the_result_completes_the_booked_interview_and_stops_its_reminders(screening, users, worker,
+                                                                                   post_result):
+    from tests.ai_interviews.test_ingest import result_body
+
+    with worker.committing():
+        invitation = invite(users.hr, screening, assessment_id="A-1",
+                            deadline=timezone.now() + datetime.timedelta(days=3))
+    interview = Interview.objects.get(vendor_reference="A-1")
+    pending = Notification.objects.filter(related_type="interviews.interview", related_id=str(interview.pk),
+                                          status="pending", due_at__gt=timezone.now())
+    assert pending.exists()
+    assert post_result(result_body()).status_code == 200
+    worker.run()
+    interview.refresh_from_db()
+    assert interview.state == "completed"
+    assert not pending.exists()  # cancelled: nobody is reminded of an interview they took
+    moves = list(TransitionLog.objects.filter(application=screening).values_list("transition", flat=True))
+    assert moves.count("ai_complete") == 1 and moves[0] == "invite_ai"
+    assert AIInterviewResult.objects.get().invitation == invitation
+
+
+def test_r_ai_7_only_screening_or_a_missed_ai_interview_can_be_invited(er_job, generic_vendor, users):
+    later = ApplicationFactory(job=er_job, state="interviewing")
+    with pytest.raises(Conflict):
+        invite(users.hr, later)
+    assert not AIInvitation.objects.exists() and not Interview.objects.exists()
 
 
 def test_r_ai_7_opening_the_tracked_link_is_recorded_on_the_invitation(screening, users, worker, client):

@@ -117,3 +117,29 @@ def test_could_not_join_alerts_hr_and_on_site_slot(world, queue):
     assert new.on_site and new.starts_at == local(2026, 3, 4, 10) and new.sequence == 1
     with pytest.raises(ValidationError):
         services.interview_report_could_not_join(interview_id=interview.pk, reason="bogus")
+
+
+def test_urgent_backup_gets_a_fresh_vendor_invitation_never_the_missed_link(world, queue):
+    """R-NS-7 R-AI-7: a vendor's link is personal; the promoted backup gets its own assessment from the same
+    vendor, reminded and watched like any AI interview."""
+    from interviews.ai.models import AIInvitation
+    from interviews.ai.services import ai_interview_invite
+    from tests.ai_interviews.factories import VendorFactory
+
+    vendor = VendorFactory(slug="acme-ns", interview_url_template="https://ai.example.org/start/{assessment_id}")
+    world.job.priority = "urgent"
+    world.job.save()
+    backup = CandidateFactory(name="备用三")
+    world.job.backup_pool.add(backup)
+    with time_machine.travel(local(2026, 3, 2, 10), tick=False):
+        invitation = ai_interview_invite(actor=world.users.hr, application_id=world.app.pk, vendor_slug=vendor.slug,
+                                         deadline=local(2026, 3, 3, 18), assessment_id="MISSED-1")
+    missed = Interview.objects.get(vendor_reference="MISSED-1")
+    queue.tick(missed.deadline + dt.timedelta(minutes=1), only=["interviews.detect_no_shows"])
+    promoted = Application.objects.get(job=world.job, candidate=backup)
+    fresh = AIInvitation.objects.get(application=promoted)
+    assert fresh.vendor == vendor and fresh.assessment_id != invitation.assessment_id
+    assert fresh.candidate_url != invitation.candidate_url
+    booked = Interview.objects.get(application=promoted)
+    assert booked.vendor_reference == fresh.assessment_id and booked.meeting_url == fresh.candidate_url
+    assert promoted.state == "ai_invited"
