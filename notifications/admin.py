@@ -1,5 +1,9 @@
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
 from django.template.defaultfilters import linebreaks_filter as linebreaks
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +20,7 @@ from .models import (
     Notification,
     TrackedLink,
 )
-from .rendering import render_message
+from .rendering import render_message, render_texts, sms_parts, validate_template
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -133,12 +137,39 @@ class DeliveryReceiptAdmin(ScopedAdmin, ReadOnlyAdmin):
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
-    """HR edits message texts here; unknown variables are rejected on save, the preview shows sample data."""
+    """HR edits message texts here; unknown variables are rejected on save. "Preview" renders what is in the
+    form, unsaved, with sample data, and counts the SMS parts it would cost (R-NS-2)."""
 
     list_display = ("key", "language", "channel", "subject", "updated_at")
     list_filter = ("key", "language", "channel")
     readonly_fields = ("allowed_variables", "preview")
     fields = ("key", "language", "channel", "allowed_variables", "subject", "body", "html_body", "preview")
+
+    class Media:
+        js = ("notifications/template_preview.js",)
+
+    def get_urls(self):
+        return [path("preview/", self.admin_site.admin_view(self.preview_view),
+                     name="notifications_messagetemplate_preview"), *super().get_urls()]
+
+    def preview_view(self, request):
+        """POST the form's fields; answers the rendering or the field errors as JSON. Nothing is saved."""
+        if request.method != "POST":
+            return JsonResponse({"error": "POST"}, status=405)
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        key, channel = request.POST.get("key", ""), request.POST.get("channel", "")
+        language = request.POST.get("language") or settings.LANGUAGE_CODE
+        sources = {name: request.POST.get(name, "") for name in ("subject", "body", "html_body")}
+        try:
+            validate_template(key, **sources)
+            subject, body, html = render_texts(**sources, language=language, channel=channel or "sms",
+                                               context=SAMPLE_CONTEXT)
+        except ValidationError as exc:
+            return JsonResponse({"errors": exc.message_dict}, status=400)
+        chars, parts = sms_parts(body)
+        return JsonResponse({"subject": subject, "body": body, "html": html, "characters": chars,
+                             "sms_parts": parts if channel in ("", "sms") else None})
 
     @admin.display(description=_("Allowed variables"))
     def allowed_variables(self, obj):
@@ -147,11 +178,17 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Preview with sample data"))
     def preview(self, obj):
+        # The live preview (template_preview.js) reads its endpoint and labels from this element.
+        hooks = format_html('<span id="template-preview-hooks" hidden data-url="{}" data-button-label="{}" '
+                            'data-counts-label="{}"></span>', reverse("admin:notifications_messagetemplate_preview"),
+                            _("Preview the texts in the form"),
+                            _("%(chars)s characters, %(parts)s SMS part(s)"))
         if obj is None or obj.pk is None:
-            return _("Save to see a preview.")
+            return hooks
         subject, body, _html = render_message(key=obj.key, language=obj.language, channel=obj.channel or "sms",
                                               context=SAMPLE_CONTEXT)
-        return format_html("<strong>{}</strong><div>{}</div>", subject, mark_safe(linebreaks(body, autoescape=True)))  # noqa: S308 - escaped by linebreaks
+        return format_html("{}<strong>{}</strong><div>{}</div>", hooks, subject,
+                           mark_safe(linebreaks(body, autoescape=True)))  # noqa: S308 - escaped by linebreaks
 
 
 @admin.register(EscalationPolicy)

@@ -121,17 +121,37 @@ def render_message(*, key: str, language: str, channel: str, context: dict) -> t
     tpl = pick_template(key, language, channel)
     if tpl is None:
         raise ValidationError({"template_key": [_("No template %(key)s exists.") % {"key": key}]})
+    return render_texts(subject=tpl.subject, body=tpl.body, html_body=tpl.html_body, language=language,
+                        channel=channel, context=context)
+
+
+def render_texts(*, subject: str, body: str, html_body: str = "", language: str, channel: str,
+                 context: dict) -> tuple[str, str, str]:
+    """Render template sources (stored, or still being edited in the admin preview)."""
     with translation.override(language):
         ctx = dict(context)
-        subject = " ".join(_ENGINE.from_string(tpl.subject).render(Context(ctx)).split()) if tpl.subject else ""
-        body = _ENGINE.from_string(tpl.body).render(Context(ctx)).strip()
-        if tpl.html_body:
-            html = _HTML_ENGINE.from_string(tpl.html_body).render(Context(ctx, autoescape=True)).strip()
+        subject = " ".join(_ENGINE.from_string(subject).render(Context(ctx)).split()) if subject else ""
+        text = _ENGINE.from_string(body).render(Context(ctx)).strip()
+        if html_body:
+            html = _HTML_ENGINE.from_string(html_body).render(Context(ctx, autoescape=True)).strip()
         elif channel == "email":
-            html = linebreaks(escape(body))
+            html = linebreaks(escape(text))
         else:
             html = ""
-    return subject, body, html
+    return subject, text, html
+
+
+#: Characters of the GSM 7-bit default alphabet (an SMS in it carries 160 characters, else 70 in UCS-2).
+_GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+            "¿abcdefghijklmnopqrstuvwxyzäöñüà")
+
+
+def sms_parts(text: str) -> tuple[int, int]:
+    """(characters, parts) of an SMS: Chinese text is UCS-2, 70 characters in one message, 67 per part when
+    split; the GSM alphabet allows 160 / 153. Carriers bill per part."""
+    chars = len(text)
+    single, multi = (160, 153) if set(text) <= _GSM7 else (70, 67)
+    return chars, (1 if chars <= single else -(-chars // multi))
 
 
 def rewrite_links(text: str, mapping: dict[str, str], *, html: bool = False) -> str:

@@ -74,3 +74,54 @@ def test_admin_edit_with_preview_and_validation(users):
     assert client.post(f"/admin/notifications/messagetemplate/{template.pk}/change/", data).status_code == 302
     template.refresh_from_db()
     assert template.body.endswith("{{ offer_url }}")
+
+
+PREVIEW = "/admin/notifications/messagetemplate/preview/"
+
+
+def test_live_preview_renders_the_unsaved_texts_with_sample_data_R_NS_2(users):
+    template = MessageTemplate.objects.get(key="interview_reminder", language="zh-hans", channel="")
+    before = template.body
+    client = Client()
+    client.force_login(users.hr)
+    body = "{{ recipient_name }}您好，请于{{ interview_time }}到{{ location }}参加面试。" + "请准时。" * 10
+    response = client.post(PREVIEW, {"key": "interview_reminder", "language": "zh-hans", "channel": "sms",
+                                     "subject": "提醒", "body": body})
+    assert response.status_code == 200
+    data = response.json()
+    expected = f"{SAMPLE_CONTEXT['recipient_name']}您好，请于{SAMPLE_CONTEXT['interview_time']}到" \
+               f"{SAMPLE_CONTEXT['location']}参加面试。" + "请准时。" * 10
+    assert data["body"] == expected and data["subject"] == "提醒"
+    # Chinese SMS: 70 characters in one message, 67 per part beyond that
+    assert data["characters"] == len(expected) and data["sms_parts"] == -(-len(expected) // 67)
+    template.refresh_from_db()
+    assert template.body == before  # a preview saves nothing
+
+
+def test_live_preview_reports_field_errors(users):
+    client = Client()
+    client.force_login(users.hr)
+    response = client.post(PREVIEW, {"key": "interview_reminder", "language": "en", "channel": "email",
+                                     "subject": "{% if %}", "body": "Your salary: {{ salary }}"})
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"subject", "body"} and "salary" in errors["body"][0]
+    email = client.post(PREVIEW, {"key": "interview_reminder", "language": "en", "channel": "email",
+                                  "body": "Hi {{ recipient_name }}"}).json()
+    assert email["sms_parts"] is None and "<p>" in email["html"]
+
+
+def test_live_preview_needs_the_permission_to_edit_templates(users):
+    client = Client()
+    client.force_login(users.er_manager)
+    assert client.post(PREVIEW, {"key": "interview_reminder", "body": "x"}).status_code == 403
+    client.force_login(users.hr)
+    assert client.get(PREVIEW).status_code == 405
+    assert Client().post(PREVIEW, {"key": "interview_reminder", "body": "x"}).status_code == 302  # to login
+
+
+def test_sms_parts_gsm_and_chinese():
+    from notifications.rendering import sms_parts
+
+    assert sms_parts("a" * 160) == (160, 1) and sms_parts("a" * 161) == (161, 2)
+    assert sms_parts("中" * 70) == (70, 1) and sms_parts("中" * 135) == (135, 3)
