@@ -76,6 +76,8 @@ def accounts_changed_for_device(*, device, cursor: str = "", limit: int = 500,
         try:
             stamp, _, last_id = cursor.partition("|")
             moment = dt.datetime.fromisoformat(stamp)
+            if timezone.is_naive(moment):
+                raise ValueError("bad cursor")
             qs = qs.filter(Q(changed_at__gt=moment) | Q(changed_at=moment, pk__gt=int(last_id or 0)))
         except ValueError:
             raise ValueError("bad cursor")

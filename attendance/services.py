@@ -187,8 +187,10 @@ def door_groups_for(department) -> list[str]:
             .values_list("code", flat=True)]
 
 
-def _touch(account, now=None):
-    account.changed_at = now or timezone.now()
+def _touch(account):
+    """Stamp the change for pulling devices with the real clock, never a sweep's business time (a catch-up
+    run for a past moment would otherwise stamp below every device's cursor)."""
+    account.changed_at = timezone.now()
 
 
 def _save_audit(account, *, actor, action, source_state, changes=None, reason=""):
@@ -303,7 +305,7 @@ def attendance_account_activate(*, actor, account_id: int, now=None) -> Attendan
     source = account.state
     account.activate()
     account.activated_at = now
-    _touch(account, now)
+    _touch(account)
     _save_audit(account, actor=actor, action="activate", source_state=source)
     ProbationReview.objects.get_or_create(
         account=account, defaults={"application": account.application, "department": account.department,
@@ -323,7 +325,7 @@ def _deactivate(account, name, *, actor, reason, now=None, no_show=False):
     if name == "revoke":
         account.revoke_reason = reason[:300]
         account.no_show = no_show
-    _touch(account, now)
+    _touch(account)
     _save_audit(account, actor=actor, action=name, source_state=source, reason=reason)
     if source == AccountState.ACTIVE:
         _queue_provisioning(account, "delete")

@@ -243,9 +243,10 @@ def alert_hr(interview, *, key, title_fn, message_fn, channels=("in_app",), urge
 
 # -- invitations and calendars (R-SCHED-4) -----------------------------------------------------------
 
-def _send_invitations(interview, *, update: bool):
-    ical = ics.invitation(interview)
-    attachment = [("invite.ics", ical, "text/calendar; method=REQUEST")]
+def _send_invitations(interview, *, update: bool, calendar: bool = True):
+    """The candidate's invitation (and the interviewers'), with the calendar event unless there is no set time
+    (an AI interview to take any time before its deadline)."""
+    attachment = [("invite.ics", ics.invitation(interview), "text/calendar; method=REQUEST")] if calendar else []
     candidate = interview.application.candidate
     recipient = candidate.as_recipient()
     base = f"interview:{interview.pk}:v{interview.sequence}:invite"
@@ -298,20 +299,17 @@ def policy_steps(job) -> tuple[list[dict], bool]:
 
 
 ESCALATION = {"sms": "sms-undelivered-1h-voice", "email": "unopened-24h-preferred"}
-#: An AI interview booked to start within this time is an open invitation (take it any time before the
-#: deadline), not a slot: its reminders count back from the deadline.
-OPEN_WINDOW = timedelta(minutes=5)
+#: An open AI invitation starts "now"; this much slack lets the moment the caller took pass the check.
+OPEN_WINDOW_SLACK = timedelta(minutes=1)
 
 
-def _plan_reminders(interview):
-    """Outbox rows for every policy step still ahead; keys carry id + sequence + step + channel."""
+def _plan_reminders(interview, *, anchor: datetime):
+    """Outbox rows for every policy step still ahead of ``anchor`` (the start, or the deadline of an AI
+    interview taken any time before it); keys carry id + sequence + step + channel."""
     steps, escalate = policy_steps(interview.application.job)
     now = timezone.now()
     recipient = interview.application.candidate.as_recipient()
     planned = []
-    anchor = interview.starts_at
-    if interview.kind == Kind.AI and interview.deadline and interview.starts_at - now < OPEN_WINDOW:
-        anchor = interview.deadline  # an AI interview to take any time before the deadline: remind before it
     for n, step in enumerate(steps):
         due = anchor - timedelta(minutes=int(step["before_minutes"]))
         if due <= now:
@@ -408,7 +406,7 @@ def interview_schedule(*, actor, application_id: int, starts_at: datetime, kind:
                        meeting_url: str = "", on_site: bool = False, duration_minutes: int | None = None,
                        deadline: datetime | None = None, previous: Interview | None = None,
                        sequence: int = 0, ical_uid: str = "", check_availability: bool = True,
-                       vendor_reference: str = "") -> Interview:
+                       vendor_reference: str = "", open_window: bool = False) -> Interview:
     """Book an AI interview or a human round without double-booking anyone (R-SCHED-1, R-SCHED-3, R-SCHED-4).
 
     Locks the candidate, interviewers and room, checks working time, busy blocks,
@@ -428,7 +426,9 @@ def interview_schedule(*, actor, application_id: int, starts_at: datetime, kind:
         errors["kind"] = [_("Unknown interview kind.")]
     if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
         errors["starts_at"] = [_("Give the start with its time zone.")]
-    elif starts_at <= timezone.now():
+    elif open_window and (kind != Kind.AI or deadline is None):
+        errors["deadline"] = [_("An AI interview open until a deadline needs the deadline.")]
+    elif starts_at <= timezone.now() - (OPEN_WINDOW_SLACK if open_window else timedelta(0)):
         errors["starts_at"] = [_("The start is in the past.")]
     round_obj = None
     if kind == Kind.HUMAN:
@@ -482,8 +482,8 @@ def interview_schedule(*, actor, application_id: int, starts_at: datetime, kind:
                  "previous": previous.pk if previous else None})
     _move(interview, "schedule", actor=actor)
     _sync_application_on_booking(actor, interview)
-    _send_invitations(interview, update=sequence > 0)
-    _plan_reminders(interview)
+    _send_invitations(interview, update=sequence > 0, calendar=not open_window)
+    _plan_reminders(interview, anchor=interview.deadline if open_window else interview.starts_at)
     return interview
 
 
@@ -505,7 +505,9 @@ def interview_reschedule(*, actor, interview_id: int, starts_at: datetime, inter
         room_id=room_id if room_id is not None else old.room_id, meeting_url=old.meeting_url,
         on_site=old.on_site if on_site is None else on_site,
         duration_minutes=int((old.ends_at - old.starts_at).total_seconds() // 60), previous=old,
-        sequence=old.sequence + 1, ical_uid=old.ical_uid)
+        sequence=old.sequence + 1, ical_uid=old.ical_uid,
+        # the vendor's deadline stays while the new time is before it (it is the link's expiry, too)
+        deadline=old.deadline if old.kind == Kind.AI and old.deadline and old.deadline > starts_at else None)
     _cancel_reminders(old, reason="rescheduled")
     _move(old, "replace", actor=actor, detail={"replaced_by": new.pk}, reason=reason)
     removed = set(old.interviewers.values_list("pk", flat=True)) - set(new.interviewers.values_list("pk", flat=True))
@@ -576,6 +578,7 @@ def interview_mark_attended(*, actor, interview_id: int) -> Interview:
 
 @transaction.atomic
 def interview_ai_completed(*, interview_id: int | None = None, vendor_reference: str | None = None,
+                           application_id: int | None = None,
                            result: dict | None = None, actor="vendor") -> Interview:
     """Hook for AI-interview ingestion: the vendor reported completion (R-AI-1, R-NS-5).
 
@@ -584,6 +587,8 @@ def interview_ai_completed(*, interview_id: int | None = None, vendor_reference:
     """
     qs = Interview.objects.filter(kind=Kind.AI)
     qs = qs.filter(pk=interview_id) if interview_id is not None else qs.filter(vendor_reference=vendor_reference)
+    if application_id is not None:  # assessment ids are unique per vendor only
+        qs = qs.filter(application_id=application_id)
     found = qs.order_by("-pk").values_list("pk", flat=True).first()
     if found is None:
         raise Http404
@@ -825,7 +830,8 @@ def _book_backup_ai_interview(app, missed) -> Interview:
         from interviews.ai.models import AIInvitation  # noqa: PLC0415 - the vendor side of AI interviews
         from interviews.ai.services import ai_interview_invite  # noqa: PLC0415
 
-        vendor = (AIInvitation.objects.filter(assessment_id=missed.vendor_reference).select_related("vendor")
+        vendor = (AIInvitation.objects.filter(assessment_id=missed.vendor_reference,
+                                              application_id=missed.application_id)
                   .order_by("-pk").values_list("vendor__slug", flat=True).first())
         if vendor:
             deadline = start + timedelta(hours=_setting("INTERVIEWS_AI_DEADLINE_HOURS", AI_DEADLINE_HOURS))

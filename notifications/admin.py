@@ -69,13 +69,23 @@ class NotificationAdmin(ScopedAdmin):
     search_fields = ("=recipient_id", "=idempotency_key", "=provider_message_id", "template_key")
     date_hierarchy = "created_at"
     inlines = [AttemptInline, ReceiptInline, ActionInline, LinkInline]
-    readonly_fields = [f.name for f in Notification._meta.fields if f.name not in ("context",)]
-    exclude = ("context",)
+    # the texts as staff may read them (a sign-in code masked), in place of the stored fields
+    readonly_fields = [{"body": "visible_body", "html_body": "visible_html_body"}.get(f.name, f.name)
+                       for f in Notification._meta.fields if f.name not in ("context",)]
+    exclude = ("context", "body", "html_body")
+
+    @admin.display(description=_("body"))
+    def visible_body(self, obj):
+        return obj.visible_body
+
+    @admin.display(description=_("HTML body"))
+    def visible_html_body(self, obj):
+        return obj.visible_html_body
     export_columns = (
         (_("id"), lambda n: n.pk), (_("recipient"), lambda n: n.recipient_name),
         (_("recipient type"), lambda n: n.recipient_type), (_("recipient id"), lambda n: n.recipient_id),
         (_("channel"), lambda n: n.channel), (_("template key"), lambda n: n.template_key),
-        (_("status"), lambda n: n.status), (_("subject"), lambda n: n.subject), (_("body"), lambda n: n.body),
+        (_("status"), lambda n: n.status), (_("subject"), lambda n: n.subject), (_("body"), lambda n: n.visible_body),
         (_("due at"), lambda n: n.due_at), (_("sent at"), lambda n: n.sent_at),
         (_("delivered at"), lambda n: n.delivered_at), (_("read at"), lambda n: n.read_at),
         (_("failed at"), lambda n: n.failed_at), (_("provider message id"), lambda n: n.provider_message_id),

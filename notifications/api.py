@@ -3,7 +3,7 @@ import hashlib
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
@@ -113,7 +113,7 @@ class NotificationOutputSerializer(serializers.Serializer):
 
 
 class NotificationDetailOutputSerializer(NotificationOutputSerializer):
-    body = serializers.CharField()
+    body = serializers.CharField(source="visible_body")
     attempts = serializers.SerializerMethodField()
 
     def get_attempts(self, obj) -> list[dict]:
@@ -187,8 +187,8 @@ class EvidenceFilterSerializer(StrictSerializer):
 class PdfUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "pdf_unavailable"
-    default_detail = _lazy("PDF reports need LibreOffice on the server, which is not installed; download the "
-                           "Word (DOCX) report instead.")
+    default_detail = gettext_lazy("The PDF could not be produced on this server (LibreOffice is missing or "
+                                  "failed); download the Word (DOCX) report instead.")
 
 
 def evidence_response(*, user, recipient_type: str, recipient_id: str, fmt: str, channel: str):

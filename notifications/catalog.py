@@ -27,7 +27,7 @@ TEMPLATE_KEYS: dict[str, dict] = {
     "application_rejected": {"label": _("Application not successful"),
                              "variables": _PERSON | {"job_title", "organization_name", "message"}},
     "portal_sign_in_code": {"label": _("Candidate portal: sign-in code"),
-                            "variables": _PERSON | {"code", "minutes", "organization_name"}},
+                            "variables": _PERSON | {"code", "minutes", "organization_name"}, "secret": True},
     "generic_alert": {"label": _("Alert for HR"),
                       "variables": _PERSON | {"title", "message", "url"}},
     "voice_menu": {"label": _("Voice call: key menu"), "variables": _PERSON},
@@ -51,3 +51,9 @@ SAMPLE_CONTEXT = {
 
 def allowed_variables(key: str) -> set[str]:
     return set(TEMPLATE_KEYS[key]["variables"])
+
+
+def is_secret(key: str) -> bool:
+    """Messages that carry a secret (a sign-in code): nobody reads it in the outbox, and it is removed from the
+    stored row once the message went out or finally failed."""
+    return bool(TEMPLATE_KEYS.get(key, {}).get("secret"))

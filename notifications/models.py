@@ -7,6 +7,8 @@ call) is a ``CandidateAction``. Together they are the evidence that the
 employer told the candidate.
 """
 
+import json
+import re
 import secrets
 
 from django.conf import settings
@@ -22,6 +24,9 @@ from hrsys.crypto.fields import EncryptedTextField
 def _token() -> str:
     return secrets.token_urlsafe(12)
 
+
+#: A one-time code inside a message (six digits, as the portal issues them).
+SECRET_DIGITS = re.compile(r"(?<!\d)\d{6}(?!\d)")
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
@@ -179,6 +184,32 @@ class Notification(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.template_key} -> {self.recipient_type}#{self.recipient_id}"
+
+    def _shown(self, text: str) -> str:
+        from .catalog import is_secret  # noqa: PLC0415
+
+        return SECRET_DIGITS.sub("••••••", text) if is_secret(self.template_key) else text
+
+    @property
+    def visible_body(self) -> str:
+        """The text as staff may read it: a sign-in code is masked (R-PORTAL-1, R-SEC-3)."""
+        return self._shown(self.body)
+
+    @property
+    def visible_html_body(self) -> str:
+        return self._shown(self.html_body)
+
+    def redact_secret(self) -> list[str]:
+        """Remove the secret from the stored row once it is no longer needed for sending; the fields changed."""
+        from .catalog import is_secret  # noqa: PLC0415
+
+        if not is_secret(self.template_key):
+            return []
+        self.body, self.html_body = self.visible_body, self.visible_html_body
+        data = json.loads(self.context) if self.context else {}
+        if isinstance(data, dict) and "code" in data:
+            self.context = json.dumps({**data, "code": "••••••"}, ensure_ascii=False)
+        return ["body", "html_body", "context"]
 
     # Transitions: guards and same-row bookkeeping only, never I/O.
     @transition(field=status, source=Status.PENDING, target=Status.SENDING)

@@ -52,7 +52,7 @@ def evidence_events(*, user, recipient_type: str, recipient_id) -> list[dict]:
     for n in notifications:
         events.append({"at": n.created_at, "kind": "notification", "notification": n.pk, "channel": n.channel,
                        "status": n.status, "provider_id": n.provider_message_id,
-                       "detail": f"[{n.template_key}] {n.subject}\n{n.body}".strip(),
+                       "detail": f"[{n.template_key}] {n.subject}\n{n.visible_body}".strip(),
                        "to": n.recipient_email if n.channel == Channel.EMAIL else n.recipient_phone})
     for a in DeliveryAttempt.objects.filter(notification_id__in=ids).select_related("notification"):
         events.append({"at": a.started_at, "kind": f"attempt:{a.outcome}", "notification": a.notification_id,

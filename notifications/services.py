@@ -430,7 +430,8 @@ def notification_deliver(*, notification_id: int) -> str:
                 attempt.save()
                 if notification.status == Status.SENDING:
                     notification.mark_sent(provider_message_id=result.provider_message_id, now=now)
-                    notification.save(update_fields=["status", "provider_message_id", "sent_at", "lease_until"])
+                    notification.save(update_fields=["status", "provider_message_id", "sent_at", "lease_until",
+                                                     *notification.redact_secret()])
                 elif not notification.provider_message_id:
                     Notification.objects.filter(pk=notification.pk).update(
                         provider_message_id=result.provider_message_id)
@@ -449,7 +450,8 @@ def notification_deliver(*, notification_id: int) -> str:
                                                  "last_error"])
                 return "retry"
             notification.fail(now=now, code=error.code, message=str(error))
-            notification.save(update_fields=["status", "failed_at", "lease_until", "last_error_code", "last_error"])
+            notification.save(update_fields=["status", "failed_at", "lease_until", "last_error_code", "last_error",
+                                             *notification.redact_secret()])
             _alert_hr_of_failure(notification)
             return "failed"
 

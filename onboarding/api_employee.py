@@ -67,18 +67,19 @@ class CaseListApi(APIView):
         return paginator.get_paginated_response(CaseOutputSerializer(page, many=True).data)
 
 
-def _case(request, pk):
+def _case(request, pk, *, detail: str):
+    """The case as the response shows it, its reading logged like any view of a person's file (R-SEC-3)."""
     qs = selectors_employee.onboarding_case_list(user=request.user).prefetch_related("items")
-    return get_for_user_or_404(qs, request.user, pk=pk)
+    case = get_for_user_or_404(qs, request.user, pk=pk)
+    access_log(actor=request.user, kind=AccessLog.Kind.VIEW, obj=case, detail=detail, channel="api")
+    return case
 
 
 class CaseDetailApi(APIView):
     @extend_schema(responses=CaseDetailOutputSerializer)
     def get(self, request, pk: int):
         _require(request, "onboarding.view_onboardingcase")
-        case = _case(request, pk)
-        access_log(actor=request.user, kind=AccessLog.Kind.VIEW, obj=case, detail="api detail", channel="api")
-        return Response(CaseDetailOutputSerializer(case).data)
+        return Response(CaseDetailOutputSerializer(_case(request, pk, detail="api detail")).data)
 
 
 class CaseRescheduleApi(APIView):
@@ -96,7 +97,7 @@ class CaseRescheduleApi(APIView):
         data.is_valid(raise_exception=True)
         services_employee.onboarding_case_reschedule(actor=request.user, case_id=pk,
                                                      start_date=data.validated_data["start_date"])
-        return Response(CaseDetailOutputSerializer(_case(request, pk)).data)
+        return Response(CaseDetailOutputSerializer(_case(request, pk, detail="api reschedule response")).data)
 
 
 class CaseCancelApi(APIView):
@@ -113,7 +114,7 @@ class CaseCancelApi(APIView):
         data.is_valid(raise_exception=True)
         services_employee.onboarding_case_cancel(actor=request.user, case_id=pk,
                                                  reason=data.validated_data["reason"])
-        return Response(CaseDetailOutputSerializer(_case(request, pk)).data)
+        return Response(CaseDetailOutputSerializer(_case(request, pk, detail="api cancel response")).data)
 
 
 class ChecklistItemCompleteApi(APIView):
@@ -186,8 +187,11 @@ class EmployeeListApi(APIView):
         return paginator.get_paginated_response(EmployeeOutputSerializer(page, many=True).data)
 
 
-def _employee_response(request, pk):
+def _employee_response(request, pk, *, detail: str):
+    """The employee file as the response shows it (contact data, ID number, salary): every reading is logged,
+    after an exit too (R-SEC-3)."""
     file = selectors_employee.employee_file(user=request.user, employee_id=pk)
+    access_log(actor=request.user, kind=AccessLog.Kind.VIEW, obj=file["employee"], detail=detail, channel="api")
     return Response(EmployeeDetailOutputSerializer(file["employee"], context=file).data)
 
 
@@ -195,10 +199,7 @@ class EmployeeDetailApi(APIView):
     @extend_schema(responses=EmployeeDetailOutputSerializer)
     def get(self, request, pk: int):
         _require(request, "onboarding.view_employee")
-        response = _employee_response(request, pk)
-        access_log(actor=request.user, kind=AccessLog.Kind.VIEW, obj=Employee.objects.get(pk=pk),
-                   detail="api detail", channel="api")
-        return response
+        return _employee_response(request, pk, detail="api detail")
 
 
 class EmployeeExitApi(APIView):
@@ -219,4 +220,4 @@ class EmployeeExitApi(APIView):
         v = data.validated_data
         services_employee.employee_exit(actor=request.user, employee_id=pk, last_day=v["last_day"],
                                         reason=v["reason"], note=v["note"])
-        return _employee_response(request, pk)
+        return _employee_response(request, pk, detail="api exit response")

@@ -8,6 +8,7 @@ file (which RFC 9110 allows); a range past the end is ``416``.
 
 import re
 
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
@@ -26,20 +27,18 @@ def requested_range(header: str, size: int) -> tuple[int, int] | None | bool:
             return False
         return max(0, size - length), size - 1
     start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start >= size or (last and int(last) < start):
+    if last and int(last) < start:
+        return None  # an invalid range is ignored: the whole file (RFC 9110 14.2)
+    if start >= size:
         return False
-    return start, end
+    return start, min(int(last), size - 1) if last else size - 1
 
 
-def is_first_request(request) -> bool:
-    """Whether this is the opening request of a playback (no range, or one from the first byte): the one
-    worth an access-log line, not every seek."""
-    header = request.headers.get("Range")
-    if not header:
-        return True
-    match = _SINGLE_RANGE.match(header.strip())
-    return match is None or match.group(1) == "0"
+def note_viewing(*, user, obj, minutes: int = 30) -> bool:
+    """True once per viewer and file within ``minutes``: a player's many range requests (from the start, a
+    seek, a resumed playback) are one viewing, logged once whatever their headers say."""
+    key = f"viewing:{user.pk}:{obj._meta.label_lower}:{obj.pk}"
+    return cache.add(key, 1, timeout=minutes * 60)
 
 
 def ranged_response(request, data: bytes, *, content_type: str, filename: str, as_attachment: bool) -> HttpResponse:

@@ -24,7 +24,7 @@ from hrsys.api.errors import error_body
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
-from hrsys.core.ranges import is_first_request, ranged_response
+from hrsys.core.ranges import note_viewing, ranged_response
 
 from . import importer, selectors, services
 from .adapters.base import DeliveryError, OversizedBody
@@ -340,7 +340,7 @@ class MediaStreamApi(APIView):
         if media is None or not media.file:
             raise Http404
         download = request.query_params.get("download") in ("1", "true", "yes")
-        if download or is_first_request(request):  # a player's seeks are one viewing, logged once
+        if download or note_viewing(user=request.user, obj=media):  # every download; a viewing once
             access_log(actor=request.user, kind=AccessLog.Kind.DOWNLOAD if download else AccessLog.Kind.VIEW,
                        obj=media, channel="api", detail=f"{media.kind} of AI result {media.result_id} "
                                                         f"(application {media.result.application_id})")

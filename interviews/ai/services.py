@@ -154,11 +154,11 @@ def ai_interview_invite(*, actor, application_id: int, vendor_slug: str, deadlin
                                              candidate_url=candidate_url, deadline=deadline, created_by=user)
     InvitationEvent.objects.create(invitation=invitation, kind=InvitationEvent.Kind.INVITED,
                                    source=str(user or actor), detail={"deadline": deadline.isoformat()})
-    # Open invitations start "now" (a second ahead: booking refuses the past); the link works at once.
+    # Without an agreed time the link works at once and stays open until the deadline.
     interview = interview_schedule(
-        actor=actor, application_id=app.pk, kind="ai", starts_at=starts_at or timezone.now() + timedelta(seconds=1),
-        deadline=deadline, meeting_url=candidate_url, duration_minutes=job_policy(app.job).duration_minutes,
-        vendor_reference=assessment_id, check_availability=starts_at is not None)
+        actor=actor, application_id=app.pk, kind="ai", starts_at=starts_at or timezone.now(), deadline=deadline,
+        meeting_url=candidate_url, duration_minutes=job_policy(app.job).duration_minutes,
+        vendor_reference=assessment_id, check_availability=starts_at is not None, open_window=starts_at is None)
     invitation.notification = (Notification.objects.filter(related_type="interviews.interview",
                                                            related_id=str(interview.pk),
                                                            idempotency_key__contains=":invite:")
@@ -224,11 +224,11 @@ def on_candidate_action(sender, action, notification=None, **kwargs):
     elif notification.related_type == "interviews.interview":
         from interviews.models import Interview  # noqa: PLC0415
 
-        reference = (Interview.objects.filter(pk=notification.related_id, kind="ai")
-                     .values_list("vendor_reference", flat=True).first())
-        if reference:
-            invitation_id = (AIInvitation.objects.filter(assessment_id=reference).order_by("-pk")
-                             .values_list("pk", flat=True).first())
+        booked = (Interview.objects.filter(pk=notification.related_id, kind="ai")
+                  .values_list("vendor_reference", "application_id").first())
+        if booked and booked[0]:  # assessment ids are unique per vendor only: match the application too
+            invitation_id = (AIInvitation.objects.filter(assessment_id=booked[0], application_id=booked[1])
+                             .order_by("-pk").values_list("pk", flat=True).first())
     if invitation_id and AIInvitation.objects.filter(pk=invitation_id).exists():
         invitation_action_record(invitation_id=invitation_id, kind="link_open", source="tracked_link", at=action.at,
                                  detail={"candidate_action": action.pk})
@@ -398,7 +398,7 @@ def _report_completion_to_interviews(result, label):
         return
     try:
         with transaction.atomic():
-            hook(vendor_reference=result.invitation.assessment_id, actor=label,
+            hook(vendor_reference=result.invitation.assessment_id, application_id=result.application_id, actor=label,
                  result={"overall_score": result.overall_score, "decision": result.decision,
                          "dimensions": {k: v["score"] for k, v in result.dimension_scores.items()},
                          "ai_result_id": result.pk})

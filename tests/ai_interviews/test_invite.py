@@ -48,6 +48,28 @@ def test_r_ai_7_invitation_records_assessment_id_link_deadline_and_sends_the_gui
                                           idempotency_key__contains=":invite:")
     assert sorted(invites.values_list("channel", flat=True)) == ["email", "sms"]
     assert not Notification.objects.filter(related_type="ai_interviews.aiinvitation").exists()
+    # no set time, so no calendar event for "now": the e-mail carries the link and the deadline
+    assert invites.get(channel="email").attachments == []
+
+
+def test_r_ai_7_an_agreed_time_is_a_slot_and_a_move_keeps_the_vendor_deadline(screening, users, worker):
+    from interviews import services as interview_services
+
+    deadline = timezone.now() + datetime.timedelta(days=6)
+    agreed = timezone.now() + datetime.timedelta(days=3)
+    with worker.committing():
+        invite(users.hr, screening, deadline=deadline, starts_at=agreed)
+    interview = Interview.objects.get(application=screening)
+    email = Notification.objects.get(related_type="interviews.interview", related_id=str(interview.pk),
+                                     idempotency_key__endswith=":invite:email")
+    assert email.attachments[0]["filename"] == "invite.ics"  # a set time: a calendar event
+    reminder = Notification.objects.get(related_type="interviews.interview", related_id=str(interview.pk),
+                                        idempotency_key__contains=":2d:sms")
+    assert reminder.due_at == agreed - datetime.timedelta(days=2)  # counted back from the agreed time
+    with worker.committing():
+        moved = interview_services.interview_reschedule(actor=users.hr, interview_id=interview.pk,
+                                                        starts_at=agreed + datetime.timedelta(days=1))
+    assert moved.deadline == deadline and moved.vendor_reference == interview.vendor_reference
 
 
 def test_r_ns_1_an_open_invitation_is_reminded_before_its_deadline(screening, users, worker):

@@ -180,6 +180,8 @@ def test_r_att_1_devices_pull_changes_since_cursor(users, org, client, time_mach
     assert [(x["clock_id"], x["action"]) for x in changed["accounts"]] == [(a.clock_id, "delete")]
     assert client.get("/api/v1/attendance/device/accounts/", {"cursor": "junk"},
                       **device_headers(token)).status_code == 400
+    assert client.get("/api/v1/attendance/device/accounts/", {"cursor": "2025-01-01T00:00:00|1"},
+                      **device_headers(token)).status_code == 400  # a cursor without its time zone
     assert client.get("/api/v1/attendance/device/accounts/").status_code == 401
 
 
@@ -213,3 +215,14 @@ def test_r_att_1_a_change_that_commits_after_a_pull_is_still_delivered(users, or
     rows, cursor = accounts_changed_for_device(device=device, cursor=cursor, now=midnight + dt.timedelta(minutes=5))
     rows, _cursor = accounts_changed_for_device(device=device, cursor=cursor, now=midnight + dt.timedelta(minutes=6))
     assert rows == []
+
+
+def test_r_att_1_a_catch_up_sweep_stamps_device_changes_with_the_real_clock(users, org, time_machine):
+    """hr_tick --at <a past moment> after an outage: the activation is dated by the run, not the past moment,
+    or it would sit below every device's cursor and never be pulled."""
+    time_machine.move_to(local(dt.date(2025, 12, 10), 9), tick=False)
+    account = AttendanceAccount.objects.create(department=org.emergency, holder_name="补录", effective_date=dt.date(
+        2025, 12, 8))
+    services.accounts_activate_due(now=local(dt.date(2025, 12, 8), 0, 1))
+    account.refresh_from_db()
+    assert account.state == AccountState.ACTIVE and account.changed_at == timezone.now()

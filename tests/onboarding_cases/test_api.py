@@ -53,6 +53,7 @@ def test_reschedule_moves_due_dates_and_refuses_bad_dates(api_as, users, case):
     assert [i for i in body["items"] if i["id"] == item.pk][0]["due_date"] == \
         (new + dt.timedelta(days=item.due_days)).isoformat()
     assert AttendanceAccount.objects.get(offer=case.offer).effective_date == new
+    assert AccessLog.objects.filter(object_type="onboarding.onboardingcase", detail="api reschedule response").exists()
     assert api_as(users.er_manager).post(url, {"start_date": new.isoformat()}, format="json").status_code == 403
 
 
@@ -102,5 +103,8 @@ def test_employee_file_and_exit(api_as, users, case, time_machine):
     last = (case.start_date + dt.timedelta(days=60)).isoformat()
     left = api_as(users.hr).post(url, {"last_day": last, "reason": "pressure", "note": "夜班压力大"}, format="json")
     assert left.status_code == 200 and left.json()["state"] == "left" and left.json()["exit_date"] == last
+    # the response carries the file (ID number, salary): its reading is logged like any other
+    assert AccessLog.objects.filter(object_type="onboarding.employee", object_id=str(employee.pk),
+                                    detail="api exit response", actor=users.hr).count() == 1
     assert api_as(users.hr).post(url, {"last_day": last, "reason": "pay"}, format="json").status_code == 409
     assert api_as(users.er_manager).post(url, {"last_day": last, "reason": "pay"}, format="json").status_code == 403

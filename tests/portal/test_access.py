@@ -87,6 +87,28 @@ def test_r_portal_1_otp_message_uses_its_own_template_and_the_real_validity(db, 
     assert f"【{app.job.organization_name}】" in sms.body
 
 
+def test_r_portal_1_staff_never_read_a_sign_in_code_in_the_outbox_R_SEC_3(db, settings, users, api_as):
+    """HR sees the message masked in the admin and the API; once it went out, the stored row holds no code."""
+    from notifications.models import Notification
+    from notifications.services import notification_deliver
+
+    settings.SMS_BACKEND = "console"
+    app = ApplicationFactory(candidate=CandidateFactory(phone="+8613800003333"))
+    code = access.code_request(identifier="13800003333", ip="10.1.1.3")
+    sms = Notification.objects.get(related_type="portal.onetimecode")
+    assert code not in sms.visible_body and "••••••" in sms.visible_body
+    detail = api_as(users.director).get(f"/api/v1/notifications/{sms.pk}/").json()
+    assert "••••••" in detail["body"] and code not in detail["body"]
+    admin = Client()
+    admin.force_login(users.director)
+    page = admin.get(f"/admin/notifications/notification/{sms.pk}/change/").content.decode()
+    assert "••••••" in page and code not in page
+    assert notification_deliver(notification_id=sms.pk) == "sent"
+    sms.refresh_from_db()
+    assert code not in sms.body and code not in str(sms.context) and sms.status == "sent"
+    assert app.candidate.name in sms.body or "验证码" in sms.body
+
+
 def test_r_portal_1_otp_five_wrong_tries_burn_the_code(db):
     CandidateFactory(email="a@example.org")
     code = access.code_request(identifier="a@example.org", ip="10.1.1.2")
