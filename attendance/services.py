@@ -131,15 +131,13 @@ def _alert_staff(users, *, key, department, related, title_fn, message_fn, url="
                     department=department, related=related)
 
 
-def _tell_candidate(candidate, *, key, department, related, subject_fn, message_fn, url=""):
+def _tell_candidate(candidate, *, key, department, related, template_key, context):
+    """An account event to the new hire by SMS and e-mail, in a template HR can word (R-NS-2)."""
     if candidate is None:
         return
-    with translation.override(candidate.preferred_language or "zh-hans"):
-        subject, message = str(subject_fn()), str(message_fn())
     recipient = candidate.as_recipient()
     for channel in ("sms", "email"):
-        _notify(recipient, channel=channel, template_key="generic_message",
-                context={"subject": subject, "message": message, "url": url}, key=f"{key}:{channel}",
+        _notify(recipient, channel=channel, template_key=template_key, context=context, key=f"{key}:{channel}",
                 department=department, related=related)
 
 
@@ -268,9 +266,9 @@ def attendance_account_reschedule(*, actor, start_date, account_id: int | None =
     candidate = account.application.candidate if account.application_id else None
     key = f"attendance:account:{account.pk}:moved:{new_date.isoformat()}"
     _tell_candidate(candidate, key=f"{key}:candidate", department=account.department, related=related,
-                    subject_fn=lambda: _("Your start date changed"),
-                    message_fn=lambda: _("Your start date is now %(d)s. Your clock-in id %(c)s works from that day.")
-                    % {"d": new_date.isoformat(), "c": account.clock_id})
+                    template_key="start_date_changed",
+                    context={"start_date": new_date.isoformat(), "clock_id": account.clock_id or "",
+                             "organization_name": account.department.organization().name})
     _alert_staff(responsible_hr(account), key=f"{key}:hr", department=account.department, related=related,
                  url=_admin_url(account), title_fn=lambda: _("Start date moved"),
                  message_fn=lambda: _("%(n)s now starts on %(new)s (was %(old)s); the attendance account moved with it.")

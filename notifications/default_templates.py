@@ -67,6 +67,37 @@ DEFAULT_TEMPLATES = [
     ("portal_sign_in_code", "en", "", "Your sign-in code",
      "{% if organization_name %}{{ organization_name }}: {% endif %}your candidate portal code is {{ code }}. "
      "It is valid for {{ minutes }} minutes. Never share it."),
+    ("offer_accepted", "zh-hans", "", "欢迎加入{{ organization_name }}",
+     "{{ recipient_name }}您好，感谢您接受{{ job_title }}岗位的录用，入职日期：{{ start_date }}。"
+     "请在候选人门户完善入职信息并查看入职清单：{{ portal_url }}"),
+    ("offer_accepted", "en", "", "Welcome to {{ organization_name }}",
+     "Dear {{ recipient_name }}, thank you for accepting the {{ job_title }} offer; your start date is "
+     "{{ start_date }}. Please complete your onboarding information and checklist in the portal: {{ portal_url }}"),
+    ("offer_withdrawn", "zh-hans", "", "录用通知撤回：{{ job_title }}",
+     "{{ recipient_name }}您好，很抱歉通知您，{{ organization_name }}{{ job_title }}岗位的录用通知已撤回。"
+     "如有疑问请联系人力资源部。"),
+    ("offer_withdrawn", "en", "", "Offer withdrawn: {{ job_title }}",
+     "Dear {{ recipient_name }}, we are sorry: the offer for {{ job_title }} at {{ organization_name }} has been "
+     "withdrawn. Please contact human resources with any questions."),
+    ("offer_expired", "zh-hans", "", "录用通知已过期：{{ job_title }}",
+     "{{ recipient_name }}您好，{{ organization_name }}{{ job_title }}岗位的录用通知未在期限内答复，已过期。"
+     "如您仍有意向，请联系人力资源部。"),
+    ("offer_expired", "en", "", "Offer expired: {{ job_title }}",
+     "Dear {{ recipient_name }}, the offer for {{ job_title }} at {{ organization_name }} was not answered in time "
+     "and has expired. Contact human resources if you are still interested."),
+    ("start_date_changed", "zh-hans", "", "入职日期变更",
+     "{{ recipient_name }}您好，您在{{ organization_name }}的入职日期已调整为{{ start_date }}。"
+     "您的考勤号 {{ clock_id }} 自当天起生效。"),
+    ("start_date_changed", "en", "", "Your start date changed",
+     "Dear {{ recipient_name }}, your start date at {{ organization_name }} is now {{ start_date }}. "
+     "Your clock-in id {{ clock_id }} works from that day."),
+    ("onboarding_task_reminder", "zh-hans", "", "入职事项：{{ task_title }}",
+     "{{ recipient_name }}您好，入职事项“{{ task_title }}”{% if overdue %}已于{{ due_date }}到期{% else %}"
+     "将于{{ due_date }}到期{% endif %}，请在候选人门户完成：{{ portal_url }}"),
+    ("onboarding_task_reminder", "en", "", "Onboarding: {{ task_title }}",
+     "Dear {{ recipient_name }}, your onboarding task \"{{ task_title }}\" {% if overdue %}was due on "
+     "{{ due_date }}{% else %}is due on {{ due_date }}{% endif %}. Please complete it in the portal: "
+     "{{ portal_url }}"),
     ("generic_alert", "zh-hans", "", "{{ title }}", "{{ message }} {{ url }}"),
     ("generic_alert", "en", "", "{{ title }}", "{{ message }} {{ url }}"),
     ("generic_message", "zh-hans", "", "{{ subject }}", "{{ recipient_name }}您好，{{ message }} {{ url }}"),

@@ -160,13 +160,13 @@ def _alert_staff(user, offer, *, key, title_fn, message_fn, url="", channels=("i
               context={"title": title, "message": message, "url": url}, key=f"{key}:{channel}", offer=offer)
 
 
-def _tell_candidate(offer, *, key, subject_fn, message_fn, url=""):
-    candidate = offer.application.candidate
-    with translation.override(candidate.preferred_language or "zh-hans"):
-        subject, message = str(subject_fn()), str(message_fn())
+def _tell_candidate(offer, *, key, template_key, extra=None):
+    """An offer event to the candidate by SMS and e-mail, in a template HR can word (R-NS-2)."""
+    job = offer.application.job
+    context = {"job_title": job.title, "organization_name": job.organization_name, **(extra or {})}
     for channel in ("sms", "email"):
-        _send(recipient=candidate.as_recipient(), channel=channel, template_key="generic_message",
-              context={"subject": subject, "message": message, "url": url}, key=f"{key}:{channel}", offer=offer)
+        _send(recipient=offer.application.candidate.as_recipient(), channel=channel, template_key=template_key,
+              context=context, key=f"{key}:{channel}", offer=offer)
 
 
 def approval_url(approval) -> str:
@@ -597,11 +597,9 @@ def offer_sign(*, candidate_id: int, offer_id: int, typed_name: str, signature_p
     _pipeline(f"candidate:{candidate_id}", offer.application_id, "hire", reason=f"offer #{offer.pk} accepted")
     onboarding_start_for_offer(offer_id=offer.pk)
     _notify_outcome(offer, "accepted")
-    _tell_candidate(offer, key=f"offer:{offer.pk}:accepted:candidate",
-                    url=links.portal_link(candidate_id, next_path="/portal/onboarding/"),
-                    subject_fn=lambda: _("Welcome aboard"),
-                    message_fn=lambda: _("Thank you for accepting the offer. Please complete your onboarding "
-                                         "information in the portal."))
+    _tell_candidate(offer, key=f"offer:{offer.pk}:accepted:candidate", template_key="offer_accepted",
+                    extra={"start_date": offer.start_date.isoformat(),
+                           "portal_url": links.portal_link(candidate_id, next_path="/portal/onboarding/")})
     return offer
 
 
@@ -640,10 +638,7 @@ def offer_withdraw(*, actor, offer_id: int, reason: str) -> Offer:
     OfferApproval.objects.filter(offer=offer, decision__in=[ApprovalDecision.PENDING, ApprovalDecision.WAITING]) \
         .update(decision=ApprovalDecision.SUPERSEDED)
     if was_sent:
-        _tell_candidate(offer, key=f"offer:{offer.pk}:withdrawn:candidate",
-                        subject_fn=lambda: _("Offer withdrawn"),
-                        message_fn=lambda: _("We are sorry: the offer for %(job)s has been withdrawn.")
-                        % {"job": offer.application.job.title})
+        _tell_candidate(offer, key=f"offer:{offer.pk}:withdrawn:candidate", template_key="offer_withdrawn")
     _notify_outcome(offer, "withdrawn", reason)
     return offer
 
@@ -678,10 +673,7 @@ def offers_expire_due(*, now: datetime, batch: int = 200) -> dict:
             if offer.application.state == AppState.OFFER:
                 _pipeline("hr_tick", offer.application_id, "withdraw", reason=f"offer #{offer.pk} expired")
             _notify_outcome(offer, "expired")
-            _tell_candidate(offer, key=f"offer:{offer.pk}:expired:candidate",
-                            subject_fn=lambda: _("Offer expired"),
-                            message_fn=lambda: _("The offer was not answered in time and has expired. "
-                                                 "Contact HR if you are still interested."))
+            _tell_candidate(offer, key=f"offer:{offer.pk}:expired:candidate", template_key="offer_expired")
             expired += 1
     return {"expired": expired}
 

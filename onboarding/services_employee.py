@@ -291,16 +291,13 @@ def checklist_remind_due(*, now: dt.datetime, batch: int = 200) -> dict:
             related = ("onboarding.onboardingcase", item.case_id)
             if item.owner_role == OwnerRole.CANDIDATE:
                 candidate = item.case.candidate
-                with translation.override(candidate.preferred_language or "zh-hans"):
-                    subject = _("Onboarding: %(t)s") % {"t": item.title}
-                    message = (_("Overdue since %(d)s: %(t)s. Please complete it in the portal.") if overdue
-                               else _("Due on %(d)s: %(t)s. Please complete it in the portal.")) \
-                        % {"d": item.due_date.isoformat(), "t": item.title}
+                context = {"task_title": item.title, "due_date": item.due_date.isoformat(), "overdue": overdue,
+                           "portal_url": f"{settings.PUBLIC_BASE_URL}/portal/onboarding/",
+                           "organization_name": item.case.department.organization().name}
                 for channel in ("sms", "email"):
-                    _notify(candidate.as_recipient(), channel=channel, template_key="generic_message",
-                            context={"subject": subject, "message": message,
-                                     "url": f"{settings.PUBLIC_BASE_URL}/portal/onboarding/"},
-                            key=f"{key}:{channel}", department=item.case.department, related=related)
+                    _notify(candidate.as_recipient(), channel=channel, template_key="onboarding_task_reminder",
+                            context=context, key=f"{key}:{channel}", department=item.case.department,
+                            related=related)
             elif item.owner is not None:
                 with translation.override(item.owner.preferred_language or "zh-hans"):
                     title = _("Onboarding task overdue") if overdue else _("Onboarding task due")
