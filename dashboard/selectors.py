@@ -38,6 +38,7 @@ from hrsys.core.timezones import local_tz
 from interviews.models import Interview, Recommendation
 from interviews.models import Kind as InterviewKind
 from interviews.models import State as InterviewState
+from notifications.catalog import template_label
 from notifications.models import Notification
 from notifications.models import Status as NotificationStatus
 from onboarding.models import AttritionReason
@@ -224,7 +225,8 @@ def todo(*, user, now=None) -> list[dict]:
     failed = failed_notifications(user=user)
     sections.append(_section(
         "failed_notifications", _("Failed notifications"), failed,
-        lambda n: {"label": f"{n.get_channel_display()} · {n.template_key}", "when": n.failed_at,
+        lambda n: {"label": f"{n.get_channel_display()} · {template_label(n.template_key)}"
+                            f"{' · ' + n.recipient_name if n.recipient_name else ''}", "when": n.failed_at,
                    "detail": n.last_error_code or n.last_error[:80],
                    "url": _admin("notifications_notification_change", n.pk)},
         _admin("notifications_notification_changelist", query={"status__exact": NotificationStatus.FAILED})))

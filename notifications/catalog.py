@@ -64,6 +64,11 @@ def allowed_variables(key: str) -> set[str]:
     return set(TEMPLATE_KEYS[key]["variables"])
 
 
+def template_label(key: str) -> str:
+    """What the message is, as people say it ("Interview reminder"), for lists and to-dos."""
+    return str(TEMPLATE_KEYS[key]["label"]) if key in TEMPLATE_KEYS else key
+
+
 def is_secret(key: str) -> bool:
     """Messages that carry a secret (a sign-in code): nobody reads it in the outbox, and it is removed from the
     stored row once the message went out or finally failed."""

@@ -62,6 +62,7 @@ def test_todo_items_link_to_where_they_are_handled_R_DASH_1(client, history, use
     sections = {s["key"]: s for s in response.context["todo"].extra["sections"]}
     assert sections["no_shows"]["count"] == 2
     assert sections["failed_notifications"]["count"] == 1
+    assert sections["failed_notifications"]["items"][0]["label"].startswith("SMS · Interview reminder")
     assert sections["credentials"]["count"] == 1
     assert sections["stuck"]["count"] == 1
     assert sections["approvals"]["count"] == 1
