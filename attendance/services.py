@@ -322,7 +322,8 @@ def _deactivate(account, name, *, actor, reason, now=None, no_show=False):
         account.deactivated_at = now
     if name == "revoke":
         account.revoke_reason = reason[:300]
-        account.no_show = no_show
+    if no_show:
+        account.no_show = True
     _touch(account)
     _save_audit(account, actor=actor, action=name, source_state=source, reason=reason)
     if source == AccountState.ACTIVE:
@@ -409,31 +410,35 @@ def accounts_revoke_orphaned(*, now: dt.datetime, batch: int = 200) -> dict:
 
 def accounts_no_show_due(*, now: dt.datetime, batch: int = 200) -> dict:
     """Sweep: an account activated for day one without a single punch by the next day's noon (local; setting
-    ``ATTENDANCE_NO_SHOW_HOURS`` after the start date's midnight, default 36) is revoked as a no-show and HR is
-    told (R-ATT-2)."""
+    ``ATTENDANCE_NO_SHOW_HOURS`` after the start date's midnight, default 36) is suspended as a day-one no-show
+    and HR is told (R-ATT-2). Suspended, not revoked: the person may have come and forgotten to clock in, or
+    work where there is no clock; HR resumes the account (it is not flagged twice) or records the exit."""
     hours = int(_setting("ATTENDANCE_NO_SHOW_HOURS", 36))
     tz = local_tz()
     today = local_today(now)
     earliest = today - dt.timedelta(days=(hours // 24) + 3)
     candidates = (AttendanceAccount.objects.filter(state=AccountState.ACTIVE, effective_date__gte=earliest,
-                                                   effective_date__lt=today)
+                                                   effective_date__lt=today, no_show=False)
                   .exclude(punches__isnull=False).values_list("pk", "effective_date")[:batch])
-    revoked = 0
+    suspended = 0
     for account_id, effective in candidates:
         deadline = dt.datetime.combine(effective, dt.time(0), tzinfo=tz) + dt.timedelta(hours=hours)
         if now < deadline:
             continue
         with transaction.atomic():
-            account = attendance_account_revoke(actor="hr_tick", account_id=account_id, now=now, no_show=True,
-                                                reason="no punch on day one")
+            account = _lock_account("hr_tick", account_id=account_id)
+            if account.state != AccountState.ACTIVE or account.no_show:
+                continue
+            _deactivate(account, "suspend", actor="hr_tick", reason="no punch on day one", now=now, no_show=True)
             _alert_staff(responsible_hr(account), key=f"attendance:account:{account.pk}:no_show",
                          department=account.department, related=("attendance.attendanceaccount", account.pk),
                          url=_admin_url(account), title_fn=lambda: _("Day-one no-show"),
                          message_fn=lambda a=account: _("%(n)s did not clock in on the start date %(d)s; the "
-                                                        "attendance account was revoked.")
+                                                        "attendance account is suspended. Resume it if they did "
+                                                        "come, or record their exit.")
                          % {"n": a.holder_name, "d": a.effective_date.isoformat()})
-            revoked += 1
-    return {"no_show": revoked}
+            suspended += 1
+    return {"no_show": suspended}
 
 
 @transaction.atomic

@@ -1,5 +1,5 @@
 """Attendance accounts: scheduled from the accepted offer, moved with the start date (notices), activated on the
-start date by the sweep, revoked for withdrawals and day-one no-shows; devices pull the changes (R-ATT-1, R-ATT-2)."""
+start date by the sweep, revoked for withdrawals, suspended for day-one no-shows; devices pull the changes (R-ATT-1, R-ATT-2)."""
 
 import datetime as dt
 
@@ -103,7 +103,7 @@ def test_r_att_2_withdrawn_candidate_revokes(accepted, users):
     assert account.state == AccountState.REVOKED and "withdr" in account.revoke_reason
 
 
-def test_r_att_2_day_one_no_show_revokes_and_tells_hr(accepted, users, time_machine):
+def test_r_att_2_day_one_no_show_suspends_tells_hr_and_can_be_undone(accepted, users, time_machine):
     account = services.attendance_account_schedule_for_offer(offer_id=accepted.pk)
     time_machine.move_to(local(accepted.start_date, 7, 0))
     run_due_jobs(now=timezone.now(), only=["attendance.activate_accounts"])
@@ -114,8 +114,15 @@ def test_r_att_2_day_one_no_show_revokes_and_tells_hr(accepted, users, time_mach
     time_machine.move_to(local(accepted.start_date + dt.timedelta(days=1), 12, 1))
     run_due_jobs(now=timezone.now(), only=["attendance.day_one_no_shows"])
     account.refresh_from_db()
-    assert account.state == AccountState.REVOKED and account.no_show
-    assert Notification.objects.filter(idempotency_key__startswith=f"attendance:account:{account.pk}:no_show").exists()
+    assert account.state == AccountState.SUSPENDED and account.no_show  # reversible: doors closed for now
+    alert = Notification.objects.filter(idempotency_key__startswith=f"attendance:account:{account.pk}:no_show").first()
+    assert alert is not None and "恢复账号" in alert.body  # in HR's language: resume, or record the exit
+    # she came but forgot to clock in: HR resumes, and the sweep does not suspend her again
+    services.attendance_account_resume(actor=users.hr, account_id=account.pk)
+    time_machine.move_to(local(accepted.start_date + dt.timedelta(days=1), 13, 0))
+    run_due_jobs(now=timezone.now(), only=["attendance.day_one_no_shows"])
+    account.refresh_from_db()
+    assert account.state == AccountState.ACTIVE
 
 
 def test_illegal_transitions_raise(org):
