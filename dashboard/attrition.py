@@ -38,7 +38,7 @@ def _numeric_signals(signals: dict) -> dict[str, float]:
 
 
 def _raw_features(app_ids, apps_qs) -> tuple[dict[int, dict], dict[int, dict]]:
-    ai = _latest_ai_scores(apps_qs)
+    ai = _latest_ai_scores(apps_qs, with_signals=True)
     source = dict(apps_qs.values_list("pk", "source"))
     outcomes = sources.hire_outcomes(app_ids)
     raw = {}

@@ -644,19 +644,21 @@ DIMENSION_EXIT_THEMES = {
 HIGH_SCORE = 70
 
 
-def _latest_ai_scores(apps) -> dict[int, dict]:
+def _latest_ai_scores(apps, *, with_signals: bool = False) -> dict[int, dict]:
+    """The latest AI result per application: dimension scores (0-100), overall, and the answer signals only
+    when asked (the attrition model uses them; decoding them for the insights would double the work)."""
     from interviews.ai.models import AIInterviewResult  # noqa: PLC0415
 
+    fields = ["application_id", "dimension_scores", "overall_score"] + (["signals"] if with_signals else [])
     rows = (AIInterviewResult.objects.filter(application__in=apps)
-            .order_by("application_id", "-received_at", "-id")
-            .values_list("application_id", "dimension_scores", "overall_score", "signals"))
+            .order_by("application_id", "-received_at", "-id").values_list(*fields))
     out: dict[int, dict] = {}
-    for app_id, dims, overall, signals in rows.iterator(chunk_size=5000):
+    for app_id, dims, overall, *signals in rows.iterator(chunk_size=5000):
         if app_id in out:
             continue
         scores = {k: float(v["score"]) for k, v in (dims or {}).items()
                   if isinstance(v, dict) and isinstance(v.get("score"), int | float)}
-        out[app_id] = {"scores": scores, "overall": overall, "signals": signals or {}}
+        out[app_id] = {"scores": scores, "overall": overall, "signals": (signals[0] if signals else None) or {}}
     return out
 
 
@@ -717,18 +719,19 @@ def ai_insights(*, user, filters: Filters = Filters()) -> dict:
     outcomes = application_outcomes(scores, apps) if scores else {}
     dimensions = sorted({k for s in scores.values() for k in s["scores"]})
     labels = dimension_labels(user=user)
+    # one matrix of scores and one of outcomes (NaN where unknown); each pair is a masked column pair
+    ids = list(scores)
+    x = np.array([[scores[pk]["scores"].get(dim, np.nan) for dim in dimensions] for pk in ids], dtype=float)
+    y = np.array([[np.nan if outcomes[pk][key] is None else float(outcomes[pk][key]) for key, _l, _d in OUTCOMES]
+                  for pk in ids], dtype=float)
     correlations = []
-    for dim in dimensions:
-        for key, label, _direction in OUTCOMES:
-            xs, ys = [], []
-            for pk, s in scores.items():
-                value, outcome = s["scores"].get(dim), outcomes[pk][key]
-                if value is not None and outcome is not None:
-                    xs.append(value)
-                    ys.append(float(outcome))
+    for i, dim in enumerate(dimensions):
+        for j, (key, label, _direction) in enumerate(OUTCOMES):
+            both = ~np.isnan(x[:, i]) & ~np.isnan(y[:, j]) if ids else np.zeros(0, bool)
+            xs, ys = x[both, i], y[both, j]
             correlations.append({"dimension": dim, "dimension_label": labels.get(dim, dim), "outcome": key,
-                                 "outcome_label": str(label), "n": len(xs),
-                                 "r": _pearson(xs, ys), "small_sample": len(xs) < MIN_SAMPLE})
+                                 "outcome_label": str(label), "n": int(both.sum()),
+                                 "r": _pearson(xs, ys), "small_sample": int(both.sum()) < MIN_SAMPLE})
     suggestions = []
     directions = {key: d for key, _label, d in OUTCOMES}
     for c in correlations:
