@@ -189,6 +189,9 @@ class Interview(ConcurrentTransitionMixin, models.Model):
     ends_at = models.DateTimeField(_("ends"))
     deadline = models.DateTimeField(_("complete by"), null=True, blank=True,
                                     help_text=_("AI interviews: the vendor must report completion by then"))
+    open_until_deadline = models.BooleanField(
+        _("any time before the deadline"), default=False,
+        help_text=_("AI interviews without an agreed time: the link works from the invitation to the deadline"))
     interviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("interviewers"), blank=True,
                                           related_name="interviews")
     room = models.ForeignKey(Room, verbose_name=_("room"), null=True, blank=True, on_delete=models.PROTECT,

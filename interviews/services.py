@@ -474,6 +474,7 @@ def interview_schedule(*, actor, application_id: int, starts_at: datetime, kind:
     interview = Interview(application=app, kind=kind, round=round_obj, starts_at=starts_at, ends_at=ends_at,
                           deadline=deadline, room=room, meeting_url=meeting_url or "", on_site=on_site or bool(room),
                           previous=previous, sequence=sequence, ical_uid=ical_uid, created_by=user,
+                          open_until_deadline=open_window,
                           vendor_reference=vendor_reference or (previous.vendor_reference if previous else ""))
     interview.save()
     interview.interviewers.set(people)

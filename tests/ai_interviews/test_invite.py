@@ -167,3 +167,23 @@ def test_r_ai_7_invite_api(screening, users, api_as, worker):
             .isoformat(), "assessment_id": "X-9"}, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["assessment_id"] == "X-9"
+
+
+def test_r_portal_2_the_candidate_sees_any_time_before_the_deadline(screening, users, worker):
+    """An open AI invitation is not an appointment: the portal says until when, not a start time."""
+    from django.test import Client
+
+    from onboarding.links import portal_token
+
+    deadline = timezone.now() + datetime.timedelta(days=2)
+    with worker.committing():
+        invite(users.hr, screening, deadline=deadline)
+    interview = Interview.objects.get(application=screening)
+    assert interview.open_until_deadline
+    client = Client()
+    assert client.get(f"/portal/l/{portal_token(screening.candidate_id)}/").status_code == 302
+    local_deadline = timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")
+    page = client.get(f"/portal/interviews/{interview.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="open-until"' in page and local_deadline in page
+    home = client.get("/portal/").content.decode()
+    assert local_deadline in home
