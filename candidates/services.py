@@ -59,6 +59,7 @@ from hrsys.core.actors import staff_user as _user
 from . import matching, resumes, validators
 from .models import (
     EDUCATION_RANK,
+    INACTIVE_STATES,
     TRANSITION_NAMES,
     Application,
     Candidate,
@@ -75,6 +76,7 @@ from .models import (
     TalentPoolEntry,
     TransitionLog,
 )
+from .signals import application_closed
 
 CANDIDATE_FIELDS = ("name", "phone", "email", "id_number", "education", "years_experience", "skills", "source",
                     "preferred_language", "consent_version", "consent_at")
@@ -599,6 +601,9 @@ def application_transition(*, actor, application_id: int, transition: str, reaso
                                  stage_seconds=stage_seconds)
     audit_record(actor=actor, action=f"application.{transition}", obj=app,
                  changes={"state": [source, app.state]}, reason=reason)
+    if app.state in INACTIVE_STATES and source not in INACTIVE_STATES:
+        application_closed.send(sender=Application, application=app, transition=transition, actor=actor,
+                                reason=reason)
     if transition == "to_talent_pool":
         _pool_entry_add(app, source, reason)
     elif transition == "reactivate":

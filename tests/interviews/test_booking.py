@@ -183,3 +183,21 @@ def test_fsm_illegal_moves_raise(world):
     for move in ("confirm", "complete", "mark_no_show", "replace", "cancel"):
         with pytest.raises(TransitionNotAllowed):
             getattr(interview, move)()
+
+
+@pytest.mark.parametrize("move", ["reject", "withdraw"])
+def test_closing_the_application_cancels_its_booked_interviews(world, move):
+    """R-SCHED-4 R-NS-1: a rejected or withdrawn candidate is not reminded of an interview that will not happen,
+    and the interviewers' calendars get the CANCEL."""
+    from candidates.services import application_transition
+
+    booked = book(world, local(2026, 3, 5, 9))
+    pending = Notification.objects.filter(related_type="interviews.interview", related_id=str(booked.pk),
+                                          status="pending", due_at__gt=local(2026, 3, 2, 11))
+    assert pending.exists()
+    application_transition(actor=world.users.hr, application_id=world.app.pk, transition=move, reason="岗位已满")
+    booked.refresh_from_db()
+    assert booked.state == "cancelled" and "application" in booked.cancel_reason
+    assert not pending.exists()
+    staff = Notification.objects.filter(idempotency_key__startswith=f"interview:{booked.pk}:v0:cancel:staff")
+    assert staff.count() == 2 and all(ics_of(n)["METHOD"] == "CANCEL" for n in staff)
