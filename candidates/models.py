@@ -431,6 +431,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def __str__(self):
         return f"{self.candidate} → {self.job.title}" if self.candidate_id and self.job_id else f"application #{self.pk}"
 
+    @property
+    def is_open(self) -> bool:
+        """Still in the pipeline (not hired, rejected, withdrawn or pooled)."""
+        return self.state in OPEN_STATES
+
     # -- credential status (R-HOSP-1) -------------------------------------------------------------
 
     def credential_problems(self, *, today=None) -> list[dict]:

@@ -46,7 +46,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.http import Http404
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
@@ -743,3 +744,37 @@ def resume_confirm(*, actor, resume_id: int, fields: dict) -> Resume:
     resume.save(update_fields=["confirmed_at", "confirmed_by"])
     audit_record(actor=actor, action="resume.confirm", obj=resume, changes={"fields": [None, sorted(fields)]})
     return resume
+
+
+@transaction.atomic
+def application_withdraw_by_candidate(*, candidate_id: int, application_id: int, reason: str) -> Application:
+    """The candidate withdraws one of their own open applications in the portal (R-PORTAL-2): the pipeline move
+    (booked interviews are cancelled through ``application_closed``) and an in-app note to the responsible HR.
+    Another candidate's application is a 404, a closed one a 409, no reason a 400."""
+    from notifications.services import notification_create  # noqa: PLC0415
+    from notifications.types import Recipient  # noqa: PLC0415
+
+    from .selectors import responsible_hr  # noqa: PLC0415
+
+    app = (Application.objects.select_related("job__department", "candidate")
+           .filter(pk=application_id, candidate_id=candidate_id).first())
+    if app is None:
+        raise Http404
+    if not app.is_open:
+        raise Conflict(_("This application is %(stage)s already.") % {"stage": app.get_state_display()}, allowed=[])
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Please tell us why.")]})
+    application_transition(actor=f"candidate:{candidate_id}", application_id=app.pk, transition="withdraw",
+                           reason=reason)
+    for user in responsible_hr(app):
+        with translation.override(user.preferred_language or "zh-hans"):
+            title = _("%(c)s withdrew from %(job)s") % {"c": app.candidate.name, "job": app.job.title}
+            message = _("Reason given: %(r)s. Booked interviews were cancelled.") % {"r": reason}
+        notification_create(recipient=Recipient.for_user(user), channel="in_app", template_key="generic_alert",
+                            context={"title": title, "message": message, "url": f"/admin/candidates/application/"
+                                                                                 f"{app.pk}/change/"},
+                            idempotency_key=f"application:{app.pk}:withdrawn-by-candidate:{user.pk}",
+                            department=app.job.department, related=("candidates.application", app.pk),
+                            actor="portal")
+    app.refresh_from_db()
+    return app

@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 
 from candidates.models import Application, Candidate, InterviewRound, Priority, TalentPoolEntry
 from candidates.models import State as AppState
-from hrsys.accounts.models import Role
+from candidates.selectors import responsible_hr
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm as _require
@@ -151,19 +151,6 @@ def _sync_application_on_booking(actor, interview, *, reinvite=False):
 def _local(dt) -> str:
     return timezone.localtime(dt, availability.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
-
-
-def responsible_hr(application) -> list:
-    """Who answers for this application: its creator when HR, else HR staff of the job's department
-    (or a department above it), else the HR directors."""
-    creator = application.created_by
-    if creator is not None and creator.is_active and creator.role in (Role.HR_STAFF, Role.HR_DIRECTOR):
-        return [creator]
-    path = application.job.department.path
-    ancestors = [int(p) for p in path.strip("/").split("/") if p]
-    staff = list(User.objects.filter(role=Role.HR_STAFF, is_active=True, departments__in=ancestors)
-                 .distinct().order_by("pk"))
-    return staff or list(User.objects.filter(role=Role.HR_DIRECTOR, is_active=True).order_by("pk"))
 
 
 def _interview_context(interview) -> dict:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("interviews/<int:pk>/", views.interview_detail, name="interview"),
     path("interviews/<int:pk>/reschedule/", views.interview_reschedule, name="reschedule"),
+    path("applications/<int:pk>/withdraw/", views.application_withdraw, name="withdraw"),
     path("offers/<int:pk>/", views.offer_detail, name="offer"),
     path("offers/<int:pk>/letter/<str:kind>/", views.offer_letter, name="offer-letter"),
     path("offers/<int:pk>/sign/", views.offer_sign, name="offer-sign"),

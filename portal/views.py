@@ -17,9 +17,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from candidates.models import TransitionLog
+from candidates.models import OPEN_STATES, TransitionLog
+from candidates.services import application_withdraw_by_candidate
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import access_log
 from interviews import services as interview_services
@@ -285,6 +287,42 @@ def offer_decline(request, pk):
                                                      "errors": _errors(exc)}, status=400)
     messages.success(request, _("You declined the offer. Thank you for letting us know."))
     return redirect("portal:offer", pk=offer.pk)
+
+
+# -- withdrawing (R-PORTAL-2) ---------------------------------------------------------------------------
+
+WITHDRAW_REASONS = [
+    ("other_offer", _lazy("I accepted another offer")), ("not_interested", _lazy("I am no longer interested")),
+    ("location", _lazy("The location does not suit me")), ("pay", _lazy("Pay or conditions")),
+    ("personal", _lazy("Personal reasons")), ("other", _lazy("Another reason")),
+]
+
+
+@candidate_required
+def application_withdraw(request, pk):
+    """The candidate withdraws an open application: booked interviews are cancelled (calendars included),
+    HR is told; a person who will not come says so instead of not showing up (R-NS-5)."""
+    app = (request.candidate.applications.select_related("job__department")
+           .filter(pk=pk, state__in=OPEN_STATES).first())
+    if app is None:
+        raise Http404
+    ctx = {"app": app, "reasons": WITHDRAW_REASONS}
+    if request.method == "POST":
+        code = request.POST.get("reason", "")
+        labels = dict(WITHDRAW_REASONS)
+        try:
+            if code not in labels:
+                raise ValidationError({"reason": [_("Please tell us why.")]})
+            detail = request.POST.get("detail", "").strip()[:500]
+            with translation.override("zh-hans"):  # the reason as HR reads it in the pipeline
+                reason = f"{labels[code]}" + (f": {detail}" if detail else "")
+            application_withdraw_by_candidate(candidate_id=request.candidate.pk, application_id=app.pk,
+                                              reason=reason)
+        except (ValidationError, Conflict) as exc:
+            return render(request, "portal/withdraw.html", {**ctx, "errors": _errors(exc)}, status=400)
+        messages.success(request, _("Your application is withdrawn. Thank you for letting us know."))
+        return redirect("portal:home")
+    return render(request, "portal/withdraw.html", ctx)
 
 
 # -- onboarding (R-PORTAL-3) -----------------------------------------------------------------------------

@@ -163,3 +163,39 @@ def test_r_offer_2_approval_pages(users, org, client):
     assert client.post(f"/offers/approvals/{step.pk}/", {"decision": "approve", "comment": "ok"}).status_code == 302
     offer.refresh_from_db()
     assert offer.state == "approved"
+
+
+def test_r_portal_2_candidate_withdraws_and_interviews_are_cancelled(app, users):
+    """Someone who took another job says so instead of not showing up: the application is withdrawn with the
+    reason, the booked interview is cancelled (reminders stop), HR gets a note."""
+    from candidates.models import TransitionLog
+    from notifications.models import Notification
+
+    iv = _interview(app)
+    client = signed_in(app.candidate)
+    home = client.get("/portal/").content.decode()
+    assert f"/portal/applications/{app.pk}/withdraw/" in home
+    url = f"/portal/applications/{app.pk}/withdraw/"
+    assert client.get(url).status_code == 200
+    missing = client.post(url, {"reason": ""})
+    assert missing.status_code == 400
+    app.refresh_from_db()
+    assert app.state == State.INTERVIEWING  # nothing changed
+    response = client.post(url, {"reason": "other_offer", "detail": "离家更近"})
+    assert response.status_code == 302
+    app.refresh_from_db()
+    iv.refresh_from_db()
+    assert app.state == State.WITHDRAWN and iv.state == "cancelled"
+    log = TransitionLog.objects.get(application=app, transition="withdraw")
+    assert log.actor_label == f"candidate:{app.candidate_id}" and "离家更近" in log.reason
+    assert Notification.objects.filter(idempotency_key__startswith=f"application:{app.pk}:withdrawn-by-candidate",
+                                       channel="in_app").exists()
+    assert client.get(url).status_code == 404  # closed now: nothing to withdraw
+
+
+def test_r_portal_2_another_candidates_application_cannot_be_withdrawn(app, org):
+    other = interviewing_app(org.emergency)
+    client = signed_in(app.candidate)
+    assert client.post(f"/portal/applications/{other.pk}/withdraw/", {"reason": "other"}).status_code == 404
+    other.refresh_from_db()
+    assert other.state == State.INTERVIEWING
