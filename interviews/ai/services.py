@@ -212,6 +212,18 @@ def _action_on_locked(invitation, *, kind, source, at=None, detail=None) -> Invi
     return event
 
 
+def on_application_closed(sender, application=None, actor=None, **kwargs):
+    """A closed application's open AI invitations are cancelled (a late result is still stored, but nothing
+    waits for it); their booked interviews are cancelled by ``interviews`` (R-AI-7)."""
+    open_ones = AIInvitation.objects.filter(application=application).exclude(
+        status__in=[AIInvitation.Status.COMPLETED, AIInvitation.Status.CANCELLED])
+    for invitation in open_ones.select_for_update():
+        invitation.status = AIInvitation.Status.CANCELLED
+        invitation.save(update_fields=["status"])
+        audit_record(actor=actor or "pipeline", action="ai_invitation.cancel", obj=invitation,
+                     changes={"status": [None, AIInvitation.Status.CANCELLED]}, reason="application closed")
+
+
 def on_candidate_action(sender, action, notification=None, **kwargs):
     """notifications' signal: the candidate opened the tracked link of an AI interview invitation or of one of
     its reminders (sent by ``interviews`` for the booked AI interview, which carries the assessment id)

@@ -187,3 +187,14 @@ def test_r_portal_2_the_candidate_sees_any_time_before_the_deadline(screening, u
     assert 'id="open-until"' in page and local_deadline in page
     home = client.get("/portal/").content.decode()
     assert local_deadline in home
+
+
+def test_r_ai_7_rejecting_the_application_cancels_the_open_invitation(screening, users, worker):
+    from candidates.services import application_transition
+
+    with worker.committing():
+        invitation = invite(users.hr, screening)
+        application_transition(actor=users.hr, application_id=screening.pk, transition="reject", reason="资历不足")
+    invitation.refresh_from_db()
+    assert invitation.status == AIInvitation.Status.CANCELLED
+    assert Interview.objects.get(application=screening).state == "cancelled"
