@@ -57,7 +57,7 @@ class FigureApi(APIView):
         filters = Filters.from_params(request.query_params)
         figure = figure_for(name, request.user, filters, refresh=request.query_params.get("refresh") == "1")
         access_log(actor=request.user, kind=AccessLog.Kind.VIEW, obj=(f"dashboard.{name}", ""),
-                   detail=filters.querystring(), channel="api")
+                   detail=filters.querystring(), channel="api")  # every figure by API: machines pull in bulk
         return Response({
             "name": figure.name, "title": figure.title, "note": figure.note, "computed_at": figure.computed_at,
             "filters": {"job": filters.job_id, "department": filters.department_id, "from": filters.date_from,

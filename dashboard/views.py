@@ -10,6 +10,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
+from hrsys.audit.models import AccessLog
+from hrsys.audit.services import access_log
 from hrsys.core.exports import FORMATS, export_response
 
 from . import selectors
@@ -18,6 +20,16 @@ from .figures import FIGURES, PAGES
 from .selectors import Filters
 
 PERMISSION = "dashboard.view_dashboard"
+#: Figures that name people (the to-do list, each new hire's attrition risk): viewing them is logged like
+#: any view of candidate or employee data (R-SEC-3); the other pages show aggregates.
+PERSONAL_FIGURES = {"todo", "risks"}
+
+
+def _log_personal(request, names, filters):
+    for name in names:
+        if name in PERSONAL_FIGURES:
+            access_log(actor=request.user, kind=AccessLog.Kind.VIEW, obj=(f"dashboard.{name}", ""),
+                       detail=filters.querystring(), channel="dashboard")
 
 
 def _check(request):
@@ -43,6 +55,7 @@ def dashboard_home(request):
     _check(request)
     filters = Filters.from_params(request.GET)
     todo = FIGURES["todo"](request.user, filters)
+    _log_personal(request, ["todo"], filters)
     return render(request, "dashboard/home.html", {**_context(request, "home", filters, []), "todo": todo})
 
 
@@ -54,6 +67,7 @@ def dashboard_page(request, page):
     filters = Filters.from_params(request.GET)
     note_viewer(request.user)
     figures = [figure_for(name, request.user, filters, refresh=_refresh(request)) for name in PAGES[page][1]]
+    _log_personal(request, PAGES[page][1], filters)
     return render(request, f"dashboard/{page}.html" if page in ("insights", "attrition") else "dashboard/page.html",
                   _context(request, page, filters, figures))
 

@@ -187,3 +187,13 @@ def test_long_tables_show_the_first_100_rows_and_the_export_holds_all(client, or
     assert "The first 100 of 105 rows" in costs
     rows = rows_of(client.get(reverse("dashboard:export", args=["costs"]) + "?format=csv"))
     assert len(rows) == 106
+
+
+def test_pages_naming_people_are_logged_aggregates_are_not_R_SEC_3(client, history, users, frozen):
+    client.force_login(users.hr)
+    client.get(reverse("dashboard:home"))
+    client.get(reverse("dashboard:page", args=["attrition"]))
+    client.get(reverse("dashboard:page", args=["funnel"]))
+    logged = set(AccessLog.objects.filter(actor=users.hr, kind="view", channel="dashboard")
+                 .values_list("object_type", flat=True))
+    assert logged == {"dashboard.todo", "dashboard.risks"}
