@@ -6,12 +6,16 @@ import datetime as dt
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from hrsys.api.errors import Conflict
+from hrsys.audit.models import AccessLog
+from hrsys.audit.services import access_log
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
 from hrsys.core.exports import export_response
 
@@ -22,6 +26,7 @@ from .models import (
     Device,
     DoorAccessGroup,
     LeaveRequest,
+    ProbationDecision,
     ProbationReview,
     ProvisioningAttempt,
     ProvisioningDelivery,
@@ -211,8 +216,52 @@ class DailyResultAdmin(ReadOnlyAdmin, ScopedAdmin):
 
 @admin.register(ProbationReview)
 class ProbationReviewAdmin(ReadOnlyAdmin, ScopedAdmin):
-    list_display = ("account", "department", "starts_on", "ends_on", "decision", "decided_by", "reminders_sent")
+    """Reviews are read here and decided on their review page: every month's attendance with its flags next to
+    the AI interview scores, and the decision form (R-ATT-4, R-AI-4)."""
+
+    list_display = ("account", "department", "starts_on", "ends_on", "decision", "decided_by", "reminders_sent",
+                    "review_link")
     list_filter = ("decision", "department")
+
+    @admin.display(description=_("review page"))
+    def review_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:attendance_probation_decide", args=[obj.pk]),
+                           _("Review and decide"))
+
+    def get_urls(self):
+        return [path("<int:pk>/decide/", self.admin_site.admin_view(self.decide_view),
+                     name="attendance_probation_decide"), *super().get_urls()]
+
+    def decide_view(self, request, pk):
+        if not request.user.has_perm("attendance.view_probationreview"):
+            raise PermissionDenied
+        detail = selectors.probation_review_detail(user=request.user, review_id=pk)  # 404 outside the scope
+        review = detail["review"]
+        can_decide = request.user.has_perm("attendance.change_probationreview") and review.decision in (
+            "", ProbationDecision.EXTEND)
+        errors, status = [], 200
+        if request.method == "POST":
+            if not can_decide:
+                raise PermissionDenied
+            try:
+                months = request.POST.get("extend_months") or None
+                services.probation_decide(actor=request.user, review_id=pk, decision=request.POST.get("decision", ""),
+                                          comment=request.POST.get("comment", ""),
+                                          extend_months=int(months) if months and months.isdigit() else None)
+            except (ValidationError, Conflict) as exc:
+                errors = [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "message_dict") \
+                    else [str(getattr(exc, "detail", exc))]
+                status = 400
+            else:
+                messages.success(request, _("The probation decision is recorded."))
+                return redirect("admin:attendance_probationreview_changelist")
+        access_log(actor=request.user, kind=AccessLog.Kind.VIEW, obj=review, detail="probation review page",
+                   channel="admin")
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "detail": detail,
+                   "review": review, "title": _("Probation review: %(n)s") % {"n": review.account.holder_name},
+                   "can_decide": can_decide, "errors": errors, "decisions": ProbationDecision.choices,
+                   "post": request.POST if request.method == "POST" else {}}
+        return TemplateResponse(request, "admin/attendance/probation_decide.html", context, status=status)
     export_columns = [(_("name"), lambda r: r.account.holder_name), (_("department"), lambda r: r.department.name),
                       (_("starts"), lambda r: r.starts_on), (_("ends"), lambda r: r.ends_on),
                       (_("decision"), lambda r: r.decision)]

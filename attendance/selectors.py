@@ -254,7 +254,8 @@ def probation_reviews_due(*, user, day: dt.date):
     """Undecided probation reviews ending within ``ATTENDANCE_PROBATION_REMIND_DAYS`` of ``day`` (or overdue),
     in the viewer's scope, soonest first: the HR to-do list (R-ATT-4, R-DASH-1)."""
     within = dt.timedelta(days=int(getattr(settings, "ATTENDANCE_PROBATION_REMIND_DAYS", 14)))
-    return (ProbationReview.objects.for_user(user).filter(decision="", ends_on__lte=day + within)
+    return (ProbationReview.objects.for_user(user)
+            .filter(decision__in=["", ProbationDecision.EXTEND], ends_on__lte=day + within)
             .exclude(account__state=AccountState.REVOKED)
             .select_related("account").order_by("ends_on", "pk"))
 

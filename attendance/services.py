@@ -169,6 +169,9 @@ def department_managers(department) -> list:
 
 
 def _admin_url(obj) -> str:
+    """Where staff handle ``obj``: a probation review on its review page (decision form), the rest on theirs."""
+    if isinstance(obj, ProbationReview):
+        return f"{settings.PUBLIC_BASE_URL}/admin/attendance/probationreview/{obj.pk}/decide/"
     return f"{settings.PUBLIC_BASE_URL}/admin/attendance/{obj._meta.model_name}/{obj.pk}/change/"
 
 

@@ -236,7 +236,7 @@ def todo(*, user, now=None) -> list[dict]:
         "probation", _("Probation reviews due"), reviews,
         lambda r: {"label": r.account.holder_name, "when": r.ends_on,
                    "detail": _("probation ends %(day)s") % {"day": r.ends_on.isoformat()},
-                   "url": _admin("attendance_probationreview_change", r.pk)},
+                   "url": _admin("attendance_probation_decide", r.pk)},
         _admin("attendance_probationreview_changelist", query={"decision__exact": ""})))
 
     limits = stuck_days()

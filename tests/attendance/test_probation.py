@@ -144,3 +144,37 @@ def test_r_att_3_monthly_report_scoped_and_excel_export_logged(users, org, hire,
     assert sheet.max_row == 2
     assert AccessLog.objects.filter(kind="export", object_type="attendance.monthlyreport").exists()
     assert api_as(users.hr).get("/api/v1/attendance/reports/monthly/", {"month": "nope"}).status_code == 400
+
+
+def test_r_att_4_review_page_shows_months_and_ai_scores_and_records_the_decision(users, org, client):
+    """The page the reminder and the Today list link to: attendance per month with flags, the AI scores, and the
+    decision form; the manager of another department gets a 404, an interviewer a 403."""
+    from tests.attendance.factories import active_account
+
+    account = active_account(org.emergency, name="周护士", effective=timezone.localdate() - dt.timedelta(days=40))
+    review = ProbationReview.objects.create(account=account, department=org.emergency, starts_on=account.effective_date,
+                                            ends_on=account.effective_date + dt.timedelta(days=90))
+    for n in range(6):
+        DailyResult.objects.create(account=account, department=org.emergency, stale=False, status="present",
+                                   work_date=account.effective_date + dt.timedelta(days=n), late_minutes=12)
+    url = f"/admin/attendance/probationreview/{review.pk}/decide/"
+    client.force_login(users.er_manager)
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="probation-decision"' in html and "周护士" in html
+    assert '<span class="flag">' in html  # six late arrivals this month: flagged
+    assert AccessLog.objects.filter(object_type="attendance.probationreview", object_id=str(review.pk)).exists()
+    failed = client.post(url, {"decision": "fail", "comment": ""})
+    assert failed.status_code == 400
+    review.refresh_from_db()
+    assert review.decision == ""  # nothing recorded
+    done = client.post(url, {"decision": "pass", "comment": "表现稳定"})
+    assert done.status_code == 302
+    review.refresh_from_db()
+    assert review.decision == "pass" and review.decided_by == users.er_manager
+    assert 'id="probation-decision"' not in client.get(url).content.decode()  # decided: no form
+    client.force_login(users.it_manager)
+    assert client.get(url).status_code == 404
+    client.force_login(users.interviewer)
+    assert client.get(url).status_code in (302, 403)
