@@ -1,16 +1,39 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _lazy
 
+from candidates.models import Application
+from candidates.models import State as AppState
+from hrsys.api.errors import Conflict
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
 
+from . import selectors, services
 from .models import (
     CandidateDocument,
     Offer,
     OfferApproval,
     OfferSignature,
+    OfferState,
     OfferTemplate,
     OnboardingInfo,
     PayBand,
 )
+
+OPEN_OFFER_STATES = (OfferState.DRAFT, OfferState.PENDING_APPROVAL, OfferState.APPROVED, OfferState.SENT)
+
+
+def _messages(exc) -> list[str]:
+    if isinstance(exc, ValidationError):
+        return [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "message_dict") \
+            else list(exc.messages)
+    if isinstance(exc, Http404):
+        return [str(_lazy("Unknown application."))]
+    return [str(getattr(exc, "detail", exc) or exc)]
 
 
 @admin.register(PayBand)
@@ -37,9 +60,12 @@ class OfferApprovalInline(admin.TabularInline):
 
 @admin.register(Offer)
 class OfferAdmin(ScopedAdmin):
-    """Offers are changed through the services (API / approval pages); the admin shows them."""
+    """Offers are written through the services: "Add" drafts one for an application that finished its
+    interviews, and each offer's desk page edits the draft, submits it for approval, sends the approved letter
+    or withdraws it (R-OFFER-1..4). The change page shows the record and its approvals."""
 
-    list_display = ("pk", "application", "state", "monthly_salary", "start_date", "valid_until", "sent_at")
+    list_display = ("pk", "application", "state", "monthly_salary", "start_date", "valid_until", "sent_at",
+                    "desk_link")
     list_filter = ("state",)
     readonly_fields = [f.name for f in Offer._meta.fields]
     inlines = [OfferApprovalInline]
@@ -47,8 +73,79 @@ class OfferAdmin(ScopedAdmin):
                       ("job", lambda o: o.application.job.title), ("salary", lambda o: o.monthly_salary),
                       ("start", lambda o: o.start_date), ("sha256", lambda o: o.document_sha256)]
 
-    def has_add_permission(self, request):
-        return False
+    @admin.display(description=_lazy("offer desk"))
+    def desk_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:onboarding_offer_desk", args=[obj.pk]),
+                           _lazy("Open the offer desk"))
+
+    def get_urls(self):
+        return [path("<int:pk>/desk/", self.admin_site.admin_view(self.desk_view), name="onboarding_offer_desk"),
+                *super().get_urls()]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Draft an offer: pick an application in scope that finished its interviews; the salary and start
+        date default from the pay band and the candidate's stated preferences (R-OFFER-1)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        choices = (Application.objects.for_user(request.user).filter(state__in=[AppState.INTERVIEWING, AppState.OFFER])
+                   .exclude(offers__state__in=OPEN_OFFER_STATES).select_related("candidate", "job")
+                   .order_by("-state_changed_at")[:300])
+        errors, status = [], 200
+        if request.method == "POST":
+            try:
+                app_id = int(request.POST.get("application") or 0)
+                values = {k: request.POST[k] for k in ("monthly_salary", "start_date", "valid_until", "job_level")
+                          if request.POST.get(k)}
+                offer = services.offer_draft(actor=request.user, application_id=app_id, note=request.POST.get("note", ""),
+                                             **values)
+            except (ValidationError, Conflict, Http404) as exc:
+                errors, status = _messages(exc), 400
+            else:
+                messages.success(request, _lazy("The offer is drafted; check it and submit it for approval."))
+                return redirect("admin:onboarding_offer_desk", pk=offer.pk)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": _lazy("Draft an offer"),
+                   "applications": choices, "errors": errors, "post": request.POST}
+        return TemplateResponse(request, "admin/onboarding/offer_draft.html", context, status=status)
+
+    def desk_view(self, request, pk):
+        offer = selectors.offer_get(user=request.user, pk=pk)  # 404 outside the scope
+        errors, status = [], 200
+        if request.method == "POST":
+            action = request.POST.get("action", "")
+            try:
+                if action == "save":
+                    changes = {k: request.POST.get(k, "") for k in ("monthly_salary", "start_date", "valid_until",
+                                                                    "probation_months", "job_level", "note")}
+                    services.offer_update(actor=request.user, offer_id=offer.pk, **changes)
+                    done = _lazy("The draft is saved.")
+                elif action == "submit":
+                    services.offer_submit(actor=request.user, offer_id=offer.pk)
+                    done = _lazy("The offer waits for approval.")
+                elif action == "send":
+                    services.offer_send(actor=request.user, offer_id=offer.pk)
+                    done = _lazy("The offer letter is sent to the candidate.")
+                elif action == "withdraw":
+                    services.offer_withdraw(actor=request.user, offer_id=offer.pk,
+                                            reason=request.POST.get("reason", ""))
+                    done = _lazy("The offer is withdrawn.")
+                else:
+                    raise ValidationError({"action": [_lazy("Unknown action.")]})
+            except (ValidationError, Conflict) as exc:  # a PermissionDenied stays a 403
+                errors, status = _messages(exc), 400
+            else:
+                messages.success(request, done)
+                return redirect("admin:onboarding_offer_desk", pk=offer.pk)
+            offer = selectors.offer_get(user=request.user, pk=pk)
+        fields = ("monthly_salary", "start_date", "valid_until", "probation_months", "job_level", "note")
+        form = {name: (request.POST.get(name, "") if request.method == "POST" else
+                       getattr(offer, name).isoformat() if name in ("start_date", "valid_until")
+                       else getattr(offer, name)) for name in fields}
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "offer": offer,
+                   "title": _lazy("Offer desk"), "approvals": offer.approvals.select_related("approver"),
+                   "errors": errors, "form": form,
+                   "can_change": request.user.has_perm("onboarding.change_offer"),
+                   "open": offer.state in OPEN_OFFER_STATES}
+        return TemplateResponse(request, "admin/onboarding/offer_desk.html", context, status=status)
 
 
 @admin.register(OfferSignature)
