@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from hrsys.accounts.models import Department
 from hrsys.accounts.scope import visible_department_ids
@@ -80,17 +80,17 @@ class JobRequisitionAdmin(ScopedAdmin):
     log_access = False
     fieldsets = (
         (None, {"fields": ("department", "title", "headcount", "priority", "status", "description")}),
-        (_lazy("Requirements"), {"fields": ("skills", "min_years", "education_level", "required_credentials",
+        (gettext_lazy("Requirements"), {"fields": ("skills", "min_years", "education_level", "required_credentials",
                                             "credential_checkpoints")}),
-        (_lazy("Assessment"), {"fields": ("assessment_dimensions", "rejection_message")}),
-        (_lazy("Backup pool"), {"fields": ("backup_pool",)}),
+        (gettext_lazy("Assessment"), {"fields": ("assessment_dimensions", "rejection_message")}),
+        (gettext_lazy("Backup pool"), {"fields": ("backup_pool",)}),
     )
     export_columns = (
-        (_lazy("title"), lambda j: j.title),
-        (_lazy("department"), lambda j: j.department.name),
-        (_lazy("priority"), lambda j: j.get_priority_display()),
-        (_lazy("status"), lambda j: j.get_status_display()),
-        (_lazy("headcount"), lambda j: j.headcount),
+        (gettext_lazy("title"), lambda j: j.title),
+        (gettext_lazy("department"), lambda j: j.department.name),
+        (gettext_lazy("priority"), lambda j: j.get_priority_display()),
+        (gettext_lazy("status"), lambda j: j.get_status_display()),
+        (gettext_lazy("headcount"), lambda j: j.headcount),
     )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -116,8 +116,8 @@ class JobRequisitionAdmin(ScopedAdmin):
 # -- candidates -----------------------------------------------------------------------------------
 
 class CandidateAdminForm(forms.ModelForm):
-    job = forms.ModelChoiceField(queryset=JobRequisition.objects.none(), required=False, label=_lazy("apply to job"),
-                                 help_text=_lazy("a new candidate is created with an application to this open job"))
+    job = forms.ModelChoiceField(queryset=JobRequisition.objects.none(), required=False, label=gettext_lazy("apply to job"),
+                                 help_text=gettext_lazy("a new candidate is created with an application to this open job"))
 
     class Meta:
         model = Candidate
@@ -155,7 +155,7 @@ class CredentialInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description=_lazy("scan"))
+    @admin.display(description=gettext_lazy("scan"))
     def download(self, obj):
         if not obj.file:
             return "-"
@@ -238,9 +238,9 @@ class CandidateAdmin(IdentifierSearchMixin, ScopedAdmin):
         ]
 
     class ImportForm(forms.Form):
-        file = forms.FileField(label=_lazy("Excel or CSV file"))
-        job = forms.ModelChoiceField(queryset=JobRequisition.objects.none(), label=_lazy("job"))
-        partial = forms.BooleanField(required=False, label=_lazy("import the good rows even if others are bad"))
+        file = forms.FileField(label=gettext_lazy("Excel or CSV file"))
+        job = forms.ModelChoiceField(queryset=JobRequisition.objects.none(), label=gettext_lazy("job"))
+        partial = forms.BooleanField(required=False, label=gettext_lazy("import the good rows even if others are bad"))
 
     def import_view(self, request):
         """Preview first (every bad row listed), then import the same file with "commit" (R-PIPE-5)."""
@@ -272,7 +272,7 @@ class CandidateAdmin(IdentifierSearchMixin, ScopedAdmin):
 # -- applications ---------------------------------------------------------------------------------
 
 class DepartmentFilter(admin.SimpleListFilter):
-    title = _lazy("department")
+    title = gettext_lazy("department")
     parameter_name = "department"
 
     def lookups(self, request, model_admin):
@@ -285,7 +285,7 @@ class DepartmentFilter(admin.SimpleListFilter):
 
 
 class PriorityFilter(admin.SimpleListFilter):
-    title = _lazy("priority")
+    title = gettext_lazy("priority")
     parameter_name = "priority"
 
     def lookups(self, request, model_admin):
@@ -296,12 +296,12 @@ class PriorityFilter(admin.SimpleListFilter):
 
 
 class ScoreFilter(admin.SimpleListFilter):
-    title = _lazy("match score")
+    title = gettext_lazy("match score")
     parameter_name = "score"
     RANGES = {"80": (80, 100), "60": (60, 79), "40": (40, 59), "0": (0, 39)}
 
     def lookups(self, request, model_admin):
-        return [("80", "80-100"), ("60", "60-79"), ("40", "40-59"), ("0", "0-39"), ("none", _lazy("not scored"))]
+        return [("80", "80-100"), ("60", "60-79"), ("40", "40-59"), ("0", "0-39"), ("none", gettext_lazy("not scored"))]
 
     def queryset(self, request, queryset):
         if self.value() == "none":
@@ -315,7 +315,7 @@ class ScoreFilter(admin.SimpleListFilter):
 class JobFilter(admin.SimpleListFilter):
     """Jobs of the viewer's departments (not a DISTINCT over every application)."""
 
-    title = _lazy("job")
+    title = gettext_lazy("job")
     parameter_name = "job"
 
     def lookups(self, request, model_admin):
@@ -326,7 +326,7 @@ class JobFilter(admin.SimpleListFilter):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_lazy("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=gettext_lazy("reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @admin.register(Application)
@@ -360,23 +360,23 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
         return False
 
     # columns
-    @admin.display(description=_lazy("candidate"), ordering="candidate__name")
+    @admin.display(description=gettext_lazy("candidate"), ordering="candidate__name")
     def candidate_name(self, obj):
         return obj.candidate.name
 
-    @admin.display(description=_lazy("job"), ordering="job__title")
+    @admin.display(description=gettext_lazy("job"), ordering="job__title")
     def job_title(self, obj):
         return obj.job.title
 
-    @admin.display(description=_lazy("department"))
+    @admin.display(description=gettext_lazy("department"))
     def department_name(self, obj):
         return obj.job.department.name
 
-    @admin.display(description=_lazy("priority"))
+    @admin.display(description=gettext_lazy("priority"))
     def priority(self, obj):
         return obj.job.get_priority_display()
 
-    @admin.display(description=_lazy("credentials"))
+    @admin.display(description=gettext_lazy("credentials"))
     def credentials_flag(self, obj):
         problems = obj.credential_problems()
         if not obj.job.required_credentials:
@@ -387,12 +387,12 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
                            "; ".join(f"{p['label']}: {p['problem']}" for p in problems), len(problems))
 
     # detail fields
-    @admin.display(description=_lazy("candidate"))
+    @admin.display(description=gettext_lazy("candidate"))
     def candidate_link(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("admin:candidates_candidate_change",
                                                           args=[obj.candidate_id]), obj.candidate.name)
 
-    @admin.display(description=_lazy("match breakdown"))
+    @admin.display(description=gettext_lazy("match breakdown"))
     def breakdown(self, obj):
         b = obj.match_breakdown or {}
         rows = [(str(name), f"{b[name]['score']} / {b[name]['max']}", _detail(b[name]))
@@ -402,7 +402,7 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
         return format_html("<table>{}</table>", format_html_join(
             "", "<tr><th>{}</th><td>{}</td><td>{}</td></tr>", rows))
 
-    @admin.display(description=_lazy("credential status"))
+    @admin.display(description=gettext_lazy("credential status"))
     def credential_status(self, obj):
         problems = obj.credential_problems()
         if not problems:
@@ -411,11 +411,11 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
                                 ((p["label"], _("missing") if p["problem"] == "missing"
                                   else _("expired on %(date)s") % {"date": p["expires_on"]}) for p in problems))
 
-    @admin.display(description=_lazy("tags"))
+    @admin.display(description=gettext_lazy("tags"))
     def tag_list(self, obj):
         return ", ".join(t.name for t in obj.tags.all()) or "-"
 
-    @admin.display(description=_lazy("history"))
+    @admin.display(description=gettext_lazy("history"))
     def history(self, obj):
         rows = [(t.at.strftime("%Y-%m-%d %H:%M"), t.get_from_state_display(), t.get_to_state_display(),
                  str(t.actor or t.actor_label), t.reason) for t in obj.transitions.select_related("actor")]
@@ -501,19 +501,19 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
         return render(request, "admin/candidates/application/bulk_reason.html", context)
 
-    @admin.action(description=_lazy("Start screening"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Start screening"), permissions=["change"])
     def bulk_screen(self, request, queryset):
         self._bulk(request, queryset, "screen")
 
-    @admin.action(description=_lazy("Advance to interviews"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Advance to interviews"), permissions=["change"])
     def bulk_advance(self, request, queryset):
         self._bulk(request, queryset, "advance_to_interview")
 
-    @admin.action(description=_lazy("Reject (with a reason)"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Reject (with a reason)"), permissions=["change"])
     def bulk_reject(self, request, queryset):
         return self._bulk_with_reason(request, queryset, "reject")
 
-    @admin.action(description=_lazy("Keep in talent pool (with a reason)"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Keep in talent pool (with a reason)"), permissions=["change"])
     def bulk_to_talent_pool(self, request, queryset):
         return self._bulk_with_reason(request, queryset, "to_talent_pool")
 
@@ -547,7 +547,7 @@ class FileDownloadMixin:
         return FileResponse(obj.file.storage.open(obj.file.name), as_attachment=True,
                             filename=getattr(obj, "original_name", "") or obj.file.name.rsplit("/", 1)[-1])
 
-    @admin.display(description=_lazy("file"))
+    @admin.display(description=gettext_lazy("file"))
     def download(self, obj):
         if not obj.file:
             return "-"
@@ -581,7 +581,7 @@ class ResumeAdmin(FileDownloadMixin, ScopedAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description=_lazy("proposed fields"))
+    @admin.display(description=gettext_lazy("proposed fields"))
     def proposed_fields(self, obj):
         rows = []
         for field, item in obj.proposed.items():
@@ -616,15 +616,15 @@ class TalentPoolEntryAdmin(IdentifierSearchMixin, ScopedAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description=_lazy("job"))
+    @admin.display(description=gettext_lazy("job"))
     def job(self, obj):
         return obj.application.job.title
 
-    @admin.display(description=_lazy("match score"))
+    @admin.display(description=gettext_lazy("match score"))
     def score(self, obj):
         return obj.application.match_score
 
-    @admin.display(description=_lazy("tags"))
+    @admin.display(description=gettext_lazy("tags"))
     def tag_names(self, obj):
         return ", ".join(t.name for t in obj.tags.all())
 

@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from candidates.models import Application
 from candidates.models import State as AppState
@@ -32,7 +32,7 @@ def _messages(exc) -> list[str]:
         return [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "message_dict") \
             else list(exc.messages)
     if isinstance(exc, Http404):
-        return [str(_lazy("Unknown application."))]
+        return [str(gettext_lazy("Unknown application."))]
     return [str(getattr(exc, "detail", exc) or exc)]
 
 
@@ -73,10 +73,10 @@ class OfferAdmin(ScopedAdmin):
                       ("job", lambda o: o.application.job.title), ("salary", lambda o: o.monthly_salary),
                       ("start", lambda o: o.start_date), ("sha256", lambda o: o.document_sha256)]
 
-    @admin.display(description=_lazy("offer desk"))
+    @admin.display(description=gettext_lazy("offer desk"))
     def desk_link(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("admin:onboarding_offer_desk", args=[obj.pk]),
-                           _lazy("Open the offer desk"))
+                           gettext_lazy("Open the offer desk"))
 
     def get_urls(self):
         return [path("<int:pk>/desk/", self.admin_site.admin_view(self.desk_view), name="onboarding_offer_desk"),
@@ -101,9 +101,9 @@ class OfferAdmin(ScopedAdmin):
             except (ValidationError, Conflict, Http404) as exc:
                 errors, status = _messages(exc), 400
             else:
-                messages.success(request, _lazy("The offer is drafted; check it and submit it for approval."))
+                messages.success(request, gettext_lazy("The offer is drafted; check it and submit it for approval."))
                 return redirect("admin:onboarding_offer_desk", pk=offer.pk)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": _lazy("Draft an offer"),
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": gettext_lazy("Draft an offer"),
                    "applications": choices, "errors": errors, "post": request.POST}
         return TemplateResponse(request, "admin/onboarding/offer_draft.html", context, status=status)
 
@@ -117,19 +117,19 @@ class OfferAdmin(ScopedAdmin):
                     changes = {k: request.POST.get(k, "") for k in ("monthly_salary", "start_date", "valid_until",
                                                                     "probation_months", "job_level", "note")}
                     services.offer_update(actor=request.user, offer_id=offer.pk, **changes)
-                    done = _lazy("The draft is saved.")
+                    done = gettext_lazy("The draft is saved.")
                 elif action == "submit":
                     services.offer_submit(actor=request.user, offer_id=offer.pk)
-                    done = _lazy("The offer waits for approval.")
+                    done = gettext_lazy("The offer waits for approval.")
                 elif action == "send":
                     services.offer_send(actor=request.user, offer_id=offer.pk)
-                    done = _lazy("The offer letter is sent to the candidate.")
+                    done = gettext_lazy("The offer letter is sent to the candidate.")
                 elif action == "withdraw":
                     services.offer_withdraw(actor=request.user, offer_id=offer.pk,
                                             reason=request.POST.get("reason", ""))
-                    done = _lazy("The offer is withdrawn.")
+                    done = gettext_lazy("The offer is withdrawn.")
                 else:
-                    raise ValidationError({"action": [_lazy("Unknown action.")]})
+                    raise ValidationError({"action": [gettext_lazy("Unknown action.")]})
             except (ValidationError, Conflict) as exc:  # a PermissionDenied stays a 403
                 errors, status = _messages(exc), 400
             else:
@@ -141,7 +141,7 @@ class OfferAdmin(ScopedAdmin):
                        getattr(offer, name).isoformat() if name in ("start_date", "valid_until")
                        else getattr(offer, name)) for name in fields}
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "offer": offer,
-                   "title": _lazy("Offer desk"), "approvals": offer.approvals.select_related("approver"),
+                   "title": gettext_lazy("Offer desk"), "approvals": offer.approvals.select_related("approver"),
                    "errors": errors, "form": form,
                    "can_change": request.user.has_perm("onboarding.change_offer"),
                    "open": offer.state in OPEN_OFFER_STATES}

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from candidates.models import OPEN_STATES, TransitionLog
@@ -292,9 +292,9 @@ def offer_decline(request, pk):
 # -- withdrawing (R-PORTAL-2) ---------------------------------------------------------------------------
 
 WITHDRAW_REASONS = [
-    ("other_offer", _lazy("I accepted another offer")), ("not_interested", _lazy("I am no longer interested")),
-    ("location", _lazy("The location does not suit me")), ("pay", _lazy("Pay or conditions")),
-    ("personal", _lazy("Personal reasons")), ("other", _lazy("Another reason")),
+    ("other_offer", gettext_lazy("I accepted another offer")), ("not_interested", gettext_lazy("I am no longer interested")),
+    ("location", gettext_lazy("The location does not suit me")), ("pay", gettext_lazy("Pay or conditions")),
+    ("personal", gettext_lazy("Personal reasons")), ("other", gettext_lazy("Another reason")),
 ]
 
 

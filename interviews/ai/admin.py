@@ -13,7 +13,7 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from hrsys.api.errors import Conflict
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
@@ -63,12 +63,12 @@ class VendorForm(forms.ModelForm):
     """Secrets are write-only here: never shown again, kept when left empty."""
 
     SECRET_FIELDS = ("secret", "previous_secret", "api_key")
-    secret = forms.CharField(label=_lazy("signing secret"), required=False, widget=forms.PasswordInput,
-                             help_text=_lazy("leave empty to keep the current one; at least 16 characters"))
-    previous_secret = forms.CharField(label=_lazy("previous signing secret"), required=False,
+    secret = forms.CharField(label=gettext_lazy("signing secret"), required=False, widget=forms.PasswordInput,
+                             help_text=gettext_lazy("leave empty to keep the current one; at least 16 characters"))
+    previous_secret = forms.CharField(label=gettext_lazy("previous signing secret"), required=False,
                                       widget=forms.PasswordInput)
-    api_key = forms.CharField(label=_lazy("API key"), required=False, widget=forms.PasswordInput)
-    clear_previous_secret = forms.BooleanField(label=_lazy("forget the previous secret"), required=False)
+    api_key = forms.CharField(label=gettext_lazy("API key"), required=False, widget=forms.PasswordInput)
+    clear_previous_secret = forms.BooleanField(label=gettext_lazy("forget the previous secret"), required=False)
 
     class Meta:
         model = Vendor
@@ -80,7 +80,7 @@ class VendorForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         from .adapters.registry import adapter_paths  # noqa: PLC0415
 
-        self.fields["adapter"] = forms.ChoiceField(label=_lazy("adapter"), choices=[(p, p) for p in adapter_paths()])
+        self.fields["adapter"] = forms.ChoiceField(label=gettext_lazy("adapter"), choices=[(p, p) for p in adapter_paths()])
         self._kept = {name: getattr(self.instance, name) for name in self.SECRET_FIELDS} if self.instance.pk else {}
 
     def clean(self):
@@ -101,7 +101,7 @@ class VendorAdmin(admin.ModelAdmin):
     list_filter = ("active", "signature_scheme")
     search_fields = ("name", "slug")
 
-    @admin.display(description=_lazy("webhook URL"))
+    @admin.display(description=gettext_lazy("webhook URL"))
     def webhook_url(self, obj):
         return reverse("api:ai-result-ingest", kwargs={"vendor": obj.slug})
 
@@ -137,8 +137,8 @@ class MediaInline(admin.TabularInline):
 
 
 class ImportForm(forms.Form):
-    vendor = forms.ModelChoiceField(label=_lazy("vendor"), queryset=Vendor.objects.all())
-    file = forms.FileField(label=_lazy("Excel or CSV export"))
+    vendor = forms.ModelChoiceField(label=gettext_lazy("vendor"), queryset=Vendor.objects.all())
+    file = forms.FileField(label=gettext_lazy("Excel or CSV export"))
 
 
 @admin.register(AIInterviewResult)
@@ -157,11 +157,11 @@ class AIInterviewResultAdmin(PipelinePermissionMixin, ScopedAdmin):
     inlines = [MediaInline]
     actions = ["export_csv", "export_xlsx", "stop_held_rejection"]
     export_columns = (
-        (_lazy("application"), lambda r: r.application_id), (_lazy("candidate"), lambda r: r.application.candidate.name),
-        (_lazy("job"), lambda r: r.application.job.title), (_lazy("vendor"), lambda r: r.vendor.slug),
-        (_lazy("overall score"), lambda r: r.overall_score),
-        (_lazy("scores"), lambda r: ", ".join(f"{k}={v['score']}" for k, v in r.dimension_scores.items())),
-        (_lazy("decision"), lambda r: r.decision), (_lazy("received"), lambda r: r.received_at.isoformat()),
+        (gettext_lazy("application"), lambda r: r.application_id), (gettext_lazy("candidate"), lambda r: r.application.candidate.name),
+        (gettext_lazy("job"), lambda r: r.application.job.title), (gettext_lazy("vendor"), lambda r: r.vendor.slug),
+        (gettext_lazy("overall score"), lambda r: r.overall_score),
+        (gettext_lazy("scores"), lambda r: ", ".join(f"{k}={v['score']}" for k, v in r.dimension_scores.items())),
+        (gettext_lazy("decision"), lambda r: r.decision), (gettext_lazy("received"), lambda r: r.received_at.isoformat()),
     )
 
     def has_add_permission(self, request):
@@ -170,7 +170,7 @@ class AIInterviewResultAdmin(PipelinePermissionMixin, ScopedAdmin):
     def has_change_permission(self, request, obj=None):
         return False if obj is not None else super().has_change_permission(request, obj)
 
-    @admin.action(description=_lazy("Stop the held rejection (send to HR review)"))
+    @admin.action(description=gettext_lazy("Stop the held rejection (send to HR review)"))
     def stop_held_rejection(self, request, queryset):
         done = 0
         for result in queryset.filter(move_status=AIInterviewResult.MoveStatus.HELD):
@@ -269,7 +269,7 @@ class QuestionAdmin(PipelinePermissionMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(times_asked=Count("usages"))
 
-    @admin.display(description=_lazy("asked"), ordering="times_asked")
+    @admin.display(description=gettext_lazy("asked"), ordering="times_asked")
     def times_asked(self, obj):
         return obj.times_asked
 
