@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from hrsys.api.errors import Conflict
+from hrsys.api.errors import Conflict, error_messages
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
@@ -249,9 +249,7 @@ class ProbationReviewAdmin(ReadOnlyAdmin, ScopedAdmin):
                                           comment=request.POST.get("comment", ""),
                                           extend_months=int(months) if months and months.isdigit() else None)
             except (ValidationError, Conflict) as exc:
-                errors = [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "message_dict") \
-                    else [str(getattr(exc, "detail", exc))]
-                status = 400
+                errors, status = error_messages(exc), 400
             else:
                 messages.success(request, _("The probation decision is recorded."))
                 return redirect("admin:attendance_probationreview_changelist")

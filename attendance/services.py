@@ -111,14 +111,9 @@ def _conflict(obj, message):
 
 def _notify(recipient, *, channel, template_key, context, key, department, related):
     """One outbox row; a recipient unreachable on ``channel`` is skipped, not an error."""
-    try:
-        return notification_create(recipient=recipient, channel=channel, template_key=template_key, context=context,
-                                   idempotency_key=key[:200], department=department, related=related,
-                                   actor="attendance")
-    except ValidationError as exc:
-        if set(getattr(exc, "message_dict", {})) == {"channel"}:
-            return None
-        raise
+    return notification_create(recipient=recipient, channel=channel, template_key=template_key, context=context,
+                               idempotency_key=key[:200], department=department, related=related,
+                               actor="attendance", skip_unreachable=True)
 
 
 def _alert_staff(users, *, key, department, related, title_fn, message_fn, url=""):

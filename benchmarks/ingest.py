@@ -36,6 +36,8 @@ from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from bench_db import fresh_database  # benchmarks/, next to this script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -58,23 +60,6 @@ class PooledWSGIServer(ThreadingMixIn, WSGIServer):
 class QuietHandler(WSGIRequestHandler):
     def log_message(self, *args):
         pass
-
-
-def _pg_prepare(url: str) -> None:
-    from urllib.parse import urlsplit
-
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    conn = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                            password=parts.password, dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name])
-        if not cur.fetchone():
-            cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 def signed_request(url: str, body: bytes) -> urllib.request.Request:
@@ -148,12 +133,7 @@ def main() -> int:
     args = parser.parse_args()
 
     db_url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench-ai-ingest.sqlite3'}")
-    if db_url.startswith("sqlite:///"):
-        path = Path(db_url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    else:
-        _pg_prepare(db_url)
+    fresh_database(db_url)
     broker_dir = Path(tempfile.mkdtemp(prefix="bench-ai-broker-"))
     os.environ.update(DATABASE_URL=db_url, HRSYS_QUEUE=f"bench-ai-{uuid.uuid4().hex[:8]}",
                       HRSYS_BROKER_DIR=str(broker_dir), DJANGO_SETTINGS_MODULE="hrsys.settings", LOG_LEVEL="WARNING")

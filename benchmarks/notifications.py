@@ -23,30 +23,10 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+from bench_db import fresh_database  # benchmarks/, next to this script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def _prepare_database(url: str) -> None:
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    from urllib.parse import urlsplit
-
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    conn = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                            password=parts.password, dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name])
-        if not cur.fetchone():
-            cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 def main() -> int:
@@ -58,7 +38,7 @@ def main() -> int:
     args = parser.parse_args()
 
     db_url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench-notifications.sqlite3'}")
-    _prepare_database(db_url)
+    fresh_database(db_url)
     broker_dir = Path(tempfile.mkdtemp(prefix="bench-broker-"))
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     os.environ.update(DATABASE_URL=db_url, HRSYS_QUEUE=queue, HRSYS_BROKER_DIR=str(broker_dir),

@@ -1,7 +1,6 @@
 """Dashboard API (R-INT-1, R-DASH-1..4): every figure as JSON, the same rows the pages and exports show,
 within the viewer's scope and logged; recorded recruiting costs, listed and entered."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -13,6 +12,7 @@ from hrsys.api.pagination import Pagination
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
+from hrsys.core.actors import require_perm
 
 from . import services
 from .cache import figure_for
@@ -30,17 +30,13 @@ FILTER_PARAMETERS = [
 ]
 
 
-def _check(request):
-    if not request.user.has_perm(PERMISSION):
-        raise PermissionDenied
-
 
 class FigureListApi(APIView):
     """The figures there are, with the page each belongs to."""
 
     @extend_schema(operation_id="dashboard_figures_list", responses={200: dict})
     def get(self, request):
-        _check(request)
+        require_perm(request.user, PERMISSION)
         page_of = {name: page for page, (_title, names) in PAGES.items() for name in names}
         page_of["todo"] = "home"
         return Response({"results": [{"name": name, "page": page_of.get(name, "")} for name in FIGURES]})
@@ -51,7 +47,7 @@ class FigureApi(APIView):
 
     @extend_schema(operation_id="dashboard_figure_retrieve", parameters=FILTER_PARAMETERS, responses={200: dict})
     def get(self, request, name):
-        _check(request)
+        require_perm(request.user, PERMISSION)
         if name not in FIGURES:
             raise Http404
         filters = Filters.from_params(request.query_params)
@@ -90,7 +86,7 @@ class CostRecordApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM")],
                    responses={200: CostRecordOutputSerializer(many=True)})
     def get(self, request):
-        _check(request)
+        require_perm(request.user, PERMISSION)
         qs = CostRecord.objects.for_user(request.user).select_related("job", "department")
         month = request.query_params.get("month", "")
         if month:

@@ -160,10 +160,12 @@ def _section(key, title, qs, item, list_url):
 
 def todo(*, user, now=None) -> list[dict]:
     """What HR should handle today, each item linking to where it is handled (R-DASH-1)."""
+    from attendance.selectors import probation_reviews_due  # noqa: PLC0415
     from interviews.ai.selectors import borderline_results_to_review  # noqa: PLC0415
     from interviews.selectors import no_shows_to_handle  # noqa: PLC0415
     from notifications.selectors import failed_notifications  # noqa: PLC0415
     from onboarding.models import ApprovalDecision, Offer, OfferApproval, OfferState  # noqa: PLC0415
+    from onboarding.selectors_employee import onboarding_tasks_due  # noqa: PLC0415
 
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -204,7 +206,7 @@ def todo(*, user, now=None) -> list[dict]:
                              _admin("onboarding_offer_changelist",
                                     query={"state__exact": OfferState.PENDING_APPROVAL})))
 
-    tasks = sources.onboarding_tasks_due(user=user, day=today)
+    tasks = onboarding_tasks_due(user=user, day=today)
     sections.append(_section(
         "onboarding", _("Onboarding tasks due"), tasks,
         lambda t: {"label": f"{t.case.candidate} · {t.title}", "when": t.due_date,
@@ -231,7 +233,7 @@ def todo(*, user, now=None) -> list[dict]:
                    "url": _admin("notifications_notification_change", n.pk)},
         _admin("notifications_notification_changelist", query={"status__exact": NotificationStatus.FAILED})))
 
-    reviews = sources.probation_reviews_due(user=user, day=today)
+    reviews = probation_reviews_due(user=user, day=today)
     sections.append(_section(
         "probation", _("Probation reviews due"), reviews,
         lambda r: {"label": r.account.holder_name, "when": r.ends_on,

@@ -5,13 +5,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
+from hrsys.core.actors import require_perm
 from hrsys.core.exports import FORMATS, export_response
 
 from . import selectors
@@ -32,10 +32,6 @@ def _log_personal(request, names, filters):
                        detail=filters.querystring(), channel="dashboard")
 
 
-def _check(request):
-    if not request.user.has_perm(PERMISSION):
-        raise PermissionDenied
-
 
 def _context(request, page, filters, figures):
     computed = [f.computed_at for f in figures if f.computed_at is not None]
@@ -52,7 +48,7 @@ def _refresh(request) -> bool:
 @login_required
 def dashboard_home(request):
     """Today: the HR to-do list (R-DASH-1)."""
-    _check(request)
+    require_perm(request.user, PERMISSION)
     filters = Filters.from_params(request.GET)
     todo = FIGURES["todo"](request.user, filters)
     _log_personal(request, ["todo"], filters)
@@ -61,7 +57,7 @@ def dashboard_home(request):
 
 @login_required
 def dashboard_page(request, page):
-    _check(request)
+    require_perm(request.user, PERMISSION)
     if page not in PAGES or page == "home":
         raise Http404
     filters = Filters.from_params(request.GET)
@@ -85,7 +81,7 @@ def _plain(value):
 @login_required
 def dashboard_export(request, name):
     """CSV / Excel of one figure's table, rows from the viewer's scope only, logged (R-DASH-4, R-SEC-3)."""
-    _check(request)
+    require_perm(request.user, PERMISSION)
     fmt = request.GET.get("format", "csv")
     if name not in FIGURES or fmt not in FORMATS:
         raise Http404

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from hrsys.core.admin_mixins import ScopedAdmin
+from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
 
 from .models import (
     BatchRun,
@@ -16,21 +16,9 @@ from .models import (
 )
 
 
-class ReadOnlyFieldsMixin:
-    """State changes need the services (locks, audit, calendars, reminders): the admin only shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# State changes need the services (locks, audit, calendars, reminders): the admin only shows them.
 @admin.register(Interview)
-class InterviewAdmin(ReadOnlyFieldsMixin, ScopedAdmin):
+class InterviewAdmin(ReadOnlyAdmin, ScopedAdmin):
     list_display = ("id", "application", "kind", "round", "state", "starts_at", "deadline", "sequence")
     list_filter = ("state", "kind")
     date_hierarchy = "starts_at"
@@ -39,30 +27,30 @@ class InterviewAdmin(ReadOnlyFieldsMixin, ScopedAdmin):
 
 
 @admin.register(RebookingOffer)
-class RebookingOfferAdmin(ReadOnlyFieldsMixin, ScopedAdmin):
+class RebookingOfferAdmin(ReadOnlyAdmin, ScopedAdmin):
     list_display = ("id", "interview", "status", "expires_at", "used_at")
     list_filter = ("status",)
     exclude = ("nonce",)
 
 
 @admin.register(JoinProblem)
-class JoinProblemAdmin(ReadOnlyFieldsMixin, ScopedAdmin):
+class JoinProblemAdmin(ReadOnlyAdmin, ScopedAdmin):
     list_display = ("id", "interview", "reason", "reported_at", "resolution")
     list_filter = ("reason", "resolution")
 
 
 @admin.register(InterviewFeedback)
-class InterviewFeedbackAdmin(ReadOnlyFieldsMixin, ScopedAdmin):
+class InterviewFeedbackAdmin(ReadOnlyAdmin, ScopedAdmin):
     list_display = ("id", "interview", "interviewer", "recommendation", "submitted_at")
 
 
 @admin.register(BatchRun)
-class BatchRunAdmin(ReadOnlyFieldsMixin, ScopedAdmin):
+class BatchRunAdmin(ReadOnlyAdmin, ScopedAdmin):
     list_display = ("id", "job", "round", "status", "total", "done", "placed", "created_at")
 
 
 @admin.register(BusyBlock)
-class BusyBlockAdmin(ReadOnlyFieldsMixin, ScopedAdmin):
+class BusyBlockAdmin(ReadOnlyAdmin, ScopedAdmin):
     list_display = ("user", "starts_at", "ends_at", "source", "note")
 
 

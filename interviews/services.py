@@ -187,11 +187,9 @@ def _notify(*, recipient, channel, template_key, context, key, interview, due_at
             recipient=recipient, channel=channel, template_key=template_key, context=context,
             idempotency_key=key[:200], due_at=due_at, department=interview.application.job.department,
             related=(RELATED, interview.pk), attachments=attachments, escalation_policy=escalation,
-            ignore_quiet_hours=urgent, actor="interviews")
+            ignore_quiet_hours=urgent, actor="interviews", skip_unreachable=True)
     except ValidationError as exc:
-        if "channel" in getattr(exc, "message_dict", {}) and len(exc.message_dict) == 1:
-            return None
-        if "escalation_policy" in getattr(exc, "message_dict", {}):
+        if "escalation_policy" in getattr(exc, "message_dict", {}):  # a policy HR switched off: send without
             return _notify(recipient=recipient, channel=channel, template_key=template_key, context=context,
                            key=key, interview=interview, due_at=due_at, attachments=attachments, urgent=urgent)
         raise

@@ -60,7 +60,7 @@ class LinkInline(_ReadOnlyInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ScopedAdmin):
+class NotificationAdmin(ReadOnlyAdmin, ScopedAdmin):
     """Every message with its full trail (R-NS-4); evidence exports per recipient."""
 
     list_display = ("id", "recipient_name", "recipient_type", "recipient_id", "channel", "template_key", "status",
@@ -92,15 +92,6 @@ class NotificationAdmin(ScopedAdmin):
         (_("last error"), lambda n: n.last_error),
     )
     actions = ["export_csv", "export_xlsx", "export_evidence_docx", "export_evidence_pdf", "export_evidence_csv"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def _evidence(self, request, queryset, fmt):
         from .api import PdfUnavailable, evidence_response

@@ -112,12 +112,15 @@ def notification_create(
     max_attempts: int | None = None,
     escalated_from: Notification | None = None,
     actor=None,
-) -> Notification:
+    skip_unreachable: bool = False,
+) -> Notification | None:
     """Write one outbox row; sending happens after the caller's transaction commits (R-NS-3, R-INT-3).
 
     The same ``idempotency_key`` always yields the same row: calling twice never
     creates or sends two messages. ``channel="auto"`` picks the recipient's preferred
     reachable channel (R-NS-2). ``attachments`` are ``(filename, bytes, content_type)``.
+    ``skip_unreachable``: a recipient with no address for the channel gets no message (``None``) instead
+    of an error -- for the many "tell them by SMS and by e-mail" senders; every other error still raises.
     """
     existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
@@ -151,6 +154,8 @@ def notification_create(
         if policy is None:
             errors["escalation_policy"] = [_("Unknown escalation policy %(code)s.") % {"code": escalation_policy}]
         escalation_policy = policy
+    if skip_unreachable and set(errors) == {"channel"}:
+        return None
     if errors:
         raise ValidationError(errors)
 

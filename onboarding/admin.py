@@ -5,35 +5,32 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Application
 from candidates.models import State as AppState
-from hrsys.api.errors import Conflict
+from hrsys.api.errors import Conflict, error_messages
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
 
 from . import selectors, services
 from .models import (
     CandidateDocument,
+    ChecklistItem,
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    Employee,
     Offer,
     OfferApproval,
     OfferSignature,
     OfferState,
     OfferTemplate,
+    OnboardingCase,
     OnboardingInfo,
     PayBand,
 )
+from .selectors_employee import case_progress
 
 OPEN_OFFER_STATES = (OfferState.DRAFT, OfferState.PENDING_APPROVAL, OfferState.APPROVED, OfferState.SENT)
-
-
-def _messages(exc) -> list[str]:
-    if isinstance(exc, ValidationError):
-        return [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "message_dict") \
-            else list(exc.messages)
-    if isinstance(exc, Http404):
-        return [str(gettext_lazy("Unknown application."))]
-    return [str(getattr(exc, "detail", exc) or exc)]
 
 
 @admin.register(PayBand)
@@ -73,10 +70,10 @@ class OfferAdmin(ScopedAdmin):
                       ("job", lambda o: o.application.job.title), ("salary", lambda o: o.monthly_salary),
                       ("start", lambda o: o.start_date), ("sha256", lambda o: o.document_sha256)]
 
-    @admin.display(description=gettext_lazy("offer desk"))
+    @admin.display(description=_("offer desk"))
     def desk_link(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("admin:onboarding_offer_desk", args=[obj.pk]),
-                           gettext_lazy("Open the offer desk"))
+                           _("Open the offer desk"))
 
     def get_urls(self):
         return [path("<int:pk>/desk/", self.admin_site.admin_view(self.desk_view), name="onboarding_offer_desk"),
@@ -98,12 +95,14 @@ class OfferAdmin(ScopedAdmin):
                           if request.POST.get(k)}
                 offer = services.offer_draft(actor=request.user, application_id=app_id, note=request.POST.get("note", ""),
                                              **values)
-            except (ValidationError, Conflict, Http404) as exc:
-                errors, status = _messages(exc), 400
+            except Http404:
+                errors, status = [_("Unknown application.")], 400
+            except (ValidationError, Conflict) as exc:
+                errors, status = error_messages(exc), 400
             else:
-                messages.success(request, gettext_lazy("The offer is drafted; check it and submit it for approval."))
+                messages.success(request, _("The offer is drafted; check it and submit it for approval."))
                 return redirect("admin:onboarding_offer_desk", pk=offer.pk)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": gettext_lazy("Draft an offer"),
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": _("Draft an offer"),
                    "applications": choices, "errors": errors, "post": request.POST}
         return TemplateResponse(request, "admin/onboarding/offer_draft.html", context, status=status)
 
@@ -117,21 +116,21 @@ class OfferAdmin(ScopedAdmin):
                     changes = {k: request.POST.get(k, "") for k in ("monthly_salary", "start_date", "valid_until",
                                                                     "probation_months", "job_level", "note")}
                     services.offer_update(actor=request.user, offer_id=offer.pk, **changes)
-                    done = gettext_lazy("The draft is saved.")
+                    done = _("The draft is saved.")
                 elif action == "submit":
                     services.offer_submit(actor=request.user, offer_id=offer.pk)
-                    done = gettext_lazy("The offer waits for approval.")
+                    done = _("The offer waits for approval.")
                 elif action == "send":
                     services.offer_send(actor=request.user, offer_id=offer.pk)
-                    done = gettext_lazy("The offer letter is sent to the candidate.")
+                    done = _("The offer letter is sent to the candidate.")
                 elif action == "withdraw":
                     services.offer_withdraw(actor=request.user, offer_id=offer.pk,
                                             reason=request.POST.get("reason", ""))
-                    done = gettext_lazy("The offer is withdrawn.")
+                    done = _("The offer is withdrawn.")
                 else:
-                    raise ValidationError({"action": [gettext_lazy("Unknown action.")]})
+                    raise ValidationError({"action": [_("Unknown action.")]})
             except (ValidationError, Conflict) as exc:  # a PermissionDenied stays a 403
-                errors, status = _messages(exc), 400
+                errors, status = error_messages(exc), 400
             else:
                 messages.success(request, done)
                 return redirect("admin:onboarding_offer_desk", pk=offer.pk)
@@ -141,7 +140,7 @@ class OfferAdmin(ScopedAdmin):
                        getattr(offer, name).isoformat() if name in ("start_date", "valid_until")
                        else getattr(offer, name)) for name in fields}
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "offer": offer,
-                   "title": gettext_lazy("Offer desk"), "approvals": offer.approvals.select_related("approver"),
+                   "title": _("Offer desk"), "approvals": offer.approvals.select_related("approver"),
                    "errors": errors, "form": form,
                    "can_change": request.user.has_perm("onboarding.change_offer"),
                    "open": offer.state in OPEN_OFFER_STATES}
@@ -164,18 +163,7 @@ class CandidateDocumentAdmin(ScopedAdmin):
     readonly_fields = ("candidate", "kind", "file", "content_type", "size", "sha256", "original_name", "uploaded_at")
 
 
-# -- issue 8: onboarding cases, checklists, employee files (R-ONB-1, R-ONB-2, R-AI-4, R-ATT-5) ---------------
-
-from django.utils.translation import gettext_lazy as _  # noqa: E402
-
-from .models import (  # noqa: E402
-    ChecklistItem,
-    ChecklistTemplate,
-    ChecklistTemplateItem,
-    Employee,
-    OnboardingCase,
-)
-from .selectors_employee import case_progress  # noqa: E402
+# -- onboarding cases, checklists, employee files (R-ONB-1, R-ONB-2, R-AI-4, R-ATT-5) ------------------------
 
 
 class ChecklistTemplateItemInline(admin.TabularInline):

@@ -2,7 +2,6 @@
 scoped like the admin; every read of an employee file is logged (R-SEC-3). Thin: selectors read, services
 write."""
 
-from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -13,14 +12,10 @@ from hrsys.api.pagination import Pagination
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
+from hrsys.core.actors import require_perm
 
 from . import selectors_employee, services_employee
 from .models import AttritionReason, CaseState, ChecklistItem, Employee, EmployeeState, OnboardingCase
-
-
-def _require(request, perm):
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
 
 
 class ChecklistItemOutputSerializer(serializers.ModelSerializer):
@@ -58,7 +53,7 @@ class CaseListApi(APIView):
 
     @extend_schema(parameters=[FilterSerializer], responses=CaseOutputSerializer(many=True))
     def get(self, request):
-        _require(request, "onboarding.view_onboardingcase")
+        require_perm(request.user, "onboarding.view_onboardingcase")
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         qs = selectors_employee.onboarding_case_list(user=request.user, filters=filters.validated_data)
@@ -78,7 +73,7 @@ def _case(request, pk, *, detail: str):
 class CaseDetailApi(APIView):
     @extend_schema(responses=CaseDetailOutputSerializer)
     def get(self, request, pk: int):
-        _require(request, "onboarding.view_onboardingcase")
+        require_perm(request.user, "onboarding.view_onboardingcase")
         return Response(CaseDetailOutputSerializer(_case(request, pk, detail="api detail")).data)
 
 
@@ -176,7 +171,7 @@ class EmployeeListApi(APIView):
 
     @extend_schema(parameters=[FilterSerializer], responses=EmployeeOutputSerializer(many=True))
     def get(self, request):
-        _require(request, "onboarding.view_employee")
+        require_perm(request.user, "onboarding.view_employee")
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         qs = Employee.objects.for_user(request.user).select_related("department").order_by("-start_date", "-pk")
@@ -198,7 +193,7 @@ def _employee_response(request, pk, *, detail: str):
 class EmployeeDetailApi(APIView):
     @extend_schema(responses=EmployeeDetailOutputSerializer)
     def get(self, request, pk: int):
-        _require(request, "onboarding.view_employee")
+        require_perm(request.user, "onboarding.view_employee")
         return _employee_response(request, pk, detail="api detail")
 
 

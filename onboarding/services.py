@@ -141,15 +141,10 @@ def _responsible_hr(application) -> list:
 
 def _send(*, recipient, channel, template_key, context, key, offer, urgent=False):
     """One outbox row; a recipient unreachable on ``channel`` is skipped, not an error."""
-    try:
-        return notification_create(recipient=recipient, channel=channel, template_key=template_key, context=context,
-                                   idempotency_key=key[:200], department=offer.application.job.department,
-                                   related=("onboarding.offer", offer.pk), ignore_quiet_hours=urgent,
-                                   actor="onboarding")
-    except ValidationError as exc:
-        if set(getattr(exc, "message_dict", {})) == {"channel"}:
-            return None
-        raise
+    return notification_create(recipient=recipient, channel=channel, template_key=template_key, context=context,
+                               idempotency_key=key[:200], department=offer.application.job.department,
+                               related=("onboarding.offer", offer.pk), ignore_quiet_hours=urgent,
+                               actor="onboarding", skip_unreachable=True)
 
 
 def _alert_staff(user, offer, *, key, title_fn, message_fn, url="", channels=("in_app", "email")):

@@ -123,14 +123,10 @@ def _owner_for(role, application):
 
 
 def _notify(recipient, *, channel, template_key, context, key, department, related):
-    try:
-        return notification_create(recipient=recipient, channel=channel, template_key=template_key, context=context,
-                                   idempotency_key=key[:200], department=department, related=related,
-                                   actor="onboarding")
-    except ValidationError as exc:
-        if set(getattr(exc, "message_dict", {})) == {"channel"}:
-            return None
-        raise
+    """One outbox row; a recipient unreachable on ``channel`` is skipped, not an error."""
+    return notification_create(recipient=recipient, channel=channel, template_key=template_key, context=context,
+                               idempotency_key=key[:200], department=department, related=related,
+                               actor="onboarding", skip_unreachable=True)
 
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from hrsys.api.errors import Conflict
+from hrsys.api.errors import Conflict, error_messages
 from hrsys.audit.services import access_log
 
 from . import selectors, services
@@ -30,7 +30,7 @@ def approval_detail(request, pk):
             services.offer_decide(actor=request.user, approval_id=approval.pk,
                                   decision=request.POST.get("decision", ""), comment=request.POST.get("comment", ""))
         except ValidationError as exc:
-            errors = [m for msgs in exc.message_dict.values() for m in msgs]
+            errors = error_messages(exc)
         except (Conflict, PermissionDenied) as exc:
             errors = [str(getattr(exc, "detail", "") or _("You may not decide on this offer."))]
         else:

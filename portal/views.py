@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from candidates.models import OPEN_STATES, TransitionLog
 from candidates.services import application_withdraw_by_candidate
-from hrsys.api.errors import Conflict
+from hrsys.api.errors import Conflict, error_messages
 from hrsys.audit.services import access_log
 from interviews import services as interview_services
 from interviews.models import Interview, JoinProblem, Kind
@@ -39,15 +39,6 @@ from .models import Consent
 
 def _ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
-
-
-def _errors(exc) -> list[str]:
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "message_dict"):
-            return [m for msgs in exc.message_dict.values() for m in msgs]
-        return list(exc.messages)
-    detail = getattr(exc, "detail", None)
-    return [str(detail or exc)]
 
 
 def candidate_required(view):
@@ -131,7 +122,7 @@ def login(request):
         try:
             access.code_request(identifier=ctx["identifier"], ip=_ip(request))
         except ValidationError as exc:
-            ctx["errors"] = _errors(exc)
+            ctx["errors"] = error_messages(exc)
             return render(request, "portal/login.html", ctx,
                           status=429 if isinstance(exc, access.RateLimited) else 400)
         ctx["step"] = "verify"
@@ -180,7 +171,7 @@ def interview_detail(request, pk):
             else:
                 raise ValidationError({"action": [_("Unknown action.")]})
         except (ValidationError, Conflict) as exc:
-            ctx["errors"] = _errors(exc)
+            ctx["errors"] = error_messages(exc)
             return render(request, "portal/interview.html", ctx, status=400)
         return redirect("portal:interview", pk=interview.pk)
     return render(request, "portal/interview.html", ctx)
@@ -204,7 +195,7 @@ def interview_reschedule(request, pk):
                 actor=f"candidate:{request.candidate.pk}", interview_id=interview.pk, starts_at=offered[chosen],
                 reason="rescheduled by the candidate in the portal")
         except (ValidationError, Conflict) as exc:
-            ctx["errors"] = _errors(exc)
+            ctx["errors"] = error_messages(exc)
             return render(request, "portal/reschedule.html", ctx, status=400)
         messages.success(request, _("Your interview has been moved."))
         return redirect("portal:interview", pk=new.pk)
@@ -269,7 +260,7 @@ def offer_sign(request, pk):
     except (ValidationError, Conflict) as exc:
         return render(request, "portal/offer.html", {"offer": offer, "job": offer.application.job,
                                                      "can_answer": offer.state == OfferState.SENT,
-                                                     "errors": _errors(exc)}, status=400)
+                                                     "errors": error_messages(exc)}, status=400)
     messages.success(request, _("Thank you! You accepted the offer. Please complete your onboarding information."))
     return redirect("portal:onboarding")
 
@@ -284,7 +275,7 @@ def offer_decline(request, pk):
     except (ValidationError, Conflict) as exc:
         return render(request, "portal/offer.html", {"offer": offer, "job": offer.application.job,
                                                      "can_answer": offer.state == OfferState.SENT,
-                                                     "errors": _errors(exc)}, status=400)
+                                                     "errors": error_messages(exc)}, status=400)
     messages.success(request, _("You declined the offer. Thank you for letting us know."))
     return redirect("portal:offer", pk=offer.pk)
 
@@ -319,7 +310,7 @@ def application_withdraw(request, pk):
             application_withdraw_by_candidate(candidate_id=request.candidate.pk, application_id=app.pk,
                                               reason=reason)
         except (ValidationError, Conflict) as exc:
-            return render(request, "portal/withdraw.html", {**ctx, "errors": _errors(exc)}, status=400)
+            return render(request, "portal/withdraw.html", {**ctx, "errors": error_messages(exc)}, status=400)
         messages.success(request, _("Your application is withdrawn. Thank you for letting us know."))
         return redirect("portal:home")
     return render(request, "portal/withdraw.html", ctx)
@@ -344,7 +335,7 @@ def onboarding(request):
         try:
             offer_services.onboarding_info_save(candidate_id=candidate.pk, **values)
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_messages(exc)
         else:
             messages.success(request, _("Saved. Thank you."))
             return redirect("portal:onboarding")
@@ -385,7 +376,7 @@ def upload(request):
         offer_services.candidate_document_upload(candidate_id=request.candidate.pk, kind=request.POST.get("kind", ""),
                                                  data=uploaded.read(), filename=uploaded.name)
     except ValidationError as exc:
-        for msg in _errors(exc):
+        for msg in error_messages(exc):
             messages.error(request, msg)
         return redirect(f"{reverse('portal:onboarding')}#documents")
     messages.success(request, _("Uploaded."))

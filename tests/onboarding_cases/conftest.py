@@ -1,18 +1,2 @@
-import pytest
-
-
-@pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):
-    """Outbox deliveries and provisioning pushes are enqueued after commit; tests collect them instead."""
-    from attendance import tasks
-    from notifications import tasks as notification_tasks
-
-    pushed = []
-    monkeypatch.setattr(notification_tasks, "enqueue_delivery", lambda notification_id: None)
-    monkeypatch.setattr(tasks, "enqueue_push", pushed.append)
-    return pushed
-
-
-@pytest.fixture(autouse=True)
-def _no_pdf(settings):
-    settings.OFFER_LETTER_PDF = False
+# Onboarding cases open attendance accounts: the same stand-ins for the broker and LibreOffice as there.
+from tests.attendance.conftest import _no_broker, _no_pdf  # noqa: F401 - autouse fixtures
