@@ -37,6 +37,8 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from candidates.selectors import hr_for_department
+from candidates.selectors import responsible_hr as pipeline_hr
 from hrsys.accounts.models import Department, Role, User
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
@@ -139,14 +141,8 @@ def _tell_candidate(candidate, *, key, department, related, template_key, contex
 def responsible_hr(account) -> list:
     """HR staff of the account's department (nearest first); the HR directors when there is none."""
     if account.application_id:
-        from interviews.services import responsible_hr as pipeline_hr  # noqa: PLC0415
-
-        people = list(pipeline_hr(account.application))
-        if people:
-            return people
-    ancestors = _ancestor_ids(account.department)
-    hr = list(User.objects.filter(is_active=True, role=Role.HR_STAFF, departments__in=ancestors).distinct())
-    return hr or list(User.objects.filter(is_active=True, role=Role.HR_DIRECTOR))
+        return pipeline_hr(account.application)
+    return hr_for_department(account.department)
 
 
 def _ancestor_ids(department) -> list[int]:

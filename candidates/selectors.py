@@ -200,16 +200,21 @@ def talent_pool_list(*, user, filters: dict | None = None):
     return qs.order_by("-added_at", "-id")
 
 
-def responsible_hr(application) -> list:
-    """Who answers for this application: its creator when HR, else HR staff of the job's department
-    (or a department above it), else the HR directors."""
+def hr_for_department(department) -> list:
+    """HR staff of the department or a department above it, else the HR directors."""
     from hrsys.accounts.models import Role, User  # noqa: PLC0415
+
+    ancestors = [int(p) for p in department.path.strip("/").split("/") if p]
+    staff = list(User.objects.filter(role=Role.HR_STAFF, is_active=True, departments__in=ancestors)
+                 .distinct().order_by("pk"))
+    return staff or list(User.objects.filter(role=Role.HR_DIRECTOR, is_active=True).order_by("pk"))
+
+
+def responsible_hr(application) -> list:
+    """Who answers for this application: its creator when HR, else HR of the job's department."""
+    from hrsys.accounts.models import Role  # noqa: PLC0415
 
     creator = application.created_by
     if creator is not None and creator.is_active and creator.role in (Role.HR_STAFF, Role.HR_DIRECTOR):
         return [creator]
-    path = application.job.department.path
-    ancestors = [int(p) for p in path.strip("/").split("/") if p]
-    staff = list(User.objects.filter(role=Role.HR_STAFF, is_active=True, departments__in=ancestors)
-                 .distinct().order_by("pk"))
-    return staff or list(User.objects.filter(role=Role.HR_DIRECTOR, is_active=True).order_by("pk"))
+    return hr_for_department(application.job.department)

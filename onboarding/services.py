@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from candidates.models import Application, Candidate, Priority
 from candidates.models import State as AppState
+from candidates.selectors import responsible_hr
 from hrsys.accounts.models import Role
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
@@ -131,12 +132,6 @@ def _date(value, field):
 
 
 # -- notifications ------------------------------------------------------------------------------------
-
-
-def _responsible_hr(application) -> list:
-    from interviews.services import responsible_hr  # noqa: PLC0415
-
-    return responsible_hr(application)
 
 
 def _send(*, recipient, channel, template_key, context, key, offer, urgent=False):
@@ -407,7 +402,7 @@ def offer_decide(*, actor, approval_id: int, decision: str, comment: str = "") -
                  changes={"step": [None, approval.step], "role": [None, approval.role],
                           "decision": [ApprovalDecision.PENDING, approval.decision]}, reason=comment)
     candidate = offer.application.candidate
-    hr = _responsible_hr(offer.application)
+    hr = responsible_hr(offer.application)
     if offer.created_by and offer.created_by.is_active and offer.created_by not in hr:
         hr = [offer.created_by, *hr]
     later = OfferApproval.objects.filter(offer=offer, round=approval.round, step__gt=approval.step).order_by("step")
@@ -513,7 +508,7 @@ def offer_send(*, actor, offer_id: int) -> Offer:
     candidate = offer.application.candidate
     job = offer.application.job
     url = links.portal_link(candidate.pk, purpose="offer", next_path=f"/portal/offers/{offer.pk}/")
-    contact = (_responsible_hr(offer.application) or [None])[0]
+    contact = (responsible_hr(offer.application) or [None])[0]
     ctx = {"job_title": job.title, "department_name": job.department.name, "organization_name": job.organization_name,
            "offer_url": url, "respond_by": offer.valid_until.isoformat(), "start_date": offer.start_date.isoformat(),
            "contact_name": str(contact) if contact else "", "contact_phone": (contact.phone if contact else "") or ""}
@@ -533,7 +528,7 @@ def _candidate_offer_locked(candidate_id, offer_id) -> Offer:
 
 def _notify_outcome(offer, outcome, detail=""):
     candidate = offer.application.candidate
-    people = list(_responsible_hr(offer.application))
+    people = list(responsible_hr(offer.application))
     manager = hiring_manager_for(offer.application.job)
     for extra in (offer.created_by, manager):
         if extra is not None and extra.is_active and extra not in people:

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from candidates.selectors import responsible_hr
 from hrsys.accounts.models import Role, User
 from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.api.errors import Conflict
@@ -108,7 +109,6 @@ def template_for_job(job) -> ChecklistTemplate | None:
 
 def _owner_for(role, application):
     from attendance.services import department_managers  # noqa: PLC0415
-    from interviews.services import responsible_hr  # noqa: PLC0415
 
     if role == OwnerRole.CANDIDATE:
         return None
@@ -402,7 +402,6 @@ def employees_create_due(*, now: dt.datetime, batch: int = 200) -> dict:
 
 
 def _alert_blocked(case_id, exc):
-    from interviews.services import responsible_hr  # noqa: PLC0415
 
     case = OnboardingCase.objects.select_related("application", "candidate", "department").get(pk=case_id)
     detail = "; ".join(m for msgs in getattr(exc, "message_dict", {}).values() for m in msgs) or str(exc)
