@@ -441,11 +441,14 @@ def letter_context(offer) -> dict:
     }
 
 
-def offer_letter_generate(offer) -> None:
-    """Fill the Word template, convert to PDF when LibreOffice is there, store both encrypted with their
-    SHA-256. The caller holds the row lock and saves."""
+def _letter_render(offer) -> tuple[bytes, bytes | None]:
+    """The Word letter and, when LibreOffice is there, its PDF: seconds of work, done before any lock."""
     docx = letters.render_docx(letter_context(offer))
-    pdf = letters.docx_to_pdf(docx)
+    return docx, letters.docx_to_pdf(docx)
+
+
+def _letter_store(offer, docx: bytes, pdf: bytes | None) -> None:
+    """Store both encrypted with their SHA-256. The caller holds the row lock and saves."""
     stem = f"offer-{offer.pk}-v{offer.version}-{uuid.uuid4().hex[:8]}"
     offer.letter_docx.save(f"{stem}.docx", ContentFile(docx), save=False)
     offer.document_sha256 = letters.sha256(docx)
@@ -486,21 +489,41 @@ def offer_document_verify(offer) -> dict:
     return {"ok": not problems, "problems": problems}
 
 
-@transaction.atomic
-def offer_send(*, actor, offer_id: int) -> Offer:
-    """Generate the letter, record its SHA-256, move the application to ``offer`` and send the candidate a
-    portal link (R-OFFER-3, R-OFFER-4, R-HOSP-1)."""
-    _require(actor, "onboarding.change_offer")
-    offer = _lock_offer(actor, offer_id)
+def _check_sendable(offer) -> None:
     if offer.state != OfferState.APPROVED:
         _conflict(offer, _("Only an approved offer can be sent (the offer is %(s)s).")
                   % {"s": offer.get_state_display()})
     if offer.valid_until < timezone.localdate():
         raise ValidationError({"valid_until": [_("The answer date has passed; change it and approve again.")]})
     _check_credentials(offer.application)
+
+
+def offer_send(*, actor, offer_id: int) -> Offer:
+    """Generate the letter, record its SHA-256, move the application to ``offer`` and send the candidate a
+    portal link (R-OFFER-3, R-OFFER-4, R-HOSP-1).
+
+    The letter is rendered before the offer row is locked: LibreOffice takes seconds and no transaction
+    should wait on it. The locked step checks again and refuses (409) if the offer changed meanwhile."""
+    _require(actor, "onboarding.change_offer")
+    user = _user(actor)
+    offer = (Offer.objects.for_user(user) if user is not None else Offer.objects.all()).select_related(
+        "application__job__department", "application__candidate").filter(pk=offer_id).first()
+    if offer is None:
+        raise Http404
+    _check_sendable(offer)
+    docx, pdf = _letter_render(offer)
+    return _offer_send_locked(actor=actor, offer_id=offer_id, version=offer.version, docx=docx, pdf=pdf)
+
+
+@transaction.atomic
+def _offer_send_locked(*, actor, offer_id: int, version: int, docx: bytes, pdf: bytes | None) -> Offer:
+    offer = _lock_offer(actor, offer_id)
+    _check_sendable(offer)
+    if offer.version != version:
+        _conflict(offer, _("The offer changed while its letter was prepared; send it again."))
     if offer.application.state == AppState.INTERVIEWING:
         _pipeline(actor, offer.application_id, "make_offer")
-    offer_letter_generate(offer)
+    _letter_store(offer, docx, pdf)
     offer.sent_at = timezone.now()
     offer.sent_version = offer.version
     _move(offer, "send", actor=actor, changes={"document_sha256": [None, offer.document_sha256],

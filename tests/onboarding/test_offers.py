@@ -265,3 +265,26 @@ def test_api_scope_and_create(users, app, api_as):
     assert res.status_code == 200 and res.json()["state"] == "pending_approval"
     res = api_as(users.hr).post(f"/api/v1/offers/{pk}/send/", {}, format="json")
     assert res.status_code == 409
+
+
+def test_r_offer_3_the_letter_is_rendered_outside_the_lock_and_a_change_meanwhile_is_refused(users, app,
+                                                                                              monkeypatch):
+    """LibreOffice takes seconds, so the letter is rendered before the row is locked; if HR changed the offer in
+    those seconds, the letter would not match it: 409, nothing sent."""
+    offer = drafted(users, app)
+    services.offer_submit(actor=users.hr, offer_id=offer.pk)
+    for approval in offer.approvals.order_by("step"):
+        services.offer_decide(actor=approval.approver, approval_id=approval.pk, decision="approve", comment="ok")
+    render = services._letter_render
+
+    def render_while_someone_edits(o):
+        Offer.objects.filter(pk=o.pk).update(version=o.version + 1)
+        return render(o)
+
+    monkeypatch.setattr(services, "_letter_render", render_while_someone_edits)
+    with pytest.raises(Conflict):
+        services.offer_send(actor=users.hr, offer_id=offer.pk)
+    offer.refresh_from_db()
+    assert offer.state == OfferState.APPROVED and not offer.document_sha256
+    assert not Notification.objects.filter(idempotency_key__contains=f"offer:{offer.pk}:").filter(
+        template_key="offer_sent").exists()
