@@ -2,16 +2,20 @@
 
 The SHA-256 printed in the report is over its canonical content (the events as
 JSON), so anyone can recompute it from the CSV or the database; the digest of the
-file itself goes to the response header and the access log.
+file itself goes to the response header and the access log. The CSV is written through
+``hrsys.core.exports.csv_writer`` (R-SEC-2): a value starting with ``= + - @``, a tab or a carriage
+return (a phone number ``+86...``, a provider's error text) carries a leading ``'`` there, which is
+not part of the content the digest covers.
 """
 
-import csv
 import hashlib
 import io
 import json
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from hrsys.core.exports import csv_writer
 
 COLUMNS = ["at", "kind", "notification", "channel", "status", "provider_id", "to", "detail"]
 
@@ -37,7 +41,7 @@ def _headers():
 def evidence_csv(events: list[dict], *, title: str) -> bytes:
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow([title])
     writer.writerow([_("Content SHA-256"), content_digest(events)])
     writer.writerow(_headers())
