@@ -6,6 +6,7 @@ it, and it answers only "accepted" (a vendor can never read anything back).
 Every other endpoint is for staff, in their data scope (404 outside it).
 """
 
+import mimetypes
 import re
 
 from django.core.exceptions import RequestDataTooBig
@@ -21,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hrsys.api.errors import error_body
+from hrsys.api.schema import AUDIO, IMAGE, OCTET_STREAM, PDF, VIDEO, errors, ranged, validation_error_or
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
@@ -328,12 +330,28 @@ class MediaUploadApi(APIView):
                         status=status.HTTP_201_CREATED)
 
 
+#: what ``mimetypes`` answers differently per platform (``.mpga``, ``.m4v``) or not at all
+MEDIA_EXTENSIONS = {
+    "audio/mpeg": ".mp3", "audio/mp3": ".mp3", "audio/mp4": ".m4a", "audio/x-m4a": ".m4a", "audio/aac": ".aac",
+    "audio/wav": ".wav", "audio/x-wav": ".wav", "audio/webm": ".webm", "audio/ogg": ".ogg",
+    "video/mp4": ".mp4", "video/webm": ".webm", "video/quicktime": ".mov",
+    "image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf",
+}
+
+
+def extension_for(content_type: str) -> str:
+    """The file-name extension of a content type (``audio/mpeg`` -> ``.mp3``), ``""`` when unknown, so a
+    downloaded file opens in the program that plays what it is, whatever the vendor's URL was named (R-AI-6)."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return MEDIA_EXTENSIONS.get(kind) or mimetypes.guess_extension(kind) or ""
+
+
 class MediaStreamApi(APIView):
     """Stream a recording or report, decrypted, to a user whose scope includes the application; 404
     otherwise. Every view and download is written to the AccessLog (R-AI-6)."""
 
     @extend_schema(parameters=[OpenApiParameter("download", OpenApiTypes.BOOL, required=False)],
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, tags=["ai-interviews"])
+                   responses=ranged(AUDIO, VIDEO, PDF, IMAGE, OCTET_STREAM), tags=["ai-interviews"])
     def get(self, request, pk: int):
         media = (AIMedia.objects.for_user(request.user).filter(pk=pk, status=AIMedia.Status.STORED)
                  .select_related("result").first())
@@ -346,12 +364,19 @@ class MediaStreamApi(APIView):
                                                         f"(application {media.result.application_id})")
         with media.file.storage.open(media.file.name) as fh:
             data = fh.read()
-        name = f"ai-{media.kind}-{media.result_id}{'.' + media.file.name.rsplit('.', 1)[-1] if '.' in media.file.name else ''}"
-        response = ranged_response(request, data, content_type=media.content_type or "application/octet-stream",
-                                   as_attachment=download, filename=name)
+        content_type = media.content_type or "application/octet-stream"
+        response = ranged_response(request, data, content_type=content_type, as_attachment=download,
+                                   filename=f"ai-{media.kind}-{media.result_id}{extension_for(content_type)}")
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+AI_IMPORT_REPORT = inline_serializer("AIImportReport", {
+    "rows": serializers.IntegerField(), "valid": serializers.IntegerField(), "errors": serializers.JSONField(),
+    "ignored_columns": serializers.ListField(child=serializers.CharField()),
+    "preview": serializers.JSONField(), "committed": serializers.BooleanField(),
+    "created": serializers.IntegerField(), "duplicates": serializers.IntegerField()})
 
 
 class ResultImportApi(APIView):
@@ -367,11 +392,8 @@ class ResultImportApi(APIView):
         vendor = serializers.SlugField()
         commit = serializers.BooleanField(required=False, default=False)
 
-    @extend_schema(request=InputSerializer, responses=inline_serializer("AIImportReport", {
-        "rows": serializers.IntegerField(), "valid": serializers.IntegerField(), "errors": serializers.JSONField(),
-        "ignored_columns": serializers.ListField(child=serializers.CharField()),
-        "preview": serializers.JSONField(), "committed": serializers.BooleanField(),
-        "created": serializers.IntegerField(), "duplicates": serializers.IntegerField()}), tags=["ai-interviews"])
+    @extend_schema(request=InputSerializer, responses={
+        200: AI_IMPORT_REPORT, 400: validation_error_or(AI_IMPORT_REPORT, "AIImportRefused")}, tags=["ai-interviews"])
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -391,7 +413,8 @@ class ResultImportApi(APIView):
 class QuestionStatsApi(APIView):
     """Usage and outcome statistics per bank question (R-AI-5)."""
 
-    @extend_schema(responses=inline_serializer("AIQuestionStats", {"results": serializers.JSONField()}),
+    @extend_schema(responses={200: inline_serializer("AIQuestionStats", {"results": serializers.JSONField()}),
+                              **errors(404)},
                    tags=["ai-interviews"])
     def get(self, request):
         if not (request.user.has_perm("candidates.change_jobrequisition")
