@@ -242,6 +242,11 @@ AI_INTERVIEWS_DEFAULT_BORDERLINE = env.int("AI_INTERVIEWS_DEFAULT_BORDERLINE", d
 AI_INTERVIEWS_NOTABLE_SCORE = env.int("AI_INTERVIEWS_NOTABLE_SCORE", default=90)
 AI_INTERVIEWS_MEDIA_MAX_BYTES = env.int("AI_INTERVIEWS_MEDIA_MAX_BYTES", default=512 * 1024 * 1024)
 AI_INTERVIEWS_MEDIA_MAX_ATTEMPTS = env.int("AI_INTERVIEWS_MEDIA_MAX_ATTEMPTS", default=5)
+# Vendor media downloads are https-only, to the vendor's listed media hosts, at public addresses only
+# (hrsys/core/safe_http.py, R-SEC-1). For tests and development only, exact host names that may use http /
+# may resolve to a loopback or private address. Leave both empty in production.
+AI_MEDIA_HTTP_HOSTS = tuple(env.list("AI_MEDIA_HTTP_HOSTS", default=[]))
+AI_MEDIA_ALLOW_PRIVATE_HOSTS = tuple(env.list("AI_MEDIA_ALLOW_PRIVATE_HOSTS", default=[]))
 
 # Offers (onboarding/) and the candidate portal (portal/).
 OFFER_LETTER_PDF = env.bool("OFFER_LETTER_PDF", default=True)

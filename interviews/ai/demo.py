@@ -24,6 +24,7 @@ DEMO_SECRET = "demo-ai-secret-change-me-2026"
 VENDORS = [
     {"slug": "demo-ai", "name": "演示 AI 面试平台", "adapter": "interviews.ai.adapters.generic.GenericAdapter",
      "signature_scheme": "hrsys-v1", "interview_url_template": "https://ai-interview.example.org/start/{assessment_id}",
+     "media_url_hosts": ["media.ai-interview.example.org"],
      "dimension_map": [{"vendor": "logic", "dimension": "logic", "min": 1, "max": 5},
                        {"vendor": "communication", "dimension": "communication", "min": 1, "max": 5},
                        {"vendor": "stress", "dimension": "stress_tolerance", "min": 1, "max": 5},
@@ -32,6 +33,7 @@ VENDORS = [
                        {"vendor": "hygiene", "dimension": "hygiene", "min": 1, "max": 5}]},
     {"slug": "vervoe", "name": "Vervoe", "adapter": "interviews.ai.adapters.vervoe.VervoeAdapter",
      "signature_scheme": "vervoe", "interview_url_template": "https://app.vervoe.com/a/{assessment_id}",
+     "media_url_hosts": [".vervoe.com"],
      "dimension_map": []},
 ]
 

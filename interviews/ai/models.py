@@ -9,6 +9,8 @@ body itself); accepted result deliveries become one :class:`AIInterviewResult`
 per ``(vendor, vendor_result_id)``, enforced by a unique constraint.
 """
 
+import ipaddress
+import re
 import secrets
 
 from django.conf import settings
@@ -35,6 +37,26 @@ class SignatureScheme(models.TextChoices):
 
 def _default_max_body():
     return 1024 * 1024
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def _media_host_valid(entry: str) -> bool:
+    """An exact host name or IP address, or a ``.suffix`` rule of at least two labels (R-SEC-1)."""
+    host = entry.strip().lower().rstrip(".")
+    suffix = host.startswith(".")
+    name = host[1:] if suffix else host
+    if not name or len(name) > 253:
+        return False
+    if not suffix:
+        try:
+            ipaddress.ip_address(name)
+            return True
+        except ValueError:
+            pass
+    labels = name.split(".")
+    return all(_HOST_LABEL.match(label) for label in labels) and (not suffix or len(labels) >= 2)
 
 
 class Vendor(models.Model):
@@ -64,7 +86,12 @@ class Vendor(models.Model):
     max_body_bytes = models.PositiveIntegerField(_("maximum body size (bytes)"), default=_default_max_body)
     media_retention_days = models.PositiveIntegerField(_("keep recordings and reports (days)"), default=180)
     media_url_hosts = models.JSONField(_("media hosts"), default=list, blank=True,
-                                       help_text=_("hosts media may be fetched from; empty: any host"))
+                                       help_text=_('hosts recordings and reports may be downloaded from (https '
+                                                   'only), e.g. ["media.vervoe.com", ".vervoe.com"]: an exact '
+                                                   'host name, or a name starting with a dot for every host '
+                                                   'below it (".vervoe.com" allows a.vervoe.com, not '
+                                                   'vervoe.com itself). Empty: no downloads at all; HR '
+                                                   'uploads the files'))
     overall_min = models.FloatField(_("overall score: scale minimum"), default=0)
     overall_max = models.FloatField(_("overall score: scale maximum"), default=100)
     dimension_map = models.JSONField(
@@ -110,6 +137,13 @@ class Vendor(models.Model):
             errors["max_body_bytes"] = [_("Choose between 1 KB and 10 MB.")]
         if not isinstance(self.media_url_hosts, list) or not all(isinstance(h, str) for h in self.media_url_hosts):
             errors["media_url_hosts"] = [_("Give a list of host names.")]
+        else:
+            bad = [h for h in self.media_url_hosts if not _media_host_valid(h)]
+            self.media_url_hosts = [h.strip().lower().rstrip(".") for h in self.media_url_hosts]
+            if bad:
+                errors["media_url_hosts"] = [
+                    _("Not a host name or .suffix rule: %(hosts)s. Give names without scheme, port, path or *, "
+                      "and suffix rules with at least two labels (.vervoe.com).") % {"hosts": ", ".join(bad)}]
         if not (self.secret or "").strip() or len(self.secret.strip()) < 16:
             errors["secret"] = [_("The signing secret needs at least 16 characters.")]
         if errors:

@@ -21,8 +21,6 @@ import hashlib
 import json
 import logging
 import os
-import urllib.error
-import urllib.request
 import uuid
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -40,6 +38,7 @@ from candidates.models import Application
 from candidates.models import State as AppState
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
+from hrsys.core import safe_http
 from hrsys.core.actors import require_perm as _require
 from hrsys.core.actors import staff_user as _user
 from notifications.models import Notification
@@ -252,6 +251,17 @@ def _body_text(body: bytes) -> str:
     return body.decode("utf-8", errors="replace")
 
 
+def _report_link(url: str) -> str:
+    """The vendor's report link, shown to HR as a link and never fetched by the server: kept only when it
+    is an https (or http) URL, so a ``javascript:`` or ``file:`` link never reaches a page (R-SEC-1)."""
+    url = (url or "").strip()[:1000]
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return url if parts.scheme.lower() in ("https", "http") and parts.netloc else ""
+
+
 def _result_values(vendor, invitation, parsed: ParsedDelivery) -> dict:
     """Mapped and validated result fields; PayloadError (400) for out-of-range scores."""
     job = invitation.application.job
@@ -260,7 +270,7 @@ def _result_values(vendor, invitation, parsed: ParsedDelivery) -> dict:
     return {
         "overall_raw": parsed.overall, "overall_score": overall, "dimension_scores": dims, "unmapped": unmapped,
         "recommendation": parsed.recommendation[:60], "preferences": parsed.preferences,
-        "transcript": parsed.transcript, "signals": parsed.signals, "report_url": parsed.report_url[:1000],
+        "transcript": parsed.transcript, "signals": parsed.signals, "report_url": _report_link(parsed.report_url),
         "completed_at": parsed.completed_at, "decision": decision, "decision_detail": detail,
     }
 
@@ -620,41 +630,57 @@ class MediaFetchError(Exception):
         self.transient = transient
 
 
-def _download(url: str, *, api_key: str = "", timeout: float = 30) -> tuple[bytes, str]:
-    request = urllib.request.Request(url, headers={"User-Agent": "hrsys-ai-media/1"})
-    if api_key:
-        request.add_header("Authorization", f"Bearer {api_key}")
-    limit = media_max_bytes()
+def _download(url: str, *, vendor: Vendor, timeout: float = 30) -> tuple[bytes, str]:
+    """One SSRF-safe download (R-SEC-1, ``hrsys.core.safe_http``): https only, the vendor's media hosts only
+    (an empty list refuses), public addresses only, the API key only to the URL's own host.
+
+    ``AI_MEDIA_HTTP_HOSTS`` / ``AI_MEDIA_ALLOW_PRIVATE_HOSTS`` (tests and development) name hosts that may
+    use http / resolve to a private address. Raises ``safe_http.Refused`` or ``MediaFetchError``.
+    """
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) checked before
-            data = response.read(limit + 1)
-            ctype = response.headers.get_content_type()
-    except urllib.error.HTTPError as exc:
-        raise MediaFetchError(f"HTTP {exc.code}", transient=exc.code >= 500 or exc.code == 429)
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise MediaFetchError(str(exc)[:300], transient=True)
-    if len(data) > limit:
-        raise MediaFetchError(f"larger than {limit} bytes", transient=False)
-    return data, ctype
+        fetched = safe_http.fetch(
+            url, allowed_hosts=vendor.media_url_hosts,
+            http_hosts=getattr(settings, "AI_MEDIA_HTTP_HOSTS", ()),
+            private_hosts=getattr(settings, "AI_MEDIA_ALLOW_PRIVATE_HOSTS", ()),
+            headers={"User-Agent": "hrsys-ai-media/1"},
+            secret_headers={"Authorization": f"Bearer {vendor.api_key}"} if vendor.api_key else None,
+            max_bytes=media_max_bytes(), timeout=timeout)
+    except safe_http.FetchFailed as exc:
+        raise MediaFetchError(str(exc), transient=exc.transient) from None
+    return fetched.data, fetched.content_type
+
+
+def _media_refused(media: AIMedia, vendor: Vendor, reason: str) -> str:
+    """A URL the rules refuse: the row fails at once with the reason (shown to HR), never retried (R-SEC-1)."""
+    with transaction.atomic():
+        row = AIMedia.objects.select_for_update().get(pk=media.pk)
+        if row.status != AIMedia.Status.PENDING:
+            return row.status
+        row.status, row.attempts = AIMedia.Status.FAILED, row.attempts + 1
+        row.error = _("Refused: %(reason)s") % {"reason": reason}
+        row.save(update_fields=["status", "attempts", "error"])
+        audit_record(actor=vendor_label(vendor), action="ai_media.refused", obj=row,
+                     changes={"status": [AIMedia.Status.PENDING, AIMedia.Status.FAILED]}, reason=row.error[:500])
+    logger.warning("ai media %s refused: %s", media.pk, reason)
+    return row.status
 
 
 def ai_media_fetch(*, media_id: int) -> str:
-    """Download a recording or report from the vendor into encrypted storage (R-AI-6).
+    """Download a recording or report from the vendor into encrypted storage (R-AI-6, R-SEC-1).
 
     The download happens outside any transaction; the row is re-checked and updated
-    after. Transient failures raise ``MediaFetchError(transient=True)`` for the task to retry.
+    after. A URL the SSRF rules refuse fails the row with the reason (no retry); transient
+    failures raise ``MediaFetchError(transient=True)`` for the task to retry.
     """
     media = AIMedia.objects.select_related("result__vendor").get(pk=media_id)
     if media.status != AIMedia.Status.PENDING:
         return media.status
     vendor = media.result.vendor
     parts = urlsplit(media.source_url)
-    if parts.scheme not in ("http", "https") or (vendor.media_url_hosts and parts.hostname not in vendor.media_url_hosts):
-        AIMedia.objects.filter(pk=media_id).update(status=AIMedia.Status.FAILED,
-                                                   error="host not allowed for this vendor")
-        return AIMedia.Status.FAILED
     try:
-        data, ctype = _download(media.source_url, api_key=vendor.api_key)
+        data, ctype = _download(media.source_url, vendor=vendor)
+    except safe_http.Refused as exc:
+        return _media_refused(media, vendor, exc.reason)
     except MediaFetchError as exc:
         with transaction.atomic():
             row = AIMedia.objects.select_for_update().get(pk=media_id)

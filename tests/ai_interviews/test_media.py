@@ -52,7 +52,17 @@ def media_server():
 
 
 @pytest.fixture
-def stored(invited, post_result, worker, media_server):
+def local_media(settings, generic_vendor):
+    """The test vendor serves media from 127.0.0.1 over http: both need the test-only settings and the
+    vendor's media host list (an empty list refuses every download, R-SEC-1)."""
+    settings.AI_MEDIA_HTTP_HOSTS = ["127.0.0.1"]
+    settings.AI_MEDIA_ALLOW_PRIVATE_HOSTS = ["127.0.0.1"]
+    generic_vendor.media_url_hosts = ["127.0.0.1"]
+    generic_vendor.save()
+
+
+@pytest.fixture
+def stored(invited, post_result, worker, media_server, local_media):
     body = result_body(media={"video_url": f"{media_server}/media/R-1.mp4",
                               "report_url": f"{media_server}/reports/R-1.pdf"})
     assert post_result(body).status_code == 200
@@ -134,7 +144,7 @@ def test_r_ai_6_anonymous_cannot_stream(stored, client):
     assert client.get(f"/api/v1/ai-interviews/media/{stored['video'].pk}/").status_code in (401, 403)
 
 
-def test_r_ai_6_missing_vendor_file_fails_without_retry(invited, post_result, worker, media_server):
+def test_r_ai_6_missing_vendor_file_fails_without_retry(invited, post_result, worker, media_server, local_media):
     body = result_body(result_id="R-2", media={"audio_url": f"{media_server}/nothing.mp3"})
     assert post_result(body).status_code == 200
     worker.run()
@@ -142,12 +152,13 @@ def test_r_ai_6_missing_vendor_file_fails_without_retry(invited, post_result, wo
     assert media.status == "failed" and "404" in media.error
 
 
-def test_r_ai_6_media_host_allow_list(invited, post_result, worker, media_server, generic_vendor):
+def test_r_ai_6_media_host_allow_list(invited, post_result, worker, media_server, local_media, generic_vendor):
     generic_vendor.media_url_hosts = ["media.vendor.example"]
     generic_vendor.save()
     assert post_result(result_body(media={"video_url": f"{media_server}/media/R-1.mp4"})).status_code == 200
     worker.run()
-    assert AIMedia.objects.get().status == "failed"
+    media = AIMedia.objects.get()
+    assert media.status == "failed" and "127.0.0.1 is not in the list of allowed hosts" in media.error
 
 
 def test_r_ai_6_hr_upload_is_encrypted_and_streamable(invited, post_result, worker, users, api_as):
