@@ -135,9 +135,10 @@ class Notification(ConcurrentTransitionMixin, models.Model):
     template_key = models.CharField(_("template key"), max_length=60)
     context = EncryptedTextField(_("template context (JSON)"), blank=True, default="",
                                  help_text=_("Kept to re-render the message on another channel when escalating."))
-    subject = models.CharField(_("subject"), max_length=300, blank=True)
-    body = models.TextField(_("body"))
-    html_body = models.TextField(_("HTML body"), blank=True)
+    # the rendered texts name people, salaries, places and times: encrypted at rest (R-SEC-2)
+    subject = EncryptedTextField(_("subject"), blank=True)
+    body = EncryptedTextField(_("body"))
+    html_body = EncryptedTextField(_("HTML body"), blank=True)
     attachments = models.JSONField(_("attachments"), default=list, blank=True,
                                    help_text=_("[{filename, content_type, content_b64}]"))
     related_type = models.CharField(_("related object type"), max_length=60, blank=True, db_index=True)

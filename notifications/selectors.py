@@ -18,9 +18,13 @@ def preferred_channels(*, recipient_type: str, recipient_id) -> list[str]:
     return sorted(DEFAULT_CHANNEL_ORDER, key=lambda c: (-counts.get(c, 0), DEFAULT_CHANNEL_ORDER.index(c)))
 
 
+#: Encrypted texts a list does not show: not loaded, so not decrypted row by row (R-SEC-2).
+LIST_DEFERRED = ("body", "html_body")
+
+
 def notification_list(*, user, filters: dict | None = None):
     filters = filters or {}
-    qs = Notification.objects.for_user(user).select_related("department")
+    qs = Notification.objects.for_user(user).select_related("department").defer(*LIST_DEFERRED)
     for field in ("status", "channel", "template_key", "recipient_type", "recipient_id", "related_type",
                   "related_id"):
         if filters.get(field) not in (None, ""):
@@ -30,7 +34,8 @@ def notification_list(*, user, filters: dict | None = None):
 
 def failed_notifications(*, user):
     """Failed messages the user may see: the dashboard to-do list."""
-    return Notification.objects.for_user(user).filter(status=Status.FAILED).order_by("-failed_at")
+    return (Notification.objects.for_user(user).filter(status=Status.FAILED).defer(*LIST_DEFERRED)
+            .order_by("-failed_at"))
 
 
 def inbox(*, user):

@@ -61,7 +61,7 @@ class OfferAdmin(ScopedAdmin):
     interviews, and each offer's desk page edits the draft, submits it for approval, sends the approved letter
     or withdraws it (R-OFFER-1..4). The change page shows the record and its approvals."""
 
-    list_display = ("pk", "application", "state", "monthly_salary", "start_date", "valid_until", "sent_at",
+    list_display = ("pk", "application", "state", "salary", "start_date", "valid_until", "sent_at",
                     "desk_link")
     list_filter = ("state",)
     readonly_fields = [f.name for f in Offer._meta.fields]
@@ -69,6 +69,11 @@ class OfferAdmin(ScopedAdmin):
     export_columns = [("id", lambda o: o.pk), ("state", lambda o: o.state),
                       ("job", lambda o: o.application.job.title), ("salary", lambda o: o.monthly_salary),
                       ("start", lambda o: o.start_date), ("sha256", lambda o: o.document_sha256)]
+
+    @admin.display(description=_("monthly salary"))
+    def salary(self, obj):
+        # encrypted at rest (R-SEC-2): shown decrypted, but not a sortable column (SQL would sort ciphertexts)
+        return obj.monthly_salary
 
     @admin.display(description=_("offer desk"))
     def desk_link(self, obj):

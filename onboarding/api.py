@@ -20,6 +20,9 @@ class OfferOutputSerializer(serializers.ModelSerializer):
     job = serializers.CharField(source="application.job.title")
     band_position = serializers.CharField()
     approvals = serializers.SerializerMethodField()
+    # encrypted at rest (text columns): declared, so they stay decimals in the API and its schema (R-SEC-2)
+    monthly_salary = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    expected_salary = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True, allow_null=True)
 
     class Meta:
         model = Offer

@@ -144,6 +144,7 @@ class EmployeeDetailOutputSerializer(EmployeeOutputSerializer):
     phone = serializers.CharField()
     email = serializers.CharField()
     id_number = serializers.CharField()
+    monthly_salary = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)  # encrypted at rest
     attendance_account = serializers.SerializerMethodField()
     probation = serializers.SerializerMethodField()
 

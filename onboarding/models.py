@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from hrsys.accounts.scope import ScopedQuerySet
-from hrsys.crypto.fields import EncryptedTextField
+from hrsys.crypto.fields import EncryptedDecimalField, EncryptedTextField
 from hrsys.crypto.storage import EncryptedFileSystemStorage
 
 OFFER_SCOPE = "application__job__department"
@@ -117,10 +117,11 @@ class Offer(ConcurrentTransitionMixin, models.Model):
     state = FSMField(_("state"), default=OfferState.DRAFT, choices=OfferState.choices, protected=True,
                      db_index=True)
     job_level = models.CharField(_("job level"), max_length=40, blank=True)
-    monthly_salary = models.DecimalField(_("monthly salary"), max_digits=10, decimal_places=2)
+    # salaries are encrypted at rest (R-SEC-2): compare and add them in Python, never in SQL
+    monthly_salary = EncryptedDecimalField(_("monthly salary"), max_digits=10, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
-    expected_salary = models.DecimalField(_("candidate's expected salary"), max_digits=10, decimal_places=2,
-                                          null=True, blank=True)
+    expected_salary = EncryptedDecimalField(_("candidate's expected salary"), max_digits=10, decimal_places=2,
+                                            null=True, blank=True)
     start_date = models.DateField(_("start date"))
     probation_months = models.PositiveSmallIntegerField(_("probation (months)"), default=3)
     valid_until = models.DateField(_("answer by"))

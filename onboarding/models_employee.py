@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hrsys.accounts.scope import ScopedQuerySet
-from hrsys.crypto.fields import BlindIndexField, EncryptedTextField, normalize_phone
+from hrsys.crypto.fields import BlindIndexField, EncryptedDecimalField, EncryptedTextField, normalize_phone
 
 
 class ChecklistCategory(models.TextChoices):
@@ -181,7 +181,7 @@ class Employee(models.Model):
     id_number = EncryptedTextField(_("resident ID number"), blank=True, default="")
     job_title = models.CharField(_("job"), max_length=120)
     job_level = models.CharField(_("job level"), max_length=40, blank=True)
-    monthly_salary = models.DecimalField(_("monthly salary"), max_digits=10, decimal_places=2)
+    monthly_salary = EncryptedDecimalField(_("monthly salary"), max_digits=10, decimal_places=2)  # R-SEC-2
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     start_date = models.DateField(_("start date"))
     probation_months = models.PositiveSmallIntegerField(_("probation (months)"), default=3)

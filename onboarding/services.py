@@ -40,9 +40,10 @@ from candidates.models import State as AppState
 from candidates.selectors import responsible_hr
 from hrsys.accounts.models import Role
 from hrsys.api.errors import Conflict
-from hrsys.audit.services import audit_record
+from hrsys.audit.services import MASK, audit_record
 from hrsys.core.actors import require_perm as _require
 from hrsys.core.actors import staff_user as _user
+from hrsys.crypto.fields import encrypted_fields
 from notifications.services import notification_create
 from notifications.types import Recipient
 
@@ -63,6 +64,8 @@ from .models import (
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
+#: Offer fields encrypted at rest: masked in audit rows like every encrypted field (R-SEC-2).
+SECRET_FIELDS = frozenset(f.name for f in encrypted_fields(Offer))
 EDITABLE_FIELDS = ("monthly_salary", "start_date", "probation_months", "valid_until", "job_level", "working_hours",
                    "benefits", "note")
 MAX_PROBATION_MONTHS = 6  # PRC Labour Contract Law art. 19: never more than six months
@@ -263,9 +266,10 @@ def offer_draft(*, actor, application_id: int, monthly_salary=None, start_date=N
         else today + timedelta(days=tpl.validity_days if tpl else 7)
     _check_terms(offer)
     offer.save()
+    # salaries are encrypted personal data: the audit row says that they were set, not what they are (R-SEC-2)
     audit_record(actor=actor, action="offer.draft", obj=offer, changes={
-        "monthly_salary": [None, str(offer.monthly_salary)], "start_date": [None, offer.start_date.isoformat()],
-        "band": [None, offer.band_position], "expected_salary": [None, str(offer.expected_salary or "")]})
+        "monthly_salary": [None, MASK], "start_date": [None, offer.start_date.isoformat()],
+        "band": [None, offer.band_position], "expected_salary": [None, MASK if offer.expected_salary else ""]})
     return offer
 
 
@@ -296,7 +300,8 @@ def offer_update(*, actor, offer_id: int, **changes) -> Offer:
     offer.version += 1
     offer.save()
     audit_record(actor=actor, action="offer.update", obj=offer,
-                 changes={k: [before[k], str(getattr(offer, k))] for k in changes})
+                 changes={k: [MASK, MASK] if k in SECRET_FIELDS else [before[k], str(getattr(offer, k))]
+                          for k in changes})
     return offer
 
 

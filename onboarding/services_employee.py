@@ -27,7 +27,7 @@ from candidates.selectors import responsible_hr
 from hrsys.accounts.models import Role, User
 from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.api.errors import Conflict
-from hrsys.audit.services import audit_record
+from hrsys.audit.services import MASK, audit_record
 from hrsys.core.actors import require_perm as _require
 from hrsys.core.actors import require_visible
 from hrsys.core.actors import staff_user as _user
@@ -369,7 +369,7 @@ def employee_create(*, actor, case_id: int, now=None) -> Employee:
     employee.save(update_fields=["employee_no"])
     audit_record(actor=actor, action="onboarding.employee.create", obj=employee,
                  changes={"employee_no": [None, employee.employee_no], "start_date": [None, str(case.start_date)],
-                          "monthly_salary": [None, str(offer.monthly_salary)]})
+                          "monthly_salary": [None, MASK]})  # encrypted personal data (R-SEC-2)
     from attendance.models import AttendanceAccount  # noqa: PLC0415
     from candidates.services import application_transition  # noqa: PLC0415
 
