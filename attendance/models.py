@@ -35,7 +35,7 @@ class DoorAccessGroup(models.Model):
     name = models.CharField(_("name"), max_length=120)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "department"
+    scope_path = "department"
 
     class Meta:
         verbose_name = _("door access group")
@@ -79,7 +79,7 @@ class AttendanceAccount(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "department"
+    scope_path = "department"
 
     class Meta:
         verbose_name = _("attendance account")
@@ -158,7 +158,7 @@ class Device(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "department"
+    scope_path = "department"
 
     class Meta:
         verbose_name = _("device")
@@ -194,7 +194,7 @@ class ProvisioningDelivery(models.Model):
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "account__department"
+    scope_path = "account__department"
 
     class Meta:
         verbose_name = _("provisioning delivery")
@@ -218,7 +218,7 @@ class ProvisioningAttempt(models.Model):
     error = models.TextField(_("error"), blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "delivery__account__department"
+    scope_path = "delivery__account__department"
 
     class Meta:
         verbose_name = _("provisioning attempt")
@@ -250,7 +250,7 @@ class Punch(models.Model):
     received_at = models.DateTimeField(_("received"), default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "account__department"
+    scope_path = "account__department"
 
     class Meta:
         verbose_name = _("punch")
@@ -276,7 +276,7 @@ class PunchRejection(models.Model):
     received_at = models.DateTimeField(_("received"), default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "device__department"
+    scope_path = "device__department"
 
     class Meta:
         verbose_name = _("rejected punch")
@@ -342,7 +342,7 @@ class ShiftAssignment(models.Model):
                                    on_delete=models.SET_NULL, related_name="+")
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "account__department"
+    scope_path = "account__department"
 
     class Meta:
         verbose_name = _("shift assignment")
@@ -391,7 +391,7 @@ class LeaveRequest(ConcurrentTransitionMixin, models.Model):
     comment = models.TextField(_("comment"), blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "account__department"
+    scope_path = "account__department"
 
     class Meta:
         verbose_name = _("leave request")
@@ -449,7 +449,7 @@ class DailyResult(models.Model):
     computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "department"
+    scope_path = "department"
 
     class Meta:
         verbose_name = _("daily result")
@@ -501,7 +501,7 @@ class ProbationReview(models.Model):
     last_reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "department"
+    scope_path = "department"
 
     class Meta:
         verbose_name = _("probation review")

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hrsys.accounts.models import Department
-from hrsys.accounts.scope import visible_department_ids
 from hrsys.api.errors import Conflict
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
@@ -54,9 +53,7 @@ class IdentifierSearchMixin:
 
 
 def _visible_departments(request):
-    ids = visible_department_ids(request.user)
-    qs = Department.objects.all()
-    return qs if ids is None else qs.filter(pk__in=ids)
+    return Department.objects.for_user(request.user)
 
 
 # -- jobs -----------------------------------------------------------------------------------------

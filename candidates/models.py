@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from hrsys.accounts.scope import ScopedQuerySet, visible_department_ids
+from hrsys.accounts.scope import ScopedQuerySet
 from hrsys.audit.models import AppendOnlyModel, AppendOnlyQuerySet
 from hrsys.crypto.fields import (
     BlindIndexField,
@@ -128,7 +128,7 @@ class JobRequisition(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "department"
+    scope_path = "department"
 
     class Meta:
         verbose_name = _("job requisition")
@@ -172,7 +172,7 @@ class InterviewRound(models.Model):
         help_text=_("the candidate's required credentials must be valid before this round is scheduled"))
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "job__department"
+    scope_path = "job__department"
 
     class Meta:
         verbose_name = _("interview round")
@@ -221,9 +221,8 @@ class Candidate(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CandidateQuerySet.as_manager()
-    scope_department_field = "applications__job__department"
-    scope_assignee_field = "applications__interviews__interviewers"  # interviewers see whom they interview
-    scope_multivalued = True
+    scope_path = "applications"
+    scope_interviewers = True  # interviewers see whom they interview
 
     class Meta:
         verbose_name = _("candidate")
@@ -265,9 +264,8 @@ class Credential(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "candidate__applications__job__department"
-    scope_assignee_field = "candidate__applications__interviews__interviewers"
-    scope_multivalued = True
+    scope_path = "candidate__applications"
+    scope_interviewers = True
 
     class Meta:
         verbose_name = _("credential")
@@ -305,9 +303,8 @@ class Resume(models.Model):
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "candidate__applications__job__department"
-    scope_assignee_field = "candidate__applications__interviews__interviewers"
-    scope_multivalued = True
+    scope_path = "candidate__applications"
+    scope_interviewers = True
 
     class Meta:
         verbose_name = _("resume")
@@ -372,19 +369,6 @@ def _gated(name):
 
 
 class ApplicationQuerySet(ScopedQuerySet):
-    def for_user(self, user):
-        """The platform's rule (job__department within the user's scope), applied as a list of job ids:
-        counting 100,000 applications then reads the job_id index instead of joining every row to its job.
-        Interviewers also see the applications whose interviews they are assigned to (a subquery, so
-        rows are neither duplicated nor in need of DISTINCT)."""
-        if visible_department_ids(user) is None:
-            return self
-        scope = Q(job_id__in=list(JobRequisition.objects.for_user(user).values_list("pk", flat=True)))
-        if user is not None and user.is_authenticated:
-            assigned = Application._base_manager.filter(interviews__interviewers=user.pk).values("pk")
-            scope |= Q(pk__in=assigned)
-        return self.filter(scope)
-
     def active(self):
         return self.exclude(state__in=INACTIVE_STATES)
 
@@ -410,7 +394,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
     state_changed_at = models.DateTimeField(_("stage since"), default=timezone.now)
 
     objects = ApplicationQuerySet.as_manager()
-    scope_department_field = "job__department"
+    scope_path = ""  # the anchor itself
+    scope_interviewers = True
 
     class Meta:
         verbose_name = _("application")
@@ -567,7 +552,8 @@ class TransitionLog(AppendOnlyModel):
         help_text=_("how long the application stood in the stage it left: from entering it to this move"))
 
     objects = TransitionLogQuerySet.as_manager()
-    scope_department_field = "application__job__department"
+    scope_path = "application"
+    scope_interviewers = True
 
     class Meta:
         verbose_name = _("transition log")
@@ -607,7 +593,7 @@ class TalentPoolEntry(models.Model):
                                          on_delete=models.SET_NULL, related_name="+")
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "application__job__department"
+    scope_path = "application"
 
     class Meta:
         verbose_name = _("talent pool entry")

@@ -384,12 +384,7 @@ def _save_job(actor, job, values, rounds, *, creating):
         errors[name] = [_("Unknown field.")]
     if "department" in values:
         user = _user(actor)
-        depts = Department.objects.all()
-        if user is not None:
-            from hrsys.accounts.scope import visible_department_ids  # noqa: PLC0415
-
-            ids = visible_department_ids(user)
-            depts = depts if ids is None else depts.filter(pk__in=ids)
+        depts = Department.objects.for_user(user) if user is not None else Department.objects.all()
         dept = depts.filter(pk=getattr(values["department"], "pk", values["department"])).first()
         if dept is None:
             errors["department"] = [_("Unknown department.")]

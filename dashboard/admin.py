@@ -2,7 +2,6 @@ from django.contrib import admin
 
 from candidates.models import JobRequisition
 from hrsys.accounts.models import Department
-from hrsys.accounts.scope import visible_department_ids
 from hrsys.audit.services import audit_record
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
 
@@ -27,8 +26,7 @@ class CostRecordAdmin(ScopedAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Only departments and jobs of the viewer's scope can be chosen (R-SEC-1).
         if db_field.name == "department":
-            ids = visible_department_ids(request.user)
-            kwargs["queryset"] = Department.objects.all() if ids is None else Department.objects.filter(pk__in=ids)
+            kwargs["queryset"] = Department.objects.for_user(request.user)
         if db_field.name == "job":
             kwargs["queryset"] = JobRequisition.objects.for_user(request.user).select_related("department")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -44,7 +44,7 @@ class CostRecord(models.Model):
     created_at = models.DateTimeField(_("entered"), default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "department"
+    scope_path = "department"
 
     class Meta:
         verbose_name = _("recruiting cost")
@@ -96,7 +96,7 @@ class NotificationDaily(models.Model):
     refreshed_at = models.DateTimeField(_("refreshed"), default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "department"
+    scope_path = "department"
 
     class Meta:
         verbose_name = _("reminder summary (day)")

@@ -5,12 +5,10 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
-from django.http import Http404
 from django.utils import timezone
 
 from candidates.models import JobRequisition
 from hrsys.accounts.models import Department
-from hrsys.accounts.scope import visible_department_ids
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm, require_visible, staff_user
 from hrsys.core.timezones import local_tz
@@ -63,9 +61,7 @@ def cost_record_create(*, actor, department_id: int | None = None, job_id: int |
     if job_id is not None:
         require_visible(JobRequisition, actor, job_id)
     if department_id is not None:
-        ids = visible_department_ids(staff_user(actor)) if staff_user(actor) is not None else None
-        if not Department.objects.filter(pk=department_id).exists() or (ids is not None and department_id not in ids):
-            raise Http404
+        require_visible(Department, actor, department_id)
     record = CostRecord(department_id=department_id, job_id=job_id, source=source, kind=kind, month=month,
                         amount=amount, currency=currency, note=note, created_by=staff_user(actor))
     record.full_clean()

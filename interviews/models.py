@@ -61,7 +61,7 @@ class Room(models.Model):
     location = models.CharField(_("location"), max_length=200, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "department"
+    scope_path = "department"
 
     class Meta:
         verbose_name = _("interview room")
@@ -92,9 +92,8 @@ class InterviewerProfile(models.Model):
                                   editable=False)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "user__departments"
-    scope_assignee_field = "user"
-    scope_multivalued = True
+    scope_path = "user__departments"
+    scope_owner = "user"
 
     class Meta:
         verbose_name = _("interviewer profile")
@@ -120,9 +119,8 @@ class BusyBlock(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "user__departments"
-    scope_assignee_field = "user"
-    scope_multivalued = True
+    scope_path = "user__departments"
+    scope_owner = "user"
 
     class Meta:
         verbose_name = _("busy block")
@@ -150,7 +148,7 @@ class ReminderPolicy(models.Model):
     escalate = models.BooleanField(_("escalate unread / undelivered reminders"), default=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "job__department"
+    scope_path = "job__department"
 
     class Meta:
         verbose_name = _("reminder policy")
@@ -216,9 +214,8 @@ class Interview(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = InterviewQuerySet.as_manager()
-    scope_department_field = "application__job__department"
-    scope_assignee_field = "interviewers"
-    scope_multivalued = True
+    scope_path = "application"
+    scope_interviewers = True
 
     class Meta:
         verbose_name = _("interview")
@@ -283,7 +280,7 @@ class InterviewEvent(models.Model):
     detail = models.JSONField(_("detail"), default=dict, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "interview__application__job__department"
+    scope_path = "interview__application"
 
     class Meta:
         verbose_name = _("interview event")
@@ -317,7 +314,7 @@ class RebookingOffer(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "interview__application__job__department"
+    scope_path = "interview__application"
 
     class Meta:
         verbose_name = _("rebooking offer")
@@ -357,7 +354,7 @@ class JoinProblem(models.Model):
                                     on_delete=models.SET_NULL, related_name="+")
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "interview__application__job__department"
+    scope_path = "interview__application"
 
     class Meta:
         verbose_name = _("could-not-join report")
@@ -390,9 +387,8 @@ class InterviewFeedback(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "interview__application__job__department"
-    scope_assignee_field = "interview__application__interviews__interviewers"
-    scope_multivalued = True
+    scope_path = "interview__application"
+    scope_interviewers = True
 
     class Meta:
         verbose_name = _("interview feedback")
@@ -438,7 +434,7 @@ class BatchRun(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "job__department"
+    scope_path = "job__department"
 
     class Meta:
         verbose_name = _("batch scheduling run")

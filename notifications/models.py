@@ -171,7 +171,7 @@ class Notification(ConcurrentTransitionMixin, models.Model):
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
-    scope_department_field = "department"
+    scope_path = "department"
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
@@ -281,7 +281,7 @@ class DeliveryAttempt(models.Model):
     response = models.JSONField(_("provider response"), default=dict, blank=True)
     worker = models.CharField(_("worker"), max_length=200, blank=True)
 
-    scope_department_field = "notification__department"
+    scope_path = "notification__department"
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -308,7 +308,7 @@ class DeliveryReceipt(models.Model):
     applied = models.BooleanField(_("changed the status"), default=False)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
-    scope_department_field = "notification__department"
+    scope_path = "notification__department"
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -365,7 +365,7 @@ class CandidateAction(models.Model):
     user_agent = models.CharField(_("user agent"), max_length=400, blank=True)
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
-    scope_department_field = "department"
+    scope_path = "department"
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -468,11 +468,9 @@ def _alert_hr_of_failure(notification: Notification) -> None:
     if notification.channel == Channel.IN_APP:
         return  # never alert about an alert
     from hrsys.accounts.models import Role, User
-    from hrsys.accounts.scope import visible_department_ids
 
     for user in User.objects.filter(is_active=True, role__in=[Role.HR_STAFF, Role.HR_DIRECTOR]):
-        ids = visible_department_ids(user)
-        if ids is not None and notification.department_id not in ids:
+        if not Notification.objects.for_user(user).filter(pk=notification.pk).exists():
             continue
         notification_create(
             recipient=Recipient.for_user(user), channel=Channel.IN_APP, template_key="generic_alert",

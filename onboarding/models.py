@@ -42,7 +42,7 @@ class PayBand(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "department"
+    scope_path = "department"
 
     class Meta:
         verbose_name = _("pay band")
@@ -152,7 +152,7 @@ class Offer(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = OfferQuerySet.as_manager()
-    scope_department_field = OFFER_SCOPE
+    scope_path = "application"
 
     class Meta:
         verbose_name = _("offer")
@@ -251,8 +251,8 @@ class OfferApproval(models.Model):
     last_reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = f"offer__{OFFER_SCOPE}"
-    scope_assignee_field = "approver"
+    scope_path = "offer__application"
+    scope_owner = "approver"
 
     class Meta:
         verbose_name = _("offer approval")
@@ -281,7 +281,7 @@ class OfferSignature(models.Model):
     signed_copy_sha256 = models.CharField(_("signed copy SHA-256"), max_length=64)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = f"offer__{OFFER_SCOPE}"
+    scope_path = "offer__application"
 
     class Meta:
         verbose_name = _("offer signature")
@@ -306,8 +306,7 @@ class OnboardingInfo(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "candidate__applications__job__department"
-    scope_multivalued = True
+    scope_path = "candidate__applications"
 
     class Meta:
         verbose_name = _("onboarding information")
@@ -340,8 +339,7 @@ class CandidateDocument(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "candidate__applications__job__department"
-    scope_multivalued = True
+    scope_path = "candidate__applications"
 
     class Meta:
         verbose_name = _("candidate document")

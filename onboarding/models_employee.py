@@ -98,7 +98,7 @@ class OnboardingCase(models.Model):
     cancel_reason = models.CharField(_("cancel reason"), max_length=300, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "department"
+    scope_path = "department"
 
     class Meta:
         verbose_name = _("onboarding case")
@@ -127,8 +127,8 @@ class ChecklistItem(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "case__department"
-    scope_assignee_field = "owner"
+    scope_path = "case__department"
+    scope_owner = "owner"
 
     class Meta:
         verbose_name = _("checklist item")
@@ -199,7 +199,7 @@ class Employee(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "department"
+    scope_path = "department"
 
     class Meta:
         verbose_name = _("employee")

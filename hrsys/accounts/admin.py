@@ -8,7 +8,8 @@ from .models import Department, User
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(ScopedAdmin):
+    log_access = False  # the tree of units, no personal data; scoped so no one browses another organisation
     list_display = ("indented_name", "code", "kind")
     search_fields = ("name", "code")
     list_filter = ("kind",)

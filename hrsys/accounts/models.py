@@ -25,6 +25,9 @@ class Department(models.Model):
     )
     path = models.CharField(max_length=255, editable=False, db_index=True, default="")
 
+    objects = ScopedQuerySet.as_manager()
+    scope_path = ""  # a department is its own anchor: staff see theirs and everything below
+
     class Meta:
         verbose_name = _("department")
         verbose_name_plural = _("departments")
@@ -82,9 +85,8 @@ class User(AbstractUser):
     objects = StaffManager()
 
     # Data scope: managers and HR staff see colleagues of their departments; everyone sees themselves.
-    scope_department_field = "departments"
-    scope_assignee_field = "pk"
-    scope_multivalued = True
+    scope_path = "departments"
+    scope_owner = "pk"
 
     class Meta:
         verbose_name = _("user")

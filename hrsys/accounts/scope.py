@@ -1,32 +1,47 @@
 """The one data-scope mechanism (R-SEC-1).
 
-Every model holding people's data declares how it hangs off a department and,
-optionally, which user it is assigned to::
+A model holding people's data declares only *where it belongs*: one path to the
+application or to the department it hangs off, and whether it is interview data::
 
-    class Application(models.Model):
-        scope_department_field = "job__department"
-        scope_assignee_field = "interviews__interviewers"   # optional
+    class AIInterviewResult(models.Model):
+        scope_path = "application"        # a path to a candidates.Application or an accounts.Department
+        scope_interviewers = True         # interview data: the application's interviewers see it too
         objects = ScopedQuerySet.as_manager()
 
-and every reader -- admin, API, dashboards, exports -- goes through
-``Model.objects.for_user(user)``. Rules:
+    class OfferApproval(models.Model):
+        scope_path = "offer__application"
+        scope_owner = "approver"          # optional: the user this row is addressed to sees it as well
+
+The role rules live here and nowhere else; no model can state a rule of its own:
 
 * HR director, system administrator, superuser: everything;
-* HR staff and managers: their departments and every department below them;
-* anyone: items assigned to them (interviewers see the candidates they interview);
+* HR staff and managers: their departments and every department below them (an application
+  belongs to its job's department);
+* interviewers (and anyone else): the applications of the interviews actually assigned to them,
+  and only for interview data (``scope_interviewers``) -- never offers, onboarding, messages;
+* anyone: rows addressed to them (``scope_owner``);
 * anonymous or inactive users: nothing.
+
+Every reader -- admin, API, dashboards, exports, pages -- goes through
+``Model.objects.for_user(user)``; single objects through ``get_for_user_or_404``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
-_CACHE_ATTR = "_hrsys_visible_department_ids"
+_DEPARTMENTS_ATTR = "_hrsys_visible_department_ids"
+
+DEPARTMENT = "accounts.department"
+APPLICATION = "candidates.application"
 
 
 def visible_department_ids(user) -> frozenset[int] | None:
@@ -35,40 +50,121 @@ def visible_department_ids(user) -> frozenset[int] | None:
         return frozenset()
     if user.sees_everything:
         return None
-    from .models import Department, Role  # noqa: PLC0415 - models import this module
-    cached = getattr(user, _CACHE_ATTR, None)
+    cached = getattr(user, _DEPARTMENTS_ATTR, None)
     if cached is not None:
         return cached
+    from .models import Department, Role  # noqa: PLC0415 - models import this module
     ids: frozenset[int] = frozenset()
     if user.role in (Role.HR_STAFF, Role.MANAGER):
         paths = list(user.departments.values_list("path", flat=True))
         if paths:
             subtree = reduce(or_, (Q(path__startswith=p) for p in paths))
             ids = frozenset(Department.objects.filter(subtree).values_list("pk", flat=True))
-    setattr(user, _CACHE_ATTR, ids)
+    setattr(user, _DEPARTMENTS_ATTR, ids)
     return ids
 
 
+def _visible_job_ids(department_ids: frozenset[int]) -> list[int]:
+    """The jobs of the visible departments, as a list (read afresh: jobs are created at any time):
+    counting 100,000 applications then reads the job_id index instead of joining every row to its job."""
+    job_model = apps.get_model("candidates", "JobRequisition")
+    return list(job_model._base_manager.filter(department_id__in=department_ids).values_list("pk", flat=True))
+
+
 def forget_cached_scope(user) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    if hasattr(user, _DEPARTMENTS_ATTR):
+        delattr(user, _DEPARTMENTS_ATTR)
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """Where a scoped model's path ends: the anchor's label, the path, and whether it crosses a to-many."""
+
+    label: str
+    path: str
+    multivalued: bool
+
+
+_ANCHORS: dict[type, _Anchor] = {}
+
+
+def _resolve(model) -> _Anchor:
+    anchor = _ANCHORS.get(model)
+    if anchor is not None:
+        return anchor
+    path = getattr(model, "scope_path", None)
+    if path is None:
+        raise TypeError(f"{model.__name__} declares no scope_path")
+    target, multivalued = model, False
+    for name in filter(None, path.split("__")):
+        try:
+            field = target._meta.get_field(name)
+        except FieldDoesNotExist as exc:
+            raise TypeError(f"{model.__name__}.scope_path {path!r}: no field {name!r} on {target.__name__}") from exc
+        if not field.is_relation:
+            raise TypeError(f"{model.__name__}.scope_path {path!r}: {name!r} is not a relation")
+        multivalued = multivalued or field.many_to_many or field.one_to_many
+        target = field.related_model
+    label = target._meta.label_lower
+    if label not in (DEPARTMENT, APPLICATION):
+        raise TypeError(f"{model.__name__}.scope_path {path!r} ends at {target.__name__}, "
+                        "not at an application or a department")
+    if getattr(model, "scope_interviewers", False) and label != APPLICATION:
+        raise TypeError(f"{model.__name__}: scope_interviewers needs a scope_path to an application")
+    owner = getattr(model, "scope_owner", None)
+    if owner is not None:
+        multivalued = multivalued or any(
+            f.many_to_many or f.one_to_many for f in _fields_along(model, owner))
+    anchor = _Anchor(label=label, path=path, multivalued=multivalued)
+    _ANCHORS[model] = anchor
+    return anchor
+
+
+def _fields_along(model, path):
+    target = model
+    for name in path.split("__"):
+        if name == "pk":
+            return
+        field = target._meta.get_field(name)
+        yield field
+        target = field.related_model
+
+
+def _at(path: str, lookup: str) -> str:
+    return f"{path}__{lookup}" if path else lookup
+
+
+def _assigned_applications(user):
+    """The applications of the interviews this user is actually assigned to (a subquery)."""
+    interview_model = apps.get_model("interviews", "Interview")
+    return interview_model._base_manager.filter(interviewers=user.pk).values("application_id")
 
 
 def scope_filter(model, user) -> Q | None:
     """The Q that limits ``model`` to what ``user`` may see (``None``: no limit)."""
+    anchor = _resolve(model)
     ids = visible_department_ids(user)
     if ids is None:
         return None
-    dept_field = getattr(model, "scope_department_field", None)
-    assignee_field = getattr(model, "scope_assignee_field", None)
-    if dept_field is None and assignee_field is None:
-        raise TypeError(f"{model.__name__} declares no scope_department_field / scope_assignee_field")
     q = Q(pk__in=[])
-    if dept_field and ids:
-        q |= Q(**{f"{dept_field}__in": ids})
-    if assignee_field and user is not None and user.is_authenticated:
-        q |= Q(**{assignee_field: user.pk})
+    if not (user is not None and user.is_authenticated and user.is_active):
+        return q
+    if anchor.label == DEPARTMENT:
+        if ids:
+            q |= Q(**{_at(anchor.path, "pk__in"): ids})
+    else:
+        if ids:
+            q |= Q(**{_at(anchor.path, "job_id__in"): _visible_job_ids(ids)})
+        if getattr(model, "scope_interviewers", False):
+            q |= Q(**{_at(anchor.path, "pk__in"): _assigned_applications(user)})
+    owner = getattr(model, "scope_owner", None)
+    if owner:
+        q |= Q(**{owner: user.pk})
     return q
+
+
+def scope_is_multivalued(model) -> bool:
+    return _resolve(model).multivalued
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -76,7 +172,7 @@ class ScopedQuerySet(models.QuerySet):
         q = scope_filter(self.model, user)
         if q is None:
             return self
-        if getattr(self.model, "scope_multivalued", False):
+        if scope_is_multivalued(self.model):
             # The scope path crosses a to-many relation: filter by a subquery so
             # rows are neither duplicated nor in need of DISTINCT.
             return self.filter(pk__in=self.model._base_manager.filter(q).values("pk"))
@@ -90,3 +186,8 @@ def get_for_user_or_404(queryset_or_model, user, **lookup):
         return qs.for_user(user).get(**lookup)
     except (qs.model.DoesNotExist, ValueError, TypeError):
         raise Http404
+
+
+def scoped_models():
+    """Every installed model that declares a scope (for the scope tests and checks)."""
+    return [m for m in apps.get_models() if getattr(m, "scope_path", None) is not None]

@@ -177,7 +177,7 @@ class JobAIPolicy(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(_("AI interview length (minutes)"), default=20)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "job__department"
+    scope_path = "job__department"
 
     class Meta:
         verbose_name = _("AI interview policy")
@@ -219,7 +219,7 @@ class AIInvitation(models.Model):
                                    on_delete=models.SET_NULL, related_name="+")
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = APPLICATION_SCOPE
+    scope_path = "application"
 
     class Meta:
         verbose_name = _("AI interview invitation")
@@ -250,7 +250,7 @@ class InvitationEvent(models.Model):
     detail = models.JSONField(_("detail"), default=dict, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "invitation__application__job__department"
+    scope_path = "invitation__application"
 
     class Meta:
         verbose_name = _("AI interview candidate action")
@@ -380,9 +380,8 @@ class AIInterviewResult(models.Model):
     source = models.CharField(_("source"), max_length=10, default="webhook")
 
     objects = ResultQuerySet.as_manager()
-    scope_department_field = APPLICATION_SCOPE
-    scope_assignee_field = APPLICATION_ASSIGNEES
-    scope_multivalued = True
+    scope_path = "application"
+    scope_interviewers = True
 
     class Meta:
         verbose_name = _("AI interview result")
@@ -431,9 +430,8 @@ class AIMedia(models.Model):
     purged_at = models.DateTimeField(_("deleted"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = "result__application__job__department"
-    scope_assignee_field = "result__application__job__rounds__interviewers"
-    scope_multivalued = True
+    scope_path = "result__application"
+    scope_interviewers = True
 
     class Meta:
         verbose_name = _("AI interview media")
@@ -462,9 +460,7 @@ class CandidatePreferences(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = APPLICATION_SCOPE
-    scope_assignee_field = APPLICATION_ASSIGNEES
-    scope_multivalued = True
+    scope_path = "application"  # expected salary: HR and the department only
 
     class Meta:
         verbose_name = _("candidate preferences")
@@ -518,9 +514,8 @@ class QuestionUsage(models.Model):
     note = models.TextField(_("note"), blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_department_field = APPLICATION_SCOPE
-    scope_assignee_field = APPLICATION_ASSIGNEES
-    scope_multivalued = True
+    scope_path = "application"
+    scope_interviewers = True
 
     class Meta:
         verbose_name = _("question asked")

@@ -764,15 +764,9 @@ def ai_media_purge_due(*, now: datetime, batch: int = 500) -> dict:
 def question_usage_record(*, actor, application_id: int, question_id: int, interview_id: int | None = None,
                           note: str = "") -> QuestionUsage:
     """An interviewer asked a bank question in a round: counted for the question's statistics (R-AI-5)."""
-    from .models import APPLICATION_ASSIGNEES  # noqa: PLC0415
-
     user = _user(actor)
-    if user is not None:
-        visible = Application.objects.for_user(user).filter(pk=application_id).exists() or \
-            Application.objects.filter(pk=application_id, **{APPLICATION_ASSIGNEES.removeprefix("application__"):
-                                                            user.pk}).exists()
-        if not visible:
-            raise Http404
+    if user is not None and not Application.objects.for_user(user).filter(pk=application_id).exists():
+        raise Http404
     if not Question.objects.filter(pk=question_id, active=True).exists():
         raise ValidationError({"question": [_("Unknown or inactive question.")]})
     usage, created = QuestionUsage.objects.get_or_create(

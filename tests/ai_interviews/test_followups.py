@@ -1,10 +1,14 @@
 """Next-round interviewers see the AI result and suggested follow-up questions (R-AI-4, R-AI-5, R-PIPE-7)."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from candidates.models import InterviewRound
 from interviews.ai import selectors, services
 from interviews.ai.models import JobAIPolicy, Question
+from interviews.models import Interview
 from tests.ai_interviews.factories import ApplicationFactory, QuestionFactory
 from tests.ai_interviews.test_ingest import result_body
 from tests.factories import UserFactory
@@ -49,11 +53,16 @@ def test_r_ai_4_follow_ups_for_weak_and_notable_dimensions(scored, bank, users):
 
 
 def test_r_pipe_7_next_round_interviewer_sees_result_and_questions(scored, bank, er_job, api_as):
-    """R-PIPE-7: an interviewer of the job's rounds sees the AI result and the suggestions; another does not."""
+    """R-PIPE-7, R-SEC-1: the interviewer of this candidate's next round sees the AI result and the suggestions;
+    an interviewer merely named on the job's round (no interview with this candidate) does not."""
     mine = UserFactory(username="round_interviewer", role="interviewer")
     other = UserFactory(username="other_interviewer", role="interviewer")
     rnd = InterviewRound.objects.create(job=er_job, order=1, kind="technical")
-    rnd.interviewers.set([mine])
+    rnd.interviewers.set([mine, other])
+    start = timezone.now() + datetime.timedelta(days=1)
+    interview = Interview.objects.create(application=scored, round=rnd, starts_at=start,
+                                         ends_at=start + datetime.timedelta(hours=1))
+    interview.interviewers.set([mine])
     ok = api_as(mine).get(f"/api/v1/ai-interviews/applications/{scored.pk}/follow-up-questions/")
     assert ok.status_code == 200 and ok.json()["results"][0]["dimension"] == "logic"
     assert api_as(mine).get(f"/api/v1/ai-interviews/applications/{scored.pk}/result/").status_code == 200

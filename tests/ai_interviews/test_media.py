@@ -14,6 +14,7 @@ from candidates.models import InterviewRound
 from hrsys.audit.models import AccessLog
 from hrsys.core.periodic import run_due_jobs
 from interviews.ai.models import AIMedia
+from interviews.models import Interview
 from tests.ai_interviews.test_ingest import result_body
 from tests.factories import UserFactory
 
@@ -131,10 +132,17 @@ def test_r_ai_6_another_departments_manager_gets_404_and_nothing_is_logged(store
     assert not AccessLog.objects.filter(object_type="ai_interviews.aimedia").exists()
 
 
-def test_r_ai_6_interviewer_of_the_job_may_play_the_recording(stored, er_job, api_as):
+def test_r_ai_6_interviewer_of_the_candidate_may_play_the_recording(stored, er_job, api_as):
+    """R-AI-6, R-SEC-1: the interviewer assigned to this candidate's round plays the recording; an interviewer
+    named on the job's round without an interview with this candidate gets 404."""
     mine = UserFactory(username="media_interviewer", role="interviewer")
     stranger = UserFactory(username="media_stranger", role="interviewer")
-    InterviewRound.objects.create(job=er_job, order=1, kind="technical").interviewers.set([mine])
+    rnd = InterviewRound.objects.create(job=er_job, order=1, kind="technical")
+    rnd.interviewers.set([mine, stranger])
+    start = timezone.now() + datetime.timedelta(days=1)
+    interview = Interview.objects.create(application=stored["report"].result.application, round=rnd,
+                                         starts_at=start, ends_at=start + datetime.timedelta(hours=1))
+    interview.interviewers.set([mine])
     url = f"/api/v1/ai-interviews/media/{stored['report'].pk}/"
     assert api_as(mine).get(url).status_code == 200
     assert api_as(stranger).get(url).status_code == 404
