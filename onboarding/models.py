@@ -15,8 +15,6 @@ from hrsys.accounts.scope import ScopedQuerySet
 from hrsys.crypto.fields import EncryptedDecimalField, EncryptedTextField
 from hrsys.crypto.storage import EncryptedFileSystemStorage
 
-OFFER_SCOPE = "application__job__department"
-
 
 def offer_letter_upload_to(instance, filename):
     return f"offers/{timezone.now():%Y/%m}/{filename}"

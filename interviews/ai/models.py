@@ -24,11 +24,6 @@ from hrsys.accounts.scope import ScopedQuerySet
 from hrsys.crypto.fields import EncryptedTextField
 from hrsys.crypto.storage import EncryptedFileSystemStorage
 
-#: Path from every application-bound row below to the people who interview for the job: the
-#: interviewers of the job's rounds see the AI results of the candidates they will meet (R-PIPE-7).
-APPLICATION_SCOPE = "application__job__department"
-APPLICATION_ASSIGNEES = "application__job__rounds__interviewers"
-
 
 class SignatureScheme(models.TextChoices):
     HRSYS_V1 = "hrsys-v1", _("hrsys: X-Hrsys-Signature t=<unix>,v1=<hex HMAC-SHA256>")
