@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "hrsys.accounts",
@@ -109,6 +110,8 @@ MIDDLEWARE = [
     "hrsys.core.middleware.RequestUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a refused or locked-out staff login into the 429 page (hrsys.accounts.throttle).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hrsys.urls"
@@ -364,9 +367,31 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Login throttling for the token endpoint and the admin login (R-SEC-1).
+# Reverse proxies in front of the app that append to X-Forwarded-For; 0 = use REMOTE_ADDR and ignore the
+# header (hrsys.core.middleware.client_ip, the one client address for audit, login throttling, portal limits).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Staff login throttling for the admin login and the token endpoint (R-SEC-1), on django-axes; see
+# hrsys/accounts/throttle.py. Per account and client address: LOGIN_FAILURE_LIMIT failures -> that pair waits
+# LOGIN_FAILURE_WINDOW_SECONDS. Per account from all addresses: LOGIN_ACCOUNT_FAILURE_LIMIT failures within
+# LOGIN_ACCOUNT_WINDOW_SECONDS -> a short LOGIN_ACCOUNT_COOLOFF_SECONDS pause.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=20)
+LOGIN_ACCOUNT_WINDOW_SECONDS = env.int("LOGIN_ACCOUNT_WINDOW_SECONDS", default=3600)
+LOGIN_ACCOUNT_COOLOFF_SECONDS = env.int("LOGIN_ACCOUNT_COOLOFF_SECONDS", default=300)
+AXES_HANDLER = "hrsys.accounts.throttle.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "hrsys.accounts.throttle.failure_limit"
+AXES_COOLOFF_TIME = "hrsys.accounts.throttle.cool_off"
+AXES_CLIENT_IP_CALLABLE = "hrsys.core.middleware.client_ip"
+AXES_LOCKOUT_CALLABLE = "hrsys.accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# A refused try while locked out neither extends the pause nor counts towards the per-account limit.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are not kept in a second, unbounded table
+AXES_ENABLE_ADMIN = False  # unlock with `manage.py axes_reset_username NAME` (README)
+AXES_VERBOSE = False  # no start-up banner in every manage.py command
 
 # Production hardening: production differs only by these variables.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
@@ -390,6 +415,7 @@ LOGGING = {
 }
 
 AUTHENTICATION_BACKENDS = [
+    "hrsys.accounts.throttle.LoginThrottleBackend",  # first: refuses a locked-out login before any password check
     "django.contrib.auth.backends.ModelBackend",
     "hrsys.accounts.permissions.RolePermissionBackend",
 ]

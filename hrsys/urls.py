@@ -4,13 +4,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hrsys.accounts import api as accounts_api
-from hrsys.accounts.forms import ThrottledAdminAuthenticationForm
 from hrsys.core import views as core_views
 
 admin.site.site_header = _("hrsys HR back office")
 admin.site.site_title = _("hrsys")
 admin.site.index_title = _("Recruiting and HR")
-admin.site.login_form = ThrottledAdminAuthenticationForm
 
 api_v1 = [
     path("auth/token/", accounts_api.TokenObtainApi.as_view(), name="auth-token"),

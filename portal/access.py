@@ -4,8 +4,9 @@
 * On a new device or with an expired / used link the candidate asks for a 6-digit
   code by SMS or email: valid ``PORTAL_CODE_MINUTES`` (10), ``PORTAL_CODE_TRIES`` (5)
   wrong tries, at most ``PORTAL_CODE_PER_DESTINATION`` (3) codes per 15 minutes per
-  phone / email and ``PORTAL_CODE_PER_IP`` (10) per hour per IP. Codes are stored as
-  HMAC digests. The answer never says whether the phone or email is known.
+  phone / email and ``PORTAL_CODE_PER_IP`` (10) per hour per client address (``client_ip``, which
+  honours ``TRUSTED_PROXY_COUNT``). Codes are stored as HMAC digests. The answer never says whether
+  the phone or email is known.
 * The session is a random key in Django's session under ``portal_session``
   (separate from staff auth), stored hashed, ``PORTAL_SESSION_MINUTES`` (60) idle,
   ``PORTAL_SESSION_MAX_HOURS`` (8) at most. Everything the portal shows is filtered
@@ -27,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from candidates.models import Candidate
 from hrsys.audit.services import audit_record
+from hrsys.core.middleware import client_ip
 from hrsys.crypto.fields import normalize_email, normalize_phone
 from notifications.services import notification_create
 from onboarding.links import read_portal_token
@@ -64,11 +66,10 @@ def session_open(request, candidate, *, method: str) -> PortalSession:
     now = timezone.now()
     request.session.cycle_key()
     raw = secrets.token_urlsafe(32)
-    meta = request.META
     ps = PortalSession.objects.create(
         candidate=candidate, key_hash=_digest(raw), method=method, created_at=now, last_seen_at=now,
         expires_at=now + timedelta(hours=int(_setting("PORTAL_SESSION_MAX_HOURS", 8))),
-        ip=meta.get("REMOTE_ADDR") or None, user_agent=meta.get("HTTP_USER_AGENT", "")[:400])
+        ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:400])
     request.session[SESSION_KEY] = raw
     audit_record(actor=f"candidate:{candidate.pk}", action="portal.session_open", obj=candidate,
                  changes={"method": [None, method]})
@@ -115,7 +116,7 @@ def link_open(request, token: str) -> tuple[Candidate, str]:
     try:
         with transaction.atomic():
             UsedLink.objects.create(nonce=str(data.get("n"))[:40], candidate=candidate, purpose=data.get("p", ""),
-                                    ip=request.META.get("REMOTE_ADDR") or None)
+                                    ip=client_ip(request))
     except IntegrityError:
         if session_candidate(request) == candidate:  # the same device clicking again: still signed in
             return candidate, _safe_next(data.get("to"))

@@ -24,6 +24,7 @@ from candidates.models import OPEN_STATES, TransitionLog
 from candidates.services import application_withdraw_by_candidate
 from hrsys.api.errors import Conflict, error_messages
 from hrsys.audit.services import access_log
+from hrsys.core.middleware import client_ip
 from interviews import services as interview_services
 from interviews.models import Interview, JoinProblem, Kind
 from interviews.models import State as InterviewState
@@ -35,10 +36,6 @@ from onboarding.models import CandidateDocument, DocumentKind, OfferState
 
 from . import access
 from .models import Consent
-
-
-def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def candidate_required(view):
@@ -120,7 +117,7 @@ def login(request):
                 return render(request, "portal/login.html", ctx, status=400)
             return redirect(next_path)
         try:
-            access.code_request(identifier=ctx["identifier"], ip=_ip(request))
+            access.code_request(identifier=ctx["identifier"], ip=client_ip(request) or "")
         except ValidationError as exc:
             ctx["errors"] = error_messages(exc)
             return render(request, "portal/login.html", ctx,
@@ -255,7 +252,7 @@ def offer_sign(request, pk):
         offer_services.offer_sign(
             candidate_id=request.candidate.pk, offer_id=offer.pk, typed_name=request.POST.get("typed_name", ""),
             signature_png=_png_from_data_url(request.POST.get("signature", "")),
-            accept_terms=request.POST.get("accept_terms") == "on", ip=_ip(request),
+            accept_terms=request.POST.get("accept_terms") == "on", ip=client_ip(request) or "",
             user_agent=request.META.get("HTTP_USER_AGENT", ""))
     except (ValidationError, Conflict) as exc:
         return render(request, "portal/offer.html", {"offer": offer, "job": offer.application.job,
@@ -391,7 +388,7 @@ def privacy(request):
         if request.POST.get("agree") != "on":
             messages.error(request, _("Tick the box to agree."))
         else:
-            access.consent_give(candidate_id=request.candidate.pk, ip=_ip(request),
+            access.consent_give(candidate_id=request.candidate.pk, ip=client_ip(request) or "",
                                 user_agent=request.META.get("HTTP_USER_AGENT", ""))
             messages.success(request, _("Thank you. Your consent is recorded."))
         return redirect("portal:privacy")

@@ -13,14 +13,14 @@ from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.exports import export_response
-from hrsys.core.middleware import client_ip
 
-from . import selectors, services
+from . import selectors, throttle
 from .models import Role
 
 
 class TokenObtainApi(APIView):
-    """Exchange username and password for an API token. Failures are throttled per user and IP."""
+    """Exchange username and password for an API token (R-INT-1). Failures are throttled per account and client
+    address, and per account (R-SEC-1, ``hrsys.accounts.throttle``): a locked-out try answers 429 with Retry-After."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -37,20 +37,17 @@ class TokenObtainApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        username, ip = data.validated_data["username"], client_ip(request)
-        if services.login_is_throttled(username=username, ip=ip):
-            return Response(
-                error_body("throttled", _("Too many failed logins. Try again in 15 minutes.")),
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-            )
+        username = data.validated_data["username"]
+        # The throttle backend refuses a locked-out try before the password is checked, and flags the request.
         user = authenticate(request, username=username, password=data.validated_data["password"])
+        if getattr(request, "axes_locked_out", False):
+            return throttle.lockout_response(request, credentials={"username": username}, as_json=True)
         if user is None:
-            services.login_failed(username=username, ip=ip)
             return Response(
                 error_body("invalid_credentials", _("Wrong username or password.")),
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        services.login_succeeded(username=username)
+        throttle.login_succeeded(request, username=username)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

@@ -1,7 +1,5 @@
 """Writes on users and departments (R-SEC-1, R-SEC-3)."""
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 
 from hrsys.audit.services import audit_record, diff_fields, snapshot
@@ -60,26 +58,3 @@ def user_update(*, actor, user_id: int, **changes) -> User:
         audit_record(actor=actor, action="user.update", obj=user, changes=diff)
     return user
 
-
-# Login throttling: failures counted per username and per client IP, so neither
-# guessing one account from many IPs nor many accounts from one IP gets far.
-
-def _failure_keys(username: str, ip: str | None) -> list[str]:
-    return [f"login-fail:user:{username.lower()}", f"login-fail:ip:{ip or '-'}"]
-
-
-def login_is_throttled(*, username: str, ip: str | None) -> bool:
-    return any((cache.get(k) or 0) >= settings.LOGIN_FAILURE_LIMIT for k in _failure_keys(username, ip))
-
-
-def login_failed(*, username: str, ip: str | None) -> None:
-    for key in _failure_keys(username, ip):
-        cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, settings.LOGIN_FAILURE_WINDOW_SECONDS)
-
-
-def login_succeeded(*, username: str) -> None:
-    cache.delete(_failure_keys(username, None)[0])

@@ -1,12 +1,41 @@
+import ipaddress
 from dataclasses import replace
+
+from django.conf import settings
 
 from . import context
 
 
 def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy
-    # rewrites it, and the audit trail must not record forged addresses.
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, the one function for it (audit context, staff login throttling via axes'
+    AXES_CLIENT_IP_CALLABLE, the portal's code limits, portal sessions).
+
+    ``TRUSTED_PROXY_COUNT`` = 0 (default): REMOTE_ADDR, and X-Forwarded-For is ignored. With n > 0 proxies,
+    each appending the address it received the request from, the client is the entry n hops from the right;
+    anything further left was written by the client and is never read, so a forged entry changes nothing.
+    A header shorter than the proxy chain, or an entry that is not an address, falls back to REMOTE_ADDR.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    hops = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    if hops <= 0:
+        return remote
+    chain = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    if len(chain) < hops:
+        return remote
+    return _address(chain[-hops]) or remote
+
+
+def _address(value: str) -> str | None:
+    """``value`` as a normalized IP address; a port some proxies add ("1.2.3.4:5678", "[::1]:5678") is dropped."""
+    value = value.strip()
+    if value.startswith("["):
+        value = value[1:].partition("]")[0]
+    elif value.count(":") == 1:
+        value = value.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
 
 
 class RequestContextMiddleware:

@@ -28,6 +28,7 @@ def test_repeated_failures_are_throttled_even_with_the_right_password(users, api
     response = api_client.post("/api/v1/auth/token/", {"username": "hr", "password": PASSWORD}, format="json")
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "throttled"
+    assert int(response["Retry-After"]) == response.json()["error"]["retry_after"] > 0
 
 
 def test_unknown_and_missing_fields_are_named(api_client, db):
@@ -75,12 +76,15 @@ def test_healthz_reports_database_and_broker(client, db):
     assert response.json()["database"] == "ok" and response.json()["broker"] == "ok"
 
 
-def test_admin_login_is_throttled_after_repeated_failures(users, client, settings):
-    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+def test_admin_login_is_throttled_after_repeated_failures(users, client, settings):  # R-SEC-1
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
         page = client.post("/admin/login/", {"username": "hr", "password": "wrong"})
         assert page.status_code == 200  # the form again, with an error
+    page = client.post("/admin/login/", {"username": "hr", "password": "wrong"})
+    assert page.status_code == 429  # the failure that reaches the limit already answers the lockout page
     page = client.post("/admin/login/", {"username": "hr", "password": PASSWORD})
-    assert page.status_code == 200 and "_auth_user_id" not in client.session
+    assert page.status_code == 429 and "_auth_user_id" not in client.session
+    assert 840 < int(page["Retry-After"]) <= 900
     assert "15" in page.content.decode()  # "try again in 15 minutes"
 
 
