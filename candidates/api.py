@@ -319,6 +319,7 @@ class CandidateTimelineApi(APIView):
     def get(self, request, pk: int):
         candidate = selectors.candidate_get(user=request.user, pk=pk)
         rows = selectors.candidate_timeline(candidate)
+        access_log(actor=request.user, kind=AccessLog.Kind.VIEW, obj=candidate, detail="api timeline", channel="api")
         return Response([{**r, "at": r["at"].isoformat()} for r in rows])
 
 

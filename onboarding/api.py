@@ -8,6 +8,8 @@ from rest_framework.views import APIView
 
 from hrsys.api.pagination import Pagination
 from hrsys.api.serializers import StrictSerializer
+from hrsys.audit.models import AccessLog
+from hrsys.audit.services import access_log
 
 from . import selectors, services
 from .models import Offer
@@ -91,7 +93,9 @@ class OfferDetailApi(APIView):
     def get(self, request, pk: int):
         if not request.user.has_perm("onboarding.view_offer"):
             raise PermissionDenied
-        return Response(OfferOutputSerializer(selectors.offer_get(user=request.user, pk=pk)).data)
+        offer = selectors.offer_get(user=request.user, pk=pk)
+        access_log(actor=request.user, kind=AccessLog.Kind.VIEW, obj=offer, detail="api detail", channel="api")
+        return Response(OfferOutputSerializer(offer).data)
 
     @extend_schema(request=UpdateSerializer, responses=OfferOutputSerializer)
     def patch(self, request, pk: int):

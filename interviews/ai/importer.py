@@ -157,8 +157,9 @@ def ai_results_import(*, actor, vendor, data: bytes, filename: str = "", commit:
         report.errors.append({"row": 1, "column": "assessment_id", "reason": _("The file has no assessment id column.")})
         return report
     header_of = {name: header[i] for i, name in columns.items()}
-    invitations = {inv.assessment_id: inv for inv in AIInvitation.objects.filter(vendor=vendor)
-                   .select_related("application__job")}
+    user = services._user(actor)  # staff import only the invitations of their scope (R-SEC-1)
+    scoped = AIInvitation.objects.for_user(user) if user is not None else AIInvitation.objects.all()
+    invitations = {inv.assessment_id: inv for inv in scoped.filter(vendor=vendor).select_related("application__job")}
     known_results = set(AIInterviewResult.objects.filter(vendor=vendor).values_list("vendor_result_id", flat=True))
     seen: dict[str, int] = {}
     parsed_rows = []

@@ -70,16 +70,45 @@ def test_r_att_4_thresholds_configurable(users, hire, settings):
     assert selectors.probation_report(user=users.director, month="2025-11")[0]["flags"] == ["late"]
 
 
-def test_r_ai_4_report_shows_ai_scores_and_feedback(users, hire, monkeypatch):
-    account, _ = hire
-    account.application_id = 4242
-    monkeypatch.setattr(selectors, "_ai_scores", lambda ids: {i: {"overall": 88.0, "dimensions": {"stress": 91}}
-                                                             for i in ids})
-    monkeypatch.setattr(selectors, "_feedback", lambda ids: {i: {"recommendations": ["hire"],
-                                                                 "average_scores": {"stress": 80}} for i in ids})
-    ProbationReview.objects.filter(account=account).update(application=None)
-    rows = selectors.probation_report(user=users.hr, month="2025-11")
-    assert rows[0]["ai"] is None  # no application: nothing to show
+def test_r_ai_4_report_shows_ai_scores_and_feedback(users, org, hire, api_as):
+    """R-AI-4, R-ATT-4: the probation report puts the AI interview's scores and the interviewers' feedback of the
+    new hire's application next to the attendance; a hire without an application shows neither."""
+    from interviews.ai.models import AIInterviewResult
+    from interviews.models import Interview, InterviewFeedback
+    from tests.ai_interviews.factories import VendorFactory
+    from tests.candidates.factories import ApplicationFactory
+    from tests.factories import UserFactory
+
+    account, review = hire
+    app = ApplicationFactory(job__department=org.emergency, state="employee")
+    ProbationReview.objects.filter(pk=review.pk).update(application=app)
+    AIInterviewResult.objects.create(
+        application=app, vendor=VendorFactory(), vendor_result_id="R-1", overall_score=88.0, decision="pass",
+        recommendation="recommended", received_at=dt.datetime(2025, 10, 1, tzinfo=dt.UTC),
+        dimension_scores={"stress_tolerance": {"raw": 4.6, "scale": [1, 5], "score": 91.0},
+                          "communication": {"raw": 0.8, "scale": [0, 1], "score": 80.0}})
+    held = dt.datetime(2025, 10, 8, 1, tzinfo=dt.UTC)
+    round_one = Interview.objects.create(application=app, state="completed", starts_at=held,
+                                         ends_at=held + dt.timedelta(hours=1))
+    lead = UserFactory(username="nurse_lead", role="interviewer", departments=[org.emergency])
+    InterviewFeedback.objects.create(interview=round_one, interviewer=users.interviewer, recommendation="yes",
+                                     scores={"clinical": 80, "communication": 70})
+    InterviewFeedback.objects.create(interview=round_one, interviewer=lead, recommendation="strong_yes",
+                                     scores={"clinical": 90, "communication": 75})
+    newcomer = active_account(org.emergency, name="李强", effective=START)
+    ProbationReview.objects.create(account=newcomer, department=org.emergency, starts_on=START,
+                                   ends_on=dt.date(2026, 2, 2))
+
+    response = api_as(users.hr).get("/api/v1/attendance/probation/", {"month": "2025-11"})
+    assert response.status_code == 200
+    rows = {r["name"]: r for r in response.json()["results"]}
+    row = rows[account.holder_name]
+    assert row["application_id"] == app.pk
+    assert row["ai"] == {"overall": 88.0, "recommendation": "recommended",
+                         "dimensions": {"stress_tolerance": 91.0, "communication": 80.0}}
+    assert sorted(row["feedback"]["recommendations"]) == ["strong_yes", "yes"]
+    assert row["feedback"]["average_scores"] == {"clinical": 85.0, "communication": 72.5}
+    assert (rows["李强"]["ai"], rows["李强"]["feedback"]) == (None, None)  # no application: nothing to show
 
 
 def test_r_att_4_reminders_then_decision_audited_and_fed_to_analytics(users, hire, time_machine, api_as):
@@ -122,8 +151,10 @@ def test_r_ai_5_probation_outcomes_hook(users, org, hire):
 def test_r_att_4_decision_permission_and_scope(users, hire, api_as):
     _, review = hire
     url = f"/api/v1/attendance/probation/{review.pk}/decide/"
-    assert api_as(users.it_manager).post(url, {"decision": "pass"}, format="json").status_code in (403, 404)
-    assert api_as(users.interviewer).post(url, {"decision": "pass"}, format="json").status_code in (403, 404)
+    # R-SEC-1: the IT manager may decide probations, but not of the emergency department's hires
+    assert api_as(users.it_manager).post(url, {"decision": "pass"}, format="json").status_code == 404
+    assert api_as(users.interviewer).post(url, {"decision": "pass"}, format="json").status_code == 403  # no permission
+    assert ProbationReview.objects.get(pk=review.pk).decision == ""
     # the manager of the new hire's own department records the decision (they get the reminders)
     response = api_as(users.er_manager).post(url, {"decision": "pass", "comment": "表现良好"}, format="json")
     assert response.status_code == 200

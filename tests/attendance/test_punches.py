@@ -178,10 +178,20 @@ def test_r_att_3_csv_missing_columns_400(api_as, users, setup):
     assert r.status_code == 400 and "file" in r.json()["error"]["fields"]
 
 
-def test_r_sec_1_import_outside_scope_404(api_as, users, setup):
+def test_r_sec_1_import_outside_scope_404(api_as, users, org, setup):
+    """R-SEC-1: HR of the IT department may import punches, but not into the emergency department's clock (404,
+    nothing stored); a manager may not import at all (403)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    upload = SimpleUploadedFile("export.csv", b"clock_id,time\n", content_type="text/csv")
-    r = api_as(users.it_manager).post(f"/api/v1/attendance/devices/{setup.device.pk}/import/", {"file": upload},
-                                      format="multipart")
-    assert r.status_code in (403, 404)
+    from tests.factories import UserFactory
+
+    def upload():
+        row = f"clock_id,time\n{setup.account.clock_id},2025-11-12 08:55:00\n"
+        return {"file": SimpleUploadedFile("export.csv", row.encode(), content_type="text/csv")}
+
+    url = f"/api/v1/attendance/devices/{setup.device.pk}/import/"
+    it_hr = UserFactory(username="it_hr", role="hr_staff", departments=[org.it])
+    assert api_as(it_hr).post(url, upload(), format="multipart").status_code == 404
+    assert api_as(users.it_manager).post(url, upload(), format="multipart").status_code == 403
+    assert not Punch.objects.exists()
+    assert api_as(users.hr).post(url, upload(), format="multipart").json()["accepted"] == 1
