@@ -15,29 +15,62 @@ def _redis_available() -> bool:
     return bool(settings.REDIS_URL)
 
 
+CHROMIUM = os.environ.get("HRSYS_CHROMIUM", "/usr/bin/chromium")
+
+
+def _chromium_available() -> bool:
+    """Debian's chromium (Playwright cannot download browsers here) and the Playwright package."""
+    import importlib.util
+    import shutil
+
+    return bool(shutil.which(CHROMIUM)) and importlib.util.find_spec("playwright") is not None
+
+
+def _libreoffice_available() -> bool:
+    from hrsys.core.documents import soffice_binary
+
+    return soffice_binary() is not None
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "libreoffice: converts to PDF with LibreOffice (soffice); skipped "
+                                       "without it unless REQUIRE_SERVICES=1")
+
+
+_MISSING = pytest.StashKey[str]()
+
+
 def pytest_collection_modifyitems(config, items):
-    """Service tests skip with a reason by default and fail instead when REQUIRE_SERVICES=1."""
+    """Tests of services and tools skip with a reason by default and fail instead when REQUIRE_SERVICES=1 (CI):
+    PostgreSQL, Redis, the browser (chromium + Playwright) and LibreOffice. (A ``usefixtures`` mark added here
+    would come too late: an item's fixtures are fixed when it is collected, so the failure is raised in
+    ``pytest_runtest_setup``.)"""
     needs = {
-        "postgres": (_postgres_available(), "needs PostgreSQL: set DATABASE_URL=postgres://..."),
-        "redis": (_redis_available(), "needs Redis: set REDIS_URL=redis://..."),
+        "postgres": (_postgres_available, "needs PostgreSQL: set DATABASE_URL=postgres://..."),
+        "redis": (_redis_available, "needs Redis: set REDIS_URL=redis://..."),
+        "browser": (_chromium_available, f"needs chromium at {CHROMIUM} (HRSYS_CHROMIUM) and Playwright: "
+                                         "apt-get install chromium"),
+        "libreoffice": (_libreoffice_available, "needs LibreOffice, soffice (SOFFICE_BINARY) on the PATH: "
+                                                "apt-get install libreoffice-writer-nogui"),
     }
+    available: dict[str, bool] = {}
     for item in items:
-        for marker, (available, reason) in needs.items():
-            if marker in item.keywords and not available:
+        for marker, (check, reason) in needs.items():
+            if item.get_closest_marker(marker) is None:
+                continue
+            if marker not in available:
+                available[marker] = check()
+            if not available[marker]:
                 if REQUIRE_SERVICES:
-                    item.add_marker(pytest.mark.usefixtures("_service_missing_" + marker))
+                    item.stash[_MISSING] = f"REQUIRE_SERVICES=1 but this test {reason}"
                 else:
                     item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture
-def _service_missing_postgres():
-    pytest.fail("REQUIRE_SERVICES=1 but DATABASE_URL is not PostgreSQL")
-
-
-@pytest.fixture
-def _service_missing_redis():
-    pytest.fail("REQUIRE_SERVICES=1 but REDIS_URL is not set")
+def pytest_runtest_setup(item):
+    missing = item.stash.get(_MISSING, None)
+    if missing:
+        pytest.fail(missing, pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,4 @@
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -30,8 +29,8 @@ def message_templates(transactional_db):
 
 @pytest.fixture
 def browser():
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.skip(f"chromium not found at {CHROMIUM}")
+    """Headless chromium. Without it the ``browser``-marked tests skip, or fail with REQUIRE_SERVICES=1
+    (tests/conftest.py)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

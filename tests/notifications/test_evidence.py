@@ -60,14 +60,11 @@ def test_docx_export_has_the_content_hash_and_is_logged(trail, users, api_as):
     assert digest in log.detail
 
 
+@pytest.mark.libreoffice
 def test_pdf_export_for_keeping_R_NS_4(trail, users, api_as):
     """The same report as PDF (LibreOffice): text searchable, content hash inside, file hash in the log."""
-    import shutil
-
     from pypdf import PdfReader
 
-    if not shutil.which("soffice"):
-        pytest.skip("LibreOffice (soffice) not installed")
     response = api_as(users.hr).get("/api/v1/notifications/evidence/",
                                     {"recipient_type": "candidates.candidate", "recipient_id": "77", "format": "pdf"})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"

@@ -242,11 +242,8 @@ def test_r_offer_4_withdraw_needs_reason(users, app):
     assert offer.state == OfferState.WITHDRAWN
 
 
+@pytest.mark.libreoffice
 def test_r_offer_3_pdf_with_libreoffice(users, app, settings):
-    import shutil
-
-    if not shutil.which("soffice"):
-        pytest.skip("LibreOffice (soffice) not installed")
     settings.OFFER_LETTER_PDF = True
     offer = sent_offer(users, app)
     with offer.letter_pdf.open("rb") as fh:
