@@ -198,15 +198,22 @@ else:
         }
     }
 
-# Email: EMAIL_URL (smtp://user:pass@host:587, smtp+tls://...), console by default.
+# Email: EMAIL_URL (smtp://user:pass@host:587, smtp+tls://...); without it every message becomes an .eml
+# file in the development outbox. Django's console backend would print whole messages to stdout, which the
+# Celery worker logs: it is replaced by the outbox too (R-SEC-2).
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="notifications.channels.dev_email.OutboxEmailBackend")
+    if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+        EMAIL_BACKEND = "notifications.channels.dev_email.OutboxEmailBackend"
+# Console SMS / voice and the outbox e-mail backend keep each message here (one file per message) for the
+# staff page /admin/notifications/dev-outbox/; never in the log. Empty: kept nowhere.
+DEV_OUTBOX_DIR = env.str("DEV_OUTBOX_DIR", default="" if TESTING else str(VAR_DIR / "outbox"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="hrsys <no-reply@hrsys.local>")
 EMAIL_TIMEOUT = 20
 
-# Twilio (SMS and voice). Console backends log instead of sending when unset.
+# Twilio (SMS and voice). When unset, console backends keep the messages in DEV_OUTBOX_DIR instead of sending.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
@@ -409,9 +416,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No phone number, e-mail address or ID number in a log line, and expected 4xx answers in one line
+    # without a traceback (R-SEC-2, hrsys/core/masking.py); the Celery worker's handlers get the same.
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["client_errors", "redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # replaces Django's own "django" handlers (console when DEBUG, mail_admins): they print unfiltered
+        "django": {"level": env.str("LOG_LEVEL", default="INFO")},
+        "django.db.backends": {"level": "WARNING"},  # SQL parameters carry personal data
+        "twilio.http_client": {"level": "WARNING"},  # logs query strings (To=<phone>)
+        "urllib3": {"level": "WARNING"},  # request lines with their query strings
+        "django.template": {"level": "INFO"},  # DEBUG dumps whole template contexts
+        "django.request": {"filters": ["client_errors"]},
+    },
+    "filters": {"client_errors": {"()": "hrsys.core.masking.ClientErrorFilter"},
+                "redact": {"()": "hrsys.core.masking.RedactingFilter"}},
 }
 
 AUTHENTICATION_BACKENDS = [

@@ -30,6 +30,7 @@ from hrsys.crypto.fields import normalize_email, normalize_phone
 from . import tasks
 from .catalog import TEMPLATE_KEYS, allowed_variables
 from .channels import PermanentSendError, SendResult, TransientSendError, get_backend
+from .channels.base import masked_recipient
 from .models import (
     STATUS_RANK,
     CandidateAction,
@@ -460,7 +461,11 @@ def notification_deliver(*, notification_id: int) -> str:
             _alert_hr_of_failure(notification)
             return "failed"
 
-    return _retry_when_locked(finish)
+    outcome = _retry_when_locked(finish)
+    # The one log line per try: nothing personal in it, never the text (R-SEC-2).
+    logger.info("notification %s %s to %s: %s%s", notification_id, notification.channel,
+                masked_recipient(notification), outcome, f" ({error.code})" if error is not None else "")
+    return outcome
 
 
 def _alert_hr_of_failure(notification: Notification) -> None:

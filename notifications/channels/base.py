@@ -39,3 +39,14 @@ class Backend:
 
     def find_sent(self, notification, *, since) -> SendResult | None:
         return None
+
+
+def masked_recipient(notification) -> str:
+    """Who a notification goes to, fit for a log line: the phone or e-mail masked, a staff user by id (R-SEC-2)."""
+    from hrsys.core.masking import mask_email, mask_phone  # noqa: PLC0415
+
+    if notification.channel == "email":
+        return mask_email(notification.recipient_email) or "-"
+    if notification.channel in ("sms", "voice"):
+        return mask_phone(notification.recipient_phone) or "-"
+    return f"{notification.recipient_type}#{notification.recipient_id}"
