@@ -231,6 +231,8 @@ NOTIFICATIONS_DISPATCH_BATCH = env.int("NOTIFICATIONS_DISPATCH_BATCH", default=5
 NOTIFICATIONS_DISPATCH_MAX_PER_TICK = env.int("NOTIFICATIONS_DISPATCH_MAX_PER_TICK", default=20000)
 NOTIFICATIONS_TWILIO_TIMEOUT = env.int("NOTIFICATIONS_TWILIO_TIMEOUT", default=15)
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env.str("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default="hrsys.local")
+# A tracked link (/l/<token>) stops redirecting this many days after the message was written (R-SEC-3).
+TRACKED_LINK_TTL_DAYS = env.int("TRACKED_LINK_TTL_DAYS", default=30)
 
 # Interviews and scheduling (interviews/).
 INTERVIEWS_AI_DEADLINE_HOURS = env.int("INTERVIEWS_AI_DEADLINE_HOURS", default=24)
@@ -428,9 +430,14 @@ LOGGING = {
         "twilio.http_client": {"level": "WARNING"},  # logs query strings (To=<phone>)
         "urllib3": {"level": "WARNING"},  # request lines with their query strings
         "django.template": {"level": "INFO"},  # DEBUG dumps whole template contexts
-        "django.request": {"filters": ["client_errors"]},
+        # Request lines and "Not Found: /path" without the secret tokens of /l/, feed, candidate and portal
+        # links (R-SEC-3); django.server keeps INFO so runserver still shows each request, once.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False,
+                          "filters": ["mask_token_urls"]},
+        "django.request": {"filters": ["mask_token_urls", "client_errors"]},
     },
-    "filters": {"client_errors": {"()": "hrsys.core.masking.ClientErrorFilter"},
+    "filters": {"mask_token_urls": {"()": "hrsys.core.url_masking.TokenUrlFilter"},
+                "client_errors": {"()": "hrsys.core.masking.ClientErrorFilter"},
                 "redact": {"()": "hrsys.core.masking.RedactingFilter"}},
 }
 

@@ -19,7 +19,7 @@ from hrsys.api.pagination import Pagination
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.services import access_log
 
-from . import selectors, services
+from . import feeds, selectors, services
 from .ics import MAX_ICS_BYTES
 from .models import BatchRun, JoinProblem, Kind, Recommendation, State
 
@@ -347,3 +347,48 @@ class CouldNotJoinApi(APIView):
         problem = services.interview_report_could_not_join(interview_id=data["i"], channel="api",
                                                            **s.validated_data)
         return Response({"id": problem.pk}, status=status.HTTP_201_CREATED)
+
+
+class FeedTokenOutputSerializer(serializers.Serializer):
+    user = serializers.IntegerField(source="user_id")
+    url = serializers.SerializerMethodField()
+    webcal_url = serializers.SerializerMethodField()
+
+    def get_url(self, profile) -> str:
+        return feeds.feed_url(profile)
+
+    def get_webcal_url(self, profile) -> str:
+        return feeds.feed_webcal_url(profile)
+
+
+class FeedTokenUserSerializer(StrictSerializer):
+    user = serializers.IntegerField(required=False, help_text="another interviewer (HR, within scope); "
+                                                              "default: yourself")
+
+
+class FeedTokenApi(APIView):
+    """The private calendar feed address of the caller (or, for HR, of an interviewer in scope)."""
+
+    @extend_schema(parameters=[FeedTokenUserSerializer], responses=FeedTokenOutputSerializer)
+    def get(self, request):
+        s = FeedTokenUserSerializer(data=request.query_params)
+        s.is_valid(raise_exception=True)
+        profile = feeds.feed_profile_get(user=request.user, user_id=s.validated_data.get("user"))
+        return Response(FeedTokenOutputSerializer(profile).data)
+
+
+class FeedTokenRotateApi(APIView):
+    """A new secret calendar feed address; the old one answers 404 from now on (R-SEC-3).
+
+    Yourself, or (HR with ``interviews.change_interviewerprofile``) an interviewer within your scope:
+    404 outside the scope, 403 inside it without the permission. Audited without the token.
+    """
+
+    @extend_schema(request=FeedTokenUserSerializer,
+                   responses={200: FeedTokenOutputSerializer, 403: None, 404: None},
+                   summary="Rotate the calendar feed token")
+    def post(self, request):
+        s = FeedTokenUserSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        profile = feeds.feed_token_rotate(actor=request.user, user_id=s.validated_data.get("user"))
+        return Response(FeedTokenOutputSerializer(profile).data)

@@ -11,6 +11,8 @@ urlpatterns = [
     path("interviews/no-shows/", api.NoShowTodoApi.as_view(), name="interview-no-shows"),
     path("interviews/busy-blocks/", api.BusyBlockCreateApi.as_view(), name="busy-block-create"),
     path("interviews/busy-blocks/import/", api.BusyBlockImportApi.as_view(), name="busy-block-import"),
+    path("interviews/feed-token/", api.FeedTokenApi.as_view(), name="feed-token"),
+    path("interviews/feed-token/rotate/", api.FeedTokenRotateApi.as_view(), name="feed-token-rotate"),
     path("interviews/join-problems/<int:pk>/resolve/", api.JoinProblemResolveApi.as_view(),
          name="join-problem-resolve"),
     path("interviews/rebook/<str:token>/", api.RebookApi.as_view(), name="interview-rebook"),

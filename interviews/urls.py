@@ -1,4 +1,5 @@
-"""Pages without staff login: candidate links (signed tokens) and interviewers' calendar feeds."""
+"""Pages without staff login (candidate links with signed tokens, interviewers' calendar feeds) and the
+staff page where an interviewer (or HR) renews a calendar feed's address."""
 
 from django.urls import path
 
@@ -11,4 +12,6 @@ urlpatterns = [
     path("c/<str:token>/", views.confirm_page, name="confirm"),
     path("j/<str:token>/", views.could_not_join_page, name="could-not-join"),
     path("feed/<str:token>.ics", views.calendar_feed, name="feed"),
+    path("calendar-feed/", views.calendar_feed_manage, name="calendar-feed"),
+    path("calendar-feed/<int:user_id>/", views.calendar_feed_manage, name="calendar-feed-of"),
 ]

@@ -1,20 +1,24 @@
-"""Candidate-facing pages (signed links, no login) and the interviewers' private calendar feeds.
+"""Candidate-facing pages (signed links, no login) and the interviewers' private calendar feeds, with the
+staff page "My calendar feed" where the owner (or HR) renews the feed's secret address.
 
-Thin: they read the token, call one service or selector, and render (R-NS-6, R-NS-8, R-SCHED-4, R-SCHED-5).
+Thin: they read the token, call one service or selector, and render (R-NS-6, R-NS-8, R-SCHED-4, R-SCHED-5,
+R-SEC-3).
 """
 
 from datetime import datetime
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from hrsys.api.errors import Conflict
 
-from . import ics, selectors, services, tokens
+from . import feeds, ics, selectors, services, tokens
 from .availability import LOCAL_TZ
 from .models import Interview, JoinProblem
 
@@ -89,4 +93,29 @@ def calendar_feed(request, token):
     body = ics.feed(interviews, name=_("Interviews: %(name)s") % {"name": profile.user})
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_feed_manage(request, user_id=None):
+    """Staff page "My calendar feed": the address to subscribe to, and a new one on request (R-SEC-3).
+
+    ``user_id``: HR managing an interviewer within their scope (404 outside it, 403 without the right).
+    Renewing needs the confirmation box ticked; without it nothing changes (400).
+    """
+    profile = feeds.feed_profile_get(user=request.user, user_id=user_id)
+    errors = []
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            errors.append(_("Tick the box to confirm: calendars subscribed to the current link stop updating."))
+        else:
+            feeds.feed_token_rotate(actor=request.user, user_id=profile.user_id)
+            messages.success(request, _("A new link is ready. The old link no longer works: subscribe your "
+                                        "calendar app to the new one."))
+            return redirect(request.path)
+    ctx = {"profile": profile, "own": profile.user_id == request.user.pk, "url": feeds.feed_url(profile),
+           "webcal_url": feeds.feed_webcal_url(profile), "errors": errors}
+    response = render(request, "interviews/calendar_feed.html", ctx, status=400 if errors else 200)
+    response["Cache-Control"] = "no-store"  # the page shows a credential
     return response

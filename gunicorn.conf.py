@@ -1,0 +1,9 @@
+"""gunicorn settings shared by the Procfile, docker-compose.yml and the Dockerfile.
+
+gunicorn reads ``./gunicorn.conf.py`` of the directory it starts in (the project root, ``/app`` in the
+image); the command lines keep bind address, workers and threads, this file what they have in common.
+"""
+
+# Secret tokens in URLs (/l/<token>, calendar feeds, candidates' signed links, portal magic links) are
+# masked in the access and error logs (R-SEC-3, hrsys/core/url_masking.py).
+logger_class = "hrsys.core.url_masking.GunicornLogger"
