@@ -375,10 +375,13 @@ def test_r_sec_2_console_handler_and_worker_handlers_redact(caplog):
     install_on(logging.getLogger("test.nohandlers"))  # a logger without handlers: nothing to do
 
 
-def test_r_sec_2_every_configured_log_handler_masks():
-    """R-SEC-2: no logger keeps a handler that prints without the filters (Django's own "django" console and
-    mail_admins handlers survive a LOGGING that does not name that logger)."""
-    loggers = [logging.getLogger(), *(logging.getLogger(n) for n in list(logging.root.manager.loggerDict))]
+def test_r_sec_2_every_configured_log_handler_masks(settings):
+    """R-SEC-2: no logger Django configures keeps a handler that prints without the filters (Django's own
+    "django" console and mail_admins handlers survive a LOGGING that does not name that logger)."""
+    from django.utils.log import DEFAULT_LOGGING
+
+    names = {"", *DEFAULT_LOGGING["loggers"], *settings.LOGGING["loggers"]}
+    loggers = [logging.getLogger(n) if n else logging.getLogger() for n in names]
     unfiltered = [(logger.name, type(h).__name__) for logger in loggers for h in logger.handlers
                   if not type(h).__module__.startswith("_pytest") and not isinstance(h, logging.NullHandler)
                   and not any(isinstance(f, RedactingFilter) for f in h.filters)]
