@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hrsys.api.pagination import Pagination
+from hrsys.api.schema import CSV, XLSX, binary, errors, paginated
 from hrsys.api.serializers import StrictSerializer
 from hrsys.core.exports import export_response
 
@@ -46,7 +47,7 @@ class PunchBatchApi(DeviceApi):
 
         punches = serializers.ListField(child=serializers.DictField(), allow_empty=False)
 
-    @extend_schema(request=InputSerializer, responses={200: dict},
+    @extend_schema(request=InputSerializer, responses={200: dict, **errors(401)},
                    description="A batch of punches (at most ATTENDANCE_MAX_BATCH, default 1000). Idempotent on "
                                "(device, sequence); every punch is reported accepted, duplicate or rejected.")
     def post(self, request):
@@ -65,7 +66,7 @@ class DeviceAccountsApi(DeviceApi):
     """Pull provisioning: accounts changed since the cursor (R-ATT-1)."""
 
     @extend_schema(parameters=[OpenApiParameter("cursor", str), OpenApiParameter("limit", int)],
-                   responses={200: dict})
+                   responses={200: dict, **errors(401)})
     def get(self, request):
         device = authenticate_device(request)
         try:
@@ -101,7 +102,7 @@ class AccountListApi(APIView):
         page = serializers.IntegerField(required=False)
         page_size = serializers.IntegerField(required=False)
 
-    @extend_schema(parameters=[FilterSerializer], responses=AccountOutputSerializer(many=True))
+    @extend_schema(parameters=[FilterSerializer], responses=paginated(AccountOutputSerializer))
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -254,7 +255,9 @@ class MonthlyReportApi(APIView):
     """The monthly attendance report of the viewer's departments; ``?format=xlsx|csv`` exports it (logged)."""
 
     @extend_schema(parameters=[OpenApiParameter("month", str), OpenApiParameter("department", int),
-                               OpenApiParameter("format", str)], responses={200: dict})
+                               OpenApiParameter("format", str, enum=["csv", "xlsx"],
+                                                description="a file instead of JSON")],
+                   responses={200: dict, **binary(CSV, XLSX)})
     def get(self, request):
         month = _month(request)
         dept = request.query_params.get("department")

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from hrsys.api.errors import error_body
 from hrsys.api.pagination import Pagination
+from hrsys.api.schema import CSV, DOCX, JPEG, OCTET_STREAM, PDF, PNG, XLSX, binary, paginated
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
@@ -119,7 +120,7 @@ class JobFilterSerializer(StrictSerializer):
 class JobListApi(APIView):
     """Job requisitions of the viewer's departments; POST opens one (R-PIPE-1)."""
 
-    @extend_schema(parameters=[JobFilterSerializer], responses=JobOutputSerializer(many=True))
+    @extend_schema(parameters=[JobFilterSerializer], responses=paginated(JobOutputSerializer))
     def get(self, request):
         filters = JobFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -245,7 +246,7 @@ class CandidateFilterSerializer(StrictSerializer):
 class CandidateListApi(APIView):
     """Candidates with an application in the viewer's departments; POST creates one with an application."""
 
-    @extend_schema(parameters=[CandidateFilterSerializer], responses=CandidateOutputSerializer(many=True))
+    @extend_schema(parameters=[CandidateFilterSerializer], responses=paginated(CandidateOutputSerializer))
     def get(self, request):
         filters = CandidateFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -324,7 +325,7 @@ class CandidateTimelineApi(APIView):
 
 
 class CandidateExportApi(APIView):
-    @extend_schema(parameters=[CandidateFilterSerializer], responses={(200, "text/csv"): bytes})
+    @extend_schema(parameters=[CandidateFilterSerializer], responses=binary(CSV, XLSX))
     def get(self, request):
         filters = CandidateFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -399,7 +400,7 @@ def _file_response(request, obj, field, label):
 
 
 class ResumeFileApi(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses=binary(PDF, DOCX))
     def get(self, request, pk: int):
         return _file_response(request, selectors.resume_get(user=request.user, pk=pk), "file", "resume")
 
@@ -516,7 +517,7 @@ class ApplicationListApi(APIView):
         job = serializers.IntegerField()
         source = serializers.ChoiceField(choices=SourceChannel.choices, required=False)
 
-    @extend_schema(parameters=[ApplicationFilterSerializer], responses=ApplicationOutputSerializer(many=True))
+    @extend_schema(parameters=[ApplicationFilterSerializer], responses=paginated(ApplicationOutputSerializer))
     def get(self, request):
         filters = _application_filters(request)
         filters.pop("format", None)
@@ -581,7 +582,7 @@ class ApplicationReactivateApi(APIView):
 
 
 class ApplicationExportApi(APIView):
-    @extend_schema(parameters=[ApplicationFilterSerializer], responses={(200, "text/csv"): bytes})
+    @extend_schema(parameters=[ApplicationFilterSerializer], responses=binary(CSV, XLSX))
     def get(self, request):
         filters = _application_filters(request)
         fmt = filters.pop("format", "csv")
@@ -625,7 +626,7 @@ class CredentialListApi(APIView):
         expires_on = serializers.DateField(required=False, allow_null=True)
         file = serializers.FileField(required=False)
 
-    @extend_schema(parameters=[CredentialFilterSerializer], responses=CredentialOutputSerializer(many=True))
+    @extend_schema(parameters=[CredentialFilterSerializer], responses=paginated(CredentialOutputSerializer))
     def get(self, request):
         filters = CredentialFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -654,7 +655,7 @@ class CredentialDetailApi(APIView):
 
 
 class CredentialFileApi(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses=binary(PDF, JPEG, PNG, OCTET_STREAM))
     def get(self, request, pk: int):
         return _file_response(request, selectors.credential_get(user=request.user, pk=pk), "file", "credential")
 
@@ -688,7 +689,7 @@ class TalentPoolFilterSerializer(StrictSerializer):
 class TalentPoolListApi(APIView):
     """Candidates kept for later, searchable by tag and name / phone / email / ID (R-PIPE-6)."""
 
-    @extend_schema(parameters=[TalentPoolFilterSerializer], responses=TalentPoolOutputSerializer(many=True))
+    @extend_schema(parameters=[TalentPoolFilterSerializer], responses=paginated(TalentPoolOutputSerializer))
     def get(self, request):
         filters = TalentPoolFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from candidates.models import SourceChannel
 from hrsys.api.pagination import Pagination
+from hrsys.api.schema import paginated
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
@@ -84,7 +85,7 @@ class CostRecordApi(APIView):
         note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
 
     @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM")],
-                   responses={200: CostRecordOutputSerializer(many=True)})
+                   responses=paginated(CostRecordOutputSerializer))
     def get(self, request):
         require_perm(request.user, PERMISSION)
         qs = CostRecord.objects.for_user(request.user).select_related("job", "department")

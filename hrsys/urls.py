@@ -47,3 +47,6 @@ urlpatterns = [
     path("", include("notifications.urls")),
 ]
 
+# Under /api/ the one JSON error format (what the schema documents), Django's pages elsewhere.
+handler400 = "hrsys.api.errors.bad_request"
+handler404 = "hrsys.api.errors.page_not_found"

@@ -8,7 +8,7 @@ single-use token only.
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hrsys.api.pagination import Pagination
+from hrsys.api.schema import errors, paginated
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.services import access_log
 
@@ -64,7 +65,7 @@ class InterviewListApi(APIView):
         page = serializers.IntegerField(required=False)
         page_size = serializers.IntegerField(required=False)
 
-    @extend_schema(responses=InterviewOutputSerializer(many=True))
+    @extend_schema(parameters=[FilterSerializer], responses=paginated(InterviewOutputSerializer))
     def get(self, request):
         f = self.FilterSerializer(data=request.query_params.dict())
         f.is_valid(raise_exception=True)
@@ -159,7 +160,9 @@ class FeedbackSubmitApi(APIView):
         recommendation = serializers.ChoiceField(choices=Recommendation.choices)
         notes = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses={201: None})
+    @extend_schema(request=InputSerializer, responses={201: inline_serializer("FeedbackSubmitted", {
+        "id": serializers.IntegerField(), "interview": serializers.IntegerField(),
+        "recommendation": serializers.CharField(), "scores": serializers.JSONField()})})
     def post(self, request, pk):
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -214,7 +217,7 @@ class BatchScheduleApi(APIView):
         required = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
         rooms = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
 
-    @extend_schema(request=InputSerializer, responses={202: None})
+    @extend_schema(request=InputSerializer, responses={202: OpenApiTypes.OBJECT})
     def post(self, request):
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -246,7 +249,9 @@ class BusyBlockCreateApi(APIView):
         ends_at = serializers.DateTimeField()
         note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
-    @extend_schema(request=InputSerializer, responses={201: None})
+    @extend_schema(request=InputSerializer, responses={201: inline_serializer("BusyBlockCreated", {
+        "id": serializers.IntegerField(), "user": serializers.IntegerField(),
+        "starts_at": serializers.DateTimeField(), "ends_at": serializers.DateTimeField()})})
     def post(self, request):
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -264,7 +269,8 @@ class BusyBlockImportApi(APIView):
         user = serializers.IntegerField()
         file = serializers.FileField()
 
-    @extend_schema(request=InputSerializer, responses={201: None})
+    @extend_schema(request=InputSerializer, responses={201: inline_serializer("BusyBlocksImported", {
+        "imported": serializers.IntegerField()})})
     def post(self, request):
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -315,7 +321,7 @@ class RebookApi(APIView):
         return Response({"status": offer.status, "expires_at": offer.expires_at, "slots": offer.slots,
                          "job_title": offer.interview.application.job.title})
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT, **errors(409)})
     def post(self, request, token):
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -333,7 +339,7 @@ class CouldNotJoinApi(APIView):
         reason = serializers.ChoiceField(choices=JoinProblem.Reason.choices)
         detail = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT, **errors(409)})
     def post(self, request, token):
         from django.http import Http404  # noqa: PLC0415
 

@@ -17,6 +17,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.api.errors import error_body
 from hrsys.api.pagination import Pagination
+from hrsys.api.schema import CSV, DOCX, PDF, binary, errors, paginated
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
@@ -137,7 +138,7 @@ class NotificationFilterSerializer(StrictSerializer):
 class NotificationListApi(APIView):
     """Notifications within the viewer's departments (R-NS-4, R-SEC-1)."""
 
-    @extend_schema(parameters=[NotificationFilterSerializer], responses=NotificationOutputSerializer(many=True))
+    @extend_schema(parameters=[NotificationFilterSerializer], responses=paginated(NotificationOutputSerializer))
     def get(self, request):
         filters = NotificationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -150,7 +151,7 @@ class NotificationListApi(APIView):
 class NotificationFailedListApi(APIView):
     """Failed notifications: the HR to-do list."""
 
-    @extend_schema(responses=NotificationOutputSerializer(many=True))
+    @extend_schema(responses=paginated(NotificationOutputSerializer))
     def get(self, request):
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.failed_notifications(user=request.user), request, view=self)
@@ -227,7 +228,7 @@ def evidence_response(*, user, recipient_type: str, recipient_id: str, fmt: str,
 class NotificationEvidenceApi(APIView):
     """Evidence that the employer informed a person: CSV, DOCX or PDF, with a SHA-256 (R-NS-4)."""
 
-    @extend_schema(parameters=[EvidenceFilterSerializer], responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(parameters=[EvidenceFilterSerializer], responses={**binary(CSV, DOCX, PDF), **errors(404, 503)})
     def get(self, request):
         filters = EvidenceFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hrsys.api.pagination import Pagination
+from hrsys.api.schema import paginated
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
@@ -46,7 +47,7 @@ class OfferListApi(APIView):
         page = serializers.IntegerField(required=False)
         page_size = serializers.IntegerField(required=False)
 
-    @extend_schema(parameters=[FilterSerializer], responses=OfferOutputSerializer(many=True))
+    @extend_schema(parameters=[FilterSerializer], responses=paginated(OfferOutputSerializer))
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.api.pagination import Pagination
+from hrsys.api.schema import paginated
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
@@ -51,7 +52,7 @@ class CaseListApi(APIView):
         page = serializers.IntegerField(required=False)
         page_size = serializers.IntegerField(required=False)
 
-    @extend_schema(parameters=[FilterSerializer], responses=CaseOutputSerializer(many=True))
+    @extend_schema(parameters=[FilterSerializer], responses=paginated(CaseOutputSerializer))
     def get(self, request):
         require_perm(request.user, "onboarding.view_onboardingcase")
         filters = self.FilterSerializer(data=request.query_params)
@@ -170,7 +171,7 @@ class EmployeeListApi(APIView):
         page = serializers.IntegerField(required=False)
         page_size = serializers.IntegerField(required=False)
 
-    @extend_schema(parameters=[FilterSerializer], responses=EmployeeOutputSerializer(many=True))
+    @extend_schema(parameters=[FilterSerializer], responses=paginated(EmployeeOutputSerializer))
     def get(self, request):
         require_perm(request.user, "onboarding.view_employee")
         filters = self.FilterSerializer(data=request.query_params)

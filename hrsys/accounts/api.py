@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from hrsys.api.errors import error_body
 from hrsys.api.pagination import Pagination
+from hrsys.api.schema import CSV, XLSX, binary, errors, paginated
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
@@ -31,7 +32,7 @@ class TokenObtainApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
+        responses={200: inline_serializer("Token", {"token": serializers.CharField()}), **errors(429)},
         auth=[],
     )
     def post(self, request):
@@ -88,7 +89,7 @@ class StaffFilterSerializer(StrictSerializer):
 class StaffListApi(APIView):
     """The staff directory, limited to the viewer's departments (R-SEC-1)."""
 
-    @extend_schema(parameters=[StaffFilterSerializer], responses=StaffOutputSerializer(many=True))
+    @extend_schema(parameters=[StaffFilterSerializer], responses=paginated(StaffOutputSerializer))
     def get(self, request):
         filters = StaffFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -107,7 +108,7 @@ class StaffDetailApi(APIView):
 
 
 class StaffExportApi(APIView):
-    @extend_schema(parameters=[StaffFilterSerializer], responses={(200, "text/csv"): bytes})
+    @extend_schema(parameters=[StaffFilterSerializer], responses=binary(CSV, XLSX))
     def get(self, request):
         filters = StaffFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

@@ -7,8 +7,9 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -79,3 +80,19 @@ def exception_handler(exc, context):
 
 def conflict_response(message: str, allowed) -> Response:
     return Response(error_body("conflict", message, allowed=list(allowed)), status=status.HTTP_409_CONFLICT)
+
+
+def bad_request(request, exception=None):
+    """``handler400``: a request Django itself refuses before the view (too many form fields, a body over
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``) answers the one error format under ``/api/``, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("bad_request", str(exceptions.ParseError.default_detail)), status=400)
+    return defaults.bad_request(request, exception)
+
+
+def page_not_found(request, exception=None):
+    """``handler404``: an address under ``/api/`` that matches no route (``/api/v1/jobs/abc/``) answers the
+    one error format like any other API 404; every other address gets Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", str(exceptions.NotFound.default_detail)), status=404)
+    return defaults.page_not_found(request, exception)

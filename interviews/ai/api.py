@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hrsys.api.errors import error_body
+from hrsys.api.schema import AUDIO, IMAGE, OCTET_STREAM, PDF, VIDEO, errors, ranged, validation_error_or
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
@@ -350,7 +351,7 @@ class MediaStreamApi(APIView):
     otherwise. Every view and download is written to the AccessLog (R-AI-6)."""
 
     @extend_schema(parameters=[OpenApiParameter("download", OpenApiTypes.BOOL, required=False)],
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, tags=["ai-interviews"])
+                   responses=ranged(AUDIO, VIDEO, PDF, IMAGE, OCTET_STREAM), tags=["ai-interviews"])
     def get(self, request, pk: int):
         media = (AIMedia.objects.for_user(request.user).filter(pk=pk, status=AIMedia.Status.STORED)
                  .select_related("result").first())
@@ -371,6 +372,13 @@ class MediaStreamApi(APIView):
         return response
 
 
+AI_IMPORT_REPORT = inline_serializer("AIImportReport", {
+    "rows": serializers.IntegerField(), "valid": serializers.IntegerField(), "errors": serializers.JSONField(),
+    "ignored_columns": serializers.ListField(child=serializers.CharField()),
+    "preview": serializers.JSONField(), "committed": serializers.BooleanField(),
+    "created": serializers.IntegerField(), "duplicates": serializers.IntegerField()})
+
+
 class ResultImportApi(APIView):
     """Import results from a vendor's Excel/CSV export: preview (default) or commit, all or nothing (R-AI-3)."""
 
@@ -384,11 +392,8 @@ class ResultImportApi(APIView):
         vendor = serializers.SlugField()
         commit = serializers.BooleanField(required=False, default=False)
 
-    @extend_schema(request=InputSerializer, responses=inline_serializer("AIImportReport", {
-        "rows": serializers.IntegerField(), "valid": serializers.IntegerField(), "errors": serializers.JSONField(),
-        "ignored_columns": serializers.ListField(child=serializers.CharField()),
-        "preview": serializers.JSONField(), "committed": serializers.BooleanField(),
-        "created": serializers.IntegerField(), "duplicates": serializers.IntegerField()}), tags=["ai-interviews"])
+    @extend_schema(request=InputSerializer, responses={
+        200: AI_IMPORT_REPORT, 400: validation_error_or(AI_IMPORT_REPORT, "AIImportRefused")}, tags=["ai-interviews"])
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -408,7 +413,8 @@ class ResultImportApi(APIView):
 class QuestionStatsApi(APIView):
     """Usage and outcome statistics per bank question (R-AI-5)."""
 
-    @extend_schema(responses=inline_serializer("AIQuestionStats", {"results": serializers.JSONField()}),
+    @extend_schema(responses={200: inline_serializer("AIQuestionStats", {"results": serializers.JSONField()}),
+                              **errors(404)},
                    tags=["ai-interviews"])
     def get(self, request):
         if not (request.user.has_perm("candidates.change_jobrequisition")
