@@ -223,6 +223,19 @@ def test_r_sec_3_logging_filter_masks_every_token_url_kind(db, path, token):
     assert message.replace(f"{token[:4]}***", token) == f'"GET {path} HTTP/1.1" 302 0'  # nothing else changed
 
 
+@pytest.fixture
+def gunicorn_loggers():
+    """GunicornLogger configures the process-wide "gunicorn.error" / "gunicorn.access" loggers: give them
+    back as they were, so no handler of this test outlives it (other tests inspect every logger)."""
+    saved = {name: (list(lg.handlers), list(lg.filters), lg.propagate, lg.level)
+             for name in ("gunicorn.error", "gunicorn.access") for lg in [logging.getLogger(name)]}
+    yield
+    for name, (handlers, filters, propagate, level) in saved.items():
+        lg = logging.getLogger(name)
+        lg.handlers[:], lg.filters[:], lg.propagate = handlers, filters, propagate
+        lg.setLevel(level)
+
+
 class _Resp:
     status = "200 OK"
     sent = 123
@@ -235,7 +248,7 @@ class _Req:
 
 
 @pytest.mark.parametrize(("path", "token"), TOKEN_URLS)
-def test_r_sec_3_gunicorn_access_log_masks_every_token_url_kind(db, path, token):
+def test_r_sec_3_gunicorn_access_log_masks_every_token_url_kind(db, path, token, gunicorn_loggers):
     from gunicorn.config import Config
 
     path, token = _case(path, token)
@@ -260,7 +273,7 @@ def test_r_sec_3_gunicorn_access_log_masks_every_token_url_kind(db, path, token)
     assert token not in out.getvalue() and out.getvalue().count("***") >= 3
 
 
-def test_r_sec_3_gunicorn_error_log_masks_tokens():
+def test_r_sec_3_gunicorn_error_log_masks_tokens(gunicorn_loggers):
     from gunicorn.config import Config
 
     logger = GunicornLogger(Config())
