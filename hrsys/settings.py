@@ -118,6 +118,8 @@ ROOT_URLCONF = "hrsys.urls"
 WSGI_APPLICATION = "hrsys.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/admin/login/"
+# After login each role starts on its own page (hrsys.core.views.start); an explicit ?next= wins.
+LOGIN_REDIRECT_URL = "/start/"
 
 TEMPLATES = [
     {

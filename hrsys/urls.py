@@ -31,11 +31,14 @@ api_v1 = [
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("start/", core_views.start, name="start"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.ico"), permanent=True)),
     # before admin/: the admin's catch-all would answer first
     path("admin/notifications/dev-outbox/", include("notifications.dev_outbox")),
+    # before admin/: the admin's login form, its "next" defaulting to the start page by role
+    path("admin/login/", core_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -50,3 +53,5 @@ urlpatterns = [
 # Under /api/ the one JSON error format (what the schema documents), Django's pages elsewhere.
 handler400 = "hrsys.api.errors.bad_request"
 handler404 = "hrsys.api.errors.page_not_found"
+# A refused page: the API's JSON under /api/, elsewhere templates/403.html with the header and a way back.
+handler403 = "hrsys.core.views.permission_denied"

@@ -1,9 +1,9 @@
-"""Pages without staff login (candidate links with signed tokens, interviewers' calendar feeds) and the
-staff page where an interviewer (or HR) renews a calendar feed's address."""
+"""Pages without staff login (candidate links with signed tokens, interviewers' calendar feeds), the staff page
+where an interviewer (or HR) renews a calendar feed's address, and "My interviews"."""
 
 from django.urls import path
 
-from . import views
+from . import my_interviews, views
 
 app_name = "interviews"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("feed/<str:token>.ics", views.calendar_feed, name="feed"),
     path("calendar-feed/", views.calendar_feed_manage, name="calendar-feed"),
     path("calendar-feed/<int:user_id>/", views.calendar_feed_manage, name="calendar-feed-of"),
+    path("mine/", my_interviews.my_interviews_page, name="mine"),
 ]

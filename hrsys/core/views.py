@@ -1,12 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hrsys.api.errors import error_body
+
+from . import navigation
 from .health import broker_state
 from .models import TaskProbe, TickRun
 from .services import task_probe_request
@@ -32,7 +40,38 @@ def healthz(request):
 
 
 def home(request):
+    """The site's front page: signed-in staff go on to their start page, everyone else sees the links."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return redirect(navigation.start_url(request.user))
     return render(request, "home.html")
+
+
+@never_cache
+@login_required
+def start(request):
+    """The page after login (``LOGIN_REDIRECT_URL``), by role: HR staff and the HR director on Today, a hiring
+    manager on the approvals waiting for them, an interviewer on their interviews, the system administrator
+    on the admin index (R-UI-1)."""
+    return redirect(navigation.start_url(request.user))
+
+
+def admin_login(request):
+    """The admin's login form, whose ``next`` defaults to the start page instead of the admin index; an explicit
+    ``?next=`` still wins (R-UI-1). Signed-in staff opening it without ``next`` go to their start page."""
+    if REDIRECT_FIELD_NAME in request.GET or REDIRECT_FIELD_NAME in request.POST:
+        return admin.site.login(request)
+    if request.method == "GET" and admin.site.has_permission(request):
+        return redirect(navigation.start_url(request.user))
+    return admin.site.login(request, extra_context={REDIRECT_FIELD_NAME: reverse("start")})
+
+
+def permission_denied(request, exception=None):
+    """``handler403``: under ``/api/`` the API's one error format; elsewhere ``templates/403.html``, a styled page
+    with the header and a link back to the user's start page, never a bare 403 (R-UI-1)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("permission_denied", str(exceptions.PermissionDenied.default_detail)),
+                            status=403)
+    return defaults.permission_denied(request, exception)
 
 
 ProbeSerializer = inline_serializer(

@@ -89,7 +89,8 @@ FIGURE_NAMES = _figure_names()
 DASHBOARD_PAGES = ("funnel", "figures", "sources", "insights", "attrition")
 
 ROUTES: dict[str, object] = {
-    "home": PUBLIC, "healthz": PUBLIC, "set_language": PUBLIC, "favicon": PUBLIC, "schema": PUBLIC,
+    "home": PUBLIC, "start": Exempt("a redirect to the viewer's own start page"),
+    "admin-login": PUBLIC, "healthz": PUBLIC, "set_language": PUBLIC, "favicon": PUBLIC, "schema": PUBLIC,
     "swagger-ui": PUBLIC,
     "api:auth-token": PUBLIC, "api:me": OWN,
     "api:staff-list": Listing(query="page_size=200"), "api:staff-export": Listing(query="format=csv"),
@@ -172,7 +173,7 @@ ROUTES: dict[str, object] = {
     "dashboard:export": Listing(kwargs=tuple({"name": n} for n in FIGURE_NAMES), query="format=csv"),
     "dashboard:page": Listing(kwargs=tuple({"page": p} for p in DASHBOARD_PAGES)),
     "interviews:rebook": TOKEN, "interviews:confirm": TOKEN, "interviews:could-not-join": TOKEN,
-    "interviews:feed": TOKEN, "interviews:calendar-feed": OWN,
+    "interviews:feed": TOKEN, "interviews:calendar-feed": OWN, "interviews:mine": Listing(),
     "interviews:calendar-feed-of": Obj("accounts.user", kwarg="user_id", inside=False),
     "onboarding:approval-list": Listing(),
     "onboarding:approval": Obj("onboarding.offerapproval", inside=False),
