@@ -8,6 +8,7 @@
 #   SCHEMATHESIS_MAX_EXAMPLES=20 SCHEMATHESIS_ARGS="--include-path-regex ^/api/v1/jobs" bash .ci/schemathesis.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 
 PY=.venv/bin/python
 PG_HOST=${PG_HOST:-127.0.0.1}
@@ -64,8 +65,9 @@ TOKEN=$(curl -fsS -H 'Content-Type: application/json' \
   | $PY -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 
 status=0
+# From $WORK: Schemathesis keeps its cache (.schemathesis/) in the current directory; each run starts afresh.
 # shellcheck disable=SC2086  # SCHEMATHESIS_ARGS is a list of extra options
-timeout "${SCHEMATHESIS_TIMEOUT:-400}" .venv/bin/schemathesis run "$BASE/api/schema/" \
+(cd "$WORK" && timeout "${SCHEMATHESIS_TIMEOUT:-400}" "$ROOT/.venv/bin/schemathesis" run "$BASE/api/schema/" \
   --header "Authorization: Token ${TOKEN}" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --phases "${SCHEMATHESIS_PHASES:-examples,coverage,fuzzing}" \
@@ -76,7 +78,7 @@ timeout "${SCHEMATHESIS_TIMEOUT:-400}" .venv/bin/schemathesis run "$BASE/api/sch
   --generation-database none \
   --no-color \
   --report junit --report-junit-path "${SCHEMATHESIS_JUNIT:-$WORK/junit.xml}" \
-  ${SCHEMATHESIS_ARGS:-} || status=$?
+  ${SCHEMATHESIS_ARGS:-}) || status=$?
 
 if [[ $status -ne 0 ]]; then
   echo "schemathesis: failures (above). Server errors logged:"

@@ -4,6 +4,8 @@ Every read goes through a selector with the viewer's scope (404 outside it);
 every write calls one service. Errors use the platform's one format.
 """
 
+import io
+
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +37,7 @@ from .models import (
     SourceChannel,
     State,
 )
-from .resumes import MAX_RESUME_BYTES
+from .resumes import MAX_RESUME_BYTES, sniff
 
 
 def _paginate(view, request, qs, serializer_class):
@@ -388,6 +390,19 @@ class ResumeConfirmApi(APIView):
         return Response(ResumeOutputSerializer(resume).data)
 
 
+def _content_type(data: bytes) -> str:
+    """What a stored resume or scan is, from its bytes like the upload checks (never from the uploaded
+    file's name, which may say anything): the media types the schema documents."""
+    kind = sniff(data)
+    if kind:
+        return {"pdf": PDF, "docx": DOCX}[kind]
+    if data[:3] == b"\xff\xd8\xff":
+        return JPEG
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return PNG
+    return OCTET_STREAM
+
+
 def _file_response(request, obj, field, label):
     f = getattr(obj, field)
     if not f:
@@ -395,7 +410,9 @@ def _file_response(request, obj, field, label):
 
         raise Http404
     access_log(actor=request.user, kind=AccessLog.Kind.DOWNLOAD, obj=obj, detail=f"{label} file", channel="api")
-    return FileResponse(f.storage.open(f.name), as_attachment=True,
+    with f.storage.open(f.name) as fh:
+        data = fh.read()
+    return FileResponse(io.BytesIO(data), as_attachment=True, content_type=_content_type(data),
                         filename=getattr(obj, "original_name", "") or f.name.rsplit("/", 1)[-1])
 
 

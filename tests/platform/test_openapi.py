@@ -276,6 +276,29 @@ def test_r_int_1_files_document_their_real_media_types(schema):
     assert "content" not in media["416"]
 
 
+def test_r_int_1_stored_documents_answer_the_media_type_of_their_content(schema, users, api_as, org):
+    """Resumes and credential scans are served as what they are (checked by content on upload), not as what
+    the uploaded file's name claimed: ``cv.txt`` holding a DOCX is a DOCX, ``scan.txt`` holding a PNG a PNG."""
+    from candidates import services
+    from tests.candidates.factories import ApplicationFactory, JobFactory
+    from tests.candidates.test_resumes import EN_LINES, make_docx
+
+    app = ApplicationFactory(job=JobFactory(department=org.emergency))
+    resume = services.resume_upload(actor=users.hr, candidate_id=app.candidate_id, data=make_docx(EN_LINES),
+                                    filename="cv.txt")
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    cred = services.credential_add(actor=users.hr, candidate_id=app.candidate_id, type="nurse_licence",
+                                   file_data=png, file_name="scan.txt")
+    client = api_as(users.hr)
+    for path, url, media_type in [("/api/v1/resumes/{id}/file/", f"/api/v1/resumes/{resume.pk}/file/", DOCX_MEDIA),
+                                  ("/api/v1/credentials/{id}/file/", f"/api/v1/credentials/{cred.pk}/file/",
+                                   "image/png")]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == media_type
+        assert media_type in schema["paths"][path]["get"]["responses"]["200"]["content"]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_r_int_1_exports_answer_a_documented_media_type(schema, users, api_as, fmt):
     response = api_as(users.hr).get("/api/v1/staff/export/", {"format": fmt})
