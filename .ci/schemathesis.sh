@@ -65,6 +65,8 @@ TOKEN=$(curl -fsS -H 'Content-Type: application/json' \
   | $PY -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 
 status=0
+# One worker: with several threads, Hypothesis parsing its filters' source can fail inside CPython 3.11
+# ("AST constructor recursion depth mismatch"), an error of the tool, not of the API.
 # From $WORK: Schemathesis keeps its cache (.schemathesis/) in the current directory; each run starts afresh.
 # shellcheck disable=SC2086  # SCHEMATHESIS_ARGS is a list of extra options
 (cd "$WORK" && timeout "${SCHEMATHESIS_TIMEOUT:-400}" "$ROOT/.venv/bin/schemathesis" run "$BASE/api/schema/" \
@@ -72,7 +74,7 @@ status=0
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --phases "${SCHEMATHESIS_PHASES:-examples,coverage,fuzzing}" \
   --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-5}" \
-  --workers "${SCHEMATHESIS_WORKERS:-4}" \
+  --workers "${SCHEMATHESIS_WORKERS:-1}" \
   --request-timeout 60 \
   --seed "${SCHEMATHESIS_SEED:-20261130}" \
   --generation-database none \
