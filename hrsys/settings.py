@@ -401,6 +401,7 @@ AXES_RESET_ON_SUCCESS = True
 # A refused try while locked out neither extends the pause nor counts towards the per-account limit.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_DISABLE_ACCESS_LOG = True  # successful logins are not kept in a second, unbounded table
+AXES_VERBOSE = False  # no INFO lines for every successful login (the audit trail records sign-ins)
 AXES_ENABLE_ADMIN = False  # unlock with `manage.py axes_reset_username NAME` (README)
 AXES_VERBOSE = False  # no start-up banner in every manage.py command
 
