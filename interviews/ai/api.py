@@ -26,6 +26,7 @@ from hrsys.api.schema import AUDIO, IMAGE, OCTET_STREAM, PDF, VIDEO, errors, ran
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
+from hrsys.core.middleware import client_ip
 from hrsys.core.ranges import note_viewing, ranged_response
 
 from . import importer, selectors, services
@@ -127,7 +128,7 @@ class ResultIngestApi(APIView):
         RejectedDelivery.objects.create(
             vendor=vendor_obj, vendor_slug=slug[:60], status_code=exc.status, code=exc.code, reason=exc.message,
             headers=headers_for_log(request.headers), body_sha256=hashlib.sha256(body).hexdigest() if body else "",
-            body_size=size if size is not None else len(body), remote_addr=request.META.get("REMOTE_ADDR") or None)
+            body_size=size if size is not None else len(body), remote_addr=client_ip(request))
         extra = {"fields": exc.fields} if exc.fields else {}
         return Response(error_body(exc.code, exc.message, **extra), status=exc.status)
 

@@ -302,3 +302,14 @@ def test_r_ai_1_vervoe_missing_uuid(vervoe_invited, post_result):
     response = post_result(body, raw=True, vendor="vervoe", headers=vervoe_headers(body))
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "missing_id"
+
+
+def test_r_sec_3_rejected_delivery_records_the_client_behind_the_proxy(invited, post_result, settings):
+    """R-SEC-3: behind the documented reverse proxy the refused delivery names the vendor's address (the one
+    client_ip reads from X-Forwarded-For), not the proxy's."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    body = json.dumps(result_body()).encode()
+    headers = {**generic_headers(body, secret="not-the-secret-at-all-000000"),
+               "HTTP_X_FORWARDED_FOR": "198.51.100.7", "REMOTE_ADDR": "10.0.0.2"}
+    assert post_result(body, raw=True, headers=headers).status_code == 403
+    assert RejectedDelivery.objects.get().remote_addr == "198.51.100.7"
