@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -414,7 +415,7 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
 
     @admin.display(description=gettext_lazy("history"))
     def history(self, obj):
-        rows = [(t.at.strftime("%Y-%m-%d %H:%M"), t.get_from_state_display(), t.get_to_state_display(),
+        rows = [(timezone.localtime(t.at).strftime("%Y-%m-%d %H:%M"), t.get_from_state_display(), t.get_to_state_display(),
                  str(t.actor or t.actor_label), t.reason) for t in obj.transitions.select_related("actor")]
         if not rows:
             return "-"

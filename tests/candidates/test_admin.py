@@ -143,3 +143,17 @@ def test_job_admin_edit_recomputes_scores(users, hr_client, org):
     assert response.status_code == 302, response.context["adminform"].form.errors
     app.refresh_from_db()
     assert app.match_breakdown["skills"]["missing"] == ["COBOL"]
+
+
+def test_history_on_the_application_page_is_in_local_time(users, hr_client, er_job):
+    """R-UI-2: the application page's history shows the moves in the display time zone (Asia/Shanghai), like the
+    rest of the page -- a move at 02:50 UTC reads 10:50."""
+    import datetime as dt
+
+    import time_machine
+
+    app = app_in_state("new", job=er_job)
+    with time_machine.travel(dt.datetime(2026, 11, 23, 2, 50, tzinfo=dt.UTC), tick=False):
+        services.application_transition(actor=users.hr, application_id=app.pk, transition="screen")
+    body = hr_client.get(f"/admin/candidates/application/{app.pk}/change/").content.decode()
+    assert "2026-11-23 10:50" in body and "2026-11-23 02:50" not in body
