@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
 
+from . import selectors
 from .catalog import SAMPLE_CONTEXT, TEMPLATE_KEYS
 from .models import (
     CandidateAction,
@@ -59,13 +60,37 @@ class LinkInline(_ReadOnlyInline):
     readonly_fields = fields
 
 
+class CandidateFilter(admin.SimpleListFilter):
+    """``?candidate=<id>``: the messages to one candidate (the "Messages" links of the candidate and application
+    pages). A candidate outside the viewer's scope gives an empty list, as one that does not exist (R-SEC-1)."""
+
+    title = _("candidate")
+    parameter_name = "candidate"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not value:
+            return []  # shown only when a candidate is chosen
+        from candidates.models import Candidate  # noqa: PLC0415
+
+        name = next(iter(Candidate.objects.for_user(request.user).filter(pk=value).values_list("name", flat=True)),
+                    None) if value.isdigit() else None
+        return [(value, name or value)]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(selectors.for_candidate_q(user=request.user, candidate_id=self.value()))
+
+
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin, ScopedAdmin):
-    """Every message with its full trail (R-NS-4); evidence exports per recipient."""
+    """Every message with its full trail (R-NS-4); evidence exports per recipient. The search box finds a
+    candidate's messages by their name (or exactly by phone / e-mail), within the viewer's scope (R-UI-2)."""
 
     list_display = ("id", "recipient_name", "recipient_type", "recipient_id", "channel", "template_key", "status",
                     "due_at", "sent_at", "attempt_count")
-    list_filter = ("status", "channel", "template_key", "department")
+    list_filter = (CandidateFilter, "status", "channel", "template_key", "department")
     search_fields = ("=recipient_id", "=idempotency_key", "=provider_message_id", "template_key")
     date_hierarchy = "created_at"
     inlines = [AttemptInline, ReceiptInline, ActionInline, LinkInline]
@@ -73,6 +98,12 @@ class NotificationAdmin(ReadOnlyAdmin, ScopedAdmin):
     readonly_fields = [{"body": "visible_body", "html_body": "visible_html_body"}.get(f.name, f.name)
                        for f in Notification._meta.fields if f.name not in ("context",)]
     exclude = ("context", "body", "html_body")
+
+    def get_search_results(self, request, queryset, search_term):
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if not (search_term or "").strip():
+            return found, duplicates
+        return found | queryset.filter(selectors.candidate_search_q(user=request.user, term=search_term)), duplicates
 
     @admin.display(description=_("body"))
     def visible_body(self, obj):

@@ -131,12 +131,16 @@ class NotificationFilterSerializer(StrictSerializer):
     recipient_id = serializers.CharField(required=False)
     related_type = serializers.CharField(required=False)
     related_id = serializers.CharField(required=False)
+    candidate = serializers.IntegerField(required=False, min_value=1,
+                                         help_text="messages to this candidate (none if outside your scope)")
+    search = serializers.CharField(required=False, max_length=200,
+                                   help_text="candidate name, or exact phone / email / ID number")
     page = serializers.IntegerField(required=False, min_value=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=200)
 
 
 class NotificationListApi(APIView):
-    """Notifications within the viewer's departments (R-NS-4, R-SEC-1)."""
+    """Notifications within the viewer's departments, searchable by the candidate (R-NS-4, R-UI-2, R-SEC-1)."""
 
     @extend_schema(parameters=[NotificationFilterSerializer], responses=paginated(NotificationOutputSerializer))
     def get(self, request):
