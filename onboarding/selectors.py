@@ -181,3 +181,137 @@ def onboarding_prefill(candidate) -> dict:
 
 ONBOARDING_FIELDS = ("address", "social_insurance_number", "housing_fund_number", "bank_name", "bank_account",
                      "emergency_contact_name", "emergency_contact_phone")
+
+
+# -- the hiring manager's approvals inbox and approval page (issue 14, R-UI-6, R-OFFER-2) ---------------------
+
+DECIDED = (ApprovalDecision.APPROVED, ApprovalDecision.REJECTED, ApprovalDecision.CHANGES_REQUESTED)
+
+
+def band_position_words(offer: Offer) -> str:
+    """The band position in words, as the offer desk says it: below / within / above the band."""
+    from django.utils.translation import gettext as _  # noqa: PLC0415
+
+    return {"above": _("above the band"), "below": _("below the band"), "within": _("within the band")}.get(
+        offer.band_position, _("no pay band"))
+
+
+def approvals_inbox(*, user, decided_limit: int = 50) -> dict:
+    """The approver's inbox: the steps waiting for them (oldest first, with their age) and then the ones they
+    decided (newest first). Only their own steps, inside their scope."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    now = timezone.now()
+    waiting = list(approvals_pending_for(user=user))
+    decided = list(OfferApproval.objects.for_user(user).filter(approver=user, decision__in=DECIDED)
+                   .select_related("offer__application__candidate", "offer__application__job__department")
+                   .order_by("-decided_at", "-pk")[:decided_limit])
+    for a in waiting:
+        a.age = now - (a.activated_at or now)
+        a.age_days = a.age.days
+        a.age_hours = a.age.seconds // 3600
+    for a in [*waiting, *decided]:
+        a.band_words = band_position_words(a.offer)
+    return {"waiting": waiting, "decided": decided}
+
+
+def _match_words(breakdown: dict) -> list[dict]:
+    """The match breakdown as sentences (skills, experience, education, credentials)."""
+    from django.utils.translation import gettext as _  # noqa: PLC0415
+
+    from candidates.models import CredentialType, Education  # noqa: PLC0415
+
+    def cred(types):
+        return ", ".join(str(CredentialType(t).label) if t in CredentialType.values else t for t in types)
+
+    def edu(level):
+        return str(Education(level).label) if level in Education.values else (level or "-")
+
+    rows = []
+    b = breakdown or {}
+    if "skills" in b:
+        p = b["skills"]
+        words = (_("has %(m)s") % {"m": ", ".join(p["matched"])} if p.get("matched") else "")
+        if p.get("missing"):
+            words = "; ".join(w for w in [words, _("lacks %(m)s") % {"m": ", ".join(p["missing"])}] if w)
+        rows.append({"label": _("Skills"), "score": p.get("score"), "max": p.get("max"),
+                     "words": words or _("the job lists no skills")})
+    if "experience" in b:
+        p = b["experience"]
+        rows.append({"label": _("Experience"), "score": p.get("score"), "max": p.get("max"),
+                     "words": _("%(y)s years (the job asks for %(r)s)") % {"y": p.get("years"), "r": p.get("required")}})
+    if "education" in b:
+        p = b["education"]
+        rows.append({"label": _("Education"), "score": p.get("score"), "max": p.get("max"),
+                     "words": _("%(have)s (the job asks for %(need)s)") % {"have": edu(p.get("level")),
+                                                                           "need": edu(p.get("required"))}})
+    if "credentials" in b:
+        p = b["credentials"]
+        bits = []
+        if p.get("valid"):
+            bits.append(_("valid: %(c)s") % {"c": cred(p["valid"])})
+        if p.get("expired"):
+            bits.append(_("expired: %(c)s") % {"c": cred(p["expired"])})
+        if p.get("missing"):
+            bits.append(_("missing: %(c)s") % {"c": cred(p["missing"])})
+        rows.append({"label": _("Credentials"), "score": p.get("score"), "max": p.get("max"),
+                     "words": "; ".join(bits) or _("the job requires none")})
+    return rows
+
+
+def _feedback_rounds(application) -> list[dict]:
+    """Every round's feedback: interviewer, recommendation, scores per dimension with the job's labels, notes."""
+    from interviews.models import InterviewFeedback  # noqa: PLC0415
+
+    labels = {d["key"]: d.get("label") or d["key"] for d in (application.job.assessment_dimensions or [])}
+    rows = (InterviewFeedback.objects.filter(interview__application=application)
+            .select_related("interview", "interviewer").order_by("interview__starts_at", "submitted_at", "pk"))
+    out = []
+    for f in rows:
+        scores = [{"key": k, "label": labels.get(k, k), "score": v} for k, v in (f.scores or {}).items()]
+        order = list(labels)
+        scores.sort(key=lambda s: (order.index(s["key"]) if s["key"] in order else len(order), s["key"]))
+        out.append({"round": f.interview.title, "starts_at": f.interview.starts_at,
+                    "interviewer": str(f.interviewer),
+                    "recommendation": f.get_recommendation_display(), "recommendation_key": f.recommendation,
+                    "scores": scores, "notes": f.notes, "submitted_at": f.submitted_at})
+    return out
+
+
+def approval_page_context(*, user, approval: OfferApproval) -> dict:
+    """Everything a manager judges an offer by (R-UI-6, R-OFFER-2): the candidate (personal data masked), the
+    résumé (scoped, logged download) and its parsed summary, the match breakdown in words, the AI interview
+    result per dimension with the recording, every round's feedback, the offer with its band position in words
+    and the approval chain. Reads within ``user``'s scope."""
+    from django.urls import reverse  # noqa: PLC0415
+    from django.utils import timezone  # noqa: PLC0415
+
+    from candidates.models import Credential, Resume  # noqa: PLC0415
+    from hrsys.core.masking import mask_email, mask_id_number, mask_phone  # noqa: PLC0415
+    from interviews.ai.selectors import ai_result_panel_context  # noqa: PLC0415
+
+    offer = approval.offer
+    app = offer.application
+    candidate = app.candidate
+    today = timezone.localdate()
+    resumes = [{"name": r.original_name or str(r), "kind": r.get_kind_display(), "uploaded": r.created_at,
+                "url": reverse("api:resume-file", kwargs={"pk": r.pk})}
+               for r in Resume.objects.for_user(user).filter(candidate=candidate).order_by("-created_at", "-pk")]
+    credentials = [{"label": c.get_type_display(), "issuer": c.issuer, "expires_on": c.expires_on,
+                    "valid": c.is_valid_on(today)}
+                   for c in Credential.objects.for_user(user).filter(candidate=candidate).order_by("type", "-expires_on")]
+    ai = ai_result_panel_context(user=user, application_id=app.pk)
+    chain = list(offer.approvals.filter(round=offer.approval_round).select_related("approver").order_by("step"))
+    return {
+        "approval": approval, "offer": offer, "application": app, "candidate": candidate, "job": app.job,
+        "person": {"name": candidate.name, "phone": mask_phone(candidate.phone), "email": mask_email(candidate.email),
+                   "id_number": mask_id_number(candidate.id_number)},
+        "summary": {"education": candidate.get_education_display(), "years": candidate.years_experience,
+                    "skills": list(candidate.skills or []), "credentials": credentials},
+        "resumes": resumes,
+        "match_score": app.match_score, "match_rows": _match_words(app.match_breakdown),
+        "ai": ai, "feedback": _feedback_rounds(app),
+        "band": band_bar(offer), "band_words": band_position_words(offer),
+        "credential_problems": app.credential_problems(), "chain": chain,
+        "urgent": app.job.priority == "urgent",
+    }
