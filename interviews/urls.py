@@ -1,9 +1,9 @@
 """Pages without staff login (candidate links with signed tokens, interviewers' calendar feeds), the staff page
-where an interviewer (or HR) renews a calendar feed's address, and "My interviews"."""
+where an interviewer (or HR) renews a calendar feed's address, "My interviews" and the interview calendar."""
 
 from django.urls import path
 
-from . import my_interviews, views
+from . import calendar_views, my_interviews, views
 
 app_name = "interviews"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("calendar-feed/", views.calendar_feed_manage, name="calendar-feed"),
     path("calendar-feed/<int:user_id>/", views.calendar_feed_manage, name="calendar-feed-of"),
     path("mine/", my_interviews.my_interviews_page, name="mine"),
+    path("calendar/", calendar_views.calendar_page, name="calendar"),
 ]

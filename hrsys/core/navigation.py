@@ -69,6 +69,7 @@ def header_links(user) -> list[Link]:
         links.append(Link("pipeline", str(_("My department's pipeline")), pipeline_url(user)))
     if role in INTERVIEWING_ROLES:
         links.append(Link("interviews", str(_("My interviews")), reverse("interviews:mine")))
+        links.append(Link("calendar", str(_("Interview calendar")), reverse("interviews:calendar")))
     if user.is_staff:
         links.append(Link("admin", str(_("HR back office")), reverse("admin:index")))
     return links

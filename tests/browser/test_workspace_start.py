@@ -56,7 +56,7 @@ def test_r_ui_1_hr_lands_on_today_under_the_header_with_their_name(browser, live
     assert header.locator("#header-person").inner_text().startswith("王丽")
     with translation.override("zh-hans"):
         assert str(Role.HR_STAFF.label) in header.locator("#header-person").inner_text()
-    assert _nav(page) == ["today", "dashboards", "interviews", "admin"]
+    assert _nav(page) == ["today", "dashboards", "interviews", "calendar", "admin"]
     assert header.locator('a[data-nav="interviews"]').inner_text() == "我的面试"
     assert header.locator('a[aria-current="page"]').get_attribute("data-nav") == "today"
     shot(page, "workspace-start-hr-today-zh-hans")
@@ -122,7 +122,7 @@ def test_r_ui_1_an_interviewer_lands_on_my_interviews_and_gets_a_styled_refusal(
     assert "张晓梅" in row.inner_text() and "急诊护士" in row.inner_text() and "面试室 A" in row.inner_text()
     local = timezone.localtime(start)
     assert local.strftime("%H:%M") in row.inner_text()
-    assert _nav(page) == ["interviews", "admin"]
+    assert _nav(page) == ["interviews", "calendar", "admin"]
     shot(page, "workspace-start-interviewer-my-interviews-zh-hans")
 
     response = page.goto(f"{live_server.url}/dashboard/")

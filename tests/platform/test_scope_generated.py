@@ -174,6 +174,7 @@ ROUTES: dict[str, object] = {
     "dashboard:page": Listing(kwargs=tuple({"page": p} for p in DASHBOARD_PAGES)),
     "interviews:rebook": TOKEN, "interviews:confirm": TOKEN, "interviews:could-not-join": TOKEN,
     "interviews:feed": TOKEN, "interviews:calendar-feed": OWN, "interviews:mine": Listing(),
+    "interviews:calendar": Listing(),  # the viewer's default week (chosen objects: tests/interviews/test_calendar.py)
     "interviews:calendar-feed-of": Obj("accounts.user", kwarg="user_id", inside=False),
     "onboarding:approval-list": Listing(),
     "onboarding:approval": Obj("onboarding.offerapproval", inside=False),
