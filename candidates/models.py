@@ -411,6 +411,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
             models.Index(F("job"), Coalesce("match_score", -1).desc(), F("id").desc(), name="cand_app_job_score"),
             models.Index(F("created_at").desc(), F("id").desc(), name="cand_app_created"),
             models.Index(fields=["state", "-created_at"], name="cand_app_state_created"),
+            # the pipeline board (R-UI-3): one job's counts per stage (index only) and each stage's best matches
+            models.Index(F("job"), F("state"), Coalesce("match_score", -1).desc(), F("id").desc(),
+                         name="cand_app_job_stage_score"),
         ]
 
     def __str__(self):

@@ -47,6 +47,7 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("interviews/", include("interviews.urls")),
     path("offers/", include("onboarding.urls")),
+    path("workspace/", include("candidates.board_urls")),  # pipeline boards (R-UI-3)
     path("", include("notifications.urls")),
 ]
 

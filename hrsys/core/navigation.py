@@ -45,11 +45,8 @@ def start_url(user) -> str:
 
 
 def pipeline_url(user) -> str:
-    """The admin's application list, narrowed to the user's department when they have exactly one (the list is
-    limited to their data scope in any case)."""
-    url = reverse("admin:candidates_application_changelist")
-    departments = [d.pk for d in user.departments.all()]
-    return f"{url}?department={departments[0]}" if len(departments) == 1 else url
+    """The pipeline boards of the jobs the user may see (their department's, for a manager; R-UI-3)."""
+    return reverse("board:jobs")
 
 
 def header_links(user) -> list[Link]:
@@ -63,6 +60,8 @@ def header_links(user) -> list[Link]:
     if user.has_perm(DASHBOARD_PERMISSION):
         links.append(Link("dashboards", str(_("Dashboards")), reverse("dashboard:page", args=["funnel"]),
                           match=reverse("dashboard:home")))
+    if role in (Role.HR_STAFF, Role.HR_DIRECTOR):
+        links.append(Link("boards", str(_("Pipeline boards")), reverse("board:jobs")))
     if role in APPROVING_ROLES:
         links.append(Link("approvals", str(_("My approvals")), reverse("onboarding:approval-list")))
     if role == Role.MANAGER:

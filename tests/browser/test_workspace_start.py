@@ -56,7 +56,7 @@ def test_r_ui_1_hr_lands_on_today_under_the_header_with_their_name(browser, live
     assert header.locator("#header-person").inner_text().startswith("王丽")
     with translation.override("zh-hans"):
         assert str(Role.HR_STAFF.label) in header.locator("#header-person").inner_text()
-    assert _nav(page) == ["today", "dashboards", "interviews", "calendar", "admin"]
+    assert _nav(page) == ["today", "dashboards", "boards", "interviews", "calendar", "admin"]
     assert header.locator('a[data-nav="interviews"]').inner_text() == "我的面试"
     assert header.locator('a[aria-current="page"]').get_attribute("data-nav") == "today"
     shot(page, "workspace-start-hr-today-zh-hans")
@@ -84,7 +84,7 @@ def test_r_ui_1_hr_lands_on_today_under_the_header_with_their_name(browser, live
 def test_r_ui_1_a_manager_lands_on_the_approvals_with_a_link_to_the_department_pipeline(browser, live_server, users,
                                                                                      org, shot):
     """R-UI-1: a hiring manager lands on the offers waiting for their approval; the header links their
-    department's pipeline (the application list narrowed to their department)."""
+    department's pipeline (the boards of their department's jobs, R-UI-3)."""
     users.er_manager.full_name = "陈主任"
     users.er_manager.save()
     context, page = _login(browser, live_server, users.er_manager)
@@ -94,8 +94,8 @@ def test_r_ui_1_a_manager_lands_on_the_approvals_with_a_link_to_the_department_p
     shot(page, "workspace-start-manager-approvals-zh-hans")
     page.click('#site-header a[data-nav="pipeline"]')
     page.wait_for_load_state()
-    assert _path(page, live_server) == f"/admin/candidates/application/?department={org.emergency.pk}"
-    assert page.locator("#changelist").count() == 1
+    assert _path(page, live_server) == "/workspace/jobs/"  # their department's pipeline boards (R-UI-3)
+    assert page.locator("#board-jobs, .board-jobs").count() >= 1
     context.close()
 
 

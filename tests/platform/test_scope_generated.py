@@ -177,6 +177,8 @@ ROUTES: dict[str, object] = {
     "interviews:calendar": Listing(),  # the viewer's default week (chosen objects: tests/interviews/test_calendar.py)
     "interviews:calendar-feed-of": Obj("accounts.user", kwarg="user_id", inside=False),
     "onboarding:approval-list": Listing(),
+    "board:jobs": Listing(), "board:board": Obj("candidates.jobrequisition"),
+    "board:move": Obj("candidates.application", inside=False),  # POST only: a GET is 405 for everyone
     "onboarding:approval": Obj("onboarding.offerapproval", inside=False),
     "notifications:open-pixel": TOKEN, "notifications:tracked-link": TOKEN,
 }

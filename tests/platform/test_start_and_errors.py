@@ -114,14 +114,14 @@ def test_r_ui_1_one_header_with_name_role_and_the_links_of_the_role(users, org):
         html = client.get(url).content.decode()
         assert html.count('id="site-header"') == 1, url
         assert "王丽" in html and "HR staff" in html, url
-        assert _nav(html) == ["today", "dashboards", "interviews", "admin"], url
+        assert _nav(html) == ["today", "dashboards", "boards", "interviews", "calendar", "admin"], url
         assert re.search(rf'data-nav="{current}" aria-current="page"', html), url
         assert 'action="/i18n/setlang/"' in html and 'action="/admin/logout/"' in html, url
     manager = _client(users.er_manager).get("/offers/approvals/").content.decode()
-    assert _nav(manager) == ["dashboards", "approvals", "pipeline", "interviews", "admin"]
-    assert f'href="/admin/candidates/application/?department={org.emergency.pk}"' in manager
+    assert _nav(manager) == ["dashboards", "approvals", "pipeline", "interviews", "calendar", "admin"]
+    assert 'href="/workspace/jobs/"' in manager  # their department's pipeline boards (R-UI-3)
     interviewer = _client(users.interviewer).get("/interviews/mine/").content.decode()
-    assert _nav(interviewer) == ["interviews", "admin"]
+    assert _nav(interviewer) == ["interviews", "calendar", "admin"]
     assert users.interviewer.username in interviewer or users.interviewer.full_name in interviewer
     sysadmin = _client(users.admin).get("/admin/").content.decode()
     assert "today" not in _nav(sysadmin) and "admin" in _nav(sysadmin)
