@@ -8,35 +8,15 @@ interview result, every round's feedback and the band position in words, and app
 import pytest
 
 from onboarding.models import ApprovalDecision, Offer, OfferApproval
-from tests.factories import PASSWORD
+from tests.browser.staff import LAPTOP, PHONE, no_horizontal_scroll, staff_login
 from tests.onboarding.approval_world import offer_waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LAPTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
-
-
-def _login(browser, live_server, user, *, viewport):
-    context = browser.new_context(viewport=viewport, locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"})
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("#login-form input[type=submit]")
-    page.wait_for_load_state()
-    return context, page
-
-
-def _no_horizontal_scroll(page):
-    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
 def test_r_ui_6_manager_approves_an_offer_from_the_inbox(browser, live_server, users, org, shot, message_templates):
     """R-UI-6, R-OFFER-2: inbox -> approval page (résumé, AI result, feedback, band position) -> approve."""
     w = offer_waiting(users, org.emergency)
-    context, page = _login(browser, live_server, users.er_manager, viewport=LAPTOP)
+    context, page = staff_login(browser, live_server, users.er_manager, viewport=LAPTOP)
     assert page.url.removeprefix(live_server.url) == "/offers/approvals/"
     row = page.locator(f'#approvals-waiting tr[data-approval="{w.approval.pk}"]')
     assert "李秀英" in row.inner_text() and "在带宽内" in row.inner_text() and "急诊护士" in row.inner_text()
@@ -74,12 +54,12 @@ def test_r_ui_6_manager_approves_an_offer_from_the_inbox(browser, live_server, u
 def test_r_ui_6_inbox_and_approval_page_on_a_phone(browser, live_server, users, org, shot, message_templates):
     """R-UI-6: at 390 px the inbox rows are cards and the approval page has no sideways scrolling."""
     w = offer_waiting(users, org.emergency, salary=12500, priority="urgent")
-    context, page = _login(browser, live_server, users.er_manager, viewport=PHONE)
+    context, page = staff_login(browser, live_server, users.er_manager, viewport=PHONE)
     assert page.url.removeprefix(live_server.url) == "/offers/approvals/"
-    assert _no_horizontal_scroll(page)
+    assert no_horizontal_scroll(page)
     shot(page, "approvals-inbox-390-zh-hans")
     page.goto(f"{live_server.url}/offers/approvals/{w.approval.pk}/")
     assert page.locator("#band-position").inner_text() == "高于带宽"
-    assert _no_horizontal_scroll(page)
+    assert no_horizontal_scroll(page)
     shot(page, "approvals-offer-390-zh-hans")
     context.close()

@@ -7,25 +7,9 @@ import datetime as dt
 import pytest
 
 from hrsys.core.timezones import local_today, local_tz
-from tests.factories import PASSWORD
+from tests.browser.staff import LAPTOP, PHONE, staff_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-LAPTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
-
-
-def _login(browser, live_server, user, *, viewport):
-    context = browser.new_context(viewport=viewport, locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"})
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("#login-form input[type=submit]")
-    page.wait_for_load_state()
-    return context, page
-
 
 def test_r_ui_7_hr_opens_an_interviewers_week_and_goes_to_the_next(browser, live_server, users, org, shot):
     """R-UI-7: HR opens the interview calendar from the header, picks the interviewer, sees the two bookings in their
@@ -50,7 +34,7 @@ def test_r_ui_7_hr_opens_an_interviewers_week_and_goes_to_the_next(browser, live
         bookings[name] = (interview, monday + dt.timedelta(days=day), hour)
     year, week, _d = monday.isocalendar()
 
-    context, page = _login(browser, live_server, users.hr, viewport=LAPTOP)
+    context, page = staff_login(browser, live_server, users.hr, viewport=LAPTOP)
     page.click('#site-header a[data-nav="calendar"]')
     page.wait_for_load_state()
     assert page.url.removeprefix(live_server.url) == "/interviews/calendar/"
@@ -89,7 +73,7 @@ def test_r_ui_7_hr_opens_an_interviewers_week_and_goes_to_the_next(browser, live
     context.close()
 
     # a phone: the same week as a list of days
-    context, page = _login(browser, live_server, users.hr, viewport=PHONE)
+    context, page = staff_login(browser, live_server, users.hr, viewport=PHONE)
     page.goto(f"{live_server.url}/interviews/calendar/?week={year}-W{week:02d}&interviewer={users.interviewer.pk}")
     assert not page.locator("#calendar-grid").is_visible()
     day = bookings["王芳"][1].isoformat()

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_workspace_start import PHONE, _login, _path
+from tests.browser.staff import PHONE, path_of, staff_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +50,7 @@ def test_r_ui_2_hr_finds_a_candidates_messages_by_name_and_from_the_application_
     """R-UI-2: "武磊" typed into the outbox search lists his two messages (not 李娜's); his application page shows
     them in a "Messages" section; its links open one message and the outbox narrowed to him."""
     wu_ids = {scene.messages[("武磊", "sms")].pk, scene.messages[("武磊", "email")].pk}
-    context, page = _login(browser, live_server, users.hr)
+    context, page = staff_login(browser, live_server, users.hr)
     page.goto(f"{live_server.url}/admin/notifications/notification/")
     assert len(_row_ids(page)) == 3
     page.fill("#searchbar", "武磊")
@@ -69,12 +69,12 @@ def test_r_ui_2_hr_finds_a_candidates_messages_by_name_and_from_the_application_
     sms = scene.messages[("武磊", "sms")]
     section.locator(f'a[href$="/notification/{sms.pk}/change/"]').click()
     page.wait_for_load_state()
-    assert _path(page, live_server) == reverse("admin:notifications_notification_change", args=[sms.pk])
+    assert path_of(page, live_server) == reverse("admin:notifications_notification_change", args=[sms.pk])
     page.go_back()
     page.wait_for_load_state()
     page.click("#application-messages-all")
     page.wait_for_load_state()
-    assert _path(page, live_server) == f"/admin/notifications/notification/?candidate={scene.wu.candidate_id}"
+    assert path_of(page, live_server) == f"/admin/notifications/notification/?candidate={scene.wu.candidate_id}"
     assert _row_ids(page) == wu_ids
     shot(page, "messages-outbox-for-candidate-zh-hans")
 
@@ -86,7 +86,7 @@ def test_r_ui_2_hr_finds_a_candidates_messages_by_name_and_from_the_application_
     context.close()
 
     # on a phone the section stays readable (the table scrolls inside its box, not the page)
-    context, page = _login(browser, live_server, users.hr, viewport=PHONE)
+    context, page = staff_login(browser, live_server, users.hr, viewport=PHONE)
     page.goto(f"{live_server.url}{reverse('admin:candidates_application_change', args=[scene.wu.pk])}")
     section = page.locator("#application-messages")
     assert section.locator("tbody tr").count() == 2

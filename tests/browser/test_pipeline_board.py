@@ -9,7 +9,7 @@ guards; a refused move names the move and the moves allowed now by their labels 
 import pytest
 from django.utils import translation
 
-from tests.browser.test_workspace_start import LAPTOP, PHONE, _login, _path
+from tests.browser.staff import LAPTOP, PHONE, path_of, staff_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,14 +28,14 @@ def test_r_ui_3_hr_moves_on_the_board_and_an_illegal_move_is_refused_in_words(br
     second = ApplicationFactory(job=job, candidate__name="李娜", match_score=75)
     ApplicationFactory(job=job, candidate__name="王强", state="interviewing", match_score=66)
 
-    context, page = _login(browser, live_server, users.hr, viewport=LAPTOP)
+    context, page = staff_login(browser, live_server, users.hr, viewport=LAPTOP)
     page.click('#site-header a[data-nav="boards"]')
     page.wait_for_load_state()
-    assert _path(page, live_server) == "/workspace/jobs/"
+    assert path_of(page, live_server) == "/workspace/jobs/"
     shot(page, "board-jobs-hr-zh-hans")
     page.click(f'#board-jobs tr[data-job="{job.pk}"] a')
     page.wait_for_load_state()
-    assert _path(page, live_server) == f"/workspace/jobs/{job.pk}/board/"
+    assert path_of(page, live_server) == f"/workspace/jobs/{job.pk}/board/"
     assert page.locator('#col-new .count').inner_text() == "2"
     shot(page, "board-hr-before-zh-hans")
 
@@ -77,7 +77,7 @@ def test_r_ui_3_hr_moves_on_the_board_and_an_illegal_move_is_refused_in_words(br
     shot(page, "board-hr-after-drag-zh-hans")
     context.close()
 
-    phone, page = _login(browser, live_server, users.hr, viewport=PHONE)
+    phone, page = staff_login(browser, live_server, users.hr, viewport=PHONE)
     page.goto(f"{live_server.url}/workspace/jobs/{job.pk}/board/")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     shot(page, "board-hr-phone-zh-hans")
@@ -90,7 +90,7 @@ def test_r_ui_3_a_manager_sees_the_department_board_read_only(browser, live_serv
 
     job = JobFactory(department=org.emergency, title="急诊护士")
     ApplicationFactory(job=job, candidate__name="孙丽", state="interviewing", match_score=80)
-    context, page = _login(browser, live_server, users.er_manager)
+    context, page = staff_login(browser, live_server, users.er_manager)
     page.click('#site-header a[data-nav="pipeline"]')
     page.wait_for_load_state()
     page.click(f'#board-jobs tr[data-job="{job.pk}"] a')

@@ -14,32 +14,9 @@ import pytest
 from django.utils import timezone, translation
 
 from hrsys.accounts.models import Role
-from tests.factories import PASSWORD
+from tests.browser.staff import PHONE, path_of, staff_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-LAPTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
-
-
-def _login(browser, live_server, user, *, viewport=LAPTOP, shot=None):
-    """A fresh browser that signs ``user`` in through the admin login form, as a person would."""
-    context = browser.new_context(viewport=viewport, locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"})
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto(f"{live_server.url}/admin/login/")
-    if shot:
-        shot(page, "workspace-login-zh-hans")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("#login-form input[type=submit]")
-    page.wait_for_load_state()
-    return context, page
-
-
-def _path(page, live_server):
-    return page.url.removeprefix(live_server.url)
-
 
 def _nav(page) -> list[str]:
     return page.locator("#site-header nav a").evaluate_all("links => links.map(a => a.dataset.nav)")
@@ -50,8 +27,8 @@ def test_r_ui_1_hr_lands_on_today_under_the_header_with_their_name(browser, live
     the language switch keeps them on the page."""
     users.hr.full_name = "王丽"
     users.hr.save()
-    context, page = _login(browser, live_server, users.hr, shot=shot)
-    assert _path(page, live_server) == "/dashboard/"
+    context, page = staff_login(browser, live_server, users.hr, shot=shot)
+    assert path_of(page, live_server) == "/dashboard/"
     header = page.locator("#site-header")
     assert header.locator("#header-person").inner_text().startswith("王丽")
     with translation.override("zh-hans"):
@@ -63,7 +40,7 @@ def test_r_ui_1_hr_lands_on_today_under_the_header_with_their_name(browser, live
     # the same header in the admin
     page.click('#site-header a[data-nav="admin"]')
     page.wait_for_load_state()
-    assert _path(page, live_server) == "/admin/"
+    assert path_of(page, live_server) == "/admin/"
     assert page.locator("#site-header #header-person").inner_text().startswith("王丽")
     assert page.locator("#site-header").count() == 1
     logout = page.locator("#header-logout button")  # readable: not the admin's white-on-header logout style
@@ -72,12 +49,12 @@ def test_r_ui_1_hr_lands_on_today_under_the_header_with_their_name(browser, live
     # language switch
     with page.expect_navigation():
         page.select_option("#lang-select", "en")
-    assert _path(page, live_server) == "/admin/"
+    assert path_of(page, live_server) == "/admin/"
     assert page.locator('#site-header a[data-nav="today"]').inner_text() == "Today"
     page.click("#header-logout button")
     page.wait_for_load_state()
     page.goto(f"{live_server.url}/start/")
-    assert _path(page, live_server).startswith("/admin/login/")
+    assert path_of(page, live_server).startswith("/admin/login/")
     context.close()
 
 
@@ -87,14 +64,14 @@ def test_r_ui_1_a_manager_lands_on_the_approvals_with_a_link_to_the_department_p
     department's pipeline (the boards of their department's jobs, R-UI-3)."""
     users.er_manager.full_name = "陈主任"
     users.er_manager.save()
-    context, page = _login(browser, live_server, users.er_manager)
-    assert _path(page, live_server) == "/offers/approvals/"
+    context, page = staff_login(browser, live_server, users.er_manager)
+    assert path_of(page, live_server) == "/offers/approvals/"
     assert page.locator("#site-header #header-person").inner_text().startswith("陈主任")
     assert page.locator('#site-header a[data-nav="approvals"]').get_attribute("aria-current") == "page"
     shot(page, "workspace-start-manager-approvals-zh-hans")
     page.click('#site-header a[data-nav="pipeline"]')
     page.wait_for_load_state()
-    assert _path(page, live_server) == "/workspace/jobs/"  # their department's pipeline boards (R-UI-3)
+    assert path_of(page, live_server) == "/workspace/jobs/"  # their department's pipeline boards (R-UI-3)
     assert page.locator("#board-jobs, .board-jobs").count() >= 1
     context.close()
 
@@ -116,8 +93,8 @@ def test_r_ui_1_an_interviewer_lands_on_my_interviews_and_gets_a_styled_refusal(
                                          ends_at=start + dt.timedelta(minutes=45), room=room)
     interview.interviewers.set([users.interviewer])
 
-    context, page = _login(browser, live_server, users.interviewer)
-    assert _path(page, live_server) == "/interviews/mine/"
+    context, page = staff_login(browser, live_server, users.interviewer)
+    assert path_of(page, live_server) == "/interviews/mine/"
     row = page.locator(f'#upcoming-interviews tr[data-interview="{interview.pk}"]')
     assert "张晓梅" in row.inner_text() and "急诊护士" in row.inner_text() and "面试室 A" in row.inner_text()
     local = timezone.localtime(start)
@@ -132,11 +109,11 @@ def test_r_ui_1_an_interviewer_lands_on_my_interviews_and_gets_a_styled_refusal(
     shot(page, "workspace-refused-interviewer-dashboard-zh-hans")
     page.click("#back-to-start")
     page.wait_for_load_state()
-    assert _path(page, live_server) == "/interviews/mine/"
+    assert path_of(page, live_server) == "/interviews/mine/"
     context.close()
 
-    phone, page = _login(browser, live_server, users.interviewer, viewport=PHONE)
-    assert _path(page, live_server) == "/interviews/mine/"
+    phone, page = staff_login(browser, live_server, users.interviewer, viewport=PHONE)
+    assert path_of(page, live_server) == "/interviews/mine/"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     shot(page, "workspace-start-interviewer-my-interviews-phone-zh-hans")
     phone.close()
@@ -151,7 +128,7 @@ def test_r_ui_2_the_first_move_button_moves_the_application(browser, live_server
 
     app = ApplicationFactory(job=JobFactory(department=org.emergency, title="急诊护士"), candidate__name="周敏",
                              state="screening")
-    context, page = _login(browser, live_server, users.hr)
+    context, page = staff_login(browser, live_server, users.hr)
     page.goto(f"{live_server.url}/admin/candidates/application/{app.pk}/change/")
     first = page.locator("#application-moves button").first
     move, label = first.get_attribute("value"), first.inner_text().strip()
