@@ -274,7 +274,7 @@ def board(request, pk):
     return render(request, "workspace/board.html", {
         "job": job, "columns": columns, "filters": filters, "sources": SourceChannel.choices,
         "may_move": request.user.has_perm(MOVE_PERMISSION), "move_base": reverse("board:move", args=[0])[:-2],
-        "application_base": reverse("admin:candidates_application_change", args=[0]).split("/0/")[0] + "/",
+        "application_base": reverse("board:application", args=[0]).split("/0/")[0] + "/",
         "back": request.get_full_path(), "card_limit": CARD_LIMIT,
         "closed_url": filters.query(closed="" if filters.closed else "1", more=""),
     })
@@ -313,7 +313,9 @@ def move(request, pk):
         raise PermissionDenied
     back = request.POST.get("back", "")
     board_url = reverse("board:board", args=[app.job_id])
-    if not (back.startswith(board_url) and url_has_allowed_host_and_scheme(back, allowed_hosts=None)):
+    # back to the board or to the application's page (R-UI-2), whichever the move was made from
+    backs = (board_url, reverse("board:application", args=[app.pk]))
+    if not (back.startswith(backs) and url_has_allowed_host_and_scheme(back, allowed_hosts=None)):
         back = board_url
     name = request.POST.get("transition", "")
     target = request.POST.get("to", "")

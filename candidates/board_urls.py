@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import board
+from . import application_page, board
 
 app_name = "board"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("jobs/", board.job_list, name="jobs"),
     path("jobs/<int:pk>/board/", board.board, name="board"),
     path("board/move/<int:pk>/", board.move, name="move"),
+    # the application page (R-UI-2); its moves post to board.move with "back" pointing here
+    path("applications/<int:pk>/", application_page.application_page, name="application"),
+    path("applications/<int:pk>/reveal/", application_page.application_reveal, name="application-reveal"),
 ]

@@ -250,7 +250,7 @@ def todo(*, user, now=None) -> list[dict]:
         lambda a: {"label": f"{a.candidate} · {a.job.title}", "when": a.state_changed_at,
                    "detail": _("%(stage)s for %(days)s days") % {
                        "stage": a.get_state_display(), "days": (now - a.state_changed_at).days},
-                   "url": _admin("candidates_application_change", a.pk)},
+                   "url": reverse("board:application", args=[a.pk])},  # where it is moved on
         _admin("candidates_application_changelist")))
     return sections
 
@@ -313,8 +313,10 @@ def round_pass_rates(*, user, filters: Filters = Filters()) -> list[dict]:
     apps = applications(user=user, filters=filters)
     rows = (Interview.objects.filter(application__in=apps, kind=InterviewKind.HUMAN,
                                      state__in=[InterviewState.COMPLETED, InterviewState.NO_SHOW])
-            .annotate(pos=Count("feedback", filter=Q(feedback__recommendation__in=POSITIVE)),
-                      neg=Count("feedback", filter=Q(feedback__recommendation__in=NEGATIVE)))
+            .annotate(pos=Count("feedback", filter=Q(feedback__recommendation__in=POSITIVE,
+                                                     feedback__submitted_at__isnull=False)),
+                      neg=Count("feedback", filter=Q(feedback__recommendation__in=NEGATIVE,
+                                                     feedback__submitted_at__isnull=False)))
             .values_list("round__order", "round__kind", "state", "pos", "neg"))
     from candidates.models import InterviewRound  # noqa: PLC0415
 

@@ -60,7 +60,7 @@ def test_r_ui_7_hr_opens_an_interviewers_week_and_goes_to_the_next(browser, live
     assert page.locator("#calendar-grid .cal-block.free").count() > 0
     shot(page, "interview-calendar-interviewer-week-zh-hans")
     href = page.locator(f'#calendar-grid a[data-interview="{bookings["张晓梅"][0].pk}"]').get_attribute("href")
-    assert href == f"/admin/candidates/application/{bookings['张晓梅'][0].application_id}/change/"
+    assert href == f"/workspace/applications/{bookings['张晓梅'][0].application_id}/"
 
     with page.expect_navigation():
         page.click("#calendar-next")

@@ -70,7 +70,7 @@ def test_r_ui_3_columns_in_pipeline_order_with_counts_and_cards(users, er_job):
         == (1, 3, 1, 2)
     assert "data-application" not in _column(html, "closed")  # closed cards behind the filter
     card = _column(html, "interviewing")
-    assert "张晓梅" in card and f'/admin/candidates/application/{top.pk}/change/' in card
+    assert "张晓梅" in card and f'/workspace/applications/{top.pk}/"' in card
     assert '<dd class="match">91</dd>' in card and '<dd class="ai">84</dd>' in card
     assert timezone.localtime(start).strftime("%Y-%m-%d %H:%M") in card  # Asia/Shanghai
     assert "expires on" in card and "Urgent job" in card

@@ -85,7 +85,7 @@ def test_r_ui_7_bookings_are_placed_in_local_time_also_across_the_utc_date_line(
     assert f'data-interview="{monday.pk}" data-day="2026-11-30" data-hour="8"' in html
     assert f'data-interview="{crossing.pk}" data-day="2026-12-01" data-hour="8"' in html
     assert "张晓梅" in html and "急诊护士" in html and "10:00–11:00" in html and "07:30–08:45" in html
-    assert f'/admin/candidates/application/{regular.application_id}/change/' in html
+    assert f'/workspace/applications/{regular.application_id}/' in html
     assert page.context["prev_url"] == f"{URL}?week=2026-W48&interviewer={users.interviewer.pk}"
     assert page.context["next_url"] == f"{URL}?week=2026-W50&interviewer={users.interviewer.pk}"
 

@@ -179,6 +179,8 @@ ROUTES: dict[str, object] = {
     "onboarding:approval-list": Listing(),
     "board:jobs": Listing(), "board:board": Obj("candidates.jobrequisition"),
     "board:move": Obj("candidates.application", inside=False),  # POST only: a GET is 405 for everyone
+    "board:application": Obj("candidates.application"),
+    "board:application-reveal": Obj("candidates.application", inside=False),  # POST only; 403 without the right
     "onboarding:approval": Obj("onboarding.offerapproval", inside=False),
     "notifications:open-pixel": TOKEN, "notifications:tracked-link": TOKEN,
 }
