@@ -175,7 +175,8 @@ def todo(*, user, now=None) -> list[dict]:
     sections.append(_section(
         "no_shows", _("No-shows to handle"), no_shows,
         lambda i: {"label": f"{i.application.candidate} · {i.application.job.title}", "when": i.no_show_at,
-                   "detail": i.title, "url": _admin("interviews_interview_change", i.pk)},
+                   "detail": i.title,
+                   "url": reverse("board:application", args=[i.application_id]) + f"#interview-{i.pk}"},
         _admin("interviews_interview_changelist",
                query={"state__exact": InterviewState.NO_SHOW, "follow_up_done_at__isnull": "True"})))
 
