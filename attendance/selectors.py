@@ -176,7 +176,7 @@ def _feedback(application_ids) -> dict[int, dict]:
     from interviews.models import InterviewFeedback  # noqa: PLC0415
 
     sums: dict[int, dict] = defaultdict(lambda: {"recommendations": [], "scores": defaultdict(list)})
-    for f in (InterviewFeedback.objects.filter(interview__application_id__in=application_ids)
+    for f in (InterviewFeedback.objects.submitted().filter(interview__application_id__in=application_ids)
               .values("interview__application_id", "recommendation", "scores")):
         entry = sums[f["interview__application_id"]]
         entry["recommendations"].append(f["recommendation"])

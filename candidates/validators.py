@@ -73,6 +73,22 @@ def validate_skill_requirements(value) -> None:
         seen.add(key)
 
 
+def _validate_anchors(item) -> None:
+    """A dimension's own anchor texts for the interview scorecard's levels 1-5 (R-PIPE-7): ``{"1": "...", ...}``
+    (some levels) or a list of five texts; levels left out keep the default wording."""
+    anchors = item.get("anchors")
+    if anchors is None:
+        return
+    if isinstance(anchors, list):
+        ok = len(anchors) == 5 and all(isinstance(t, str) for t in anchors)
+    else:
+        ok = isinstance(anchors, dict) and all(k in {"1", "2", "3", "4", "5"} and isinstance(t, str)
+                                               for k, t in anchors.items())
+    if not ok:
+        raise ValidationError(_("Dimension %(key)s: anchors are texts for the levels 1 to 5, by level "
+                                "or as a list of five.") % {"key": item["key"]})
+
+
 def validate_assessment_dimensions(value) -> None:
     """``[{"key": "communication", "label": "沟通", "pass": 70, "borderline": 60}, ...]``; 0 <= borderline <= pass <= 100."""
     _require_list(value, "dimensions")
@@ -80,9 +96,10 @@ def validate_assessment_dimensions(value) -> None:
     for i, item in enumerate(value):
         if not isinstance(item, dict) or not isinstance(item.get("key"), str) or not re.match(r"^[a-z][a-z0-9_]*$", item["key"]):
             raise ValidationError(_("Dimension %(n)s needs a key of lowercase letters, digits and _.") % {"n": i + 1})
-        unknown = set(item) - {"key", "label", "pass", "borderline"}
+        unknown = set(item) - {"key", "label", "pass", "borderline", "anchors"}
         if unknown:
             raise ValidationError(_("Dimension %(key)s has unknown keys: %(keys)s.") % {"key": item["key"], "keys": ", ".join(sorted(unknown))})
+        _validate_anchors(item)
         passing, borderline = item.get("pass"), item.get("borderline")
         numbers = (passing, borderline)
         if not all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 100 for v in numbers):

@@ -393,6 +393,58 @@ def time_in_stage(*, user, filters: Filters = Filters()) -> list[dict]:
             for s in order]
 
 
+def feedback_rates(*, user, filters: Filters = Filters(), now=None) -> list[dict]:
+    """Feedback rate per interviewer (R-PIPE-7, issue 14 item 5): the human rounds in the viewer's scope that
+    ended in the period (by their end, local time; without dates: every one ended so far) and took place
+    (booked or completed: no cancellation, reschedule or no-show); per interviewer on the panel how many,
+    how many with submitted feedback, the rate, how many still wait, and the median hours from the end to
+    the submission (0 when submitted during the interview).
+
+    One grouped query over the panel rows with the submission time as a subquery (median by
+    ``percentile_cont`` on PostgreSQL; on SQLite from the same rows in numpy), and one for the names; lowest
+    rate first: who to talk to."""
+    from django.db.models import Case, DurationField, ExpressionWrapper, F, Subquery, When  # noqa: PLC0415
+    from django.db.models.functions import Extract, Greatest  # noqa: PLC0415
+
+    from hrsys.accounts.models import User  # noqa: PLC0415
+    from interviews.models import InterviewFeedback  # noqa: PLC0415
+
+    now = now or timezone.now()
+    apps = applications(user=user, filters=filters, cohort=False)
+    interviews = _in_range(Interview.objects.filter(
+        application__in=apps.order_by().values("pk"), kind=InterviewKind.HUMAN, ends_at__lte=now,
+        state__in=[InterviewState.SCHEDULED, InterviewState.CONFIRMED, InterviewState.COMPLETED]), "ends_at", filters)
+    submitted = (InterviewFeedback.objects.submitted()
+                 .filter(interview=OuterRef("interview_id"), interviewer=OuterRef("user_id")).values("submitted_at")[:1])
+    panel = (Interview.interviewers.through.objects.filter(interview__in=interviews.order_by().values("pk"))
+             .annotate(sub_at=Subquery(submitted), ended=F("interview__ends_at")))
+    stats: dict[int, dict] = {}
+    if connection.vendor == "postgresql":
+        # GREATEST ignores NULL: without the CASE an unsubmitted row would count as 0 hours
+        lag = Case(When(sub_at__isnull=False, then=Greatest(
+            Extract(ExpressionWrapper(F("sub_at") - F("ended"), output_field=DurationField()), "epoch"), 0.0,
+            output_field=FloatField())), default=None, output_field=FloatField())
+        for r in (panel.annotate(lag=lag).values("user_id")
+                  .annotate(n=Count("pk"), done=Count("sub_at"), p50=PercentileCont("lag", 0.5)).order_by()):
+            stats[r["user_id"]] = {"n": r["n"], "done": r["done"], "p50": r["p50"]}
+    else:
+        lags: dict[int, list[float]] = defaultdict(list)
+        for user_id, sub_at, ended in panel.values_list("user_id", "sub_at", "ended"):
+            row = stats.setdefault(user_id, {"n": 0, "done": 0, "p50": None})
+            row["n"] += 1
+            if sub_at is not None:
+                row["done"] += 1
+                lags[user_id].append(max(0.0, (sub_at - ended).total_seconds()))
+        for user_id, values in lags.items():
+            stats[user_id]["p50"] = float(np.percentile(values, 50))
+    names = {u.pk: str(u) for u in User.objects.filter(pk__in=list(stats))}
+    rows = [{"interviewer": names.get(uid, str(uid)), "interviewer_id": uid, "interviews": r["n"],
+             "submitted": r["done"], "waiting": r["n"] - r["done"], "rate": _rate(r["done"], r["n"]),
+             "median_hours": round(r["p50"] / 3600, 1) if r["p50"] is not None else None}
+            for uid, r in stats.items()]
+    return sorted(rows, key=lambda r: (r["rate"] if r["rate"] is not None else 1, r["interviewer"]))
+
+
 def stuck_by_stage(*, user, filters: Filters = Filters(), now=None) -> list[dict]:
     """Where open applications wait now: per stage how many, how many beyond the stage's limit, since when
     the oldest waits (R-DASH-1)."""

@@ -22,7 +22,7 @@ from .selectors import Filters
 PERMISSION = "dashboard.view_dashboard"
 #: Figures that name people (the to-do list, each new hire's attrition risk): viewing them is logged like
 #: any view of candidate or employee data (R-SEC-3); the other pages show aggregates.
-PERSONAL_FIGURES = {"todo", "risks"}
+PERSONAL_FIGURES = {"todo", "risks", "feedback_rate"}  # feedback_rate: each interviewer's record (R-PIPE-7)
 
 
 def _log_personal(request, names, filters):

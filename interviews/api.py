@@ -22,7 +22,7 @@ from hrsys.audit.services import access_log
 
 from . import feeds, selectors, services
 from .ics import MAX_ICS_BYTES
-from .models import BatchRun, JoinProblem, Kind, Recommendation, State
+from .models import BatchRun, InterviewFeedback, JoinProblem, Kind, Recommendation, State
 
 
 class InterviewOutputSerializer(serializers.Serializer):
@@ -154,21 +154,41 @@ class InterviewNoShowApi(APIView):
                                                     reason=s.validated_data["reason"]))
 
 
-class FeedbackSubmitApi(APIView):
-    class InputSerializer(StrictSerializer):
-        scores = serializers.DictField(child=serializers.JSONField())
-        recommendation = serializers.ChoiceField(choices=Recommendation.choices)
-        notes = serializers.CharField(required=False, allow_blank=True, default="")
+class FeedbackOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    interview = serializers.IntegerField(source="interview_id")
+    interviewer = serializers.IntegerField(source="interviewer_id")
+    scores = serializers.JSONField(help_text="{dimension key: 1..5}")
+    recommendation = serializers.CharField()
+    notes = serializers.CharField()
+    draft = serializers.BooleanField(source="is_draft")
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
 
-    @extend_schema(request=InputSerializer, responses={201: inline_serializer("FeedbackSubmitted", {
-        "id": serializers.IntegerField(), "interview": serializers.IntegerField(),
-        "recommendation": serializers.CharField(), "scores": serializers.JSONField()})})
+
+class FeedbackSubmitApi(APIView):
+    """An interviewer's scorecard on their round (R-PIPE-7): a score from 1 to 5 per assessment dimension of the
+    job, a recommendation and notes. ``submit: false`` saves a draft that may be incomplete and changed again;
+    ``submit: true`` (the default) submits it, after which it is read-only (409). 409 too before the interview
+    has started and on a cancelled, rescheduled or missed interview; 400 names the fields; 403 for anyone but
+    the round's interviewers."""
+
+    class InputSerializer(StrictSerializer):
+        scores = serializers.DictField(child=serializers.JSONField(), required=False, default=dict,
+                                       help_text="{dimension key: whole number 1..5}")
+        recommendation = serializers.ChoiceField(choices=Recommendation.choices, required=False, allow_blank=True,
+                                                 default="")
+        notes = serializers.CharField(required=False, allow_blank=True, default="")
+        submit = serializers.BooleanField(required=False, default=True)
+
+    @extend_schema(request=InputSerializer, responses={201: FeedbackOutputSerializer, 200: FeedbackOutputSerializer})
     def post(self, request, pk):
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        fb = services.feedback_submit(actor=request.user, interview_id=pk, **s.validated_data)
-        return Response({"id": fb.pk, "interview": pk, "recommendation": fb.recommendation, "scores": fb.scores},
-                        status=status.HTTP_201_CREATED)
+        existed = InterviewFeedback.objects.filter(interview_id=pk, interviewer_id=request.user.pk).exists()
+        fb = services.feedback_save(actor=request.user, interview_id=pk, **s.validated_data)
+        return Response(FeedbackOutputSerializer(fb).data,
+                        status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
 
 class EarlierFeedbackApi(APIView):

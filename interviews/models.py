@@ -372,21 +372,67 @@ class Recommendation(models.TextChoices):
     STRONG_NO = "strong_no", _("Strongly against")
 
 
+#: The feedback scale (R-PIPE-7): 1 to 5 per assessment dimension, each level with an anchor text saying what it
+#: means; a dimension of the job may word its own (``"anchors": {"1": "...", ...}`` or a list of five).
+FEEDBACK_LEVELS = (1, 2, 3, 4, 5)
+DEFAULT_ANCHORS = {
+    1: _("Clearly below what the role needs"),
+    2: _("Below what the role needs in some respects"),
+    3: _("Meets what the role needs"),
+    4: _("Above what the role needs"),
+    5: _("Outstanding: a model for others"),
+}
+
+
+def scorecard_dimensions(job) -> list[dict]:
+    """The job's assessment dimensions as the scorecard asks them: key, label and the anchor text of every level
+    (the dimension's own wording where it gives one, else the default, in the active language)."""
+    out = []
+    for dim in job.assessment_dimensions or []:
+        if not isinstance(dim, dict) or not dim.get("key"):
+            continue
+        own = dim.get("anchors") or {}
+        if isinstance(own, list):
+            own = {str(i): text for i, text in zip(FEEDBACK_LEVELS, own, strict=False)}
+        levels = [{"value": level, "anchor": str(own.get(str(level)) or DEFAULT_ANCHORS[level])}
+                  for level in FEEDBACK_LEVELS]
+        out.append({"key": dim["key"], "label": dim.get("label") or dim["key"], "levels": levels})
+    return out
+
+
+class FeedbackQuerySet(ScopedQuerySet):
+    def submitted(self):
+        """Feedback that counts: submitted, no longer a draft (R-PIPE-7). Everybody but its author reads only these."""
+        return self.filter(submitted_at__isnull=False)
+
+    def drafts(self):
+        return self.filter(submitted_at__isnull=True)
+
+
 class InterviewFeedback(models.Model):
-    """Structured feedback of one interviewer on one round (R-PIPE-7)."""
+    """Structured feedback of one interviewer on one round that took place (R-PIPE-7): a score from 1 to 5 per
+    assessment dimension of the job, a recommendation and notes.
+
+    ``submitted_at`` empty: a draft its author may still change (and nobody else reads); set: submitted, read-only.
+    A row written without saying otherwise is submitted (as every row before drafts existed).
+    """
 
     interview = models.ForeignKey(Interview, verbose_name=_("interview"), on_delete=models.CASCADE,
                                   related_name="feedback")
     interviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("interviewer"),
                                     on_delete=models.PROTECT, related_name="interview_feedback")
-    scores = models.JSONField(_("scores per dimension"), default=dict,
-                              help_text=_('{"communication": 80, ...} keyed by the job\'s assessment dimensions'))
-    recommendation = models.CharField(_("recommendation"), max_length=12, choices=Recommendation.choices)
+    scores = models.JSONField(_("scores per dimension"), default=dict, blank=True,
+                              help_text=_('1 (clearly below what the role needs) to 5 (outstanding) per assessment '
+                                          'dimension of the job, by its key: {"communication": 4, ...}'))
+    recommendation = models.CharField(_("recommendation"), max_length=12, choices=Recommendation.choices,
+                                      blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    created_at = models.DateTimeField(_("started"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, default=timezone.now,
+                                        help_text=_("empty while the feedback is a draft"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = FeedbackQuerySet.as_manager()
     scope_path = "interview__application"
     scope_interviewers = True
 
@@ -396,6 +442,33 @@ class InterviewFeedback(models.Model):
         ordering = ["submitted_at", "id"]
         constraints = [models.UniqueConstraint(fields=["interview", "interviewer"],
                                                name="interviews_one_feedback_per_interviewer")]
+
+    def __str__(self):
+        return f"{self.interviewer} / {self.interview}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.submitted_at is None
+
+
+class FeedbackReminder(models.Model):
+    """An interviewer was reminded to submit their feedback on one interview: at most once (R-PIPE-7)."""
+
+    interview = models.ForeignKey(Interview, verbose_name=_("interview"), on_delete=models.CASCADE,
+                                  related_name="feedback_reminders")
+    interviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("interviewer"),
+                                    on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(_("reminded"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "interview__application"
+    scope_interviewers = True
+
+    class Meta:
+        verbose_name = _("feedback reminder")
+        verbose_name_plural = _("feedback reminders")
+        constraints = [models.UniqueConstraint(fields=["interview", "interviewer"],
+                                               name="interviews_one_feedback_reminder")]
 
     def __str__(self):
         return f"{self.interviewer} / {self.interview}"

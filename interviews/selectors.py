@@ -89,11 +89,12 @@ def ai_results_for(application) -> list[dict]:
 
 
 def earlier_feedback(*, user, interview: Interview) -> dict:
-    """Feedback of every earlier round of the same application, and its AI results (R-PIPE-7)."""
+    """Submitted feedback of every earlier round of the same application (drafts stay their author's), and its
+    AI results (R-PIPE-7)."""
     visible = Interview.objects.for_user(user).filter(pk=interview.pk).exists()
     if not visible:
         raise Http404
-    rounds = (InterviewFeedback.objects.filter(interview__application_id=interview.application_id,
+    rounds = (InterviewFeedback.objects.submitted().filter(interview__application_id=interview.application_id,
                                                interview__starts_at__lt=interview.starts_at)
               .exclude(interview=interview)
               .select_related("interview", "interview__round", "interviewer").order_by("interview__starts_at"))

@@ -13,3 +13,12 @@ def run_batch(run_id: int) -> None:
 def enqueue_batch(run_id: int) -> None:
     """The one place batch runs are enqueued (after commit); tests replace it."""
     run_batch.delay(run_id)
+
+
+@shared_task(name="interviews.tasks.remind_feedback", ignore_result=True)
+def remind_feedback(interview_id: int, interviewer_id: int) -> None:
+    """Remind one interviewer of their missing feedback (idempotent: once per interviewer and interview). The
+    hr_tick sweep ``interviews.remind_feedback`` finds who is due; this runs one by hand or from elsewhere."""
+    from .services import feedback_remind
+
+    feedback_remind(interview_id=interview_id, interviewer_id=interviewer_id)

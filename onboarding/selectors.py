@@ -110,7 +110,7 @@ def ai_scores(application) -> dict:
 def interview_feedback(application) -> list[dict]:
     from interviews.models import InterviewFeedback  # noqa: PLC0415
 
-    rows = (InterviewFeedback.objects.filter(interview__application=application)
+    rows = (InterviewFeedback.objects.submitted().filter(interview__application=application)
             .select_related("interview", "interview__round", "interviewer").order_by("submitted_at"))
     return [{"round": f.interview.title, "interviewer": str(f.interviewer), "scores": f.scores,
              "recommendation": f.get_recommendation_display(), "notes": f.notes} for f in rows]
@@ -264,7 +264,7 @@ def _feedback_rounds(application) -> list[dict]:
     from interviews.models import InterviewFeedback  # noqa: PLC0415
 
     labels = {d["key"]: d.get("label") or d["key"] for d in (application.job.assessment_dimensions or [])}
-    rows = (InterviewFeedback.objects.filter(interview__application=application)
+    rows = (InterviewFeedback.objects.submitted().filter(interview__application=application)
             .select_related("interview", "interviewer").order_by("interview__starts_at", "submitted_at", "pk"))
     out = []
     for f in rows:

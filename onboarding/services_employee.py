@@ -324,7 +324,7 @@ def _feedback(application) -> list[dict]:
     return [{"feedback_id": f.pk, "interview_id": f.interview_id, "round": str(f.interview.round or ""),
              "interviewer": str(f.interviewer), "scores": f.scores, "recommendation": f.recommendation,
              "notes": f.notes, "submitted_at": f.submitted_at.isoformat()}
-            for f in InterviewFeedback.objects.filter(interview__application=application)
+            for f in InterviewFeedback.objects.submitted().filter(interview__application=application)
             .select_related("interview__round", "interviewer").order_by("submitted_at")]
 
 

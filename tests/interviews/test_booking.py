@@ -159,19 +159,19 @@ def test_feedback_per_dimension_and_next_round_sees_it(world):
     first = book(world, local(2026, 3, 4, 9))
     with time_machine.travel(local(2026, 3, 4, 10), tick=False):
         services.interview_mark_attended(actor=world.i1, interview_id=first.pk)
-        with pytest.raises(ValidationError) as exc:
-            services.feedback_submit(actor=world.i1, interview_id=first.pk, scores={"clinical": 120, "x": 1},
+        with pytest.raises(ValidationError) as exc:  # the scale is 1-5 (tests/interviews/test_scorecard.py)
+            services.feedback_submit(actor=world.i1, interview_id=first.pk, scores={"clinical": 12, "x": 1},
                                      recommendation="maybe")
         assert set(exc.value.message_dict) == {"scores", "recommendation"}
         with pytest.raises(PermissionDenied):
             services.feedback_submit(actor=world.users.er_manager, interview_id=first.pk,
-                                     scores={"clinical": 80, "communication": 70}, recommendation="yes")
-        services.feedback_submit(actor=world.i1, interview_id=first.pk, scores={"clinical": 85, "communication": 72},
+                                     scores={"clinical": 4, "communication": 4}, recommendation="yes")
+        services.feedback_submit(actor=world.i1, interview_id=first.pk, scores={"clinical": 5, "communication": 4},
                                  recommendation="yes", notes="操作熟练")
         final = services.interview_schedule(actor=world.users.hr, application_id=world.app.pk,
                                             round_id=world.final.pk, starts_at=local(2026, 3, 5, 9))
     seen = earlier_feedback(user=world.users.er_manager, interview=final)
-    assert [f.scores["clinical"] for f in seen["feedback"]] == [85]
+    assert [f.scores["clinical"] for f in seen["feedback"]] == [5]
 
 
 def test_fsm_illegal_moves_raise(world):

@@ -181,7 +181,7 @@ INTERVIEWS = [
           _interview_state),
     Write("interview-feedback", "interviews.add_interviewfeedback", h.interview_under_way,
           lambda o: f"/api/v1/interviews/{o.interview.pk}/feedback/",
-          lambda o: {"scores": {"clinical": 80}, "recommendation": "yes", "notes": "扎实"},
+          lambda o: {"scores": {"clinical": 4}, "recommendation": "yes", "notes": "扎实"},
           lambda o: InterviewFeedback.objects.filter(interview=o.interview).count(), owner="interviewer", ok=201),
     Write("interview-rebook", "interviews.change_interview", h.join_problem,
           lambda o: f"/api/v1/interviews/join-problems/{o.problem.pk}/resolve/",
