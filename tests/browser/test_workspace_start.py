@@ -46,9 +46,12 @@ def test_r_ui_1_hr_lands_on_today_under_the_header_with_their_name(browser, live
     logout = page.locator("#header-logout button")  # readable: not the admin's white-on-header logout style
     assert logout.is_visible() and logout.evaluate("b => getComputedStyle(b).color") != "rgb(255, 255, 255)"
     shot(page, "workspace-start-hr-admin-header-zh-hans")
-    # language switch
+    # language switch: choosing is not switching (no onchange, WCAG 3.2.2); the button switches
+    page.select_option("#lang-select", "en")
+    page.wait_for_timeout(300)
+    assert page.locator('#site-header a[data-nav="today"]').inner_text() != "Today"
     with page.expect_navigation():
-        page.select_option("#lang-select", "en")
+        page.click("#site-header .hrsys-lang button[type=submit]")
     assert path_of(page, live_server) == "/admin/"
     assert page.locator('#site-header a[data-nav="today"]').inner_text() == "Today"
     page.click("#header-logout button")
