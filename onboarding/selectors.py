@@ -179,6 +179,13 @@ def onboarding_prefill(candidate) -> dict:
     return {"known": known, "fields": fields, "missing": [n for n, v in fields.items() if not v]}
 
 
+def candidate_offer_accepted(candidate_id: int) -> bool:
+    """Whether the candidate accepted an offer: only then does the portal ask for onboarding data (bank account,
+    social insurance and housing fund numbers, documents). A candidate who is only applying or interviewing is
+    never asked (data minimisation, PIPL; issue 15 point 6, R-PORTAL-3)."""
+    return Offer.objects.filter(application__candidate_id=candidate_id, state="accepted").exists()
+
+
 ONBOARDING_FIELDS = ("address", "social_insurance_number", "housing_fund_number", "bank_name", "bank_account",
                      "emergency_contact_name", "emergency_contact_phone")
 

@@ -734,7 +734,10 @@ def approvals_remind_due(*, now: datetime, batch: int = 200) -> dict:
 
 @transaction.atomic
 def onboarding_info_save(*, candidate_id: int, **fields) -> OnboardingInfo:
-    """Store what the candidate adds; empty answers keep what was there (R-PORTAL-3)."""
+    """Store what the candidate adds; empty answers keep what was there (R-PORTAL-3). Refused until the candidate
+    has accepted an offer: nobody who is only applying is asked for bank or insurance numbers (data minimisation)."""
+    if not selectors.candidate_offer_accepted(candidate_id):
+        raise Conflict(_("We ask for onboarding details only after you have accepted an offer."))
     unknown = set(fields) - set(selectors.ONBOARDING_FIELDS)
     if unknown:
         raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
@@ -786,7 +789,9 @@ def sniff_upload(data: bytes) -> tuple[str, str] | None:
 @transaction.atomic
 def candidate_document_upload(*, candidate_id: int, kind: str, data: bytes, filename: str = "") -> CandidateDocument:
     """An ID card, licence, certificate or photo: JPEG, PNG or PDF by content, at most 5 MB, stored encrypted
-    (R-PORTAL-3, R-SEC-2)."""
+    (R-PORTAL-3, R-SEC-2). Like the onboarding details, only after the candidate has accepted an offer."""
+    if not selectors.candidate_offer_accepted(candidate_id):
+        raise Conflict(_("We ask for onboarding details only after you have accepted an offer."))
     errors = {}
     if kind not in DocumentKind.values:
         errors["kind"] = [_("Choose what the document is.")]

@@ -119,14 +119,14 @@ def link_open(request, token: str) -> tuple[Candidate, str]:
                                     ip=client_ip(request))
     except IntegrityError:
         if session_candidate(request) == candidate:  # the same device clicking again: still signed in
-            return candidate, _safe_next(data.get("to"))
+            return candidate, safe_next(data.get("to"))
         raise AccessRefused("used", _("This link was already used. Ask for a one-time code to sign in "
                                       "on this device."))
     session_open(request, candidate, method="link")
-    return candidate, _safe_next(data.get("to"))
+    return candidate, safe_next(data.get("to"))
 
 
-def _safe_next(path) -> str:
+def safe_next(path) -> str:
     path = str(path or "")
     return path if path.startswith("/portal/") and "//" not in path and "\\" not in path else "/portal/"
 
@@ -221,6 +221,41 @@ def _code_check(identifier: str, code: str):
 
 # -- consent -------------------------------------------------------------------------------------------------
 
+def _version_key(version: str):
+    """"2025-01" -> (2025, 1): notice versions compare as dates, not as text ("2025-1" < "2025-01" as text would
+    say nothing); a version that is not year-month compares only as equal."""
+    parts = str(version or "").strip().split("-")
+    try:
+        return tuple(int(p) for p in parts) if len(parts) == 2 else None
+    except ValueError:
+        return None
+
+
+def consent_covers(version: str, notice: str | None = None) -> bool:
+    """Whether consent given to ``version`` of the privacy notice covers the ``notice`` shown now: the same or a
+    later version (a consent recorded at application time may name a newer notice than the portal's)."""
+    notice = PRIVACY_NOTICE_VERSION if notice is None else notice
+    if not version:
+        return False
+    given, current = _version_key(version), _version_key(notice)
+    if given is None or current is None:
+        return str(version).strip() == str(notice).strip()
+    return given >= current
+
+
+def consent_status(candidate) -> dict:
+    """The candidate's latest recorded consent, from the portal (Consent rows) or from the application
+    (``Candidate.consent_version`` / ``consent_at``), and whether it covers the notice shown now (R-PORTAL-2).
+    ``{"current": bool, "version": str, "at": datetime | None, "notice": str}``"""
+    recorded = [(c.version, c.given_at) for c in Consent.objects.filter(candidate=candidate)]
+    if candidate.consent_version:
+        recorded.append((candidate.consent_version, candidate.consent_at))
+    covering = [r for r in recorded if consent_covers(r[0])]
+    version, at = max(covering or recorded, key=lambda r: (_version_key(r[0]) or (0,), r[1] or timezone.now()),
+                      default=("", None))
+    return {"current": bool(covering), "version": version, "at": at, "notice": PRIVACY_NOTICE_VERSION}
+
+
 @transaction.atomic
 def consent_give(*, candidate_id: int, ip: str = "", user_agent: str = "") -> Consent:
     """The candidate accepts the current privacy notice: version and time recorded (PIPL, R-PORTAL-2)."""
@@ -232,3 +267,17 @@ def consent_give(*, candidate_id: int, ip: str = "", user_agent: str = "") -> Co
     candidate_update(actor=f"portal:candidate:{candidate_id}", candidate_id=candidate_id,
                      consent_version=PRIVACY_NOTICE_VERSION, consent_at=now)
     return consent
+
+
+# -- language --------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def candidate_language_set(*, candidate_id: int, language: str) -> Candidate:
+    """The candidate picks the portal's language; it is their preferred language, so messages follow it too
+    (issue 15 point 6)."""
+    from candidates.services import candidate_update  # noqa: PLC0415
+
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": [_("Choose one of the languages offered.")]})
+    return candidate_update(actor=f"portal:candidate:{candidate_id}", candidate_id=candidate_id,
+                            preferred_language=language)

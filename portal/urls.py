@@ -8,6 +8,7 @@ urlpatterns = [
     path("l/<str:token>/", views.link, name="link"),
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
+    path("language/", views.language, name="language"),
     path("interviews/<int:pk>/", views.interview_detail, name="interview"),
     path("interviews/<int:pk>/reschedule/", views.interview_reschedule, name="reschedule"),
     path("applications/<int:pk>/withdraw/", views.application_withdraw, name="withdraw"),

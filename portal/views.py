@@ -9,6 +9,7 @@ import base64
 import binascii
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -34,8 +35,7 @@ from onboarding import services as offer_services
 from onboarding import services_employee as onboarding_services
 from onboarding.models import CandidateDocument, DocumentKind, OfferState
 
-from . import access
-from .models import Consent
+from . import access, labels
 
 
 def candidate_required(view):
@@ -81,14 +81,19 @@ def _home(request):
     for log in TransitionLog.objects.filter(application__candidate=candidate).order_by("at", "id"):
         logs.setdefault(log.application_id, []).append(log)
     for app in apps:
-        app.timeline = logs.get(app.pk, [])
+        app.timeline = labels.application_timeline(app, logs.get(app.pk, []))
+        app.status = labels.application_status(app.state)
     interviews = list(Interview.objects.filter(application__candidate=candidate)
                       .exclude(state=InterviewState.RESCHEDULED)
                       .select_related("application__job", "round").order_by("-starts_at")[:20])
+    for interview in interviews:
+        interview.status = labels.interview_status(interview.state)
     offers = list(offer_selectors.candidate_offers(candidate.pk))
-    consent = Consent.objects.filter(candidate=candidate).first()
+    for offer in offers:
+        offer.status = labels.offer_status(offer.state)
     return render(request, "portal/home.html", {"candidate": candidate, "applications": apps,
-                                                "interviews": interviews, "offers": offers, "consent": consent})
+                                                "interviews": interviews, "offers": offers,
+                                                "consent": access.consent_status(candidate)})
 
 
 def link(request, token):
@@ -108,18 +113,21 @@ def login(request):
     if request.method == "POST":
         if request.POST.get("step") == "verify":
             ctx["step"] = "verify"
+            code = request.POST.get("code", "")
             try:
-                access.code_verify(request, identifier=ctx["identifier"], code=request.POST.get("code", ""))
+                access.code_verify(request, identifier=ctx["identifier"], code=code)
             except access.AccessRefused as exc:
-                ctx["errors"] = [str(exc)]
+                # the message beside the field it is about; a wrong code stays in the field to be corrected
                 if exc.code in ("expired", "locked"):
-                    ctx["step"] = "request"
+                    ctx.update(step="request", identifier_error=str(exc))
+                else:
+                    ctx.update(code=code[:12], code_error=str(exc))
                 return render(request, "portal/login.html", ctx, status=400)
             return redirect(next_path)
         try:
             access.code_request(identifier=ctx["identifier"], ip=client_ip(request) or "")
         except ValidationError as exc:
-            ctx["errors"] = error_messages(exc)
+            ctx["identifier_error"] = " ".join(error_messages(exc))
             return render(request, "portal/login.html", ctx,
                           status=429 if isinstance(exc, access.RateLimited) else 400)
         ctx["step"] = "verify"
@@ -133,6 +141,25 @@ def logout(request):
     return redirect("portal:home")
 
 
+@require_POST
+def language(request):
+    """The language switch on every portal page (a form with a submit button: choosing is not yet switching).
+    Signed in, it becomes the candidate's preferred language (the portal and our messages follow it); either
+    way the choice is kept in the language cookie for the pages before sign-in (issue 15 points 6 and 10)."""
+    code = request.POST.get("language", "")
+    next_path = access.safe_next(request.POST.get("next"))
+    if code not in dict(settings.LANGUAGES):
+        return HttpResponse(status=400)
+    candidate = access.session_candidate(request)
+    if candidate is not None:
+        access.candidate_language_set(candidate_id=candidate.pk, language=code)
+    response = redirect(next_path)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=settings.LANGUAGE_COOKIE_AGE,
+                        path=settings.LANGUAGE_COOKIE_PATH, samesite="Lax",
+                        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY)
+    return response
+
+
 # -- interviews (R-PORTAL-2, R-SCHED-5, R-NS-8) ---------------------------------------------------------
 
 @candidate_required
@@ -143,7 +170,7 @@ def interview_detail(request, pk):
            "can_change": interview.state in (InterviewState.SCHEDULED, InterviewState.CONFIRMED),
            "can_report": interview.state not in (InterviewState.CANCELLED, InterviewState.RESCHEDULED,
                                                  InterviewState.COMPLETED),
-           "is_ai": interview.kind == Kind.AI}
+           "is_ai": interview.kind == Kind.AI, "status": labels.interview_status(interview.state)}
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -206,9 +233,20 @@ def offer_detail(request, pk):
     offer = offer_selectors.candidate_offer_get(candidate_id=request.candidate.pk, pk=pk)
     access_log(actor=f"candidate:{request.candidate.pk}", kind="view", obj=offer, detail="portal offer",
                channel="portal")
+    return render(request, "portal/offer.html", _offer_context(offer))
+
+
+def _offer_context(offer, exc=None) -> dict:
+    """The offer page; after a refused answer, each message beside the field it is about (``field_errors``)
+    and the rest at the top."""
     ctx = {"offer": offer, "job": offer.application.job, "can_answer": offer.state == OfferState.SENT,
+           "status": labels.offer_status(offer.state),
            "signature": getattr(offer, "signature", None) if offer.state == OfferState.ACCEPTED else None}
-    return render(request, "portal/offer.html", ctx)
+    if exc is not None:
+        fields = dict(getattr(exc, "message_dict", None) or {})
+        ctx["field_errors"] = {name: " ".join(msgs) for name, msgs in fields.items()}
+        ctx["errors"] = error_messages(exc)
+    return ctx
 
 
 @candidate_required
@@ -255,9 +293,7 @@ def offer_sign(request, pk):
             accept_terms=request.POST.get("accept_terms") == "on", ip=client_ip(request) or "",
             user_agent=request.META.get("HTTP_USER_AGENT", ""))
     except (ValidationError, Conflict) as exc:
-        return render(request, "portal/offer.html", {"offer": offer, "job": offer.application.job,
-                                                     "can_answer": offer.state == OfferState.SENT,
-                                                     "errors": error_messages(exc)}, status=400)
+        return render(request, "portal/offer.html", _offer_context(offer, exc), status=400)
     messages.success(request, _("Thank you! You accepted the offer. Please complete your onboarding information."))
     return redirect("portal:onboarding")
 
@@ -270,9 +306,7 @@ def offer_decline(request, pk):
         offer_services.offer_decline(candidate_id=request.candidate.pk, offer_id=offer.pk,
                                      reason=request.POST.get("reason", ""))
     except (ValidationError, Conflict) as exc:
-        return render(request, "portal/offer.html", {"offer": offer, "job": offer.application.job,
-                                                     "can_answer": offer.state == OfferState.SENT,
-                                                     "errors": error_messages(exc)}, status=400)
+        return render(request, "portal/offer.html", _offer_context(offer, exc), status=400)
     messages.success(request, _("You declined the offer. Thank you for letting us know."))
     return redirect("portal:offer", pk=offer.pk)
 
@@ -323,15 +357,32 @@ FIELD_LABELS = {
 }
 
 
+#: What the browser may fill in for each field (WCAG 1.3.5, HTML autofill tokens). The emergency contact is
+#: another person: their own autofill section. Numbers with no autofill token (social insurance, housing fund,
+#: bank account) are not offered for the browser to remember on a shared phone.
+FIELD_AUTOCOMPLETE = {
+    "address": "street-address", "social_insurance_number": "off", "housing_fund_number": "off",
+    "bank_name": "off", "bank_account": "off", "emergency_contact_name": "section-emergency name",
+    "emergency_contact_phone": "section-emergency tel",
+}
+
+
 @candidate_required
 def onboarding(request):
+    """Onboarding data, asked only once the candidate accepted an offer (data minimisation: the service refuses
+    before that too); before it the page says what will come and asks nothing (issue 15 point 6)."""
     candidate = request.candidate
+    if not offer_selectors.candidate_offer_accepted(candidate.pk):
+        if request.method == "POST":
+            return render(request, "portal/onboarding_later.html", {
+                "errors": [_("We ask for onboarding details only after you have accepted an offer.")]}, status=409)
+        return render(request, "portal/onboarding_later.html", {})
     errors = []
     if request.method == "POST":
         values = {name: request.POST.get(name, "") for name in offer_selectors.ONBOARDING_FIELDS}
         try:
             offer_services.onboarding_info_save(candidate_id=candidate.pk, **values)
-        except ValidationError as exc:
+        except (ValidationError, Conflict) as exc:
             errors = error_messages(exc)
         else:
             messages.success(request, _("Saved. Thank you."))
@@ -339,7 +390,8 @@ def onboarding(request):
     prefill = offer_selectors.onboarding_prefill(candidate)
     fields = [{"name": n, "label": FIELD_LABELS[n], "value": prefill["fields"][n],
                "missing": n in prefill["missing"],
-               "type": "tel" if n.endswith("phone") else "text",
+               "type": "tel" if n.endswith("phone") else "text", "autocomplete": FIELD_AUTOCOMPLETE[n],
+               "numeric": n == "bank_account",
                "masked": bool(prefill["fields"][n]) and n in ("bank_account", "social_insurance_number",
                                                                 "housing_fund_number")}
               for n in offer_selectors.ONBOARDING_FIELDS]
@@ -372,7 +424,7 @@ def upload(request):
             raise ValidationError({"file": [_("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}]})
         offer_services.candidate_document_upload(candidate_id=request.candidate.pk, kind=request.POST.get("kind", ""),
                                                  data=uploaded.read(), filename=uploaded.name)
-    except ValidationError as exc:
+    except (ValidationError, Conflict) as exc:
         for msg in error_messages(exc):
             messages.error(request, msg)
         return redirect(f"{reverse('portal:onboarding')}#documents")
@@ -392,7 +444,5 @@ def privacy(request):
                                 user_agent=request.META.get("HTTP_USER_AGENT", ""))
             messages.success(request, _("Thank you. Your consent is recorded."))
         return redirect("portal:privacy")
-    consents = Consent.objects.filter(candidate=request.candidate)
-    return render(request, "portal/privacy.html", {"version": access.PRIVACY_NOTICE_VERSION, "consents": consents,
-                                                   "current": consents.filter(
-                                                       version=access.PRIVACY_NOTICE_VERSION).first()})
+    return render(request, "portal/privacy.html", {"version": access.PRIVACY_NOTICE_VERSION,
+                                                   "consent": access.consent_status(request.candidate)})

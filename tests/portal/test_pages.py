@@ -102,14 +102,27 @@ def test_r_offer_4_decline_in_portal_needs_reason(users, app):
     assert offer.state == "declined" and offer.decline_reason == "family"
 
 
-def test_r_portal_3_prefilled_and_only_missing_asked(app, monkeypatch):
+def accept_offer(users, app):
+    """The candidate signs the sent offer (services): onboarding data may be asked from now on."""
+    from onboarding import services
+
+    offer = sent_offer(users, app)
+    services.offer_sign(candidate_id=app.candidate_id, offer_id=offer.pk, typed_name=app.candidate.name,
+                        signature_png=PNG, accept_terms=True)
+    offer.refresh_from_db()
+    return offer
+
+
+def test_r_portal_3_prefilled_and_only_missing_asked(users, app, monkeypatch):
     monkeypatch.setattr("onboarding.selectors.candidate_preferences", lambda a: {
         "expected_salary": Decimal("11000"), "earliest_start_date": datetime.date(2030, 1, 2), "available_times": []})
     OnboardingInfo.objects.create(candidate=app.candidate, address="北京市朝阳区")
+    offer = accept_offer(users, app)
     client = signed_in(app.candidate)
     page = client.get("/portal/onboarding/")
     html = page.content.decode()
-    assert app.candidate.name in html and app.candidate.phone in html and "2030-01-02" in html
+    assert app.candidate.name in html and app.candidate.phone in html and "11000" in html
+    assert offer.start_date.isoformat() in html  # the accepted offer's start date, not the earliest one asked
     assert "北京市朝阳区" in html
     missing = {f["name"] for f in page.context["fields"] if f["missing"]}
     assert "address" not in missing and {"bank_account", "social_insurance_number"} <= missing
@@ -121,7 +134,8 @@ def test_r_portal_3_prefilled_and_only_missing_asked(app, monkeypatch):
     assert client.post("/portal/onboarding/", {"bank_account": "12"}).status_code == 400
 
 
-def test_r_portal_3_upload_checks_content_and_size(app, settings):
+def test_r_portal_3_upload_checks_content_and_size(users, app, settings):
+    accept_offer(users, app)
     client = signed_in(app.candidate)
     ok = SimpleUploadedFile("id.png", PNG, content_type="image/png")
     client.post("/portal/onboarding/upload/", {"kind": "id_card", "file": ok})
