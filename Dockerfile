@@ -1,6 +1,8 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
-RUN apt-get update && apt-get install -y --no-install-recommends libreoffice-writer-nogui curl \
+# fonts-noto-cjk: python:3.11-slim has no CJK font, so LibreOffice would print Chinese offer letters and
+# evidence reports without their glyphs (tests/onboarding/test_letter_pdf_cjk.py checks the text comes back)
+RUN apt-get update && apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk curl \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml ./
