@@ -34,10 +34,13 @@ migrate: setup
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
+# honcho gives every process its own PORT (web N, worker N+100, beat N+200): message links name the web's.
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput -v 0
-	@echo "hrsys: web + worker + beat on http://127.0.0.1:$${PORT:-8000}  (Ctrl-C stops all)"
-	$(BIN)/honcho start -f Procfile -p $${PORT:-8000}
+	@echo "hrsys: web + worker + beat on http://127.0.0.1:$${PORT:-8000}/  (Ctrl-C stops all)"; \
+	echo "  staff sign-in http://127.0.0.1:$${PORT:-8000}/admin/login/  candidate portal http://127.0.0.1:$${PORT:-8000}/portal/"; \
+	echo "  messages and one-time codes: var/outbox/ and http://127.0.0.1:$${PORT:-8000}/admin/notifications/dev-outbox/ (admin)"
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$${PORT:-8000}}" $(BIN)/honcho start -f Procfile -p $${PORT:-8000}
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -68,7 +68,10 @@ HRSYS_BLIND_INDEX_KEY = _b64_key("HRSYS_BLIND_INDEX_KEY", _required("HRSYS_BLIND
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Absolute links in messages and the /l/ redirects. Unset, they point at the local server on PORT (the port
+# `make run` serves on), so `PORT=8100 make run` sends links to :8100, not to another server on :8000.
+PORT = env.int("PORT", default=8000)
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

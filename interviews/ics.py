@@ -6,6 +6,7 @@ the UID and raises SEQUENCE; a CANCEL keeps the UID with a higher SEQUENCE.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,15 +19,19 @@ from .availability import LOCAL_TZ
 PRODID = "-//hrsys//interviews//EN"
 
 
-def _organizer_email() -> str:
-    return getattr(settings, "INTERVIEWS_ORGANIZER_EMAIL", None) or settings.DEFAULT_FROM_EMAIL
+def _organizer() -> tuple[str, str]:
+    """(address, display name) of the organizer. The settings hold a mail header ("hrsys <no-reply@...>");
+    RFC 5545 wants the bare address in the mailto: URI and the name in CN."""
+    name, address = parseaddr(getattr(settings, "INTERVIEWS_ORGANIZER_EMAIL", None) or settings.DEFAULT_FROM_EMAIL)
+    return address, name
 
 
-def _address(email: str, name: str = "", *, role: str = "REQ-PARTICIPANT", rsvp: bool = False) -> vCalAddress:
+def _address(email: str, name: str = "", *, role: str | None = "REQ-PARTICIPANT", rsvp: bool = False) -> vCalAddress:
     addr = vCalAddress(f"mailto:{email}")
     if name:
         addr.params["CN"] = vText(name)
-    addr.params["ROLE"] = vText(role)
+    if role:  # ATTENDEE only: RFC 5545 gives ORGANIZER no ROLE
+        addr.params["ROLE"] = vText(role)
     if rsvp:
         addr.params["RSVP"] = vText("TRUE")
     return addr
@@ -65,7 +70,9 @@ def _event(interview, *, sequence: int, status: str, attendees) -> Event:
     if location or interview.meeting_url:
         ev.add("location", location or interview.meeting_url)
     ev.add("description", "\n".join(description))
-    ev.add("organizer", _address(_organizer_email(), str(job.department), role="CHAIR"))
+    address, sender = _organizer()
+    # CN: who the invitation is from as the attendee knows it (the department), else the sender's name
+    ev.add("organizer", _address(address, str(job.department) or sender, role=None))
     for email, name in attendees:
         if email:
             ev.add("attendee", _address(email, name, rsvp=True), encode=0)

@@ -35,6 +35,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from candidates.models import Application, Candidate, InterviewRound, Priority, TalentPoolEntry
@@ -153,12 +154,27 @@ def _local(dt) -> str:
 
 
 
-def _interview_context(interview) -> dict:
+def _round_name(interview) -> str:
+    """The round as a whole noun in the active language ("临床技能面试", "clinical skills interview", "AI 面试"), so
+    a message never adds 面试 / interview after it (the kind labels of the admin are "Clinical", "Final")."""
+    if interview.kind == Kind.AI:
+        return _("AI interview")
+    kind = interview.round.kind if interview.round_id else ""
+    names = {InterviewRound.Kind.TECHNICAL: _("technical interview"),
+             InterviewRound.Kind.HUMANISTIC: _("humanistic interview"),
+             InterviewRound.Kind.CLINICAL: _("clinical skills interview"),
+             InterviewRound.Kind.FINAL: _("final interview")}
+    return names.get(kind) or _("interview")
+
+
+def _interview_context(interview, *, language: str | None = None) -> dict:
+    """What the candidate's messages say about ``interview``, worded in ``language`` (default: the candidate's
+    preferred one, whatever the language of the request that booked it)."""
     job = interview.application.job
     contact = (responsible_hr(interview.application) or [None])[0]
-    location = interview.room.location or interview.room.name if interview.room_id else ""
-    if not location:
-        location = str(_("Online")) if interview.meeting_url else ""
+    location = (interview.room.location or interview.room.name) if interview.room_id else ""
+    with translation.override(language or interview.application.candidate.preferred_language or "zh-hans"):
+        round_name = _round_name(interview)
     return {
         "job_title": job.title, "department_name": job.department.name,
         "organization_name": job.organization_name, "interview_time": _local(interview.starts_at),
@@ -166,13 +182,14 @@ def _interview_context(interview) -> dict:
         "confirm_url": tokens.public_url("confirm", tokens.make("confirm", interview.pk)),
         "reschedule_url": tokens.public_url("could-not-join", tokens.make("join", interview.pk)),
         "contact_name": str(contact) if contact else "", "contact_phone": (contact.phone if contact else "") or "",
-        "round_name": interview.title,
+        "round_name": round_name,
     }
 
 
-def _ai_context(interview) -> dict:
-    ctx = _interview_context(interview)
-    return {k: ctx[k] for k in ("job_title", "organization_name", "contact_name", "contact_phone", "confirm_url")} | {
+def _ai_context(interview, *, language: str | None = None) -> dict:
+    ctx = _interview_context(interview, language=language)
+    keep = ("job_title", "department_name", "organization_name", "contact_name", "contact_phone", "confirm_url")
+    return {k: ctx[k] for k in keep} | {
         "interview_url": interview.meeting_url or ctx["confirm_url"],
         "deadline": _local(interview.deadline or interview.ends_at),
         "duration_minutes": int((interview.ends_at - interview.starts_at).total_seconds() // 60),
@@ -230,48 +247,76 @@ def alert_hr(interview, *, key, title_fn, message_fn, channels=("in_app",), urge
 
 def _send_invitations(interview, *, update: bool, calendar: bool = True):
     """The candidate's invitation (and the interviewers'), with the calendar event unless there is no set time
-    (an AI interview to take any time before its deadline)."""
-    attachment = [("invite.ics", ics.invitation(interview), "text/calendar; method=REQUEST")] if calendar else []
+    (an AI interview to take any time before its deadline). A moved interview (``update``) is announced as
+    moved, with the time it replaces, not as a fresh invitation. Each person's .ics is in their language."""
+    calendars: dict[str, list] = {}
+
+    def attachment(language):
+        if calendar and language not in calendars:
+            with translation.override(language):
+                calendars[language] = [("invite.ics", ics.invitation(interview), "text/calendar; method=REQUEST")]
+        return calendars.get(language, [])
+
     candidate = interview.application.candidate
     recipient = candidate.as_recipient()
     base = f"interview:{interview.pk}:v{interview.sequence}:invite"
+    previous = interview.previous if update and interview.previous_id else None
     if interview.kind == Kind.AI:
-        ctx = _ai_context(interview)
-        for channel in ("email", "sms"):
-            _notify(recipient=recipient, channel=channel, template_key="ai_interview_invitation", context=ctx,
-                    key=f"{base}:{channel}", interview=interview,
-                    attachments=attachment if channel == "email" else ())
+        ctx = _ai_context(interview, language=recipient.language)
+        template = "ai_interview_rescheduled" if previous is not None else "ai_interview_invitation"
+        if previous is not None:
+            ctx["previous_deadline"] = _local(previous.deadline or previous.ends_at)
     else:
-        ctx = _interview_context(interview)
-        for channel in ("email", "sms"):
-            _notify(recipient=recipient, channel=channel, template_key="interview_invitation", context=ctx,
-                    key=f"{base}:{channel}", interview=interview,
-                    attachments=attachment if channel == "email" else ())
+        ctx = _interview_context(interview, language=recipient.language)
+        template = "interview_rescheduled" if previous is not None else "interview_invitation"
+        if previous is not None:
+            ctx["previous_time"] = _local(previous.starts_at)
+    for channel in ("email", "sms"):
+        _notify(recipient=recipient, channel=channel, template_key=template, context=ctx,
+                key=f"{base}:{channel}", interview=interview,
+                attachments=attachment(recipient.language) if channel == "email" else ())
     when = _local(interview.starts_at)
+    before = _local(previous.starts_at) if previous is not None else ""
+    job = interview.application.job.title
     for user in interview.interviewers.all():
+        language = Recipient.for_user(user).language or "zh-hans"
         _staff_message(
-            interview, user, key=f"{base}:staff:{user.pk}", attachments=attachment,
+            interview, user, key=f"{base}:staff:{user.pk}", attachments=attachment(language),
             subject_fn=lambda: (_("Interview moved: %(c)s") if update else _("Interview: %(c)s")) % {"c": candidate.name},
-            message_fn=lambda: _("%(title)s with %(c)s for %(job)s at %(when)s.")
-            % {"title": interview.title, "c": candidate.name, "job": interview.application.job.title, "when": when})
+            message_fn=lambda: (
+                _("%(title)s with %(c)s for %(job)s moved from %(before)s to %(when)s.") if before
+                else _("%(title)s with %(c)s for %(job)s at %(when)s."))
+            % {"title": capfirst(_round_name(interview)), "c": candidate.name, "job": job, "when": when,
+               "before": before})
 
 
 def _send_cancellations(interview, *, reason: str, to_candidate: bool = True):
-    """METHOD:CANCEL to everyone on the event (same UID, higher SEQUENCE)."""
-    ical = ics.cancellation(interview)
-    attachment = [("cancel.ics", ical, "text/calendar; method=CANCEL")]
+    """METHOD:CANCEL to everyone on the event (same UID, higher SEQUENCE); the candidate is told by e-mail with
+    the .ics and by SMS, as they were invited, in their language."""
+    calendars: dict[str, list] = {}
+
+    def attachment(language):
+        if language not in calendars:
+            with translation.override(language):
+                calendars[language] = [("cancel.ics", ics.cancellation(interview), "text/calendar; method=CANCEL")]
+        return calendars[language]
+
     candidate = interview.application.candidate
     base = f"interview:{interview.pk}:v{interview.sequence}:cancel"
     when = _local(interview.starts_at)
     for user in interview.interviewers.all():
-        _staff_message(interview, user, key=f"{base}:staff:{user.pk}", attachments=attachment,
+        language = Recipient.for_user(user).language or "zh-hans"
+        _staff_message(interview, user, key=f"{base}:staff:{user.pk}", attachments=attachment(language),
                        subject_fn=lambda: _("Interview cancelled: %(c)s") % {"c": candidate.name},
                        message_fn=lambda: _("%(title)s with %(c)s at %(when)s is off: %(reason)s")
-                       % {"title": interview.title, "c": candidate.name, "when": when, "reason": reason})
+                       % {"title": capfirst(_round_name(interview)), "c": candidate.name, "when": when,
+                          "reason": reason})
     if to_candidate:
-        _notify(recipient=candidate.as_recipient(), channel="email", template_key="interview_cancelled",
-                context=_interview_context(interview), key=f"{base}:candidate", interview=interview,
-                attachments=attachment)
+        recipient = candidate.as_recipient()
+        ctx = _interview_context(interview, language=recipient.language)
+        for channel, key in (("email", f"{base}:candidate"), ("sms", f"{base}:candidate:sms")):
+            _notify(recipient=recipient, channel=channel, template_key="interview_cancelled", context=ctx, key=key,
+                    interview=interview, attachments=attachment(recipient.language) if channel == "email" else ())
 
 
 # -- reminders (R-NS-1, R-NS-3, R-NS-9) ----------------------------------------------------------------

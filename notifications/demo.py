@@ -2,8 +2,10 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from .default_templates import install_defaults
 from .models import EscalationPolicy, MessageTemplate, Notification
@@ -25,14 +27,19 @@ def seed(stdout=None, scale=0, **options) -> dict:
     with transaction.atomic():
         for ref, name, phone, lang, channel, key in samples:
             key_exists = Notification.objects.filter(idempotency_key=f"demo:{ref}:{key}").exists()
-            context = {"job_title": "急诊科护士" if lang == "zh-hans" else "ER nurse", "organization_name": "市第一医院",
-                       "interview_time": timezone.localtime(timezone.now() + timedelta(days=2)).strftime("%Y-%m-%d %H:%M"),
-                       "confirm_url": "http://127.0.0.1:8000/portal/"}
+            # Names are HR's data (Chinese in every language); the words around them are the recipient's.
+            portal = f"{settings.PUBLIC_BASE_URL}/portal/"
+            when = timezone.localtime(timezone.now() + timedelta(days=2))
+            context = {"job_title": "护士", "department_name": department.name if department else "",
+                       "organization_name": department.organization().name if department else "市第一人民医院",
+                       "interview_time": when.strftime("%Y-%m-%d %H:%M"), "confirm_url": portal}
             if key != "ai_interview_invitation":
-                context.update({"location": "门诊楼 302", "reschedule_url": "http://127.0.0.1:8000/portal/",
-                                "round_name": "一面"})
+                with translation.override(lang):
+                    round_name = gettext("clinical skills interview")
+                context.update({"location": "门诊楼 302", "reschedule_url": portal, "round_name": round_name})
             else:
-                context.update({"interview_url": "https://ai.example.org/start/demo", "deadline": "3 天内",
+                context.update({"interview_url": "https://ai.example.org/start/demo",
+                                "deadline": (when + timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
                                 "duration_minutes": 20, "contact_name": "李老师", "contact_phone": "010-88880000"})
                 context.pop("interview_time")
             n = notification_create(

@@ -12,6 +12,7 @@ from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
 from .catalog import TEMPLATE_KEYS, allowed_variables
+from .wording import position_name
 
 # One engine for message texts: no loaders, i18n available, no settings-dependent template dirs.
 _ENGINE = Engine(builtins=["django.templatetags.i18n"], autoescape=False)
@@ -125,11 +126,21 @@ def render_message(*, key: str, language: str, channel: str, context: dict) -> t
                         channel=channel, context=context)
 
 
+def with_derived(context: dict, *, language: str) -> dict:
+    """The context plus the variables composed from it (``position``: job title and department without saying
+    the department twice), so every template and HR's edits get them without each sender computing them."""
+    ctx = dict(context)
+    if "position" not in ctx and "job_title" in ctx:
+        ctx["position"] = position_name(str(ctx["job_title"] or ""), str(ctx.get("department_name") or ""),
+                                        language=language)
+    return ctx
+
+
 def render_texts(*, subject: str, body: str, html_body: str = "", language: str, channel: str,
                  context: dict) -> tuple[str, str, str]:
     """Render template sources (stored, or still being edited in the admin preview)."""
     with translation.override(language):
-        ctx = dict(context)
+        ctx = with_derived(context, language=language)
         subject = " ".join(_ENGINE.from_string(subject).render(Context(ctx)).split()) if subject else ""
         text = _ENGINE.from_string(body).render(Context(ctx)).strip()
         if html_body:

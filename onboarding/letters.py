@@ -7,6 +7,7 @@ Pure functions on bytes; ``onboarding.services`` stores the results (encrypted) 
 import hashlib
 import io
 import logging
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -36,16 +37,13 @@ def build_default_template(path: Path = TEMPLATE_PATH) -> Path:
     doc.add_heading("录用通知书 / Offer of Employment", level=2)
     doc.add_paragraph("编号 / Reference: {{ reference }}    日期 / Date: {{ issued_on }}")
     doc.add_paragraph("{{ candidate_name }}：")
-    doc.add_paragraph(
-        "我们很高兴通知您，经过面试与评估，{{ organization_name }}决定录用您担任{{ department_name }}"
-        "{{ job_title }}一职。")
-    doc.add_paragraph(
-        "We are pleased to offer you the position of {{ job_title }} in {{ department_name }} "
-        "at {{ organization_name }}.")
+    doc.add_paragraph("我们很高兴通知您，经过面试与评估，{{ organization_name }}决定录用您担任{{ position_zh }}一职。")
+    doc.add_paragraph("We are pleased to offer you the position of {{ position_en }} at {{ organization_name }}.")
     table = doc.add_table(rows=0, cols=2)
     table.style = "Table Grid"
     for label, tag in [
         ("岗位 / Position", "{{ job_title }}"),
+        ("科室 / Department", "{{ department_name }}"),
         ("职级 / Level", "{{ job_level }}"),
         ("月薪（税前）/ Monthly salary (gross)", "{{ monthly_salary }} {{ currency }}"),
         ("入职日期 / Start date", "{{ start_date }}"),
@@ -68,15 +66,36 @@ def build_default_template(path: Path = TEMPLATE_PATH) -> Path:
     return path
 
 
+#: After Chinese text, LibreOffice writes the following space into the PDF ahead of that text, so copied or
+#: extracted text reads "急诊科护士in 急诊科at"; a no-break space stays where it is.
+_SPACE_AFTER_CJK = re.compile(r"(?<=[\u2e80-\u9fff\uff00-\uffef]) (?=\S)")
+
+
+def composed(context: dict) -> dict:
+    """The letter's values plus the phrases composed from them: ``position_zh`` / ``position_en`` name the
+    department only when the job title does not ("急诊科住院医师", not "急诊科急诊科住院医师")."""
+    from notifications.wording import position_name  # noqa: PLC0415
+
+    values = {k: ("" if v is None else str(v)) for k, v in context.items()}
+    title, department = values.get("job_title", ""), values.get("department_name", "")
+    values.setdefault("position_zh", position_name(title, department, language="zh-hans"))
+    values.setdefault("position_en", position_name(title, department, language="en"))
+    return values
+
+
 def render_docx(context: dict, *, template_path: Path | None = None) -> bytes:
-    """Fill the Word template with the offer's values."""
+    """Fill the Word template with the offer's values (and ``composed`` phrases)."""
+    from docx.oxml.ns import qn  # noqa: PLC0415
     from docxtpl import DocxTemplate  # noqa: PLC0415
 
     path = template_path or TEMPLATE_PATH
     if not path.exists():
         build_default_template(path)
     tpl = DocxTemplate(str(path))
-    tpl.render({k: ("" if v is None else str(v)) for k, v in context.items()})
+    tpl.render(composed(context))
+    for node in tpl.docx.element.body.iter(qn("w:t")):
+        if node.text and " " in node.text:
+            node.text = _SPACE_AFTER_CJK.sub("\u00a0", node.text)
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue()
