@@ -260,3 +260,29 @@ def test_r_ui_5_my_interviews_shows_feedback_state_and_links_the_scorecard(world
         save(world, interview, submit=True)
         html = web(world.i1).get("/interviews/mine/").content.decode()
         assert 'data-feedback="submitted"' in html and 'id="feedback-waiting"' not in html
+
+
+def test_r_ui_5_follow_up_questions_on_the_scorecard_and_for_upcoming_interviews(world, interview, monkeypatch):
+    """R-UI-5, R-PIPE-7: the AI interview's suggested follow-up questions (interviews.ai.selectors, asked with the
+    viewer and the application) are on the scorecard and on My interviews for an upcoming round."""
+    from interviews import my_interviews
+    from interviews.ai import selectors as ai_selectors
+
+    asked = []
+
+    def fake(*, user, application_id, per_dimension=2):
+        asked.append((user.pk, application_id))
+        return [{"dimension": "clinical", "label": "临床", "score": 40, "pass": 70, "reason": "weak",
+                 "questions": [{"id": 1, "text": "请讲一次抢救配合的经历。", "language": "zh-hans", "guidance": "",
+                                "asked": False}]}]
+
+    monkeypatch.setattr(ai_selectors, "follow_up_questions_for", fake)
+    monkeypatch.setattr(my_interviews, "follow_up_questions_for", fake)
+    with time_machine.travel(BOOKED_AT, tick=False):
+        html = web(world.i1).get("/interviews/mine/").content.decode()
+        upcoming = html[html.index('id="upcoming-interviews"'):html.index('id="past-interviews"')]
+        assert "请讲一次抢救配合的经历。" in upcoming
+    with time_machine.travel(DURING, tick=False):
+        html = web(world.i1).get(f"/interviews/{interview.pk}/scorecard/").content.decode()
+        assert 'id="scorecard-follow-ups"' in html and "请讲一次抢救配合的经历。" in html
+    assert set(asked) == {(world.i1.pk, world.app.pk)}
