@@ -76,8 +76,11 @@ class BatchForm(forms.Form):
     """The batch's choices; the service checks them again and its errors land on these fields."""
 
     round = forms.ModelChoiceField(queryset=None, label=_("Round"), widget=forms.HiddenInput)
-    date_from = forms.DateField(label=_("From (date)"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("Until (date, inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    # a date input's value is always ISO, whatever the language's date format
+    date_from = forms.DateField(label=_("From (date)"),
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(label=_("Until (date, inclusive)"),
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     panel = forms.ModelMultipleChoiceField(
         queryset=None, required=False, label=_("Panel"), widget=forms.CheckboxSelectMultiple,
         help_text=_("Each interview gets the chosen number of these people, the least busy first."))
@@ -89,7 +92,7 @@ class BatchForm(forms.Form):
     rooms = forms.ModelMultipleChoiceField(
         queryset=None, required=False, label=_("Rooms"), widget=forms.CheckboxSelectMultiple,
         help_text=_("On site: one free room of these per interview. None chosen: no room (video)."))
-    applications = forms.TypedMultipleChoiceField(coerce=int, label=_("Applications"), choices=(),
+    applications = forms.TypedMultipleChoiceField(coerce=int, label=_("Applications to schedule"), choices=(),
                                                   widget=forms.CheckboxSelectMultiple,
                                                   error_messages={"required": _("Choose at least one application.")})
 

@@ -15,7 +15,7 @@
       boxes.forEach(function (b) { if (b.checked) { n += 1; } });
       all.checked = n > 0 && n === boxes.length;
       all.indeterminate = n > 0 && n < boxes.length;
-      if (counter) { counter.textContent = counter.dataset.template.replace("%(n)s", n); }
+      if (counter) { counter.textContent = counter.dataset.template.replace("__N__", n); }
     };
     all.hidden = false;
     var link = document.getElementById("select-all-link");
@@ -45,7 +45,7 @@
           bar.textContent = p.percent + "%";
           status.textContent = p.status_label;
           status.className = "status-" + p.status;
-          count.textContent = panel.dataset.countTemplate.replace("%(done)s", p.done).replace("%(total)s", p.total);
+          count.textContent = panel.dataset.countTemplate.replace("__DONE__", p.done).replace("__TOTAL__", p.total);
           if (p.finished) { window.location.reload(); } else { window.setTimeout(poll, 1500); }
         })
         .catch(function () { window.setTimeout(poll, 5000); });

@@ -167,6 +167,9 @@ def test_r_ui_4_change_the_choices_returns_to_the_form_with_them(world, client, 
     assert back.status_code == 200 and 'id="batch-form"' in back.content.decode()
     text = back.content.decode()
     assert all(f'id="app-{a.pk}" checked' in text for a in apps) and 'value="2026-03-03"' in text
+    # in Chinese too the date inputs carry ISO dates (a browser drops any other format)
+    zh = c.get(URL, {"job": world.job.pk}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'type="date" name="date_from" value="2026-03-03"' in zh
     assert BatchRun.objects.count() == 0
 
 
