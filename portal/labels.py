@@ -26,7 +26,7 @@ APPLICATION = {
     AppState.AI_REVIEW: _p("AI interview done, being assessed"),
     AppState.AI_NO_SHOW: _p("AI interview not taken"),
     AppState.INTERVIEWING: _p("Interviews"),
-    AppState.OFFER: _p("Offer being prepared"),
+    AppState.OFFER: _p("Offer stage"),
     AppState.HIRED: _p("Offer accepted"),
     AppState.EMPLOYEE: _p("You have joined us"),
     AppState.REJECTED: _p("Not successful this time"),

@@ -126,7 +126,7 @@ def test_otp_login_on_phone(live_server, phone, shot, org):
     assert OneTimeCode.objects.filter(candidate=candidate).count() == 1
     page.fill("#code", "000000")  # wrong (1 in a million it is right)
     page.locator("main form button[type=submit]").click()
-    page.wait_for_selector(".errors")
+    page.wait_for_selector("#code-error")  # beside the field, which keeps the code (R-PORTAL-4)
     assert OneTimeCode.objects.get(candidate=candidate).attempts == 1
 
 
