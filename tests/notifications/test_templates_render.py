@@ -182,3 +182,23 @@ def test_refresh_replaces_untouched_old_defaults_and_keeps_hr_edits():
     current = next(t for t in DEFAULT_TEMPLATES if t[:3] == ("interview_invitation", "zh-hans", ""))
     assert (refreshed.subject, refreshed.body) == current[3:]
     assert MessageTemplate.objects.get(key="interview_invitation", language="en", channel="").body == hr_body
+
+
+def test_demo_sample_messages_read_right(org):
+    """The demo's sample messages (issue 15.4: "Dear Li Na, 市第一医院 invites you to the 一面 interview for ER
+    nurse", "请在3 天内前完成"): the real organisation, the round in the reader's language, a real deadline."""
+    from notifications import demo
+    from notifications.models import Notification
+
+    demo.seed()
+    demo.seed()  # idempotent
+    li_na = Notification.objects.get(recipient_id="demo-2")
+    assert "you are invited to the clinical skills interview for" in li_na.body
+    assert li_na.body.count(org.hospital.name) == 1 and "一面" not in li_na.body
+    rest = li_na.body
+    for name in ("护士", org.emergency.name, org.it.name, org.ward.name, org.hospital.name, "门诊楼 302"):
+        rest = rest.replace(name, "")
+    assert not CJK.search(rest), li_na.body
+    ai = Notification.objects.get(recipient_id="demo-3")
+    assert re.search(r"请在\d{4}-\d\d-\d\d \d\d:\d\d前完成", ai.body) and "天内" not in ai.body
+    assert Notification.objects.filter(idempotency_key__startswith="demo:").count() == 3
