@@ -1,4 +1,6 @@
-"""Demo jobs, ~200 candidates with resumes and credentials, applications in every stage. Idempotent.
+"""Demo jobs with their interview plans (each round with its panel), and the helpers the demo story uses to
+make candidates (names, ID numbers, resumes). The candidates themselves, a year and a half of them, are made
+by the demo story (``hrsys.core.demo_story``) through the services at the time they applied. Idempotent.
 
 ``seed(scale=N)`` also generates N extra applications (with their candidates) for
 benchmarks, with bulk inserts: 100,000 in well under two minutes.
@@ -28,7 +30,6 @@ from .validators import id_number_check_char
 ACTOR = "seed_demo"
 DEMO_EMAIL_DOMAIN = "demo.hrsys.local"
 SCALE_EMAIL_DOMAIN = "scale.hrsys.local"
-DEMO_CANDIDATES = 200
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
@@ -41,12 +42,14 @@ NURSE_SKILLS = [{"name": "静脉穿刺", "weight": 3, "aliases": ["IV cannulatio
                 {"name": "分诊", "weight": 2, "aliases": ["triage"]},
                 {"name": "护理文书", "weight": 1, "aliases": ["nursing documentation"]}]
 JOBS = [
-    # department code, title, priority, headcount, skills, min years, education, credentials, dimensions, rounds
+    # department code, title, priority, headcount, skills, min years, education, credentials, dimensions,
+    # rounds as (kind, the usernames of its panel)
     ("emergency", "急诊科护士", "urgent", 4, NURSE_SKILLS, 2, Education.ASSOCIATE, ["nurse_licence", "bls"],
      [{"key": "communication", "label": "沟通能力", "pass": 70, "borderline": 60},
       {"key": "stress_tolerance", "label": "抗压能力", "pass": 75, "borderline": 65},
       {"key": "hygiene", "label": "院感意识", "pass": 80, "borderline": 70}],
-     ["clinical", "humanistic", "final"]),
+     [("clinical", ["interviewer", "er_manager"]), ("humanistic", ["interviewer", "hr"]),
+      ("final", ["er_manager"])]),
     ("emergency", "急诊科住院医师", "high", 2,
      [{"name": "急诊医学", "weight": 3, "aliases": ["emergency medicine"]}, {"name": "气管插管", "weight": 2,
                                                                               "aliases": ["intubation"]},
@@ -54,24 +57,24 @@ JOBS = [
      3, Education.MASTER, ["physician_licence", "physician_qualification"],
      [{"key": "professional_skill", "label": "专业能力", "pass": 75, "borderline": 65},
       {"key": "communication", "label": "沟通能力", "pass": 70, "borderline": 60}],
-     ["clinical", "technical", "final"]),
+     [("clinical", ["interviewer", "er_manager"]), ("technical", ["interviewer"]), ("final", ["er_manager"])]),
     ("nursing", "病区护士", "normal", 6, NURSE_SKILLS, 1, Education.ASSOCIATE, ["nurse_licence"],
      [{"key": "communication", "label": "沟通能力", "pass": 70, "borderline": 60},
       {"key": "empathy", "label": "同理心", "pass": 70, "borderline": 60}],
-     ["clinical", "humanistic"]),
+     [("clinical", ["nursing_manager"]), ("humanistic", ["nursing_manager", "hr"])]),
     ("it", "运维工程师", "normal", 1,
      [{"name": "Linux", "weight": 3}, {"name": "网络", "weight": 2, "aliases": ["TCP/IP", "networking"]},
       {"name": "Python", "weight": 1}, {"name": "HIS", "weight": 2, "aliases": ["医院信息系统"]}],
      3, Education.BACHELOR, [],
      [{"key": "logic", "label": "逻辑思维", "pass": 70, "borderline": 60},
       {"key": "professional_skill", "label": "专业能力", "pass": 70, "borderline": 60}],
-     ["technical", "final"]),
+     [("technical", ["it_manager"]), ("final", ["it_manager", "hr"])]),
     ("hr", "招聘专员", "normal", 1,
      [{"name": "招聘", "weight": 3, "aliases": ["recruiting"]}, {"name": "Excel", "weight": 1},
       {"name": "劳动法", "weight": 2, "aliases": ["labour law"]}],
      2, Education.BACHELOR, [],
      [{"key": "communication", "label": "沟通能力", "pass": 75, "borderline": 65}],
-     ["humanistic", "final"]),
+     [("humanistic", ["hr"]), ("final", ["director"])]),
     ("rnd", "后端工程师", "high", 3,
      [{"name": "Python", "weight": 3}, {"name": "Django", "weight": 3}, {"name": "PostgreSQL", "weight": 2,
                                                                          "aliases": ["Postgres"]},
@@ -79,26 +82,15 @@ JOBS = [
      3, Education.BACHELOR, [],
      [{"key": "logic", "label": "逻辑思维", "pass": 75, "borderline": 65},
       {"key": "professional_skill", "label": "专业能力", "pass": 75, "borderline": 65}],
-     ["technical", "technical", "final"]),
+     [("technical", ["rnd_manager"]), ("technical", ["rnd_manager"]), ("final", ["rnd_manager", "hr_company"])]),
     ("company", "餐厅服务员", "normal", 5,
      [{"name": "服务", "weight": 2, "aliases": ["customer service"]}, {"name": "收银", "weight": 1}],
      0, Education.SECONDARY, ["food_hygiene"],
      [{"key": "communication", "label": "沟通能力", "pass": 70, "borderline": 60},
       {"key": "stress_tolerance", "label": "抗压能力", "pass": 65, "borderline": 55},
       {"key": "hygiene", "label": "卫生习惯", "pass": 80, "borderline": 70}],
-     ["humanistic"]),
+     [("humanistic", ["hr_company"])]),
 ]
-# Where demo applications end up: the path of moves from "new".
-PATHS = [
-    [], ["screen"], ["screen", "invite_ai"], ["screen", "invite_ai", "ai_complete"],
-    ["screen", "invite_ai", "ai_no_show"], ["screen", "invite_ai", "ai_complete", "ai_review"],
-    ["screen", "invite_ai", "ai_complete", "advance_to_interview"],
-    ["screen", "advance_to_interview", "make_offer"], ["screen", "advance_to_interview", "make_offer", "hire"],
-    ["screen", "reject"], ["screen", "invite_ai", "ai_no_show", "to_talent_pool"], ["withdraw"],
-]
-REASONS = {"reject": "经验与岗位要求不符", "withdraw": "候选人已接受其他机会", "to_talent_pool": "AI面试未到场，保留人才库"}
-
-
 def _name(rng) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN)
 
@@ -129,70 +121,25 @@ def _resume_docx(candidate: Candidate, job: JobRequisition, rng) -> bytes:
 
 def _jobs(stdout) -> list[JobRequisition]:
     depts = {d.code: d for d in Department.objects.filter(code__in={j[0] for j in JOBS})}
-    interviewers = {u.username: u for u in User.objects.filter(username__in=["interviewer", "er_manager",
-                                                                             "it_manager", "rnd_manager", "hr"])}
+    users = {u.username: u.pk for u in User.objects.filter(username__in={name for job in JOBS for _k, panel in job[9]
+                                                                          for name in panel})}
     jobs = []
     for code, title, priority, headcount, skills, years, edu, creds, dims, rounds in JOBS:
         if code not in depts:
             continue
         job = JobRequisition.objects.filter(department=depts[code], title=title).first()
         if job is None:
-            panel = [u.pk for u in interviewers.values()][:2]
             job = services.job_create(
                 actor=ACTOR, department=depts[code].pk, title=title, priority=priority, headcount=headcount,
                 status=JobRequisition.Status.OPEN, skills=skills, min_years=years, education_level=edu,
                 required_credentials=creds, assessment_dimensions=dims,
                 description=f"{depts[code].name}招聘{title}{headcount}名。",
                 rejection_message="感谢您的关注，很遗憾本次未能进入下一轮。",
-                rounds=[{"kind": k, "interviewers": panel, "duration_minutes": 45 if k != "final" else 30,
-                         "requires_credentials": k == "clinical"} for k in rounds])
+                rounds=[{"kind": kind, "interviewers": [users[u] for u in panel if u in users],
+                         "duration_minutes": 45 if kind != "final" else 30, "requires_credentials": kind == "clinical"}
+                        for kind, panel in rounds])
         jobs.append(job)
     return jobs
-
-
-def _demo_candidates(jobs, rng, stdout) -> int:
-    existing = Candidate.objects.filter(email_index__in=[
-        Candidate._meta.get_field("email_index").index_for(f"demo{i}@{DEMO_EMAIL_DOMAIN}")
-        for i in range(DEMO_CANDIDATES)]).count()
-    if existing >= DEMO_CANDIDATES:
-        return 0
-    today = timezone.localdate()
-    created = 0
-    for i in range(DEMO_CANDIDATES):
-        email = f"demo{i}@{DEMO_EMAIL_DOMAIN}"
-        if services.find_duplicates(email=email):
-            continue
-        job = jobs[i % len(jobs)]
-        vocab = [s["name"] for s in job.skills]
-        with transaction.atomic():
-            candidate = services.candidate_create(
-                actor=ACTOR, job_id=job.pk, name=_name(rng), phone=f"+86137{i:08d}", email=email,
-                id_number=_id_number(rng, i), education=rng.choice(Education.values[1:]),
-                years_experience=rng.randint(0, 15), skills=rng.sample(vocab, k=rng.randint(0, len(vocab))),
-                source=rng.choice(SourceChannel.values[:6]), consent_version="2026-01",
-                consent_at=timezone.now() - datetime.timedelta(days=rng.randint(1, 90)))
-            for ctype in job.required_credentials:
-                roll = rng.random()
-                if roll < 0.1:
-                    continue  # missing: blocks the gated moves
-                expires = (today - datetime.timedelta(days=rng.randint(1, 200)) if roll < 0.2
-                           else today + datetime.timedelta(days=rng.randint(5, 30)) if roll < 0.35
-                           else today + datetime.timedelta(days=rng.randint(200, 1500)))
-                services.credential_add(actor=ACTOR, candidate_id=candidate.pk, type=ctype,
-                                        number=f"{rng.randrange(10**11, 10**12)}", issuer="国家卫生健康委员会",
-                                        issued_on=expires - datetime.timedelta(days=5 * 365), expires_on=expires)
-            if i % 2 == 0:
-                services.resume_upload(actor=ACTOR, candidate_id=candidate.pk,
-                                       data=_resume_docx(candidate, job, rng), filename=f"简历-{candidate.name}.docx")
-            app = candidate.applications.get()
-            for move in rng.choice(PATHS):
-                try:
-                    services.application_transition(actor=ACTOR, application_id=app.pk, transition=move,
-                                                    reason=REASONS.get(move, ""))
-                except Exception:  # noqa: BLE001 - a blocked move (missing licence) is realistic: stop there
-                    break
-        created += 1
-    return created
 
 
 def _scale(n: int, jobs, rng, stdout) -> int:
@@ -241,6 +188,5 @@ def _scale(n: int, jobs, rng, stdout) -> int:
 def seed(stdout=None, scale: int = 0, **options) -> dict:
     rng = random.Random(20260101 + scale)
     jobs = _jobs(stdout)
-    created = _demo_candidates(jobs, random.Random(20260101), stdout)
     generated = _scale(scale, jobs, rng, stdout)
-    return {"jobs": len(jobs), "candidates": created, "scale_applications": generated}
+    return {"jobs": len(jobs), "scale_applications": generated}

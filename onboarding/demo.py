@@ -1,22 +1,12 @@
-"""Demo offers and onboarding (R-OFFER-1..3, R-ONB-1, R-ONB-2, R-HOSP-1).
-
-An offer template and a pay band per organization, a clinical checklist with the licence registration,
-and an offer in every stage for the demo applications standing at "offer": drafts, offers waiting for
-the hiring manager (on the manager's Today list), offers sent to the candidate (in the portal), and
-accepted ones (an onboarding case with its checklist, the attendance account scheduled). Everything goes
-through the services, as HR and the candidates would. Idempotent: applications that already have an offer
-are left alone.
+"""Demo set-up for offers and onboarding (R-OFFER-1..3, R-ONB-1, R-ONB-2, R-HOSP-1): an offer template and a
+pay band per organization and a clinical checklist with the licence registration. The offers themselves -- drafts,
+offers waiting for the hiring manager, sent, accepted, declined -- are made by the demo story
+(``hrsys.core.demo_story``) through the services, as HR, the approvers and the candidates would. Idempotent.
 """
 
 import struct
 import zlib
 from decimal import Decimal
-
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.http import Http404
-
-from hrsys.api.errors import Conflict
 
 ACTOR = "seed_demo"
 HR_USERNAME = "director"  # the HR director drafts: every organization's applications are in scope
@@ -80,57 +70,5 @@ def _setup() -> dict:
     return made
 
 
-def _walk(offer, stage, users) -> None:
-    """Take a drafted offer as far as ``stage`` through the services."""
-    from . import services
-
-    if stage == "draft":
-        return
-    services.offer_submit(actor=users["hr"], offer_id=offer.pk)
-    if stage == "pending_approval":
-        return
-    for approval in offer.approvals.order_by("step"):
-        approval.refresh_from_db()
-        services.offer_decide(actor=approval.approver, approval_id=approval.pk, decision="approve",
-                              comment="同意录用")
-    services.offer_send(actor=users["hr"], offer_id=offer.pk)
-    if stage == "sent":
-        return
-    candidate = offer.application.candidate
-    services.offer_sign(candidate_id=candidate.pk, offer_id=offer.pk, typed_name=candidate.name,
-                        signature_png=signature_png(), accept_terms=True)
-
-
 def seed(stdout=None, **options) -> dict:
-    from candidates.demo import DEMO_EMAIL_DOMAIN
-    from candidates.models import Application
-    from candidates.models import State as AppState
-    from hrsys.accounts.models import User
-
-    from . import services
-    from .models import Offer
-
-    made = _setup()
-    hr = User.objects.filter(username=HR_USERNAME).first()
-    if hr is None:
-        return made
-    made.update(dict.fromkeys(STAGES, 0) | {"skipped": 0})
-    room = MAX_OFFERS - Offer.objects.filter(note=DEMO_NOTE).count()
-    waiting = (Application.objects.filter(state=AppState.OFFER, offers__isnull=True)
-               .select_related("candidate", "job__department").order_by("pk"))
-    # jobs with nobody to approve (an organization-level or HR job) stay at "offer": HR sets up a manager first
-    demo_apps = [a for a in waiting if a.candidate.email.endswith(f"@{DEMO_EMAIL_DOMAIN}")
-                 and services.hiring_manager_for(a.job) is not None][:max(0, room)]
-    for n, app in enumerate(demo_apps):
-        stage = STAGES[n % len(STAGES)]
-        try:
-            with transaction.atomic():  # one application's offer walks all the way or not at all
-                offer = services.offer_draft(actor=hr, application_id=app.pk, note=DEMO_NOTE)
-                _walk(offer, stage, {"hr": hr})
-        except (ValidationError, Conflict, Http404) as exc:  # a missing licence blocks the offer: realistic
-            made["skipped"] += 1
-            if stdout is not None:
-                stdout.write(f"  offer for application {app.pk} stopped: {exc}\n")
-            continue
-        made[stage] += 1
-    return made
+    return _setup()

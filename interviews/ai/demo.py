@@ -1,4 +1,5 @@
-"""Demo AI interview data: two vendors, the question bank, job policies, invitations and results. Idempotent.
+"""Demo AI interview set-up: two vendors, the question bank, the jobs' policies. Idempotent. Invitations and
+results are made by the demo story (``hrsys.core.demo_story``) as the vendor would deliver them.
 
 The demo vendors sign with ``DEMO_SECRET`` (change it in the admin for anything real):
 
@@ -8,16 +9,12 @@ The demo vendors sign with ``DEMO_SECRET`` (change it in the admin for anything 
          http://127.0.0.1:8000/api/v1/integrations/ai-interviews/demo-ai/results/
 """
 
-import datetime
-import random
 
 from django.db import transaction
-from django.utils import timezone
 
-from candidates.models import Application, JobRequisition, State
+from candidates.models import JobRequisition
 
-from . import mapping
-from .models import AIInterviewResult, AIInvitation, InvitationEvent, JobAIPolicy, Question, Vendor
+from .models import JobAIPolicy, Question, Vendor
 
 DEMO_SECRET = "demo-ai-secret-change-me-2026"
 
@@ -71,17 +68,10 @@ def _question_bank() -> int:
     return created
 
 
-def _raw_scores(rng, job, quality: float) -> dict:
-    keys = {m["dimension"]: m["vendor"] for m in VENDORS[0]["dimension_map"]}
-    return {keys.get(d["key"], d["key"]): round(min(5.0, max(1.0, rng.gauss(1 + 4 * quality, 0.4))), 1)
-            for d in job.assessment_dimensions or []}
-
-
 @transaction.atomic
 def seed(stdout=None, scale=0, **options) -> dict:
-    rng = random.Random(6)
     vendors = {}
-    created = {"vendors": 0, "questions": 0, "invitations": 0, "results": 0, "policies": 0}
+    created = {"vendors": 0, "questions": 0, "policies": 0}
     for spec in VENDORS:
         vendor = Vendor.objects.filter(slug=spec["slug"]).first()
         if vendor is None:
@@ -95,41 +85,6 @@ def seed(stdout=None, scale=0, **options) -> dict:
             job=job, defaults={"job_family": family, "default_vendor": vendors["demo-ai"],
                                "rejection_hold_hours": 24})
         created["policies"] += new
-    vendor = vendors["demo-ai"]
-    now = timezone.now()
-    states = (State.AI_INVITED, State.AI_COMPLETED, State.AI_REVIEW, State.INTERVIEWING)
-    apps = (Application.objects.filter(state__in=states).exclude(ai_invitations__isnull=False)
-            .select_related("job").order_by("pk")[:300])
-    for app in apps:
-        invited_at = now - datetime.timedelta(days=rng.randint(1, 10))
-        invitation = AIInvitation.objects.create(
-            application=app, vendor=vendor, assessment_id=f"demo-{app.pk}",
-            candidate_url=vendor.interview_url_template.replace("{assessment_id}", f"demo-{app.pk}"),
-            deadline=invited_at + datetime.timedelta(days=3), invited_at=invited_at)
-        InvitationEvent.objects.create(invitation=invitation, kind="invited", at=invited_at, source="seed_demo")
-        created["invitations"] += 1
-        if app.state == State.AI_INVITED:
-            continue
-        quality = {State.INTERVIEWING: 0.85, State.AI_REVIEW: 0.6, State.AI_COMPLETED: 0.7}[app.state]
-        raw = _raw_scores(rng, app.job, quality)
-        overall, dims, unmapped = mapping.map_scores(vendor, round(quality * 100), raw)
-        decision, detail = mapping.decide(app.job, None, overall, dims)
-        completed = invited_at + datetime.timedelta(hours=rng.randint(2, 48))
-        invitation.status, invitation.opened_at = AIInvitation.Status.COMPLETED, invited_at + datetime.timedelta(hours=1)
-        invitation.started_at, invitation.completed_at = completed - datetime.timedelta(minutes=25), completed
-        invitation.save()
-        AIInterviewResult.objects.create(
-            application=app, vendor=vendor, invitation=invitation, vendor_result_id=f"demo-result-{app.pk}",
-            overall_raw=round(quality * 100), overall_score=overall, dimension_scores=dims, unmapped=unmapped,
-            recommendation="recommend" if decision == "pass" else "review", decision=decision,
-            decision_detail=detail, completed_at=completed, received_at=completed,
-            move_status=AIInterviewResult.MoveStatus.APPLIED, source="import",
-            preferences={"expected_salary": {"amount": str(rng.choice([8000, 10000, 12000])), "currency": "CNY",
-                                             "period": "month"}},
-            transcript="问：请介绍一次你处理急诊高峰的经历。\n答：……（演示数据）",
-            signals={"answer_durations": [{"question": "Q1", "seconds": rng.randint(40, 180)}],
-                     "emotions": [{"label": "calm", "score": round(rng.uniform(0.4, 0.95), 2)}]})
-        created["results"] += 1
     if stdout is not None:
         stdout.write(f"ai_interviews: {created}; webhook /api/v1/integrations/ai-interviews/demo-ai/results/ "
                      f"(demo secret {DEMO_SECRET})\n")

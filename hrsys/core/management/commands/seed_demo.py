@@ -1,17 +1,19 @@
-"""Load the demo data of every app, in dependency order. Idempotent.
+"""Load the demo data of every app, in dependency order, then the demo story: a year and a half of hiring
+written through the services at the time it happened (``hrsys.core.demo_story``). Idempotent.
 
-Each app that has demo data provides ``<app>/demo.py`` with ``seed(stdout=..., **options)``.
+Each app that has demo set-up provides ``<app>/demo.py`` with ``seed(stdout=..., **options)``.
 ``--scale N`` is passed on: the pipeline generates N extra applications for benchmarks.
 """
 
 import importlib
+import time
 
 from django.core.management.base import BaseCommand
 
 from hrsys.accounts.demo import logins
 
 SEED_ORDER = [
-    "hrsys.accounts", "candidates", "notifications", "interviews", "interviews.ai", "onboarding", "attendance", "dashboard",
+    "hrsys.accounts", "candidates", "notifications", "interviews.ai", "onboarding", "attendance", "story", "dashboard",
 ]
 
 
@@ -23,7 +25,13 @@ class Command(BaseCommand):
         parser.add_argument("--quiet-logins", action="store_true")
 
     def handle(self, *args, scale, quiet_logins, **options):
+        started = time.monotonic()
         for module_name in SEED_ORDER:
+            if module_name == "story":
+                from hrsys.core import demo_story  # noqa: PLC0415
+
+                self.stdout.write(f"demo story: {demo_story.seed(stdout=self.stdout)}")
+                continue
             try:
                 module = importlib.import_module(f"{module_name}.demo")
             except ModuleNotFoundError as exc:
@@ -32,6 +40,7 @@ class Command(BaseCommand):
                 continue
             result = module.seed(stdout=self.stdout, scale=scale)
             self.stdout.write(f"demo {module_name}: {result}")
+        self.stdout.write(f"demo data ready in {time.monotonic() - started:.0f} s")
         if not quiet_logins:
             self.stdout.write("\nDemo logins (http://127.0.0.1:8000/admin/):")
             for username, password, role in logins():
