@@ -173,7 +173,7 @@ def _ai_scores(application_ids) -> dict[int, dict]:
 
 def _feedback(application_ids) -> dict[int, dict]:
     """Human interview feedback per application: recommendations and average score per dimension."""
-    from interviews.models import InterviewFeedback  # noqa: PLC0415
+    from interviews.models import InterviewFeedback, Recommendation  # noqa: PLC0415
 
     sums: dict[int, dict] = defaultdict(lambda: {"recommendations": [], "scores": defaultdict(list)})
     for f in (InterviewFeedback.objects.submitted().filter(interview__application_id__in=application_ids)
@@ -183,7 +183,9 @@ def _feedback(application_ids) -> dict[int, dict]:
         for key, value in (f["scores"] or {}).items():
             if isinstance(value, int | float):
                 entry["scores"][key].append(value)
+    labels = dict(Recommendation.choices)
     return {app: {"recommendations": e["recommendations"],
+                  "recommendation_labels": [str(labels.get(r, r)) for r in e["recommendations"]],
                   "average_scores": {k: round(sum(v) / len(v), 1) for k, v in e["scores"].items()}}
             for app, e in sums.items()}
 

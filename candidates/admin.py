@@ -26,10 +26,14 @@ from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
 
 from . import diagram, importer, selectors, services
 from .exports import APPLICATION_EXPORT_COLUMNS, CANDIDATE_EXPORT_COLUMNS
+from .matching import match_in_words
 from .models import (
+    TRANSITION_NAMES,
     Application,
     Candidate,
     Credential,
+    CredentialType,
+    Education,
     InterviewRound,
     JobRequisition,
     Priority,
@@ -83,8 +87,27 @@ class InterviewRoundInline(admin.TabularInline):
     filter_horizontal = ("interviewers",)
 
 
+class JobRequisitionForm(forms.ModelForm):
+    """Credentials and the moves they gate are chosen by name from lists, never typed as codes (issue 15)."""
+
+    required_credentials = forms.MultipleChoiceField(
+        label=gettext_lazy("required credentials"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=CredentialType.choices, help_text=gettext_lazy("credential types the candidate must hold, unexpired"))
+    credential_checkpoints = forms.MultipleChoiceField(
+        label=gettext_lazy("moves needing credentials"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=lambda: [(name, services.transition_label(name)) for name in TRANSITION_NAMES],
+        help_text=gettext_lazy("moves blocked while a required credential is missing or expired"))
+
+    class Meta:
+        model = JobRequisition
+        fields = ("department", "title", "headcount", "priority", "status", "description", "skills", "min_years",
+                  "education_level", "required_credentials", "credential_checkpoints", "assessment_dimensions",
+                  "rejection_message", "backup_pool")
+
+
 @admin.register(JobRequisition)
 class JobRequisitionAdmin(ScopedAdmin):
+    form = JobRequisitionForm
     list_display = ("title", "department", "priority", "status", "headcount", "min_years", "education_level")
     list_filter = ("status", "priority", ("department", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("department",)
@@ -107,6 +130,39 @@ class JobRequisitionAdmin(ScopedAdmin):
         (gettext_lazy("status"), lambda j: j.get_status_display()),
         (gettext_lazy("headcount"), lambda j: j.headcount),
     )
+
+    #: view-only readers get these in words instead of the stored lists
+    READ_ONLY_WORDS = {"required_credentials": "required_credential_names",
+                       "credential_checkpoints": "credential_checkpoint_names",
+                       "assessment_dimensions": "assessment_dimension_rows"}
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        return [(name, {**opts, "fields": [self.READ_ONLY_WORDS.get(f, f) for f in opts["fields"]]})
+                for name, opts in fieldsets]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields += list(self.READ_ONLY_WORDS.values())
+        return fields
+
+    @admin.display(description=gettext_lazy("required credentials"))
+    def required_credential_names(self, obj):
+        return "、".join(str(CredentialType(t).label) if t in CredentialType.values else t
+                        for t in obj.required_credentials or []) or "-"
+
+    @admin.display(description=gettext_lazy("moves needing credentials"))
+    def credential_checkpoint_names(self, obj):
+        return "、".join(services.transition_label(n) for n in obj.credential_checkpoints or []) or "-"
+
+    @admin.display(description=gettext_lazy("assessment dimensions"))
+    def assessment_dimension_rows(self, obj):
+        return format_html_join(mark_safe("<br>"), "{}: {} {} / {} {}", (
+            (d.get("label") or d.get("key"), _("pass"), d.get("pass", "-"), _("borderline"), d.get("borderline", "-"))
+            for d in obj.assessment_dimensions or [] if isinstance(d, dict))) or "-"
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "department":
@@ -410,9 +466,7 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
 
     @admin.display(description=gettext_lazy("match breakdown"))
     def breakdown(self, obj):
-        b = obj.match_breakdown or {}
-        rows = [(str(name), f"{b[name]['score']} / {b[name]['max']}", _detail(b[name]))
-                for name in ("skills", "experience", "education", "credentials") if name in b]
+        rows = [(r["label"], f"{r['score']} / {r['max']}", r["words"]) for r in match_in_words(obj.match_breakdown)]
         if not rows:
             return "-"
         return format_html("<table>{}</table>", format_html_join(
@@ -469,8 +523,8 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
             services.application_transition(actor=request.user, application_id=pk, transition=name,
                                             reason=request.POST.get("reason", ""))
         except Conflict as exc:
-            self.message_user(request, f"{exc.detail} {_('Allowed now')}: {', '.join(exc.allowed) or '-'}",
-                              messages.ERROR)
+            allowed = "、".join(services.transition_label(n) for n in exc.allowed) or _("none")
+            self.message_user(request, f"{exc.detail} {_('Allowed now')}: {allowed}", messages.ERROR)
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
         except PermissionDenied:
@@ -482,7 +536,7 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
 
     def diagram_view(self, request):
         context = {**self.admin_site.each_context(request), "opts": self.model._meta,
-                   "title": _("Application stages"), "svg": mark_safe(diagram.svg()), "mermaid": diagram.mermaid()}
+                   "title": _("Application stages"), "svg": mark_safe(diagram.svg())}
         return TemplateResponse(request, "admin/candidates/application/diagram.html", context)
 
     # bulk actions: each row through the service, each row reported
@@ -535,15 +589,20 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
         return self._bulk_with_reason(request, queryset, "to_talent_pool")
 
 
-def _detail(part: dict) -> str:
-    bits = []
-    for key in ("matched", "missing", "valid", "expired"):
-        if part.get(key):
-            bits.append(f"{key}: {', '.join(part[key])}")
-    for key in ("years", "required", "level"):
-        if key in part:
-            bits.append(f"{key}: {part[key]}")
-    return "; ".join(bits)
+def _proposed_field_label(field: str) -> str:
+    """A field read from a résumé by its label on the candidate form ("education" -> "学历")."""
+    try:
+        return str(Candidate._meta.get_field(field).verbose_name)
+    except Exception:  # noqa: BLE001 - not a candidate field ("credentials"): said in words below
+        return str({"credentials": _("credentials")}.get(field, field.replace("_", " ")))
+
+
+def _proposed_value(field: str, value) -> str:
+    if field == "education" and value in Education.values:
+        return str(Education(value).label)
+    if field == "credentials" and value in CredentialType.values:
+        return str(CredentialType(value).label)
+    return str(value)
 
 
 # -- credentials, resumes, logs, pool ---------------------------------------------------------------
@@ -603,7 +662,7 @@ class ResumeAdmin(FileDownloadMixin, ScopedAdmin):
         rows = []
         for field, item in obj.proposed.items():
             for entry in item if isinstance(item, list) else [item]:
-                rows.append((field, str(entry["value"]), entry["snippet"]))
+                rows.append((_proposed_field_label(field), _proposed_value(field, entry["value"]), entry["snippet"]))
         return format_html("<table>{}</table>", format_html_join(
             "", "<tr><th>{}</th><td>{}</td><td><q>{}</q></td></tr>", rows)) if rows else "-"
 

@@ -21,7 +21,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,36 +29,15 @@ from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.masking import mask_email, mask_id_number, mask_phone
 from hrsys.core.timezones import local_tz
+from interviews.labels import interview_event_words
 
 from . import services
 from .board import MOVE_PERMISSION, _label, _needs_reason
+from .matching import match_in_words
 from .models import Application, Credential, Resume, State, TransitionLog
 
 #: How many entries of each kind the timeline shows (newest kept).
 TIMELINE_LIMIT = 100
-
-#: Interview history entries in words (InterviewEvent.kind); unknown kinds are shown as they are.
-INTERVIEW_EVENT_WORDS = {
-    "create": gettext_lazy("Interview booked"),
-    "schedule": gettext_lazy("Invitation sent"),
-    "confirm": gettext_lazy("The candidate confirmed"),
-    "complete": gettext_lazy("Interview held"),
-    "mark_no_show": gettext_lazy("The candidate did not come (no-show)"),
-    "cancel": gettext_lazy("Interview cancelled"),
-    "replace": gettext_lazy("Interview rescheduled"),
-    "reminders_planned": gettext_lazy("Reminders planned"),
-    "rebooking_offered": gettext_lazy("Rebooking link sent to the candidate"),
-    "rebooked": gettext_lazy("The candidate rebooked"),
-    "rebooking_expired": gettext_lazy("The rebooking link expired unused"),
-    "no_show_handled": gettext_lazy("No-show handled"),
-    "could_not_join": gettext_lazy("The candidate reported they could not join"),
-    "on_site_booked": gettext_lazy("An on-site interview was booked instead"),
-    "late_completion": gettext_lazy("The AI interview was completed late"),
-    "reinvite_blocked": gettext_lazy("Not re-invited: required credentials missing"),
-    "backup_promoted": gettext_lazy("A backup candidate was invited"),
-    "backup_none": gettext_lazy("No backup candidate was available"),
-    "backup_failed": gettext_lazy("Inviting the backup candidate failed"),
-}
 
 #: Who may see a candidate's contact details in clear: HR, who contact candidates (managers and interviewers
 #: judge them and see the masked form).
@@ -118,7 +96,7 @@ def _timeline(app, user) -> list[dict]:
               .select_related("interview__round").order_by("-at", "-pk")[:TIMELINE_LIMIT])
     for e in events:
         rows.append({"at": e.at, "kind": "interview", "actor": e.actor_label,
-                     "text": f"{e.interview.title}: {INTERVIEW_EVENT_WORDS.get(e.kind, e.kind)}",
+                     "text": f"{e.interview.title}: {interview_event_words(e.kind)}",
                      "reason": "", "anchor": f"#interview-{e.interview_id}"})
     from onboarding.models import OfferApproval  # noqa: PLC0415
 
@@ -138,7 +116,6 @@ def _timeline(app, user) -> list[dict]:
 def application_page_context(*, user, application: Application, reveal: bool = False) -> dict:
     """What the page shows ``user`` about ``application``; every part read within their scope."""
     from onboarding.models import OPEN_OFFER_STATES  # noqa: PLC0415
-    from onboarding.selectors import _match_words  # noqa: PLC0415 - one wording of the breakdown
 
     from .admin import _candidate_messages_context  # noqa: PLC0415
 
@@ -159,7 +136,7 @@ def application_page_context(*, user, application: Application, reveal: bool = F
         "person": _person(candidate, reveal=reveal), "revealed": reveal,
         "may_reveal": user.has_perm(REVEAL_PERMISSION),
         "credentials": credentials, "credential_problems": app.credential_problems(), "resumes": resumes,
-        "match_rows": _match_words(app.match_breakdown),
+        "match_rows": match_in_words(app.match_breakdown),
         "moves": moves,
         "plain_moves": [m for m in moves if not m["needs_reason"]],
         "reason_moves": [m for m in moves if m["needs_reason"]],

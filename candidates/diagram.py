@@ -8,6 +8,8 @@ and written to docs/ by ``manage.py graph_transitions``.
 
 from html import escape
 
+from django.utils.translation import gettext as _
+
 from .models import INACTIVE_STATES, Application, State
 
 BOX_W, BOX_H, COL_GAP, ROW_GAP, MARGIN = 150, 36, 40, 44, 24
@@ -90,14 +92,14 @@ def svg(graph: dict | None = None) -> str:
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
            f'width="{width:.0f}" height="{height:.0f}" font-family="sans-serif" font-size="11" role="img" '
-           'aria-label="application state machine">',
+           f'aria-label="{escape(_("Application stages and the moves between them"))}">',
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>']
     side_sources: dict[str, list[str]] = {}
     for e in graph["edges"]:
         (sx, sy), (tx, ty) = pos[e["source"]], pos[e["target"]]
         if e["target"] in side:
-            side_sources.setdefault(e["target"], []).append(e["name"])
+            side_sources.setdefault(e["target"], []).append(e["label"])
             out.append(f'<line x1="{sx + BOX_W:.0f}" y1="{sy + BOX_H / 2:.0f}" x2="{tx:.0f}" y2="{ty + BOX_H / 2:.0f}" '
                        'stroke="#c9c9c9" stroke-width="1" marker-end="url(#arrow)"/>')
             continue
@@ -112,18 +114,17 @@ def svg(graph: dict | None = None) -> str:
                    f'stroke-width="1.4" marker-end="url(#arrow)"/>')
         mark = " 🔒" if e["gated"] else ""
         out.append(f'<text x="{(x1 + x2) / 2 + 4:.0f}" y="{(y1 + y2) / 2:.0f}" fill="{colour}">'
-                   f'{escape(e["name"])}{mark}</text>')
+                   f'{escape(e["label"])}{mark}</text>')
     for value, (x, y) in pos.items():
         fill = "#fde8e8" if value in side else "#e8f0fe"
-        out.append(f'<g><title>{escape(value)}</title><rect x="{x:.0f}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" '
+        out.append(f'<g data-state="{escape(value)}"><rect x="{x:.0f}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" '
                    f'rx="8" fill="{fill}" stroke="#4a6fa5"/>'
-                   f'<text x="{x + BOX_W / 2:.0f}" y="{y + 15:.0f}" text-anchor="middle" font-weight="bold">'
-                   f'{escape(labels[value])}</text>'
-                   f'<text x="{x + BOX_W / 2:.0f}" y="{y + 29:.0f}" text-anchor="middle" fill="#666">{escape(value)}</text></g>')
+                   f'<text x="{x + BOX_W / 2:.0f}" y="{y + BOX_H / 2 + 4:.0f}" text-anchor="middle" font-weight="bold">'
+                   f'{escape(labels[value])}</text></g>')
         if value in side_sources:
             names = ", ".join(sorted(set(side_sources[value])))
             out.append(f'<text x="{x + BOX_W + 6:.0f}" y="{y + BOX_H / 2 + 4:.0f}" fill="#888">← {escape(names)}</text>')
-    out.append(f'<text x="{MARGIN}" y="{height - 6:.0f}" fill="#b35c00">🔒 = blocked while a required credential '
-               'is missing or expired (per job)</text>')
+    legend = _("🔒 = blocked while a required credential is missing or expired (per job)")
+    out.append(f'<text x="{MARGIN}" y="{height - 6:.0f}" fill="#b35c00">{escape(legend)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"

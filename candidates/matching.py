@@ -13,8 +13,9 @@ Pure function: the service stores the result on the application.
 """
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import EDUCATION_RANK, Education
+from .models import EDUCATION_RANK, CredentialType, Education
 
 WEIGHTS = {"skills": 40, "experience": 25, "education": 15, "credentials": 20}
 
@@ -75,3 +76,43 @@ def _credentials(job, credentials, today) -> dict:
         else:
             missing.append(ctype)
     return {"ratio": len(valid) / len(required), "valid": valid, "missing": missing, "expired": expired}
+
+
+def match_in_words(breakdown: dict) -> list[dict]:
+    """The match breakdown as sentences (skills, experience, education, credentials)."""
+    def cred(types):
+        return ", ".join(str(CredentialType(t).label) if t in CredentialType.values else t for t in types)
+
+    def edu(level):
+        return str(Education(level).label) if level in Education.values else (level or "-")
+
+    rows = []
+    b = breakdown or {}
+    if "skills" in b:
+        p = b["skills"]
+        words = (_("has %(m)s") % {"m": ", ".join(p["matched"])} if p.get("matched") else "")
+        if p.get("missing"):
+            words = "; ".join(w for w in [words, _("lacks %(m)s") % {"m": ", ".join(p["missing"])}] if w)
+        rows.append({"label": _("Skills"), "score": p.get("score"), "max": p.get("max"),
+                     "words": words or _("the job lists no skills")})
+    if "experience" in b:
+        p = b["experience"]
+        rows.append({"label": _("Experience"), "score": p.get("score"), "max": p.get("max"),
+                     "words": _("%(y)s years (the job asks for %(r)s)") % {"y": p.get("years"), "r": p.get("required")}})
+    if "education" in b:
+        p = b["education"]
+        rows.append({"label": _("Education"), "score": p.get("score"), "max": p.get("max"),
+                     "words": _("%(have)s (the job asks for %(need)s)") % {"have": edu(p.get("level")),
+                                                                           "need": edu(p.get("required"))}})
+    if "credentials" in b:
+        p = b["credentials"]
+        bits = []
+        if p.get("valid"):
+            bits.append(_("valid: %(c)s") % {"c": cred(p["valid"])})
+        if p.get("expired"):
+            bits.append(_("expired: %(c)s") % {"c": cred(p["expired"])})
+        if p.get("missing"):
+            bits.append(_("missing: %(c)s") % {"c": cred(p["missing"])})
+        rows.append({"label": _("Credentials"), "score": p.get("score"), "max": p.get("max"),
+                     "words": "; ".join(bits) or _("the job requires none")})
+    return rows

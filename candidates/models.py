@@ -119,7 +119,8 @@ class JobRequisition(models.Model):
         help_text=_("moves blocked while a required credential is missing or expired"))
     assessment_dimensions = models.JSONField(
         _("assessment dimensions"), default=list, blank=True, validators=[validators.validate_assessment_dimensions],
-        help_text=_('[{"key": "communication", "label": "沟通能力", "pass": 70, "borderline": 60}]'))
+        help_text=_("A JSON list, one entry per dimension: its key (as the AI vendor names it), the label "
+                    "interviewers read, the pass score and the borderline score (0-100)."))
     backup_pool = models.ManyToManyField("Candidate", verbose_name=_("backup pool"), blank=True,
                                          related_name="backup_for_jobs")
     rejection_message = models.TextField(_("rejection message"), blank=True,

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
 from hrsys.accounts.scope import get_for_user_or_404
+from hrsys.audit.labels import action_label, object_type_label
 from hrsys.audit.models import AuditEvent
 
 from .models import (
@@ -20,6 +21,7 @@ from .models import (
     TalentPoolEntry,
     TransitionLog,
 )
+from .services import transition_label
 
 ENCRYPTED_CANDIDATE_FIELDS = ("candidate__phone", "candidate__email", "candidate__id_number")
 
@@ -153,13 +155,16 @@ def candidate_timeline(candidate: Candidate) -> list[dict]:
     ).select_related("actor").order_by("at", "id")
     moves = {f"application.{name}" for name in TRANSITION_NAMES}  # shown from TransitionLog, with stages
     rows = [{
-        "at": ev.at, "kind": "audit", "action": ev.action, "actor": str(ev.actor or ev.actor_label),
-        "object": f"{ev.object_type}#{ev.object_id}", "reason": ev.reason, "changes": ev.changes,
+        "at": ev.at, "kind": "audit", "action": ev.action, "label": action_label(ev.action),
+        "actor": str(ev.actor or ev.actor_label), "object": object_type_label(ev.object_type), "reason": ev.reason,
+        "changes": ev.changes,
     } for ev in events if ev.action not in moves]
     for t in TransitionLog.objects.filter(application__candidate=candidate).select_related("application__job", "actor"):
         rows.append({
-            "at": t.at, "kind": "transition", "action": t.transition, "actor": str(t.actor or t.actor_label),
-            "object": t.application.job.title, "reason": t.reason, "changes": {"state": [t.from_state, t.to_state]},
+            "at": t.at, "kind": "transition", "action": t.transition, "label": transition_label(t.transition),
+            "stages": (t.get_from_state_display(), t.get_to_state_display()),
+            "actor": str(t.actor or t.actor_label), "object": t.application.job.title, "reason": t.reason,
+            "changes": {"state": [t.from_state, t.to_state]},
         })
     rows.sort(key=lambda r: (r["at"], r["kind"] != "transition"))
     return rows

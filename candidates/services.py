@@ -570,7 +570,7 @@ def application_transition(*, actor, application_id: int, transition: str, reaso
     source = app.state
     if not meta.has_transition(source):
         raise Conflict(_("%(move)s is not possible from the stage %(stage)s.")
-                       % {"move": transition, "stage": app.get_state_display()},
+                       % {"move": transition_label(transition), "stage": app.get_state_display()},
                        allowed=allowed_transitions(app, actor))
     if user is not None and not meta.has_transition_perm(app, source, user):
         raise PermissionDenied(transition)

@@ -15,3 +15,9 @@ class InterviewsConfig(AppConfig):
 
         candidate_action_recorded.connect(on_candidate_action, dispatch_uid="interviews.confirm")
         application_closed.connect(on_application_closed, dispatch_uid="interviews.application_closed")
+
+        from hrsys.audit.labels import register_resolver
+
+        from .labels import audit_action_words
+
+        register_resolver(audit_action_words)  # the audit trail's interview actions in words

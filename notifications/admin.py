@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,10 +9,11 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from hrsys.audit.labels import object_type_label
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
 
 from . import selectors
-from .catalog import SAMPLE_CONTEXT, TEMPLATE_KEYS
+from .catalog import TEMPLATE_KEYS, sample_context, template_label
 from .models import (
     CandidateAction,
     DeliveryAttempt,
@@ -83,19 +85,46 @@ class CandidateFilter(admin.SimpleListFilter):
         return queryset.filter(selectors.for_candidate_q(user=request.user, candidate_id=self.value()))
 
 
+class TemplateFilter(admin.SimpleListFilter):
+    """Messages or texts by what they are ("Interview reminder"), not by their template key."""
+
+    title = _("message")
+    parameter_name = "template_key"
+    field = "template_key"
+
+    def lookups(self, request, model_admin):
+        return sorted(((key, template_label(key)) for key in TEMPLATE_KEYS), key=lambda kv: kv[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
+class MessageKindColumns:
+    """What a message is and to whom, in words (issue 15: no template keys or model labels in what staff read)."""
+
+    @admin.display(description=_("message"), ordering="template_key")
+    def message_kind(self, obj):
+        return template_label(obj.template_key)
+
+    @admin.display(description=_("recipient type"))
+    def recipient_kind(self, obj):
+        return object_type_label(obj.recipient_type)
+
+
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin, ScopedAdmin):
+class NotificationAdmin(MessageKindColumns, ReadOnlyAdmin, ScopedAdmin):
     """Every message with its full trail (R-NS-4); evidence exports per recipient. The search box finds a
     candidate's messages by their name (or exactly by phone / e-mail), within the viewer's scope (R-UI-2)."""
 
-    list_display = ("id", "recipient_name", "recipient_type", "recipient_id", "channel", "template_key", "status",
+    list_display = ("id", "recipient_name", "recipient_kind", "recipient_id", "channel", "message_kind", "status",
                     "due_at", "sent_at", "attempt_count")
-    list_filter = (CandidateFilter, "status", "channel", "template_key", "department")
+    list_filter = (CandidateFilter, "status", "channel", TemplateFilter, "department")
     search_fields = ("=recipient_id", "=idempotency_key", "=provider_message_id", "template_key")
     date_hierarchy = "created_at"
     inlines = [AttemptInline, ReceiptInline, ActionInline, LinkInline]
     # the texts as staff may read them (a sign-in code masked), in place of the stored fields
-    readonly_fields = [{"body": "visible_body", "html_body": "visible_html_body"}.get(f.name, f.name)
+    readonly_fields = [{"body": "visible_body", "html_body": "visible_html_body", "template_key": "message_kind",
+                        "recipient_type": "recipient_kind"}.get(f.name, f.name)
                        for f in Notification._meta.fields if f.name not in ("context",)]
     exclude = ("context", "body", "html_body")
 
@@ -114,9 +143,9 @@ class NotificationAdmin(ReadOnlyAdmin, ScopedAdmin):
         return obj.visible_html_body
     export_columns = (
         (_("id"), lambda n: n.pk), (_("recipient"), lambda n: n.recipient_name),
-        (_("recipient type"), lambda n: n.recipient_type), (_("recipient id"), lambda n: n.recipient_id),
-        (_("channel"), lambda n: n.channel), (_("template key"), lambda n: n.template_key),
-        (_("status"), lambda n: n.status), (_("subject"), lambda n: n.subject), (_("body"), lambda n: n.visible_body),
+        (_("recipient type"), lambda n: object_type_label(n.recipient_type)), (_("recipient id"), lambda n: n.recipient_id),
+        (_("channel"), lambda n: n.get_channel_display()), (_("message"), lambda n: template_label(n.template_key)),
+        (_("status"), lambda n: n.get_status_display()), (_("subject"), lambda n: n.subject), (_("body"), lambda n: n.visible_body),
         (_("due at"), lambda n: n.due_at), (_("sent at"), lambda n: n.sent_at),
         (_("delivered at"), lambda n: n.delivered_at), (_("read at"), lambda n: n.read_at),
         (_("failed at"), lambda n: n.failed_at), (_("provider message id"), lambda n: n.provider_message_id),
@@ -154,8 +183,8 @@ class NotificationAdmin(ReadOnlyAdmin, ScopedAdmin):
 
 
 @admin.register(CandidateAction)
-class CandidateActionAdmin(ScopedAdmin, ReadOnlyAdmin):
-    list_display = ("at", "kind", "channel", "recipient_type", "recipient_id", "notification")
+class CandidateActionAdmin(MessageKindColumns, ScopedAdmin, ReadOnlyAdmin):
+    list_display = ("at", "kind", "channel", "recipient_kind", "recipient_id", "notification")
     list_filter = ("kind", "channel")
     search_fields = ("=recipient_id",)
 
@@ -172,9 +201,20 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     """HR edits message texts here; unknown variables are rejected on save. "Preview" renders what is in the
     form, unsaved, with sample data, and counts the SMS parts it would cost (R-NS-2)."""
 
-    list_display = ("key", "language", "channel", "subject", "updated_at")
-    list_filter = ("key", "language", "channel")
+    list_display = ("message_name", "language", "channel", "subject", "updated_at")
+    list_filter = (type("MessageTemplateFilter", (TemplateFilter,), {"parameter_name": "key", "field": "key"}),
+                   "language", "channel")
     readonly_fields = ("allowed_variables", "preview")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "key":  # choose the message by what it is; its key stays internal
+            choices = sorted(((k, template_label(k)) for k in TEMPLATE_KEYS), key=lambda kv: kv[1])
+            return forms.ChoiceField(choices=choices, label=_("message"), required=True)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description=_("message"), ordering="key")
+    def message_name(self, obj):
+        return template_label(obj.key)
     fields = ("key", "language", "channel", "allowed_variables", "subject", "body", "html_body", "preview")
 
     class Media:
@@ -196,7 +236,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         try:
             validate_template(key, **sources)
             subject, body, html = render_texts(**sources, language=language, channel=channel or "sms",
-                                               context=SAMPLE_CONTEXT)
+                                               context=sample_context(language))
         except ValidationError as exc:
             return JsonResponse({"errors": exc.message_dict}, status=400)
         chars, parts = sms_parts(body)
@@ -206,7 +246,8 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     @admin.display(description=_("Allowed variables"))
     def allowed_variables(self, obj):
         keys = [obj.key] if obj is not None and obj.key in TEMPLATE_KEYS else list(TEMPLATE_KEYS)
-        return "; ".join(f"{key}: " + ", ".join(sorted(TEMPLATE_KEYS[key]["variables"])) for key in keys)
+        return "; ".join(f"{template_label(key)}: " + ", ".join(sorted(TEMPLATE_KEYS[key]["variables"]))
+                         for key in keys)
 
     @admin.display(description=_("Preview with sample data"))
     def preview(self, obj):
@@ -218,7 +259,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         if obj is None or obj.pk is None:
             return hooks
         subject, body, _html = render_message(key=obj.key, language=obj.language, channel=obj.channel or "sms",
-                                              context=SAMPLE_CONTEXT)
+                                              context=sample_context(obj.language))
         return format_html("{}<strong>{}</strong><div>{}</div>", hooks, subject,
                            mark_safe(linebreaks(body, autoescape=True)))  # noqa: S308 - escaped by linebreaks
 

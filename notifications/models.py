@@ -20,6 +20,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from hrsys.accounts.scope import ScopedQuerySet
 from hrsys.crypto.fields import EncryptedTextField
 
+from .catalog import template_label
+
 
 def _token() -> str:
     return secrets.token_urlsafe(12)
@@ -77,7 +79,7 @@ class MessageTemplate(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.key} [{self.language}] {self.channel or '*'}"
+        return f"{template_label(self.key)} [{self.get_language_display()}] {self.get_channel_display() or '*'}"
 
     def clean(self):
         from .rendering import validate_template
@@ -184,7 +186,7 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_channel_display()} {self.template_key} -> {self.recipient_type}#{self.recipient_id}"
+        return f"{self.get_channel_display()} · {template_label(self.template_key)} #{self.pk}"
 
     def _shown(self, text: str) -> str:
         from .catalog import is_secret  # noqa: PLC0415

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -163,7 +164,7 @@ class Offer(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"offer #{self.pk}"
+        return gettext("Offer #%(id)s") % {"id": self.pk}
 
     @property
     def band_position(self) -> str:

@@ -223,47 +223,10 @@ def approvals_inbox(*, user, decided_limit: int = 50) -> dict:
 
 
 def _match_words(breakdown: dict) -> list[dict]:
-    """The match breakdown as sentences (skills, experience, education, credentials)."""
-    from django.utils.translation import gettext as _  # noqa: PLC0415
+    """The match breakdown as sentences (candidates.matching.match_in_words)."""
+    from candidates.matching import match_in_words  # noqa: PLC0415 - keeps this module's imports light
 
-    from candidates.models import CredentialType, Education  # noqa: PLC0415
-
-    def cred(types):
-        return ", ".join(str(CredentialType(t).label) if t in CredentialType.values else t for t in types)
-
-    def edu(level):
-        return str(Education(level).label) if level in Education.values else (level or "-")
-
-    rows = []
-    b = breakdown or {}
-    if "skills" in b:
-        p = b["skills"]
-        words = (_("has %(m)s") % {"m": ", ".join(p["matched"])} if p.get("matched") else "")
-        if p.get("missing"):
-            words = "; ".join(w for w in [words, _("lacks %(m)s") % {"m": ", ".join(p["missing"])}] if w)
-        rows.append({"label": _("Skills"), "score": p.get("score"), "max": p.get("max"),
-                     "words": words or _("the job lists no skills")})
-    if "experience" in b:
-        p = b["experience"]
-        rows.append({"label": _("Experience"), "score": p.get("score"), "max": p.get("max"),
-                     "words": _("%(y)s years (the job asks for %(r)s)") % {"y": p.get("years"), "r": p.get("required")}})
-    if "education" in b:
-        p = b["education"]
-        rows.append({"label": _("Education"), "score": p.get("score"), "max": p.get("max"),
-                     "words": _("%(have)s (the job asks for %(need)s)") % {"have": edu(p.get("level")),
-                                                                           "need": edu(p.get("required"))}})
-    if "credentials" in b:
-        p = b["credentials"]
-        bits = []
-        if p.get("valid"):
-            bits.append(_("valid: %(c)s") % {"c": cred(p["valid"])})
-        if p.get("expired"):
-            bits.append(_("expired: %(c)s") % {"c": cred(p["expired"])})
-        if p.get("missing"):
-            bits.append(_("missing: %(c)s") % {"c": cred(p["missing"])})
-        rows.append({"label": _("Credentials"), "score": p.get("score"), "max": p.get("max"),
-                     "words": "; ".join(bits) or _("the job requires none")})
-    return rows
+    return match_in_words(breakdown)
 
 
 def _feedback_rounds(application) -> list[dict]:

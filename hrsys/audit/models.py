@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .labels import action_label, object_type_label
+
 
 class AppendOnlyError(Exception):
     pass
@@ -57,7 +59,7 @@ class AuditEvent(AppendOnlyModel):
         indexes = [models.Index(fields=["object_type", "object_id", "at"])]
 
     def __str__(self):
-        return f"{self.action} {self.object_type}#{self.object_id}"
+        return f"{action_label(self.action)} · {object_type_label(self.object_type)} {self.object_id}"
 
 
 class AccessLog(AppendOnlyModel):
@@ -89,4 +91,4 @@ class AccessLog(AppendOnlyModel):
         indexes = [models.Index(fields=["object_type", "object_id", "at"])]
 
     def __str__(self):
-        return f"{self.kind} {self.object_type}#{self.object_id}"
+        return f"{self.get_kind_display()} · {object_type_label(self.object_type)} {self.object_id}"

@@ -123,8 +123,9 @@ def test_diagram_view_and_command(users, hr_client, tmp_path):
     call_command("graph_transitions", out=str(tmp_path), stdout=open("/dev/null", "w"))  # noqa: SIM115
     svg = (tmp_path / "application_states.svg").read_text()
     mmd = (tmp_path / "application_states.mmd").read_text()
-    for name in services.TRANSITION_NAMES:
-        assert name in svg and name in mmd
+    for name in services.TRANSITION_NAMES:  # people read the moves' labels; the Mermaid source keeps the names
+        assert services.transition_label(name) in svg and name in mmd
+        assert f">{name}<" not in svg
     assert "offer --> hired : hire" in mmd
 
 
@@ -137,12 +138,23 @@ def test_job_admin_edit_recomputes_scores(users, hr_client, org):
     form = page.context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None and k != "backup_pool"}
     data.update({"department": org.it.pk, "skills": '[{"name": "COBOL", "weight": 5}]', "min_years": 0,
-                 "required_credentials": "[]", "credential_checkpoints": '["hire"]', "assessment_dimensions": "[]",
+                 "required_credentials": [], "credential_checkpoints": ["hire"], "assessment_dimensions": "[]",
                  "rounds-TOTAL_FORMS": 0, "rounds-INITIAL_FORMS": 0})
     response = hr_client.post(f"/admin/candidates/jobrequisition/{job.pk}/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     app.refresh_from_db()
     assert app.match_breakdown["skills"]["missing"] == ["COBOL"]
+    job.refresh_from_db()
+    assert job.credential_checkpoints == ["hire"] and job.required_credentials == []
+
+
+def test_job_admin_offers_credentials_and_gated_moves_by_name(users, hr_client, org):
+    """Issue 15: the job form lists credential types and moves by their labels (checkboxes), not as codes."""
+    job = JobFactory(department=org.it)
+    html = hr_client.get(f"/admin/candidates/jobrequisition/{job.pk}/change/").content.decode()
+    assert 'type="checkbox" name="credential_checkpoints" value="hire"' in html
+    assert f" {services.transition_label('hire')}</label>" in html
+    assert '["hire"' not in html
 
 
 def test_history_on_the_application_page_is_in_local_time(users, hr_client, er_job):
