@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from hrsys.api.errors import Conflict
 from hrsys.audit.models import AccessLog, AuditEvent
 from interviews import services
-from interviews.models import DEFAULT_ANCHORS, InterviewFeedback, scorecard_dimensions
+from interviews.models import DEFAULT_ANCHORS, Interview, InterviewFeedback, scorecard_dimensions
 from tests.interviews.conftest import local
 
 pytestmark = pytest.mark.django_db
@@ -67,8 +67,11 @@ def test_r_pipe_7_draft_then_edit_then_submit_then_read_only(world, interview):
         assert set(exc.value.message_dict) == {"scores", "recommendation"}
         assert "沟通" in exc.value.message_dict["scores"][0]  # the missing dimension by its label
         assert InterviewFeedback.objects.get().recommendation == "no"  # the refused submit changed nothing
+        assert Interview.objects.get(pk=interview.pk).state == "scheduled"  # a draft says nothing about it
         done = save(world, interview, submit=True)
         assert done.submitted_at == DURING and done.scores == GOOD and done.recommendation == "yes"
+        # a submitted scorecard marks the round held, so the no-show sweep leaves it alone
+        assert Interview.objects.get(pk=interview.pk).state == "completed"
         with pytest.raises(Conflict) as exc:
             save(world, interview, scores={"clinical": 5, "communication": 5}, submit=True)
         assert "can no longer be changed" in str(exc.value.detail)
