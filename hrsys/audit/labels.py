@@ -49,7 +49,7 @@ VERBS = {
     "rotate": gettext_lazy("key renewed"), "request": gettext_lazy("requested"), "assign": gettext_lazy("assigned"),
     "reschedule": gettext_lazy("rescheduled"), "batch_start": gettext_lazy("batch scheduling started"),
     "feedback_submit": gettext_lazy("feedback submitted"), "feedback_update": gettext_lazy("feedback changed"),
-    "feedback_reminder": gettext_lazy("feedback reminder sent"),
+    "feedback_reminder": gettext_lazy("feedback reminder sent"), "feedback_draft": gettext_lazy("feedback draft saved"),
     "join_problem_resolve": gettext_lazy("joining problem resolved"),
     "feed_token_rotate": gettext_lazy("calendar feed address renewed"),
     "import_ics": gettext_lazy("busy times imported from a calendar"), "session_open": gettext_lazy("signed in"),
