@@ -187,6 +187,10 @@ class JobRequisitionAdmin(ScopedAdmin):
 # -- candidates -----------------------------------------------------------------------------------
 
 class CandidateAdminForm(forms.ModelForm):
+    # one labelled input: the admin's split date / time pair leaves both of its inputs without a label (WCAG)
+    consent_at = forms.DateTimeField(
+        label=gettext_lazy("consent given at"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
     job = forms.ModelChoiceField(queryset=JobRequisition.objects.none(), required=False, label=gettext_lazy("apply to job"),
                                  help_text=gettext_lazy("a new candidate is created with an application to this open job"))
 
@@ -669,8 +673,18 @@ class ResumeAdmin(FileDownloadMixin, ScopedAdmin):
 
 @admin.register(TransitionLog)
 class TransitionLogAdmin(ReadOnlyAdmin, ScopedAdmin):
-    list_display = ("at", "application", "transition", "from_state", "to_state", "actor", "actor_label")
-    list_filter = ("transition", "to_state")
+    list_display = ("at", "application", "move", "from_state", "to_state", "actor", "actor_label")
+    list_filter = (type("MoveFilter", (admin.SimpleListFilter,), {
+        "title": gettext_lazy("move"), "parameter_name": "transition",
+        "lookups": lambda self, request, model_admin: [(n, services.transition_label(n)) for n in TRANSITION_NAMES],
+        "queryset": lambda self, request, qs: qs.filter(transition=self.value()) if self.value() else qs,
+    }), "to_state")
+    fields = ("application", "at", "from_state", "to_state", "move", "reason", "actor", "actor_label", "stage_seconds")
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("move"), ordering="transition")
+    def move(self, obj):
+        return services.transition_label(obj.transition)
     list_select_related = ("application__candidate", "application__job", "actor")
     log_access = False
     actions = []

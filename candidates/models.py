@@ -565,7 +565,7 @@ class TransitionLog(AppendOnlyModel):
         ordering = ["at", "id"]
 
     def __str__(self):
-        return f"{self.from_state} → {self.to_state}"
+        return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
 
     def save(self, *args, **kwargs):
         if self.stage_seconds is None and self.application_id and self.at:

@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from candidates.models import JobRequisition
 from hrsys.accounts.models import Department
 from hrsys.audit.services import audit_record
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
+from notifications.models import Channel
 
 from .models import AttritionModel, CostRecord, NotificationDaily
 
@@ -41,8 +43,12 @@ class CostRecordAdmin(ScopedAdmin):
 
 @admin.register(NotificationDaily)
 class NotificationDailyAdmin(ReadOnlyAdmin, ScopedAdmin):
-    list_display = ("day", "department", "channel", "total", "sent", "delivered", "opened", "failed",
+    list_display = ("day", "department", "channel_name", "total", "sent", "delivered", "opened", "failed",
                     "refreshed_at")
+
+    @admin.display(description=_("channel"), ordering="channel")
+    def channel_name(self, obj):
+        return Channel(obj.channel).label if obj.channel in Channel.values else obj.channel
     list_filter = ("channel",)
     date_hierarchy = "day"
     log_access = False
@@ -51,5 +57,7 @@ class NotificationDailyAdmin(ReadOnlyAdmin, ScopedAdmin):
 @admin.register(AttritionModel)
 class AttritionModelAdmin(ReadOnlyAdmin):
     list_display = ("trained_at", "status", "samples", "positives", "training_accuracy")
-    readonly_fields = ("trained_at", "status", "message", "samples", "positives", "features", "coefficients",
-                       "intercept", "training_accuracy")
+    # the features and coefficients are the model's machine definition (codes such as "source:job_board"),
+    # kept in the database and the API for audit; people read the outcome
+    readonly_fields = ("trained_at", "status", "message", "samples", "positives", "training_accuracy")
+    fields = readonly_fields

@@ -34,7 +34,7 @@ def funnel(user, f: Filters) -> Figure:
     return Figure("funnel", _("Funnel: applications reaching each stage"),
                   [("label", _("Stage"), "text"), ("count", _("Applications"), "int"),
                    ("of_previous", _("Of the stage before"), "pct"), ("of_applied", _("Of all applied"), "pct")],
-                  rows, charts.bar_chart([(r["label"], r["count"]) for r in rows], title=_("Funnel"))
+                  rows, charts.bar_chart([(r["label"], r["count"]) for r in rows], title=_("Funnel"), show_title=False)
                   if rows[0]["count"] else "",
                   note=_("Applications received in the period; AI interview stages are optional."))
 
@@ -46,8 +46,22 @@ def rounds(user, f: Filters) -> Figure:
                    ("no_show", _("No-shows"), "int"), ("passed", _("Passed"), "int"), ("failed", _("Failed"), "int"),
                    ("waiting", _("Waiting for feedback"), "int"), ("pass_rate", _("Pass rate"), "pct")],
                   rows, charts.bar_chart([(f"{r['round']}. {r['kind']}", r["pass_rate"]) for r in rows],
-                                         title=_("Pass rate per interview round"), percent=True),
+                                         title=_("Pass rate per interview round"), percent=True,
+                                         show_title=False),
                   note=_("Passed: more recommending than rejecting feedback."))
+
+
+def feedback_rate(user, f: Filters) -> Figure:
+    rows = selectors.feedback_rates(user=user, filters=f)
+    return Figure("feedback_rate", _("Interview feedback rate per interviewer"),
+                  [("interviewer", _("Interviewer"), "text"), ("interviews", _("Interviews held"), "int"),
+                   ("submitted", _("Feedback submitted"), "int"), ("rate", _("Feedback rate"), "pct"),
+                   ("waiting", _("Still waiting"), "int"), ("median_hours", _("Median hours to submit"), "num")],
+                  rows, charts.bar_chart([(r["interviewer"], r["rate"]) for r in rows],
+                                         title=_("Feedback rate per interviewer"), percent=True, show_title=False)
+                  if rows else "",
+                  note=_("Interview rounds that ended in the period and took place; hours counted from the end of "
+                         "the interview. Interviewers are reminded 2 hours after the end."))
 
 
 def dropoff(user, f: Filters) -> Figure:
@@ -78,7 +92,7 @@ def _trend(name, title, data, f, columns, lines, percent):
     rows = [{**r, "period_label": _period_label(r["period"], f.period)} for r in data["series"]]
     labels = [r["period_label"] for r in rows]
     chart = charts.line_chart(labels, [(label, [r.get(key) for r in rows]) for key, label in lines],
-                              title=title, percent=percent)
+                              title=title, percent=percent, show_title=False)
     return Figure(name, title, [("period_label", _("Period"), "text"), *columns], rows, chart,
                   extra={"total": data.get("total", {})})
 
@@ -118,9 +132,16 @@ def offers(user, f: Filters) -> Figure:
                   [("rate", _("acceptance"))], True)
 
 
+def _channel_label(channel: str) -> str:
+    from notifications.models import Channel  # noqa: PLC0415 - a label only
+
+    return str(Channel(channel).label) if channel in Channel.values else channel
+
+
 def reminders(user, f: Filters) -> Figure:
     data = selectors.reminder_rates(user=user, filters=f)
-    rows = [{**r, "period_label": _period_label(r["period"], f.period)} for r in data["series"]]
+    rows = [{**r, "period_label": _period_label(r["period"], f.period), "channel": _channel_label(r["channel"])}
+            for r in data["series"]]
     periods = sorted({r["period_label"] for r in rows})
     by = {(r["period_label"], r["channel"]): r for r in rows}
     channels = sorted({r["channel"] for r in rows})
@@ -147,8 +168,9 @@ def sources(user, f: Filters) -> Figure:
                    ("probation_decided", _("Probation decided"), "int"),
                    ("probation_rate", _("Probation passed"), "pct"), ("cost", _("Recorded cost"), "money"),
                    ("cost_per_hire", _("Cost per hire"), "money")],
-                  rows, charts.bar_chart([(r["label"], r["conversion"]) for r in rows],
-                                         title=_("Hired of applied per source"), percent=True))
+                  rows, charts.bar_chart([(r["label"], r["conversion"], _("%(hires)s of %(n)s") % {
+                                             "hires": r["hires"], "n": r["applications"]})
+                                          for r in rows], title=_("Hired of applied per source"), percent=True))
 
 
 def costs(user, f: Filters) -> Figure:
@@ -194,7 +216,8 @@ def todo(user, f: Filters) -> Figure:
 
 
 FIGURES: dict[str, Callable] = {
-    "todo": todo, "funnel": funnel, "rounds": rounds, "dropoff": dropoff, "time_in_stage": time_in_stage,
+    "todo": todo, "funnel": funnel, "rounds": rounds, "feedback_rate": feedback_rate, "dropoff": dropoff,
+    "time_in_stage": time_in_stage,
     "stuck": stuck, "no_show": no_show, "time_to_hire": time_to_hire, "time_to_offer": time_to_offer,
     "offers": offers, "reminders": reminders, "sources": sources, "costs": costs, "correlations": correlations,
     "risks": risks,
@@ -202,7 +225,7 @@ FIGURES: dict[str, Callable] = {
 
 PAGES = {
     "home": (gettext_lazy("Today"), []),
-    "funnel": (gettext_lazy("Funnel"), ["funnel", "rounds", "time_in_stage", "stuck", "dropoff"]),
+    "funnel": (gettext_lazy("Funnel"), ["funnel", "rounds", "feedback_rate", "time_in_stage", "stuck", "dropoff"]),
     "figures": (gettext_lazy("Headline figures"), ["no_show", "time_to_hire", "time_to_offer", "offers",
                                                    "reminders"]),
     "sources": (gettext_lazy("Sources and cost"), ["sources", "costs"]),

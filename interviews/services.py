@@ -10,7 +10,8 @@ Public services other apps call
 * ``interview_mark_no_show`` -- the sweep (or HR) marks a no-show and starts the follow-up.
 * ``interview_report_could_not_join`` -- the candidate reports a technical problem (portal, reminder link).
 * ``rebooking_book`` -- the candidate picks an offered slot with the signed link.
-* ``feedback_submit`` -- an interviewer's structured feedback.
+* ``feedback_save`` / ``feedback_submit`` -- an interviewer's scorecard (draft, then submitted);
+  ``feedback_reminders_send`` -- the sweep reminding interviewers 2 hours after the end.
 * ``busy_block_create`` / ``busy_blocks_import_ics`` -- interviewers' busy time.
 * ``batch_schedule_start`` / ``batch_schedule_run`` -- batch scheduling.
 
@@ -33,7 +34,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -54,8 +57,10 @@ from .models import (
     ACTIVE_STATES,
     BOOKED_STATES,
     DEFAULT_STEPS,
+    FEEDBACK_LEVELS,
     BatchRun,
     BusyBlock,
+    FeedbackReminder,
     Interview,
     InterviewerProfile,
     InterviewEvent,
@@ -67,6 +72,7 @@ from .models import (
     ReminderPolicy,
     Room,
     State,
+    scorecard_dimensions,
 )
 from .scheduling import Request, Timeline
 
@@ -970,6 +976,57 @@ def no_show_mark_handled(*, actor, interview_id: int) -> Interview:
     return interview
 
 
+def _lock_open_no_show(actor, interview_id) -> Interview:
+    """The no-show whose follow-up HR is about to take over: in scope (404), locked, still open (409)."""
+    require_visible(Interview, actor, interview_id)
+    interview = _lock_interview(interview_id)
+    if interview.state != State.NO_SHOW:
+        raise Conflict(_("Only a no-show can be rebooked (this interview is %(state)s).")
+                       % {"state": interview.get_state_display()}, allowed=[])
+    if interview.follow_up_done_at is not None:
+        raise Conflict(_("This no-show was handled already (rebooked, closed or moved to the talent pool)."),
+                       allowed=[])
+    return interview
+
+
+@transaction.atomic
+def no_show_rebook(*, actor, interview_id: int, starts_at: datetime) -> Interview:
+    """HR books the new time of a missed interview, agreed with the candidate (on the phone, usually): the same
+    round, interviewers, room and length, any free time (the offered slots or another). It replaces the open
+    rebooking link (withdrawn: the candidate cannot book a second time), sends the invitation with its .ics and
+    the reminders like every booking, and takes the no-show off the to-do list (R-NS-6, R-SCHED-5, R-UI-2)."""
+    _require(actor, "interviews.change_interview")
+    _require(actor, "interviews.add_interview")
+    missed = _lock_open_no_show(actor, interview_id)
+    app = Application.objects.select_related("job").prefetch_related("candidate__credentials").get(
+        pk=missed.application_id)
+    problems = app.credential_problems()
+    if problems and (missed.kind == Kind.HUMAN or "reinvite_ai" in (app.job.credential_checkpoints or [])):
+        raise Conflict(_("Not rebooked: the candidate's credentials do not allow it (%(problems)s).")
+                       % {"problems": "; ".join(f"{p['label']}: {p['problem']}" for p in problems)}, allowed=[])
+    interview = interview_schedule(
+        actor=actor, application_id=missed.application_id, starts_at=starts_at, kind=missed.kind,
+        round_id=missed.round_id,
+        interviewer_ids=list(missed.interviewers.values_list("pk", flat=True)) if missed.kind == Kind.HUMAN else None,
+        room_id=missed.room_id, meeting_url=missed.meeting_url, on_site=missed.on_site,
+        duration_minutes=int((missed.ends_at - missed.starts_at).total_seconds() // 60), previous=missed)
+    withdrawn = RebookingOffer.objects.filter(interview=missed, status=RebookingOffer.Status.OPEN).update(
+        status=RebookingOffer.Status.WITHDRAWN)
+    Interview.objects.filter(pk=missed.pk).update(follow_up_done_at=timezone.now())
+    _log(missed, actor=actor, kind="rebooked_by_hr", detail={"interview": interview.pk,
+                                                              "offers_withdrawn": withdrawn})
+    return interview
+
+
+@transaction.atomic
+def no_show_rebooking_link_send(*, actor, interview_id: int) -> RebookingOffer:
+    """HR sends the candidate a new rebooking link (SMS and e-mail, fresh free slots, a new expiry); the link sent
+    before stops working (R-NS-6)."""
+    _require(actor, "interviews.change_interview")
+    missed = _lock_open_no_show(actor, interview_id)
+    return rebooking_offer_create(actor=actor, interview_id=missed.pk)
+
+
 # -- technical problems (R-NS-8) -------------------------------------------------------------------------
 
 @transaction.atomic
@@ -1046,48 +1103,189 @@ def join_problem_resolve(*, actor, problem_id: int, resolution: str, starts_at: 
 
 # -- feedback (R-PIPE-7) ------------------------------------------------------------------------------------
 
+#: Interview states whose feedback may be written: booked (held, not yet marked attended) or completed. Not a
+#: cancelled one, one replaced by a reschedule, or a no-show: feedback belongs to the interview that took place.
+FEEDBACK_STATES = (*BOOKED_STATES, State.COMPLETED)
+FEEDBACK_REMINDER_MINUTES = 120
+#: The reminder sweep looks this far back (older interviews are left alone, e.g. when the sweep is new).
+FEEDBACK_REMINDER_LOOKBACK_DAYS = 7
+NOTES_MAX_CHARS = 10000
+
+
+def feedback_refusal(interview, *, now=None) -> str | None:
+    """Why no feedback may be written on ``interview`` now, in words; ``None`` when it may (R-PIPE-7). The one
+    rule the service, the scorecard page and "My interviews" use."""
+    if interview.kind != Kind.HUMAN:
+        return _("Feedback is given on interview rounds with interviewers, not on AI interviews.")
+    if interview.state not in FEEDBACK_STATES:
+        reasons = {
+            State.CANCELLED: _("This interview was cancelled; it did not take place and takes no feedback."),
+            State.RESCHEDULED: _("This interview was moved to another time; give your feedback on the new "
+                                 "interview once it has started."),
+            State.NO_SHOW: _("The candidate did not come to this interview; it takes no feedback."),
+        }
+        return str(reasons.get(interview.state) or _("This interview is %(state)s; it takes no feedback yet.") % {
+            "state": interview.get_state_display()})
+    if interview.starts_at > (now or timezone.now()):
+        return _("Feedback opens when the interview starts, at %(time)s (Beijing time).") % {
+            "time": _local(interview.starts_at)}
+    return None
+
+
+def _feedback_errors(interview, *, scores, recommendation, notes, submit) -> dict[str, list]:
+    """Field errors of a scorecard: scores 1-5 for the job's dimensions (all of them to submit), a known
+    recommendation (required to submit)."""
+    dims = {d["key"]: d["label"] for d in scorecard_dimensions(interview.application.job)}
+    errors: dict[str, list] = {}
+    if not isinstance(scores, dict):
+        errors["scores"] = [_("Give the scores as {dimension: score from 1 to 5}.")]
+    else:
+        unknown = sorted(k for k in scores if k not in dims)
+        bad = [dims[k] for k, v in scores.items() if k in dims and (isinstance(v, bool) or v not in FEEDBACK_LEVELS)]
+        missing = [label for key, label in dims.items() if key not in scores] if submit else []
+        msgs = []
+        if unknown:
+            msgs.append(_("These are not assessment dimensions of this job: %(names)s.") % {
+                "names": ", ".join(map(str, unknown))})
+        if bad:
+            msgs.append(_("Scores are whole numbers from 1 to 5: %(names)s.") % {"names": ", ".join(bad)})
+        if missing:
+            msgs.append(_("Give a score for every dimension before submitting: %(names)s.") % {
+                "names": ", ".join(missing)})
+        if msgs:
+            errors["scores"] = msgs
+    if recommendation and recommendation not in Recommendation.values:
+        errors["recommendation"] = [_("Choose one of: %(options)s.") % {
+            "options": ", ".join(str(label) for label in Recommendation.labels)}]
+    elif submit and not recommendation:
+        errors["recommendation"] = [_("Choose a recommendation before submitting.")]
+    if notes and len(notes) > NOTES_MAX_CHARS:
+        errors["notes"] = [_("Notes are at most %(n)s characters.") % {"n": NOTES_MAX_CHARS}]
+    return errors
+
+
 @transaction.atomic
-def feedback_submit(*, actor, interview_id: int, scores: dict, recommendation: str,
-                    notes: str = "") -> InterviewFeedback:
-    """An interviewer's structured feedback on their round: one score (0-100) per assessment dimension of
-    the job, a recommendation, notes. Submitting again updates it (R-PIPE-7)."""
+def feedback_save(*, actor, interview_id: int, scores: dict, recommendation: str = "", notes: str = "",
+                  submit: bool = False) -> InterviewFeedback:
+    """An interviewer's scorecard on their round (R-PIPE-7): a score from 1 to 5 per assessment dimension of the
+    job, a recommendation and notes. Saved as a draft (``submit=False``: parts may be missing) that its author
+    may change, or submitted (everything given), after which it is read-only.
+
+    It opens when the interview has started and only on a human round that is booked or completed (see
+    :func:`feedback_refusal`); only the round's interviewers write it. Refusals: 404 outside the scope, 403 for
+    anyone else, 409 (``Conflict``) before the start, on a cancelled / replaced / missed interview and on
+    submitted feedback; bad input is a ``ValidationError`` naming the fields and saves nothing. Submitting on a
+    round still booked marks it held (``interview_mark_attended``).
+    """
     _require(actor, "interviews.add_interviewfeedback")
     require_visible(Interview, actor, interview_id)
-    interview = _lock_interview(interview_id)
+    interview = _lock_interview(interview_id)  # serialises two saves of the same scorecard
     user = _user(actor)
     if user is None or not interview.interviewers.filter(pk=user.pk).exists():
         raise PermissionDenied(_("Only the interviewers of this round give its feedback."))
-    errors: dict[str, list] = {}
-    if interview.kind != Kind.HUMAN:
-        errors["interview"] = [_("Feedback is given on human interview rounds.")]
-    if interview.state not in (*BOOKED_STATES, State.COMPLETED):
-        errors["interview"] = [_("This interview is %(state)s.") % {"state": interview.get_state_display()}]
-    dims = [d["key"] for d in (interview.application.job.assessment_dimensions or []) if isinstance(d, dict)]
-    if not isinstance(scores, dict):
-        errors["scores"] = [_("Give the scores as {dimension: score}.")]
-    else:
-        unknown = sorted(set(scores) - set(dims))
-        missing = sorted(set(dims) - set(scores))
-        bad = sorted(k for k, v in scores.items() if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 100)
-        msgs = []
-        if unknown:
-            msgs.append(_("Unknown dimensions: %(names)s.") % {"names": ", ".join(unknown)})
-        if missing:
-            msgs.append(_("Missing dimensions: %(names)s.") % {"names": ", ".join(missing)})
-        if bad:
-            msgs.append(_("Scores must be whole numbers from 0 to 100: %(names)s.") % {"names": ", ".join(bad)})
-        if msgs:
-            errors["scores"] = msgs
-    if recommendation not in Recommendation.values:
-        errors["recommendation"] = [_("Choose one of: %(options)s.") % {"options": ", ".join(Recommendation.values)}]
+    refusal = feedback_refusal(interview)
+    if refusal:
+        raise Conflict(refusal)
+    feedback = InterviewFeedback.objects.filter(interview=interview, interviewer=user).first()
+    if feedback is not None and feedback.submitted_at is not None:
+        raise Conflict(_("Your feedback on this interview was submitted on %(time)s and can no longer be changed.")
+                       % {"time": _local(feedback.submitted_at)})
+    recommendation, notes = recommendation or "", notes or ""
+    errors = _feedback_errors(interview, scores=scores, recommendation=recommendation, notes=notes, submit=submit)
     if errors:
         raise ValidationError(errors)
-    feedback, created = InterviewFeedback.objects.update_or_create(
-        interview=interview, interviewer=user,
-        defaults={"scores": scores, "recommendation": recommendation, "notes": notes or ""})
-    audit_record(actor=actor, action="interview.feedback_submit" if created else "interview.feedback_update",
-                 obj=feedback, changes={"recommendation": [None, recommendation], "scores": [None, scores]})
+    if submit and interview.state in BOOKED_STATES:
+        # a submitted scorecard says the round was held: the no-show sweep must not call it missed (R-NS-5)
+        interview_mark_attended(actor=actor, interview_id=interview.pk)
+    now = timezone.now()
+    before = ({"scores": feedback.scores, "recommendation": feedback.recommendation, "notes": feedback.notes}
+              if feedback is not None else {"scores": None, "recommendation": None, "notes": None})
+    if feedback is None:
+        feedback = InterviewFeedback(interview=interview, interviewer=user, created_at=now)
+    feedback.scores, feedback.recommendation, feedback.notes = scores, recommendation, notes
+    feedback.submitted_at = now if submit else None
+    feedback.save()
+    changes = {k: [before[k], getattr(feedback, k)] for k in before if before[k] != getattr(feedback, k)}
+    if submit:
+        changes["submitted_at"] = [None, now.isoformat()]
+    audit_record(actor=actor, action="interview.feedback_submit" if submit else "interview.feedback_draft",
+                 obj=feedback, changes=changes)
     return feedback
+
+
+def feedback_submit(*, actor, interview_id: int, scores: dict, recommendation: str,
+                    notes: str = "") -> InterviewFeedback:
+    """Submit an interviewer's feedback in one step (R-PIPE-7): :func:`feedback_save` with ``submit=True``."""
+    return feedback_save(actor=actor, interview_id=interview_id, scores=scores, recommendation=recommendation,
+                         notes=notes, submit=True)
+
+
+def feedback_reminders_due(*, now=None) -> list[tuple[int, int]]:
+    """``(interview id, interviewer id)`` of every interviewer who has not submitted feedback on a human round
+    that ended ``FEEDBACK_REMINDER_MINUTES`` ago or more (within the look-back) and was not reminded yet."""
+    now = now or timezone.now()
+    wait = timedelta(minutes=_setting("INTERVIEWS_FEEDBACK_REMINDER_MINUTES", FEEDBACK_REMINDER_MINUTES))
+    pair = {"interview": OuterRef("interview_id"), "interviewer": OuterRef("user_id")}
+    rows = (Interview.interviewers.through.objects
+            .filter(interview__kind=Kind.HUMAN, interview__state__in=FEEDBACK_STATES,
+                    interview__ends_at__lte=now - wait,
+                    interview__ends_at__gt=now - timedelta(days=FEEDBACK_REMINDER_LOOKBACK_DAYS),
+                    user__is_active=True)
+            .exclude(Exists(InterviewFeedback.objects.submitted().filter(**pair)))
+            .exclude(Exists(FeedbackReminder.objects.filter(**pair)))
+            .order_by("interview_id", "user_id").values_list("interview_id", "user_id"))
+    return list(rows)
+
+
+@transaction.atomic
+def feedback_remind(*, interview_id: int, interviewer_id: int, now=None):
+    """Remind one interviewer, in the app and by e-mail, to submit their feedback on one interview (R-PIPE-7).
+
+    Idempotent: at most one reminder per interviewer and interview (a ``FeedbackReminder`` row, written with the
+    messages in one transaction under the interview's lock); nothing when the feedback is in, the interview
+    did not take place or is not yet 2 hours over. Returns the reminder or ``None``."""
+    now = now or timezone.now()
+    interview = _lock_interview(interview_id)
+    user = interview.interviewers.filter(pk=interviewer_id, is_active=True).first()
+    wait = timedelta(minutes=_setting("INTERVIEWS_FEEDBACK_REMINDER_MINUTES", FEEDBACK_REMINDER_MINUTES))
+    if (user is None or interview.kind != Kind.HUMAN or interview.state not in FEEDBACK_STATES
+            or interview.ends_at > now - wait
+            or InterviewFeedback.objects.submitted().filter(interview=interview, interviewer=user).exists()
+            or FeedbackReminder.objects.filter(interview=interview, interviewer=user).exists()):
+        return None
+    reminder = FeedbackReminder.objects.create(interview=interview, interviewer=user, sent_at=now)
+    url = settings.PUBLIC_BASE_URL.rstrip("/") + reverse("interviews:scorecard", args=[interview.pk])
+    recipient = Recipient.for_user(user)
+    names = {"candidate": interview.application.candidate.name, "job": interview.application.job.title,
+             "round": interview.title, "time": _local(interview.starts_at)}
+    context = {
+        "title": _message(recipient.language, lambda: _("Your interview feedback is waiting: %(candidate)s") % names),
+        "message": _message(recipient.language, lambda: _(
+            "Your feedback on the interview with %(candidate)s (%(job)s, %(round)s, %(time)s) is not submitted "
+            "yet. Please fill in the scorecard.") % names),
+        "url": url,
+    }
+    for channel in ("in_app", "email"):
+        _notify(recipient=recipient, channel=channel, template_key="generic_alert", context=context,
+                key=f"interview:{interview.pk}:feedback-reminder:{user.pk}:{channel}", interview=interview)
+    audit_record(actor="interviews", action="interview.feedback_reminder", obj=interview,
+                 changes={"interviewer": [None, user.pk]})
+    return reminder
+
+
+def feedback_reminders_send(*, now=None) -> dict:
+    """The sweep (every minute, from hr_tick): remind every interviewer whose feedback is 2 hours overdue, each
+    in its own transaction (R-PIPE-7)."""
+    now = now or timezone.now()
+    sent = 0
+    failed = 0
+    for interview_id, user_id in feedback_reminders_due(now=now):
+        try:
+            sent += feedback_remind(interview_id=interview_id, interviewer_id=user_id, now=now) is not None
+        except Exception:  # one broken address must not keep the others unreminded; retried next minute
+            logger.exception("feedback reminder for interview %s / user %s failed", interview_id, user_id)
+            failed += 1
+    return {"reminded": sent, "failed": failed}
 
 
 # -- availability (R-SCHED-1) ---------------------------------------------------------------------------------
@@ -1158,16 +1356,12 @@ def busy_blocks_import_ics(*, actor, user_id: int, data: bytes) -> list[BusyBloc
 
 # -- batch scheduling (R-SCHED-2, R-SCHED-3) ----------------------------------------------------------------
 
-@transaction.atomic
-def batch_schedule_start(*, actor, job_id: int, round_id: int, application_ids, period_start: datetime,
-                         period_end: datetime, panel=None, panel_pick: int = 1, required=None,
-                         room_ids=()) -> BatchRun:
-    """Queue a batch: many applications of one job into one round, within a period (R-SCHED-2).
-
-    ``panel`` (user ids) and ``panel_pick``: each candidate gets that many of the panel;
-    ``required``: people every interview needs (a cross-department panel, R-SCHED-3).
-    Without either, the round's interviewers are all required.
-    """
+def batch_schedule_validate(*, actor, job_id: int, round_id: int, application_ids, period_start: datetime,
+                            period_end: datetime, panel=None, panel_pick: int = 1, required=None,
+                            room_ids=()) -> dict:
+    """Check a batch's input as ``batch_schedule_start`` does, writing nothing: the cleaned batch (``job``,
+    ``round``, ``application_ids``, ``panel``, ``panel_pick``, ``required``, ``room_ids``, ``period_start``,
+    ``period_end``) or ValidationError naming the fields. The browser's preview uses it (R-SCHED-2, R-UI-4)."""
     from candidates.models import JobRequisition  # noqa: PLC0415
 
     _require(actor, "interviews.add_interview")
@@ -1213,10 +1407,29 @@ def batch_schedule_start(*, actor, job_id: int, round_id: int, application_ids, 
         errors["rooms"] = [_("Unknown rooms: %(ids)s.") % {"ids": ", ".join(map(str, sorted(bad_rooms)))}]
     if errors:
         raise ValidationError(errors)
-    run = BatchRun.objects.create(job=job, round=round_obj, application_ids=ids, panel=panel,
-                                  panel_pick=panel_pick if panel else 0, required=required,
-                                  room_ids=list(room_ids or []), period_start=period_start, period_end=period_end,
-                                  total=len(ids), created_by=user)
+    return {"job": job, "round": round_obj, "application_ids": ids, "panel": panel,
+            "panel_pick": panel_pick if panel else 0, "required": required, "room_ids": list(room_ids or []),
+            "period_start": period_start, "period_end": period_end}
+
+
+@transaction.atomic
+def batch_schedule_start(*, actor, job_id: int, round_id: int, application_ids, period_start: datetime,
+                         period_end: datetime, panel=None, panel_pick: int = 1, required=None,
+                         room_ids=()) -> BatchRun:
+    """Queue a batch: many applications of one job into one round, within a period (R-SCHED-2).
+
+    ``panel`` (user ids) and ``panel_pick``: each candidate gets that many of the panel;
+    ``required``: people every interview needs (a cross-department panel, R-SCHED-3).
+    Without either, the round's interviewers are all required.
+    """
+    batch = batch_schedule_validate(actor=actor, job_id=job_id, round_id=round_id, application_ids=application_ids,
+                                    period_start=period_start, period_end=period_end, panel=panel,
+                                    panel_pick=panel_pick, required=required, room_ids=room_ids)
+    ids = batch["application_ids"]
+    run = BatchRun.objects.create(job=batch["job"], round=batch["round"], application_ids=ids, panel=batch["panel"],
+                                  panel_pick=batch["panel_pick"], required=batch["required"],
+                                  room_ids=batch["room_ids"], period_start=period_start, period_end=period_end,
+                                  total=len(ids), created_by=_user(actor))
     audit_record(actor=actor, action="interview.batch_start", obj=run, changes={"applications": [None, len(ids)]})
     from . import tasks  # noqa: PLC0415
 
@@ -1225,6 +1438,26 @@ def batch_schedule_start(*, actor, job_id: int, round_id: int, application_ids, 
 
 
 PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2}
+
+
+def batch_plan_setup(*, round_obj, application_ids, panel, panel_pick, required, room_ids, period_start,
+                     period_end):
+    """The engine and the requests of a batch, as the run and the browser's preview both plan it:
+    ``(engine, requests, applications by id)`` (R-SCHED-2). Reads only."""
+    apps = {a.pk: a for a in Application.objects.filter(pk__in=application_ids).select_related("job")}
+    user_ids = [*panel, *required]
+    room_keys = tuple(("room", r) for r in room_ids)
+    start = max(period_start, timezone.now())
+    engine = availability.build_engine(user_ids=user_ids, room_ids=room_ids, start=start, end=period_end)
+    requests = []
+    for order, app_id in enumerate(application_ids):
+        app = apps[app_id]
+        requests.append(Request(
+            id=app_id, duration=timedelta(minutes=round_obj.duration_minutes), required=tuple(required),
+            pool=tuple(panel), pool_pick=panel_pick, rooms=room_keys,
+            candidate_busy=availability.candidate_busy(app.candidate_id),
+            priority=PRIORITY_RANK.get(app.job.priority, 2), order=order))
+    return engine, requests, apps
 
 
 def batch_schedule_run(*, run_id: int) -> BatchRun:
@@ -1238,19 +1471,9 @@ def batch_schedule_run(*, run_id: int) -> BatchRun:
         run.status = BatchRun.Status.RUNNING
         run.save(update_fields=["status"])
     actor = run.created_by or "interviews"
-    apps = {a.pk: a for a in Application.objects.filter(pk__in=run.application_ids).select_related("job")}
-    user_ids = [*run.panel, *run.required]
-    room_keys = tuple(("room", r) for r in run.room_ids)
-    start = max(run.period_start, timezone.now())
-    engine = availability.build_engine(user_ids=user_ids, room_ids=run.room_ids, start=start, end=run.period_end)
-    requests = []
-    for order, app_id in enumerate(run.application_ids):
-        app = apps[app_id]
-        requests.append(Request(
-            id=app_id, duration=timedelta(minutes=run.round.duration_minutes), required=tuple(run.required),
-            pool=tuple(run.panel), pool_pick=run.panel_pick, rooms=room_keys,
-            candidate_busy=availability.candidate_busy(app.candidate_id),
-            priority=PRIORITY_RANK.get(app.job.priority, 2), order=order))
+    engine, requests, apps = batch_plan_setup(
+        round_obj=run.round, application_ids=run.application_ids, panel=run.panel, panel_pick=run.panel_pick,
+        required=run.required, room_ids=run.room_ids, period_start=run.period_start, period_end=run.period_end)
     unplaced_detail = []
 
     def commit(request, placement):

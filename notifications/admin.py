@@ -124,9 +124,14 @@ class NotificationAdmin(MessageKindColumns, ReadOnlyAdmin, ScopedAdmin):
     inlines = [AttemptInline, ReceiptInline, ActionInline, LinkInline]
     # the texts as staff may read them (a sign-in code masked), in place of the stored fields
     readonly_fields = [{"body": "visible_body", "html_body": "visible_html_body", "template_key": "message_kind",
-                        "recipient_type": "recipient_kind"}.get(f.name, f.name)
-                       for f in Notification._meta.fields if f.name not in ("context",)]
-    exclude = ("context", "body", "html_body")
+                        "recipient_type": "recipient_kind", "related_type": "related_kind"}.get(f.name, f.name)
+                       for f in Notification._meta.fields if f.name not in ("context", "public_token")]
+
+    @admin.display(description=_("related object type"))
+    def related_kind(self, obj):
+        return object_type_label(obj.related_type) if obj.related_type else "-"
+    # shown in words by message_kind / recipient_kind / related_kind; the public token is the link's secret
+    exclude = ("context", "body", "html_body", "template_key", "recipient_type", "related_type", "public_token")
 
     def get_search_results(self, request, queryset, search_term):
         found, duplicates = super().get_search_results(request, queryset, search_term)
@@ -211,6 +216,15 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             choices = sorted(((k, template_label(k)) for k in TEMPLATE_KEYS), key=lambda kv: kv[1])
             return forms.ChoiceField(choices=choices, label=_("message"), required=True)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None:  # which message a text is for is fixed once created; shown by its name
+            fields = ["message_name" if f == "key" else f for f in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "message_name")
 
     @admin.display(description=_("message"), ordering="key")
     def message_name(self, obj):

@@ -260,7 +260,8 @@ class OfferApproval(models.Model):
         constraints = [models.UniqueConstraint(fields=["offer", "round", "step"], name="onboarding_approval_step")]
 
     def __str__(self):
-        return f"{self.offer} r{self.round} s{self.step} {self.role}"
+        return gettext("%(offer)s, round %(round)s, step %(step)s: %(role)s") % {
+            "offer": self.offer, "round": self.round, "step": self.step, "role": self.get_role_display()}
 
 
 class OfferSignature(models.Model):

@@ -43,7 +43,7 @@ class AuditEventAdmin(_ObjectTypeColumn, ReadOnlyAdmin):
     list_select_related = ("actor",)
 
     def get_fields(self, request, obj=None):
-        return ["at", "actor", "actor_label", "what", "object_kind", "object_id", "object_repr", "reason", "changes",
+        return ["at", "actor", "actor_label", "what", "object_kind", "object_id", "object_repr", "reason", "readable__changes",
                 "ip", "request_id"]
 
     def get_readonly_fields(self, request, obj=None):

@@ -2,15 +2,56 @@
 access logging and scoped exports (R-SEC-1, R-SEC-3, R-DASH-4)."""
 
 from django.contrib import admin
+from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.exports import export_response
+from hrsys.core.readable import readable
+
+READABLE_PREFIX = "readable__"
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class ReadableJSONMixin:
+    """A stored snapshot (JSONField) shown read-only is rendered in words (hrsys.core.readable), never as raw
+    JSON with codes and UTC times; where the viewer edits it, the form field stays."""
+
+    def get_readonly_fields(self, request, obj=None):
+        names = list(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return names
+        everything = not self.has_change_permission(request, obj)
+        shown = [f.name for f in self.model._meta.fields
+                 if isinstance(f, models.JSONField) and (everything or f.name in names)]
+        return [*names, *(READABLE_PREFIX + n for n in shown)]
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        readable_names = {n for n in fields if isinstance(n, str) and n.startswith(READABLE_PREFIX)}
+        if not readable_names:
+            return fields
+        out = []
+        for name in fields:
+            if isinstance(name, str) and READABLE_PREFIX + name in readable_names:
+                out.append(READABLE_PREFIX + name)  # in the field's own place
+            elif name not in readable_names:
+                out.append(name)
+        return out
+
+    def __getattr__(self, name):
+        if name.startswith(READABLE_PREFIX):
+            field = self.model._meta.get_field(name.removeprefix(READABLE_PREFIX))
+
+            def show(obj):
+                return readable(getattr(obj, field.name))
+            show.short_description = field.verbose_name
+            return show
+        raise AttributeError(name)
+
+
+class ScopedAdmin(ReadableJSONMixin, admin.ModelAdmin):
     #: columns for CSV / Excel export: (header, callable(row)); empty disables export
     export_columns: tuple = ()
     #: log every detail view (personal data)
@@ -61,7 +102,7 @@ class ScopedAdmin(admin.ModelAdmin):
     actions = ["export_csv", "export_xlsx"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadableJSONMixin, admin.ModelAdmin):
     """For append-only records: visible and searchable, never edited or deleted."""
 
     def has_add_permission(self, request):

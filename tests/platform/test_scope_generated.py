@@ -168,14 +168,23 @@ ROUTES: dict[str, object] = {
     "portal:interview": PORTAL, "portal:reschedule": PORTAL, "portal:withdraw": PORTAL, "portal:offer": PORTAL,
     "portal:offer-letter": PORTAL, "portal:offer-sign": PORTAL, "portal:offer-decline": PORTAL,
     "portal:onboarding": PORTAL, "portal:upload": PORTAL, "portal:checklist-item-done": PORTAL,
-    "portal:privacy": PORTAL,
+    "portal:privacy": PORTAL, "portal:language": PORTAL,
     "dashboard:home": Listing(),
     "dashboard:export": Listing(kwargs=tuple({"name": n} for n in FIGURE_NAMES), query="format=csv"),
     "dashboard:page": Listing(kwargs=tuple({"page": p} for p in DASHBOARD_PAGES)),
     "interviews:rebook": TOKEN, "interviews:confirm": TOKEN, "interviews:could-not-join": TOKEN,
     "interviews:feed": TOKEN, "interviews:calendar-feed": OWN, "interviews:mine": Listing(),
     "interviews:calendar": Listing(),  # the viewer's default week (chosen objects: tests/interviews/test_calendar.py)
+    # batch scheduling (R-UI-4): without ?job= the job picker; ?job=<id> outside the scope is 404
+    # (tests/interviews/test_batch_views.py); a run's page and its progress JSON by the run's id
+    "interviews:batch": Listing(), "interviews:batch-run": Obj("interviews.batchrun", kwarg="run_id"),
+    "interviews:batch-progress": Obj("interviews.batchrun", kwarg="run_id"),
     "interviews:calendar-feed-of": Obj("accounts.user", kwarg="user_id", inside=False),
+    # interview actions of the application page (R-UI-2); attended / no-show are POST only (a GET is 405)
+    "interviews:schedule": Obj("candidates.application"), "interviews:reschedule": Obj("interviews.interview"),
+    "interviews:cancel": Obj("interviews.interview"), "interviews:attended": Obj("interviews.interview"),
+    "interviews:no-show": Obj("interviews.interview"), "interviews:no-show-rebook": Obj("interviews.interview"),
+    "interviews:scorecard": Obj("interviews.interview"),  # in scope: read-only unless on the panel (POST 403)
     "onboarding:approval-list": Listing(),
     "board:jobs": Listing(), "board:board": Obj("candidates.jobrequisition"),
     "board:move": Obj("candidates.application", inside=False),  # POST only: a GET is 405 for everyone
@@ -291,9 +300,9 @@ def _supplement_world():
         case = OnboardingCase.objects.filter(department=dept).first() or OnboardingCase.objects.create(
             offer=offer, application=offer.application, candidate=offer.application.candidate, department=dept,
             start_date=today)
-        Employee.objects.create(case=case, candidate=case.candidate, application=case.application, offer=case.offer,
-                                department=dept, name=case.candidate.name, job_title=job.title,
-                                monthly_salary="10000", start_date=today)
+        Employee.objects.filter(case=case).exists() or Employee.objects.create(
+            case=case, candidate=case.candidate, application=case.application, offer=case.offer, department=dept,
+            name=case.candidate.name, job_title=job.title, monthly_salary="10000", start_date=today)
         account = AttendanceAccount.objects.filter(department=dept).first() or AttendanceAccount.objects.create(
             department=dept, holder_name=case.candidate.name, effective_date=today)
         LeaveRequest.objects.create(account=account, type="annual", start_date=today, end_date=today)
@@ -306,7 +315,7 @@ def _supplement_world():
         CostRecord.objects.create(department=dept, kind="advertising", month=today.replace(day=1), amount=100)
         DoorAccessGroup.objects.create(department=dept, code=f"door-{code}", name=f"door {code}")
         ProvisioningDelivery.objects.create(device=device, account=account, action="create")
-        NotificationDaily.objects.create(department=dept, day=today, channel="sms")
+        NotificationDaily.objects.get_or_create(department=dept, day=today, channel="sms")
         RebookingOffer.objects.create(interview=interview, expires_at=now + dt.timedelta(days=2))
         notification = Notification.objects.filter(department=dept).first()
         DeliveryReceipt.objects.create(notification=notification, provider_status="delivered", payload="{}",
@@ -476,7 +485,8 @@ def world(django_db_setup, django_db_blocker, world_media):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            call_command("seed_demo", stdout=io.StringIO())
+            # the demo's small story: people in every scope and stage (the year of figures is not needed here)
+            call_command("seed_demo", "--story", "small", stdout=io.StringIO())
             _supplement_world()
             yield
         finally:
