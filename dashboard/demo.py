@@ -1,5 +1,5 @@
-"""Demo figures that follow the demo story: recorded recruiting costs of the last twelve months (job boards per
-job, referral bonuses and agency fees per hire, campus fairs), the reminder summary, and the attrition model
+"""Demo figures that follow the demo story: recorded recruiting costs of its months (job boards per job, referral
+bonuses and agency fees per hire, campus fairs), the reminder summary, and the attrition model
 trained on the story's past hires (R-DASH-1, R-DASH-3). Idempotent: costs are recorded once; the summary and the
 model are computed only when they are missing."""
 
@@ -33,11 +33,11 @@ def _costs(director) -> int:
         return 0
     rng = random.Random(77)
     made = 0
-    months = _months(timezone.localdate(), 12)
+    months = _months(timezone.localdate(), 19)  # the months of the demo story
     for job in JobRequisition.objects.order_by("pk"):
         for month in months:
             cost_record_create(actor=director, job_id=job.pk, source="job_board", kind="job_board", month=month,
-                               amount=Decimal(rng.choice([800, 1200, 1500, 2000])), note=DEMO_NOTE)
+                               amount=Decimal(rng.choice([2000, 3000, 3500, 5000])), note=DEMO_NOTE)
             made += 1
     hires = (TransitionLog.objects.filter(to_state=State.HIRED, application__source__in=["referral", "agency"],
                                           at__date__gte=months[0])
@@ -47,12 +47,12 @@ def _costs(director) -> int:
         referral = app.source == "referral"
         cost_record_create(actor=director, job_id=app.job_id, source=app.source,
                            kind="referral_bonus" if referral else "agency", month=timezone.localdate(log.at),
-                           amount=Decimal(1000 if referral else 12000), note=DEMO_NOTE)
+                           amount=Decimal(1000 if referral else 18000), note=DEMO_NOTE)
         made += 1
     for job in JobRequisition.objects.filter(title__contains="护士").order_by("pk"):
-        for month in (months[2], months[8]):
+        for month in (months[2], months[8], months[14]):
             cost_record_create(actor=director, job_id=job.pk, source="campus", kind="campus", month=month,
-                               amount=Decimal(5000), note=DEMO_NOTE)
+                               amount=Decimal(8000), note=DEMO_NOTE)
             made += 1
     return made
 

@@ -116,6 +116,7 @@ class World:
         self.patterns: dict[int, str] = {}  # application id -> attendance habit of the new hire
         self.leave_days: dict[int, set] = {}  # application id -> days on approved leave
         self.stats = Counter()
+        self.small = False
         self.stopped: list[str] = []
 
     def org_code(self, job) -> str:
@@ -137,7 +138,7 @@ class World:
 
 # -- one candidate --------------------------------------------------------------------------------------------
 
-def _plan(rng: random.Random, earlier: bool) -> dict:
+def _plan(rng: random.Random, earlier: bool, index: int) -> dict:
     """What will happen to this candidate, drawn once (the story follows it as far as time allows)."""
     quality = min(0.98, max(0.1, rng.gauss(0.6, 0.15)))
     roll = rng.random()
@@ -147,13 +148,15 @@ def _plan(rng: random.Random, earlier: bool) -> dict:
     else:
         fate = ("reject_screen" if roll < 0.22 else "withdraw" if roll < 0.27 else "pool" if roll < 0.31
                 else "process")
+        if index % 13 == 5:  # a few more for the talent pool, in both organizations
+            fate = "pool"
     pattern_roll = rng.random()
     return {
         "quality": quality, "fate": fate, "ai": rng.random() < 0.7, "sure": earlier, "stop": None,
         "ai_no_show": rng.random() < 0.18 and not earlier, "rebook": rng.random() < 0.65,
         "human_no_show": rng.random() < 0.06, "accept": rng.random() < (0.95 if earlier else 0.85),
         "pattern": "late" if pattern_roll < 0.14 else ("leave" if pattern_roll < 0.24 else "normal"),
-        "leaves_within_year": rng.random() < (0.3 if earlier else 0.22),
+        "leaves_within_year": rng.random() < (0.33 if earlier else 0.22),
         "volatility": round(min(1.0, max(0.0, rng.gauss(0.35, 0.15))), 2),
     }
 
@@ -244,7 +247,10 @@ def _ai_stage(world, rng, app, plan, hr):
     else:
         yield min(deadline - dt.timedelta(hours=2), _now() + dt.timedelta(hours=rng.uniform(3, 60)))
     raw = _dimension_scores(rng, app.job, plan["quality"], plan)
-    overall = round(min(100, max(0, rng.gauss(plan["quality"] * 100, 6))))
+    overall = round(min(100, max(0, rng.gauss(min(1.0, plan["quality"] + 0.12) * 100, 6))))
+    if plan["stop"] == "review":
+        overall = round(sum(d["borderline"] + 3 for d in app.job.assessment_dimensions) /
+                        max(1, len(app.job.assessment_dimensions)))
     completed = _now()
     parsed = ParsedDelivery(
         event="interview.completed", kind="result", assessment_id=f"demo-{app.pk}",
@@ -366,8 +372,10 @@ def _offer(world, rng, app, plan, hr):
         offer_submit,
     )
 
-    if hiring_manager_for(app.job) is None:
-        return None  # nobody approves offers of this job yet: the application waits at interviews
+    if hiring_manager_for(app.job) is None:  # nobody to approve the offer: the post is frozen for now
+        yield _office(rng, _now(), 24 * 5, 24 * 15)
+        _transition(hr, app, "reject", "岗位编制冻结，暂停招聘，已告知候选人")
+        return None
     _transition(hr, app, "make_offer")
     yield _office(rng, _now(), 1, 20)
     today = timezone.localdate()
@@ -421,10 +429,10 @@ def _employment(world, rng, app, plan, offer, hr):
         return
     world.stats["employees"] += 1
     manager = world.manager(app.job) or hr
-    if plan["pattern"] == "leave":  # four short leaves in the second month: more than the three allowed
-        month_two = start + dt.timedelta(days=35)
-        for k in range(4):
-            day = _next_workday(month_two + dt.timedelta(days=5 * k + rng.randint(0, 2)))
+    if plan["pattern"] == "leave":  # five short leaves in the second month: more than the three allowed
+        month_two = (start + dt.timedelta(days=32)).replace(day=2)
+        for k in range(5):
+            day = _next_workday(month_two + dt.timedelta(days=4 * k + rng.randint(0, 1)))
             yield _local(day - dt.timedelta(days=2), 10, rng.randrange(0, 50))
             leave = leave_request_create(actor=hr, account_id=review.account_id,
                                          type=rng.choice([LeaveType.PERSONAL, LeaveType.SICK]),
@@ -457,7 +465,10 @@ def _employment(world, rng, app, plan, offer, hr):
     tenure = rng.randint(120, 330)
     last_day = start + dt.timedelta(days=tenure)
     yield _local(last_day - dt.timedelta(days=20), 11)
-    reason, _share, note = rng.choices(EXIT_REASONS, weights=[share for _r, share, _n in EXIT_REASONS])[0]
+    # the emergency department's leavers cite the pressure more often than the others'
+    weights = [share * (3 if reason == "pressure" and app.job.department.code == "emergency" else 1)
+               for reason, share, _n in EXIT_REASONS]
+    reason, _share, note = rng.choices(EXIT_REASONS, weights=weights)[0]
     employee_exit(actor=hr, employee_id=employee.pk, last_day=last_day, reason=reason, note=note)
     world.stats["exits"] += 1
 
@@ -490,7 +501,9 @@ def _story(world, i: int, applied_at: dt.datetime, earlier: bool, today: tuple |
     from candidates.models import Education, SourceChannel
 
     rng = random.Random(f"{SEED}-{i}")
-    plan = _plan(rng, earlier)
+    plan = _plan(rng, earlier, i)
+    if world.small:  # a world for tests: everyone processed takes the AI interview, and comes to it
+        plan.update(ai=True, ai_no_show=False)
     job = world.jobs[(i * 5 + (i // 7)) % len(world.jobs)]
     if earlier:  # last year's hires: the jobs with someone to approve their offers
         approved = [j for j in world.jobs if j.department.code in MANAGER_OF]
@@ -520,7 +533,7 @@ def _story(world, i: int, applied_at: dt.datetime, earlier: bool, today: tuple |
         services.credential_add(actor=cdemo.ACTOR, candidate_id=candidate.pk, type=ctype,
                                 number=f"{rng.randrange(10**11, 10**12)}", issuer="国家卫生健康委员会",
                                 issued_on=expires - dt.timedelta(days=5 * 365), expires_on=expires)
-    if i % 4 == 0:
+    if i % 8 == 0:
         services.resume_upload(actor=cdemo.ACTOR, candidate_id=candidate.pk,
                                data=cdemo._resume_docx(candidate, job, rng), filename=f"简历-{candidate.name}.docx")
     app = candidate.applications.get()
@@ -695,27 +708,34 @@ def already_told() -> bool:
     return Candidate.objects.filter(email_index=field.index_for(f"demo0@{DEMO_DOMAIN}")).exists()
 
 
-def seed(stdout=None, now: dt.datetime | None = None) -> dict:
+#: candidates of the earlier and of the recent months per size: "small" is a world for tests that need people
+#: in every scope and stage, not a year of figures
+SIZES = {"full": (EARLIER_CANDIDATES, RECENT_CANDIDATES, HISTORY_DAYS), "small": (0, 36, 150)}
+
+
+def seed(stdout=None, now: dt.datetime | None = None, size: str = "full") -> dict:
     """Write the history up to ``now`` (default: the real now). Idempotent: nothing when it exists."""
     if already_told():
         return {"story": "exists"}
+    earlier_n, recent_n, history_days = SIZES[size]
     end = now or timezone.now()
-    start = end - dt.timedelta(days=HISTORY_DAYS)
+    start = end - dt.timedelta(days=history_days)
+    span = min(365, history_days - 5)
     world = World(end)
+    world.small = size == "small"
     rng = random.Random(SEED)
     processes = []
-    for i in range(EARLIER_CANDIDATES + RECENT_CANDIDATES):
-        earlier = i < EARLIER_CANDIDATES
+    for i in range(earlier_n + recent_n):
+        earlier = i < earlier_n
         if earlier:  # applied 18 to 15 months ago
-            offset = rng.uniform(0, HISTORY_DAYS - 450)
+            offset = rng.uniform(0, history_days - 450)
         else:  # the last twelve months, a few more lately
-            offset = HISTORY_DAYS - 365 * (1 - rng.random() ** 0.8)
+            offset = history_days - span * (1 - rng.random() ** 0.8)
         day = _next_workday((start + dt.timedelta(days=offset)).astimezone(local_tz()).date())
         processes.append(_story(world, i, _local(day, rng.randint(8, 21), rng.randrange(0, 60)), earlier))
     for k, case in enumerate(TODAY):
         day = _next_workday(timezone.localtime(end - dt.timedelta(days=case[0]), local_tz()).date())
-        processes.append(_story(world, EARLIER_CANDIDATES + RECENT_CANDIDATES + k, _local(day, 9, 30), False,
-                                today=case))
+        processes.append(_story(world, earlier_n + recent_n + k, _local(day, 9, 30), False, today=case))
     first_night = _local(timezone.localtime(start, local_tz()).date(), 0, 30)
     processes.append(_wait_then(first_night, _night(world, random.Random(SEED + 1))))
     processes.append(_wait_then(first_night + dt.timedelta(hours=12, minutes=10), _noon(world, random.Random(SEED + 2))))

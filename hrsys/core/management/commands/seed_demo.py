@@ -23,14 +23,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", type=int, default=0, help="also generate N applications (benchmarks)")
         parser.add_argument("--quiet-logins", action="store_true")
+        parser.add_argument("--story", choices=["full", "small"], default="full",
+                            help="small: a few dozen candidates (a world for tests), not a year of figures")
 
-    def handle(self, *args, scale, quiet_logins, **options):
+    def handle(self, *args, scale, quiet_logins, story, **options):
         started = time.monotonic()
         for module_name in SEED_ORDER:
             if module_name == "story":
                 from hrsys.core import demo_story  # noqa: PLC0415
 
-                self.stdout.write(f"demo story: {demo_story.seed(stdout=self.stdout)}")
+                self.stdout.write(f"demo story: {demo_story.seed(stdout=self.stdout, size=story)}")
                 continue
             try:
                 module = importlib.import_module(f"{module_name}.demo")
