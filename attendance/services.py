@@ -219,7 +219,7 @@ def attendance_account_schedule_for_offer(*, offer_id: int, actor="onboarding") 
     audit_record(actor=actor, action="attendance.account.schedule", obj=account,
                  changes={"state": [None, account.state], "effective_date": [None, str(account.effective_date)],
                           "clock_id": [None, account.clock_id], "door_groups": [None, account.door_groups]},
-                 reason=f"offer #{offer.pk} accepted")
+                 reason=_("Offer #%(id)s accepted") % {"id": offer.pk})
     return account
 
 
@@ -445,7 +445,7 @@ def attendance_account_close(*, actor, account_id: int, last_day, reason: str) -
     if account.state == AccountState.REVOKED:
         return account
     if last < local_today() or account.state == AccountState.SCHEDULED:
-        _deactivate(account, "revoke", actor=actor, reason=f"exit: {reason}")
+        _deactivate(account, "revoke", actor=actor, reason=_("Exit: %(reason)s") % {"reason": reason})
         return account
     old = account.last_working_day
     account.last_working_day = last

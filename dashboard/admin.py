@@ -49,7 +49,10 @@ class NotificationDailyAdmin(ReadOnlyAdmin, ScopedAdmin):
     @admin.display(description=_("channel"), ordering="channel")
     def channel_name(self, obj):
         return Channel(obj.channel).label if obj.channel in Channel.values else obj.channel
-    list_filter = ("channel",)
+    list_filter = (type("ChannelFilter", (admin.SimpleListFilter,), {
+        "title": _("channel"), "parameter_name": "channel",
+        "lookups": lambda self, request, model_admin: Channel.choices,
+        "queryset": lambda self, request, qs: qs.filter(channel=self.value()) if self.value() else qs}),)
     date_hierarchy = "day"
     log_access = False
 

@@ -612,7 +612,7 @@ def offer_sign(*, candidate_id: int, offer_id: int, typed_name: str, signature_p
     _move(offer, "accept", actor=f"candidate:{candidate_id}",
           changes={"signed_document_sha256": [None, offer.document_sha256],
                    "signed_copy_sha256": [None, sig.signed_copy_sha256], "ip": [None, ip]})
-    _pipeline(f"candidate:{candidate_id}", offer.application_id, "hire", reason=f"offer #{offer.pk} accepted")
+    _pipeline(f"candidate:{candidate_id}", offer.application_id, "hire", reason=_("Offer #%(id)s accepted") % {"id": offer.pk})
     onboarding_start_for_offer(offer_id=offer.pk)
     _notify_outcome(offer, "accepted")
     _tell_candidate(offer, key=f"offer:{offer.pk}:accepted:candidate", template_key="offer_accepted",
@@ -634,7 +634,7 @@ def offer_decline(*, candidate_id: int, offer_id: int, reason: str) -> Offer:
     offer.responded_at = timezone.now()
     _move(offer, "decline", actor=f"candidate:{candidate_id}", reason=reason)
     _pipeline(f"candidate:{candidate_id}", offer.application_id, "withdraw",
-              reason=f"offer #{offer.pk} declined: {reason}")
+              reason=_("Offer #%(id)s declined: %(reason)s") % {"id": offer.pk, "reason": reason})
     _notify_outcome(offer, "declined", reason)
     return offer
 
@@ -687,9 +687,9 @@ def offers_expire_due(*, now: datetime, batch: int = 200) -> dict:
                      .filter(pk=offer_id, state=OfferState.SENT).first())
             if offer is None:
                 continue
-            _move(offer, "expire", actor="hr_tick", reason=f"not answered by {offer.valid_until}")
+            _move(offer, "expire", actor="hr_tick", reason=_("not answered by %(day)s") % {"day": offer.valid_until})
             if offer.application.state == AppState.OFFER:
-                _pipeline("hr_tick", offer.application_id, "withdraw", reason=f"offer #{offer.pk} expired")
+                _pipeline("hr_tick", offer.application_id, "withdraw", reason=_("Offer #%(id)s expired") % {"id": offer.pk})
             _notify_outcome(offer, "expired")
             _tell_candidate(offer, key=f"offer:{offer.pk}:expired:candidate", template_key="offer_expired")
             expired += 1

@@ -164,7 +164,7 @@ def onboarding_case_open(*, offer_id: int, actor="onboarding") -> OnboardingCase
         audit_record(actor=actor, action="onboarding.case.open", obj=case,
                      changes={"start_date": [None, str(case.start_date)], "items": [None, len(items)],
                               "template": [None, template.name if template else "default"]},
-                     reason=f"offer #{offer.pk} accepted")
+                     reason=_("Offer #%(id)s accepted") % {"id": offer.pk})
     from attendance.services import attendance_account_schedule_for_offer  # noqa: PLC0415
 
     attendance_account_schedule_for_offer(offer_id=offer.pk, actor=actor)
@@ -379,7 +379,8 @@ def employee_create(*, actor, case_id: int, now=None) -> Employee:
         pipeline_actor = user if user is not None and user.has_perm("candidates.change_application") \
             else f"onboarding:{_actor_label(actor)}"
         application_transition(actor=pipeline_actor, application_id=application.pk, transition="become_employee",
-                               reason=f"employee {employee.employee_no} from {case.start_date}")
+                               reason=_("Employee %(no)s from %(day)s") % {"no": employee.employee_no,
+                                                                                "day": case.start_date})
     return employee
 
 

@@ -190,7 +190,7 @@ def interview_detail(request, pk):
                     raise ValidationError({"reason": [_("Please tell us why.")]})
                 interview_services.interview_cancel(actor=f"candidate:{request.candidate.pk}",
                                                     interview_id=interview.pk,
-                                                    reason=f"declined by the candidate: {reason}")
+                                                    reason=_("Declined by the candidate: %(reason)s") % {"reason": reason})
                 messages.success(request, _("You declined this interview. HR has been told."))
             else:
                 raise ValidationError({"action": [_("Unknown action.")]})

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from hrsys.api.errors import Conflict
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
+from hrsys.core.readable import readable
 
 from . import importer, services
 from .models import (
@@ -213,9 +214,13 @@ class AIInterviewResultAdmin(PipelinePermissionMixin, ScopedAdmin):
 class InvitationEventInline(admin.TabularInline):
     model = InvitationEvent
     extra = 0
-    fields = ("at", "kind", "source", "detail")
+    fields = ("at", "kind", "source", "details")
     readonly_fields = fields
     can_delete = False
+
+    @admin.display(description=gettext_lazy("detail"))
+    def details(self, obj):
+        return readable(obj.detail)  # in words and local time, not raw JSON
 
     def has_add_permission(self, request, obj=None):
         return False

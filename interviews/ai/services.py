@@ -753,7 +753,7 @@ def ai_media_purge_due(*, now: datetime, batch: int = 500) -> dict:
                 media.save(update_fields=["status", "purged_at", "file"])
                 audit_record(actor="hr_tick", action="ai_media.purge", obj=media,
                              changes={"status": [None, AIMedia.Status.PURGED]},
-                             reason=f"retention {vendor.media_retention_days} days")
+                             reason=_("Kept %(days)s days") % {"days": vendor.media_retention_days})
                 purged += 1
     return {"purged": purged}
 
