@@ -492,7 +492,8 @@ def _checklist(world, rng, app, offer, hr):
 TODAY = [(10, "no_show", "nursing"), (11, "no_show", "emergency"), (9, "review", "nursing"),
          (10, "review", "emergency"), (45, "approval", "emergency"), (50, "approval", "it"),
          (12, "feedback", "emergency"), (16, "feedback", "emergency"), (20, "feedback", "emergency"),
-         (3, "ahead", "emergency"), (5, "ahead", "emergency"), (6, "ahead", "emergency")]
+         (3, "ahead", "emergency"), (5, "ahead", "emergency"), (6, "ahead", "emergency"),
+         (70, "hire", "rnd"), (42, "approval", "rnd")]
 
 
 def _story(world, i: int, applied_at: dt.datetime, earlier: bool, today: tuple | None = None):
