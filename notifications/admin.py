@@ -219,7 +219,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
-        if obj is not None:  # which message a text is for is fixed once created; shown by its name
+        if obj is not None and not self.has_change_permission(request, obj):  # a reader sees the message's name
             fields = ["message_name" if f == "key" else f for f in fields]
         return fields
 

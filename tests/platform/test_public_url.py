@@ -32,7 +32,8 @@ def _make_run_lines(port: str) -> list[str]:
     """The recipe of ``make run`` as make would run it (``make -n`` prints it without running anything)."""
     out = subprocess.run(["make", "-n", "run"], env=_env(PORT=port), cwd=ROOT, capture_output=True, text=True,
                          timeout=60, check=True).stdout
-    return out[out.index("collectstatic"):].splitlines()[1:]
+    # under a parent make (CI runs `make test`), make -n also prints "make[1]: Entering / Leaving directory"
+    return [line for line in out[out.index("collectstatic"):].splitlines()[1:] if not line.startswith("make[")]
 
 
 def test_r_ns_3_port_8100_gives_links_on_8100_unless_public_base_url_is_set():
