@@ -125,13 +125,16 @@ class NotificationAdmin(MessageKindColumns, ReadOnlyAdmin, ScopedAdmin):
     # the texts as staff may read them (a sign-in code masked), in place of the stored fields
     readonly_fields = [{"body": "visible_body", "html_body": "visible_html_body", "template_key": "message_kind",
                         "recipient_type": "recipient_kind", "related_type": "related_kind"}.get(f.name, f.name)
-                       for f in Notification._meta.fields if f.name not in ("context", "public_token")]
+                       for f in Notification._meta.fields if f.name not in ("context", "public_token",
+                                                                            "idempotency_key")]
 
     @admin.display(description=_("related object type"))
     def related_kind(self, obj):
         return object_type_label(obj.related_type) if obj.related_type else "-"
     # shown in words by message_kind / recipient_kind / related_kind; the public token is the link's secret
-    exclude = ("context", "body", "html_body", "template_key", "recipient_type", "related_type", "public_token")
+    # and the idempotency key is the outbox's own bookkeeping (still searchable with "=")
+    exclude = ("context", "body", "html_body", "template_key", "recipient_type", "related_type", "public_token",
+               "idempotency_key")
 
     def get_search_results(self, request, queryset, search_term):
         found, duplicates = super().get_search_results(request, queryset, search_term)

@@ -1,0 +1,183 @@
+"""No internal code and no UTC machine time in what a person reads (issue 15 items 2 and 3): every staff page reachable by links from the start
+page, for HR in Chinese and English and for a manager and an interviewer in Chinese, on the demo data, is read as
+a person reads it (the text between tags, without scripts, styles or attribute values) and must not show one of
+the code's identifiers: move (transition) names, stage and state values, message template keys, audit actions,
+recipient and object types (``app_label.model``), match breakdown keys.
+
+The identifiers are collected from the code itself (the models' choices, the state machine's transitions, the
+template table, the installed models), so a new state or template is checked without editing this file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("visible-text")]
+
+#: Pages per role and language: enough to reach every kind of page (one of each URL shape is visited).
+PAGE_LIMIT = 160
+#: Links not followed: signing out, switching language, machine endpoints, downloads, destructive or heavy pages.
+SKIP = re.compile(
+    r"^/(api/|i18n/|static/|media/|favicon|healthz|admin/logout|admin/jsi18n|portal/|l/|interviews/(r|c|j|feed)/)"
+    r"|/(delete|download|file|export|history|password)/|\.(csv|xlsx|pdf|docx|ics|png|svg|json)$"
+    r"|[?&](format|download|export|_popup|_to_field)=")
+#: Fields whose one-word values (``hire``, ``review``, ``above``) are checked on Chinese pages, where an English
+#: word is a leak; in English they are ordinary words.
+WORD_CODE_FIELDS = {"state", "status", "decision", "recommendation", "priority", "band_position", "source"}
+
+
+class _Text(HTMLParser):
+    """The visible text of a page: character data outside script, style, template and hidden elements."""
+
+    SKIP_TAGS = {"script", "style", "template", "noscript", "textarea"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in self.SKIP_TAGS:
+            self._skip += 1
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP_TAGS and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _identifiers() -> tuple[set[str], set[str]]:
+    """(codes that are never words: with "_" or a dot, checked in every language; single-word codes, checked on
+    Chinese pages only)."""
+    from candidates.services import TRANSITION_NAMES
+    from hrsys.audit.models import AuditEvent
+    from notifications.models import MessageTemplate
+
+    strong: set[str] = {name for name in TRANSITION_NAMES if "_" in name}
+    single: set[str] = {name for name in TRANSITION_NAMES if "_" not in name}
+    for model in apps.get_models():
+        strong.add(model._meta.label_lower)
+        for field in model._meta.get_fields():
+            for value, label in getattr(field, "flatchoices", None) or ():
+                if not (isinstance(value, str) and re.fullmatch(r"[a-z][a-z0-9_]+", value) and value != str(label)):
+                    continue
+                if "_" in value:
+                    strong.add(value)
+                elif field.name in WORD_CODE_FIELDS and len(value) >= 4:
+                    single.add(value)
+    strong |= set(MessageTemplate.objects.values_list("key", flat=True))
+    strong |= {a for a in AuditEvent.objects.values_list("action", flat=True).distinct() if "." in a}
+    single |= {"skills", "experience", "education", "credentials"}  # match breakdown keys
+    return strong, single
+
+
+def _pattern(path: str) -> str:
+    """One page per URL shape: ids replaced; filtered and sorted variants of a list are the same page."""
+    return re.sub(r"\d+", "N", urlsplit(path).path)
+
+
+def _crawl(client, starts, language) -> tuple[dict[str, str], list[str]]:
+    """BFS over same-site links from ``starts``: {url: visible text}, and the pages that failed (5xx)."""
+    seen_patterns, texts, errors = set(), {}, []
+    queue = deque(starts)
+    while queue and len(texts) < PAGE_LIMIT:
+        url = urldefrag(queue.popleft())[0]
+        if not url.startswith("/") or SKIP.search(url) or _pattern(url) in seen_patterns:
+            continue
+        seen_patterns.add(_pattern(url))
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        if response.status_code >= 500:
+            errors.append(f"{url}: {response.status_code}")
+            continue
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        parser = _Text()
+        parser.feed(response.content.decode())
+        texts[url] = " ".join(" ".join(parser.parts).split())
+        for link in parser.links:
+            if link.startswith("?"):
+                link = urlsplit(url).path + link
+            queue.append(link)
+    return texts, errors
+
+
+def _in_english_prose(text: str, start: int, end: int) -> bool:
+    """True when a one-word code is only an English word among English words (demo content, a name), not a code
+    dropped into Chinese text ("无法执行 hire", "供应商建议: review")."""
+    before = re.search(r"([A-Za-z]+)\W{0,2}$", text[max(0, start - 30):start])
+    after = re.match(r"^\W{0,2}([A-Za-z]+)", text[end:end + 30])
+    return bool(before or after)
+
+
+def _leaks(texts: dict[str, str], codes: set[str], *, words: bool) -> list[str]:
+    found = []
+    for url, text in texts.items():
+        for code in codes:
+            # a code as a whole token (not part of a longer word or path)
+            for match in re.finditer(rf"(?<![\w./-]){re.escape(code)}(?![\w/-]|\.\w)", text):
+                if words and _in_english_prose(text, match.start(), match.end()):
+                    continue
+                start = max(0, match.start() - 40)
+                found.append(f"{url}: {code!r} in “…{text[start:match.end() + 40]}…”")
+                break
+    return found
+
+
+#: A machine timestamp in UTC ("2026-11-30T06:50:00+00:00"): one display time zone everywhere (item 3).
+UTC_TIME = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:\+00:00|Z)\b")
+
+
+def _utc_times(texts: dict[str, str]) -> list[str]:
+    return [f"{url}: UTC time {m.group(0)!r}" for url, text in texts.items() for m in [UTC_TIME.search(text)] if m]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    from django.test import override_settings
+
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("text-media"))):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            call_command("seed_demo", "--story", "small", stdout=io.StringIO())
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize(("username", "language"), [
+    ("hr", "zh-hans"), ("hr", "en"), ("er_manager", "zh-hans"), ("interviewer", "zh-hans"),
+])
+def test_no_internal_code_in_visible_text(demo, username, language):
+    from hrsys.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    client.cookies["django_language"] = language
+    texts, errors = _crawl(client, ["/start/", "/dashboard/", "/admin/"], language)
+    assert len(texts) > 15, sorted(texts)  # the crawl reached the workspace, dashboards and the admin
+    strong, single = _identifiers()
+    leaks = _leaks(texts, strong, words=False)
+    if language != "en":
+        leaks += _leaks(texts, single, words=True)
+    leaks += _utc_times(texts)
+    assert not errors, errors
+    assert not leaks, f"{len(leaks)} leaks on {len(texts)} pages:\n" + "\n".join(sorted(leaks)[:200])
