@@ -34,6 +34,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from candidates.models import Application, Candidate, Priority
 from candidates.models import State as AppState
@@ -143,6 +144,18 @@ def _send(*, recipient, channel, template_key, context, key, offer, urgent=False
                                idempotency_key=key[:200], department=offer.application.job.department,
                                related=("onboarding.offer", offer.pk), ignore_quiet_hours=urgent,
                                actor="onboarding", skip_unreachable=True)
+
+
+#: Outcomes of an offer and of an approval step as staff read them in alerts (never the code).
+OUTCOME_WORDS = {
+    "approved": gettext_lazy("approved"), "reject": gettext_lazy("rejected"),
+    "request_change": gettext_lazy("changes requested"), "accepted": gettext_lazy("accepted"),
+    "declined": gettext_lazy("declined"), "expired": gettext_lazy("expired"), "withdrawn": gettext_lazy("withdrawn"),
+}
+
+
+def _outcome(outcome: str) -> str:
+    return str(OUTCOME_WORDS.get(outcome, outcome))
 
 
 def _alert_staff(user, offer, *, key, title_fn, message_fn, url="", channels=("in_app", "email")):
@@ -425,9 +438,9 @@ def offer_decide(*, actor, approval_id: int, decision: str, comment: str = "") -
     for person in hr:
         _alert_staff(person, offer, key=f"offer:{offer.pk}:r{approval.round}:{outcome}:{person.pk}",
                      url=f"{settings.PUBLIC_BASE_URL}/admin/onboarding/offer/{offer.pk}/change/",
-                     title_fn=lambda: _("Offer approval: %(o)s") % {"o": outcome},
+                     title_fn=lambda: _("Offer approval: %(o)s") % {"o": _outcome(outcome)},
                      message_fn=lambda: _("Offer for %(c)s: %(o)s by %(u)s. %(comment)s")
-                     % {"c": candidate.name, "o": outcome, "u": user, "comment": comment})
+                     % {"c": candidate.name, "o": _outcome(outcome), "u": user, "comment": comment})
     return approval
 
 
@@ -564,9 +577,9 @@ def _notify_outcome(offer, outcome, detail=""):
     for person in people:
         _alert_staff(person, offer, key=f"offer:{offer.pk}:{outcome}:{person.pk}",
                      url=f"{settings.PUBLIC_BASE_URL}/admin/onboarding/offer/{offer.pk}/change/",
-                     title_fn=lambda: _("Offer %(o)s") % {"o": outcome},
+                     title_fn=lambda: _("Offer %(o)s") % {"o": _outcome(outcome)},
                      message_fn=lambda: _("%(c)s: offer for %(job)s %(o)s. %(d)s")
-                     % {"c": candidate.name, "job": offer.application.job.title, "o": outcome, "d": detail})
+                     % {"c": candidate.name, "job": offer.application.job.title, "o": _outcome(outcome), "d": detail})
 
 
 @transaction.atomic
