@@ -460,7 +460,7 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
         if not problems:
             return "✔"
         return format_html('<span style="color:#b00" title="{}">⚠ {}</span>',
-                           "; ".join(f"{p['label']}: {p['problem']}" for p in problems), len(problems))
+                           services.credential_problems_in_words(problems), len(problems))
 
     # detail fields
     @admin.display(description=gettext_lazy("candidate"))

@@ -538,16 +538,22 @@ def transition_label(name: str) -> str:
     return str(next(iter(t.values())).custom.get("label", name))
 
 
+def credential_problems_in_words(problems) -> str:
+    """``Application.credential_problems()`` as people read it: "护士执业证书 expired on 2026-11-25; BLS is missing"."""
+    parts = []
+    for p in problems:
+        if p["problem"] == "missing":
+            parts.append(_("%(credential)s is missing") % {"credential": p["label"]})
+        else:
+            parts.append(_("%(credential)s expired on %(date)s") % {"credential": p["label"], "date": p["expires_on"]})
+    return "; ".join(parts)
+
+
 def _blocked_reason(application, name) -> str:
     problems = application.credential_problems()
     if problems and name in (application.job.credential_checkpoints or []):
-        parts = []
-        for p in problems:
-            if p["problem"] == "missing":
-                parts.append(_("%(credential)s is missing") % {"credential": p["label"]})
-            else:
-                parts.append(_("%(credential)s expired on %(date)s") % {"credential": p["label"], "date": p["expires_on"]})
-        return _("Blocked by the job's credential requirements: %(problems)s.") % {"problems": "; ".join(parts)}
+        return _("Blocked by the job's credential requirements: %(problems)s.") % {
+            "problems": credential_problems_in_words(problems)}
     return _("The conditions for this move are not met.")
 
 

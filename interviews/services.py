@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from candidates.models import Application, Candidate, InterviewRound, Priority, TalentPoolEntry
 from candidates.models import State as AppState
 from candidates.selectors import responsible_hr
+from candidates.services import credential_problems_in_words
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm as _require
@@ -711,8 +712,7 @@ def _follow_up(interview, *, actor):
         pk=interview.application_id)
     problems = app.credential_problems()
     if problems and (interview.kind == Kind.HUMAN or "reinvite_ai" in (job.credential_checkpoints or [])):
-        text = "; ".join(f"{p['label']}: {p['problem']}" + (f" ({p['expires_on']})" if p["expires_on"] else "")
-                         for p in problems)
+        text = credential_problems_in_words(problems)
         RebookingOffer.objects.create(interview=interview, status=RebookingOffer.Status.BLOCKED,
                                       expires_at=timezone.now())
         _log(interview, actor=actor, kind="reinvite_blocked", detail={"credentials": problems})
@@ -1003,7 +1003,7 @@ def no_show_rebook(*, actor, interview_id: int, starts_at: datetime) -> Intervie
     problems = app.credential_problems()
     if problems and (missed.kind == Kind.HUMAN or "reinvite_ai" in (app.job.credential_checkpoints or [])):
         raise Conflict(_("Not rebooked: the candidate's credentials do not allow it (%(problems)s).")
-                       % {"problems": "; ".join(f"{p['label']}: {p['problem']}" for p in problems)}, allowed=[])
+                       % {"problems": credential_problems_in_words(problems)}, allowed=[])
     interview = interview_schedule(
         actor=actor, application_id=missed.application_id, starts_at=starts_at, kind=missed.kind,
         round_id=missed.round_id,

@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy
 from candidates.models import Application, Candidate, Priority
 from candidates.models import State as AppState
 from candidates.selectors import responsible_hr
+from candidates.services import credential_problems_in_words
 from hrsys.accounts.models import Role
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import MASK, audit_record
@@ -227,7 +228,7 @@ def _check_credentials(application) -> None:
     """R-HOSP-1: a missing or expired required credential blocks the offer when the job says so."""
     problems = application.credential_problems()
     if problems and "make_offer" in (application.job.credential_checkpoints or []):
-        labels = "; ".join(f"{p['label']} ({p['problem']})" for p in problems)
+        labels = credential_problems_in_words(problems)
         raise Conflict(_("Blocked by the job's credential requirements: %(p)s.") % {"p": labels}, allowed=[])
 
 
