@@ -22,7 +22,7 @@ from hrsys.accounts.models import Department
 from hrsys.api.errors import Conflict
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
-from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
+from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin, labelled_filter
 
 from . import diagram, importer, selectors, services
 from .exports import APPLICATION_EXPORT_COLUMNS, CANDIDATE_EXPORT_COLUMNS
@@ -674,11 +674,8 @@ class ResumeAdmin(FileDownloadMixin, ScopedAdmin):
 @admin.register(TransitionLog)
 class TransitionLogAdmin(ReadOnlyAdmin, ScopedAdmin):
     list_display = ("at", "application", "move", "from_state", "to_state", "actor", "actor_label")
-    list_filter = (type("MoveFilter", (admin.SimpleListFilter,), {
-        "title": gettext_lazy("move"), "parameter_name": "transition",
-        "lookups": lambda self, request, model_admin: [(n, services.transition_label(n)) for n in TRANSITION_NAMES],
-        "queryset": lambda self, request, qs: qs.filter(transition=self.value()) if self.value() else qs,
-    }), "to_state")
+    list_filter = (labelled_filter("transition", gettext_lazy("move"), lambda request, model_admin: [
+        (n, services.transition_label(n)) for n in TRANSITION_NAMES]), "to_state")
     fields = ("application", "at", "from_state", "to_state", "move", "reason", "actor", "actor_label", "stage_seconds")
     readonly_fields = fields
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from candidates.models import JobRequisition
 from hrsys.accounts.models import Department
 from hrsys.audit.services import audit_record
-from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
+from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin, labelled_filter
 from notifications.models import Channel
 
 from .models import AttritionModel, CostRecord, NotificationDaily
@@ -49,10 +49,7 @@ class NotificationDailyAdmin(ReadOnlyAdmin, ScopedAdmin):
     @admin.display(description=_("channel"), ordering="channel")
     def channel_name(self, obj):
         return Channel(obj.channel).label if obj.channel in Channel.values else obj.channel
-    list_filter = (type("ChannelFilter", (admin.SimpleListFilter,), {
-        "title": _("channel"), "parameter_name": "channel",
-        "lookups": lambda self, request, model_admin: Channel.choices,
-        "queryset": lambda self, request, qs: qs.filter(channel=self.value()) if self.value() else qs}),)
+    list_filter = (labelled_filter("channel", _("channel"), lambda request, model_admin: Channel.choices),)
     date_hierarchy = "day"
     log_access = False
 

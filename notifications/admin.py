@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from hrsys.audit.labels import object_type_label
-from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
+from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin, labelled_filter
 
 from . import selectors
 from .catalog import TEMPLATE_KEYS, sample_context, template_label
@@ -85,18 +85,10 @@ class CandidateFilter(admin.SimpleListFilter):
         return queryset.filter(selectors.for_candidate_q(user=request.user, candidate_id=self.value()))
 
 
-class TemplateFilter(admin.SimpleListFilter):
+def _message_filter(field: str):
     """Messages or texts by what they are ("Interview reminder"), not by their template key."""
-
-    title = _("message")
-    parameter_name = "template_key"
-    field = "template_key"
-
-    def lookups(self, request, model_admin):
-        return sorted(((key, template_label(key)) for key in TEMPLATE_KEYS), key=lambda kv: kv[1])
-
-    def queryset(self, request, queryset):
-        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+    return labelled_filter(field, _("message"), lambda request, model_admin: sorted(
+        ((key, template_label(key)) for key in TEMPLATE_KEYS), key=lambda kv: kv[1]))
 
 
 class MessageKindColumns:
@@ -118,7 +110,7 @@ class NotificationAdmin(MessageKindColumns, ReadOnlyAdmin, ScopedAdmin):
 
     list_display = ("id", "recipient_name", "recipient_kind", "recipient_id", "channel", "message_kind", "status",
                     "due_at", "sent_at", "attempt_count")
-    list_filter = (CandidateFilter, "status", "channel", TemplateFilter, "department")
+    list_filter = (CandidateFilter, "status", "channel", _message_filter("template_key"), "department")
     search_fields = ("=recipient_id", "=idempotency_key", "=provider_message_id", "template_key")
     date_hierarchy = "created_at"
     inlines = [AttemptInline, ReceiptInline, ActionInline, LinkInline]
@@ -210,8 +202,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     form, unsaved, with sample data, and counts the SMS parts it would cost (R-NS-2)."""
 
     list_display = ("message_name", "language", "channel", "subject", "updated_at")
-    list_filter = (type("MessageTemplateFilter", (TemplateFilter,), {"parameter_name": "key", "field": "key"}),
-                   "language", "channel")
+    list_filter = (_message_filter("key"), "language", "channel")
     readonly_fields = ("allowed_variables", "preview")
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

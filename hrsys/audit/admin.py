@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from hrsys.core.admin_mixins import ReadOnlyAdmin
+from hrsys.core.admin_mixins import ReadOnlyAdmin, labelled_filter
 
 from .labels import action_label, object_type_label
 from .models import AccessLog, AuditEvent
@@ -10,18 +10,11 @@ from .models import AccessLog, AuditEvent
 def _labelled_filter(field: str, title, label):
     """A sidebar filter over the values present in ``field``, each shown in words (``label(value)``)."""
 
-    class LabelledFilter(admin.SimpleListFilter):
-        parameter_name = field
+    def lookups(request, model_admin):
+        values = model_admin.get_queryset(request).order_by().values_list(field, flat=True).distinct()[:200]
+        return sorted(((v, label(v)) for v in values if v), key=lambda kv: kv[1])
 
-        def lookups(self, request, model_admin):
-            values = model_admin.get_queryset(request).order_by().values_list(field, flat=True).distinct()[:200]
-            return sorted(((v, label(v)) for v in values if v), key=lambda kv: kv[1])
-
-        def queryset(self, request, queryset):
-            return queryset.filter(**{field: self.value()}) if self.value() else queryset
-
-    LabelledFilter.title = title
-    return LabelledFilter
+    return labelled_filter(field, title, lookups)
 
 
 class _ObjectTypeColumn:

@@ -14,6 +14,23 @@ from hrsys.core.readable import readable
 READABLE_PREFIX = "readable__"
 
 
+def labelled_filter(field: str, title, lookups):
+    """A sidebar filter on ``field`` whose choices are shown in words: ``lookups(request, model_admin)`` gives
+    the (value, label) pairs. One mechanism for moves, channels, messages and audit codes (issue 15)."""
+
+    class LabelledFilter(admin.SimpleListFilter):
+        parameter_name = field
+
+        def lookups(self, request, model_admin):
+            return lookups(request, model_admin)
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{field: self.value()}) if self.value() else queryset
+
+    LabelledFilter.title = title
+    return LabelledFilter
+
+
 class ReadableJSONMixin:
     """A stored snapshot (JSONField) shown read-only is rendered in words (hrsys.core.readable), never as raw
     JSON with codes and UTC times; where the viewer edits it, the form field stays."""
