@@ -57,7 +57,7 @@ TEMPLATE_KEYS: dict[str, dict] = {
 }
 
 SAMPLE_CONTEXT = {
-    "recipient_name": "张伟", "job_title": "急诊科护士", "department_name": "急诊科", "organization_name": "市第一医院",
+    "recipient_name": "张伟", "job_title": "急诊科护士", "department_name": "急诊科", "organization_name": "市第一人民医院",
     "interview_time": "2026-11-23 09:30", "location": "门诊楼 3 楼 302", "meeting_url": "https://meet.example.org/abc",
     "confirm_url": "https://hr.example.org/portal/confirm/abc", "reschedule_url": "https://hr.example.org/portal/r/abc",
     "contact_name": "李老师", "contact_phone": "+86 10 8888 0000", "round_name": "临床技能面试",
