@@ -223,3 +223,15 @@ def responsible_hr(application) -> list:
     if creator is not None and creator.is_active and creator.role in (Role.HR_STAFF, Role.HR_DIRECTOR):
         return [creator]
     return hr_for_department(application.job.department)
+
+
+def assessment_dimension_labels(*, user) -> dict[str, str]:
+    """Dimension key -> the label HR gave it on the jobs ``user`` sees (the first one found): what people read
+    wherever a dimension is named (the question bank, AI insights, the attrition factors)."""
+    labels: dict[str, str] = {}
+    for dims in JobRequisition.objects.for_user(user).exclude(assessment_dimensions=[]).values_list(
+            "assessment_dimensions", flat=True):
+        for d in dims or []:
+            if isinstance(d, dict) and d.get("key") and d.get("label"):
+                labels.setdefault(d["key"], str(d["label"]))
+    return labels

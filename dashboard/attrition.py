@@ -14,9 +14,11 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from candidates.models import Application, SourceChannel, TransitionLog
 from candidates.models import State as AppState
+from candidates.selectors import assessment_dimension_labels
 
 from . import sources
 from .models import AttritionModel
@@ -132,12 +134,20 @@ def retrain_if_due(now) -> str:
     return f"{model.status}: {model.samples} samples"
 
 
-def feature_label(name: str) -> str:
+#: Answer signals the AI vendors report, in words; another vendor's key is shown with its underscores as spaces.
+SIGNAL_LABELS = {
+    "avg_answer_seconds": gettext_lazy("average answer time (seconds)"),
+    "emotion_volatility": gettext_lazy("emotional volatility"),
+}
+
+
+def feature_label(name: str, dimensions: dict[str, str] | None = None) -> str:
+    """A model feature in words: the job's label for an AI dimension ("AI score: 抗压能力"), not its key."""
     kind, _sep, key = name.partition(":")
     if kind == "ai":
-        return _("AI score: %(key)s") % {"key": key}
+        return _("AI score: %(key)s") % {"key": (dimensions or {}).get(key) or key.replace("_", " ")}
     if kind == "signal":
-        return _("Answer signal: %(key)s") % {"key": key}
+        return _("Answer signal: %(key)s") % {"key": SIGNAL_LABELS.get(key) or key.replace("_", " ")}
     if kind == "source":
         labels = dict(SourceChannel.choices)
         return _("Source: %(key)s") % {"key": labels.get(key, key)}
@@ -164,6 +174,7 @@ def attrition_risks(*, user, now=None) -> dict:
     raw, outcomes = _raw_features(ids, scoped.filter(pk__in=ids))
     ids = [pk for pk in ids if outcomes[pk].get("left_within_year") is None]
     rows = []
+    dimensions = assessment_dimension_labels(user=user)
     if ids:
         x, _means = _matrix(raw, ids, model.features, means=model.means)
         z = (x - np.asarray(model.means)) / np.asarray(model.scales)
@@ -171,7 +182,7 @@ def attrition_risks(*, user, now=None) -> dict:
         logits = contributions.sum(axis=1) + model.intercept
         for i, pk in enumerate(ids):
             order = np.argsort(-contributions[i])
-            factors = [{"feature": model.features[j], "label": feature_label(model.features[j]),
+            factors = [{"feature": model.features[j], "label": feature_label(model.features[j], dimensions),
                         "contribution": round(float(contributions[i, j]), 3)}
                        for j in order[:TOP_FACTORS] if contributions[i, j] > 0]
             app = apps[pk]

@@ -15,8 +15,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from candidates.selectors import assessment_dimension_labels
 from hrsys.api.errors import Conflict
-from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
+from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin, labelled_filter
 from hrsys.core.readable import readable
 
 from . import importer, services
@@ -260,19 +261,42 @@ class JobAIPolicyAdmin(PipelinePermissionMixin, ScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def _dimension_choices(user) -> list[tuple[str, str]]:
+    """The dimensions the jobs define, by their names; a key questions use that no job names any more stays
+    selectable under its key."""
+    labels = assessment_dimension_labels(user=user)
+    used = Question.objects.values_list("dimension", flat=True).distinct()
+    return sorted({**{key: key for key in used}, **labels}.items(), key=lambda item: item[1])
+
+
 @admin.register(Question)
 class QuestionAdmin(PipelinePermissionMixin, admin.ModelAdmin):
     """The question bank, curated by HR (R-AI-5)."""
 
     change_perm = "candidates.change_jobrequisition"
-    list_display = ("text", "dimension", "job_family", "language", "use_for", "active", "times_asked")
-    list_filter = ("active", "language", "use_for", "dimension", "job_family")
+    list_display = ("text", "dimension_name", "job_family", "language", "use_for", "active", "times_asked")
+    list_filter = ("active", "language", "use_for",
+                   labelled_filter("dimension", gettext_lazy("dimension"),
+                                   lambda request, _admin: _dimension_choices(request.user)),
+                   "job_family")
     list_editable = ("active",)
     search_fields = ("text", "dimension", "job_family")
     autocomplete_fields = ("translation_of",)
 
     def get_queryset(self, request):
+        self._labels = assessment_dimension_labels(user=request.user)
         return super().get_queryset(request).annotate(times_asked=Count("usages"))
+
+    @admin.display(description=gettext_lazy("dimension"), ordering="dimension")
+    def dimension_name(self, obj):
+        return getattr(self, "_labels", {}).get(obj.dimension) or obj.dimension
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """The dimension is chosen by the name HR gave it on the jobs, not typed as a key."""
+        if db_field.name == "dimension":
+            return forms.ChoiceField(label=db_field.verbose_name, choices=_dimension_choices(request.user),
+                                     help_text=_("The assessment dimension, as the jobs name it."))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=gettext_lazy("asked"), ordering="times_asked")
     def times_asked(self, obj):

@@ -173,7 +173,7 @@ def media_for_result(*, user, result_id: int):
     return AIMedia.objects.for_user(user).filter(result_id=result_id).order_by("kind", "id")
 
 
-def svg_bar_chart(rows: list[dict], *, width: int = 420, bar_height: int = 18, gap: int = 8, label_width: int = 120,
+def svg_bar_chart(rows: list[dict], *, width: int = 480, bar_height: int = 22, gap: int = 8, label_width: int = 150,
                   title: str = "") -> str:
     """An inline SVG bar chart of 0-100 scores with pass (solid) and borderline (dashed) marks.
 
@@ -193,7 +193,7 @@ def svg_bar_chart(rows: list[dict], *, width: int = 420, bar_height: int = 18, g
             colour = "#2e7d32" if score >= row["pass"] else ("#c62828" if score < row["borderline"] else "#ef6c00")
         elif score is not None:
             colour = "#1565c0"
-        parts.append(f'<text x="0" y="{y + bar_height - 5}" font-size="12">{escape(str(row["label"]))[:40]}</text>')
+        parts.append(f'<text x="0" y="{y + bar_height - 5}" font-size="15">{escape(str(row["label"])[:40])}</text>')
         parts.append(f'<rect x="{label_width}" y="{y}" width="{scale}" height="{bar_height}" fill="#eee"/>')
         if score is not None:
             parts.append(f'<rect x="{label_width}" y="{y}" width="{scale * score / 100:.1f}" height="{bar_height}" '
@@ -204,7 +204,7 @@ def svg_bar_chart(rows: list[dict], *, width: int = 420, bar_height: int = 18, g
                 parts.append(f'<line x1="{x:.1f}" y1="{y - 2}" x2="{x:.1f}" y2="{y + bar_height + 2}" '
                              f'stroke="#333"{dash}/>')
         text = "—" if score is None else f"{score:g}"
-        parts.append(f'<text x="{label_width + scale + 6}" y="{y + bar_height - 5}" font-size="12">{text}</text>')
+        parts.append(f'<text x="{label_width + scale + 6}" y="{y + bar_height - 5}" font-size="15">{text}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

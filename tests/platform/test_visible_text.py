@@ -88,6 +88,14 @@ def _identifiers() -> tuple[set[str], set[str]]:
     strong |= set(MessageTemplate.objects.values_list("key", flat=True))
     strong |= {a for a in AuditEvent.objects.values_list("action", flat=True).distinct() if "." in a}
     single |= {"skills", "experience", "education", "credentials"}  # match breakdown keys
+    # the data's own keys: assessment dimensions HR defined on jobs, answer signals the AI vendors report
+    from candidates.models import JobRequisition
+    from interviews.ai.models import AIInterviewResult
+
+    for dimensions in JobRequisition.objects.values_list("assessment_dimensions", flat=True):
+        strong |= {d["key"] for d in dimensions or [] if isinstance(d, dict) and "_" in str(d.get("key", ""))}
+    for signals in AIInterviewResult.objects.values_list("signals", flat=True):
+        strong |= {key for key in (signals or {}) if "_" in key}
     return strong, single
 
 
