@@ -145,7 +145,8 @@ def feature_label(name: str, dimensions: dict[str, str] | None = None) -> str:
     """A model feature in words: the job's label for an AI dimension ("AI score: 抗压能力"), not its key."""
     kind, _sep, key = name.partition(":")
     if kind == "ai":
-        return _("AI score: %(key)s") % {"key": (dimensions or {}).get(key) or key.replace("_", " ")}
+        named = _("overall") if key == "overall" else (dimensions or {}).get(key) or key.replace("_", " ")
+        return _("AI score: %(key)s") % {"key": named}
     if kind == "signal":
         return _("Answer signal: %(key)s") % {"key": SIGNAL_LABELS.get(key) or key.replace("_", " ")}
     if kind == "source":
