@@ -227,10 +227,11 @@ def responsible_hr(application) -> list:
 
 def assessment_dimension_labels(*, user) -> dict[str, str]:
     """Dimension key -> the label HR gave it on the jobs ``user`` sees (the first one found): what people read
-    wherever a dimension is named (the question bank, AI insights, the attrition factors)."""
+    wherever a dimension is named (AI insights, the attrition factors). ``user=None``: every job's, for the
+    question bank, which all jobs share (labels are configuration, not anyone's data)."""
+    jobs = JobRequisition.objects.all() if user is None else JobRequisition.objects.for_user(user)
     labels: dict[str, str] = {}
-    for dims in JobRequisition.objects.for_user(user).exclude(assessment_dimensions=[]).values_list(
-            "assessment_dimensions", flat=True):
+    for dims in jobs.exclude(assessment_dimensions=[]).values_list("assessment_dimensions", flat=True):
         for d in dims or []:
             if isinstance(d, dict) and d.get("key") and d.get("label"):
                 labels.setdefault(d["key"], str(d["label"]))

@@ -261,40 +261,54 @@ class JobAIPolicyAdmin(PipelinePermissionMixin, ScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-def _dimension_choices(user) -> list[tuple[str, str]]:
+def _dimension_choices() -> list[tuple[str, str]]:
     """The dimensions the jobs define, by their names; a key questions use that no job names any more stays
     selectable under its key."""
-    labels = assessment_dimension_labels(user=user)
+    labels = assessment_dimension_labels(user=None)
     used = Question.objects.values_list("dimension", flat=True).distinct()
     return sorted({**{key: key for key in used}, **labels}.items(), key=lambda item: item[1])
 
 
 @admin.register(Question)
 class QuestionAdmin(PipelinePermissionMixin, admin.ModelAdmin):
-    """The question bank, curated by HR (R-AI-5)."""
+    """The question bank, curated by HR (R-AI-5). A dimension is shown and chosen by the name the jobs give it."""
 
     change_perm = "candidates.change_jobrequisition"
-    list_display = ("text", "dimension_name", "job_family", "language", "use_for", "active", "times_asked")
+    list_display = ("text", "dimension", "job_family", "language", "use_for", "active", "times_asked")
     list_filter = ("active", "language", "use_for",
-                   labelled_filter("dimension", gettext_lazy("dimension"),
-                                   lambda request, _admin: _dimension_choices(request.user)),
+                   labelled_filter("dimension", gettext_lazy("dimension"), lambda _request, _admin: _dimension_choices()),
                    "job_family")
     list_editable = ("active",)
     search_fields = ("text", "dimension", "job_family")
     autocomplete_fields = ("translation_of",)
 
     def get_queryset(self, request):
-        self._labels = assessment_dimension_labels(user=request.user)
         return super().get_queryset(request).annotate(times_asked=Count("usages"))
 
-    @admin.display(description=gettext_lazy("dimension"), ordering="dimension")
+    def get_list_display(self, request):
+        """The dimension column reads the labels once per page (not once per row)."""
+        labels = assessment_dimension_labels(user=None)
+
+        @admin.display(description=gettext_lazy("dimension"), ordering="dimension")
+        def dimension_name(obj):
+            return labels.get(obj.dimension) or obj.dimension
+
+        return [dimension_name if name == "dimension" else name for name in super().get_list_display(request)]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):  # read-only: the name, not the key
+            fields = ["dimension_name" if name == "dimension" else name for name in fields]
+        return fields
+
+    @admin.display(description=gettext_lazy("dimension"))
     def dimension_name(self, obj):
-        return getattr(self, "_labels", {}).get(obj.dimension) or obj.dimension
+        return assessment_dimension_labels(user=None).get(obj.dimension) or obj.dimension
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         """The dimension is chosen by the name HR gave it on the jobs, not typed as a key."""
         if db_field.name == "dimension":
-            return forms.ChoiceField(label=db_field.verbose_name, choices=_dimension_choices(request.user),
+            return forms.ChoiceField(label=db_field.verbose_name, choices=_dimension_choices(),
                                      help_text=_("The assessment dimension, as the jobs name it."))
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
