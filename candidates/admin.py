@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from hrsys.accounts.models import Department
 from hrsys.api.errors import Conflict
+from hrsys.audit.labels import actor_in_words
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin, labelled_filter
@@ -492,7 +493,7 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
     @admin.display(description=gettext_lazy("history"))
     def history(self, obj):
         rows = [(timezone.localtime(t.at).strftime("%Y-%m-%d %H:%M"), t.get_from_state_display(), t.get_to_state_display(),
-                 str(t.actor or t.actor_label), t.reason) for t in obj.transitions.select_related("actor")]
+                 str(t.actor or actor_in_words(t.actor_label)), t.reason) for t in obj.transitions.select_related("actor")]
         if not rows:
             return "-"
         return format_html("<table>{}</table>", format_html_join(
@@ -673,11 +674,15 @@ class ResumeAdmin(FileDownloadMixin, ScopedAdmin):
 
 @admin.register(TransitionLog)
 class TransitionLogAdmin(ReadOnlyAdmin, ScopedAdmin):
-    list_display = ("at", "application", "move", "from_state", "to_state", "actor", "actor_label")
+    list_display = ("at", "application", "move", "from_state", "to_state", "actor", "actor_words")
     list_filter = (labelled_filter("transition", gettext_lazy("move"), lambda request, model_admin: [
         (n, services.transition_label(n)) for n in TRANSITION_NAMES]), "to_state")
-    fields = ("application", "at", "from_state", "to_state", "move", "reason", "actor", "actor_label", "stage_seconds")
+    fields = ("application", "at", "from_state", "to_state", "move", "reason", "actor", "actor_words", "stage_seconds")
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("actor label"), ordering="actor_label")
+    def actor_words(self, obj):
+        return actor_in_words(obj.actor_label)
 
     @admin.display(description=gettext_lazy("move"), ordering="transition")
     def move(self, obj):

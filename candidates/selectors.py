@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
 from hrsys.accounts.scope import get_for_user_or_404
-from hrsys.audit.labels import action_label, object_type_label
+from hrsys.audit.labels import action_label, actor_in_words, object_type_label
 from hrsys.audit.models import AuditEvent
 
 from .models import (
@@ -156,14 +156,14 @@ def candidate_timeline(candidate: Candidate) -> list[dict]:
     moves = {f"application.{name}" for name in TRANSITION_NAMES}  # shown from TransitionLog, with stages
     rows = [{
         "at": ev.at, "kind": "audit", "action": ev.action, "label": action_label(ev.action),
-        "actor": str(ev.actor or ev.actor_label), "object": object_type_label(ev.object_type), "reason": ev.reason,
+        "actor": str(ev.actor or actor_in_words(ev.actor_label)), "object": object_type_label(ev.object_type), "reason": ev.reason,
         "changes": ev.changes,
     } for ev in events if ev.action not in moves]
     for t in TransitionLog.objects.filter(application__candidate=candidate).select_related("application__job", "actor"):
         rows.append({
             "at": t.at, "kind": "transition", "action": t.transition, "label": transition_label(t.transition),
             "stages": (t.get_from_state_display(), t.get_to_state_display()),
-            "actor": str(t.actor or t.actor_label), "object": t.application.job.title, "reason": t.reason,
+            "actor": str(t.actor or actor_in_words(t.actor_label)), "object": t.application.job.title, "reason": t.reason,
             "changes": {"state": [t.from_state, t.to_state]},
         })
     rows.sort(key=lambda r: (r["at"], r["kind"] != "transition"))

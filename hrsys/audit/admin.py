@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hrsys.core.admin_mixins import ReadOnlyAdmin, labelled_filter
 
-from .labels import action_label, object_type_label
+from .labels import action_label, actor_in_words, object_type_label
 from .models import AccessLog, AuditEvent
 
 
@@ -22,12 +22,16 @@ class _ObjectTypeColumn:
     def object_kind(self, obj):
         return object_type_label(obj.object_type)
 
+    @admin.display(description=_("actor label"), ordering="actor_label")
+    def actor_words(self, obj):
+        return actor_in_words(obj.actor_label)
+
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(_ObjectTypeColumn, ReadOnlyAdmin):
     """The audit trail, its codes in words (issue 15); searching by code still works."""
 
-    list_display = ("at", "actor", "actor_label", "what", "object_kind", "object_id", "object_repr", "ip")
+    list_display = ("at", "actor", "actor_words", "what", "object_kind", "object_id", "object_repr", "ip")
     list_filter = (_labelled_filter("action", _("action"), action_label),
                    _labelled_filter("object_type", _("object type"), object_type_label))
     search_fields = ("action", "object_type", "object_id", "object_repr", "reason", "request_id",
@@ -36,7 +40,7 @@ class AuditEventAdmin(_ObjectTypeColumn, ReadOnlyAdmin):
     list_select_related = ("actor",)
 
     def get_fields(self, request, obj=None):
-        return ["at", "actor", "actor_label", "what", "object_kind", "object_id", "object_repr", "reason", "readable__changes",
+        return ["at", "actor", "actor_words", "what", "object_kind", "object_id", "object_repr", "reason", "readable__changes",
                 "ip", "request_id"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -49,8 +53,8 @@ class AuditEventAdmin(_ObjectTypeColumn, ReadOnlyAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(_ObjectTypeColumn, ReadOnlyAdmin):
-    list_display = ("at", "actor", "actor_label", "kind", "object_kind", "object_id", "detail", "channel", "ip")
-    fields = ("at", "actor", "actor_label", "kind", "object_kind", "object_id", "detail", "channel", "ip", "request_id",
+    list_display = ("at", "actor", "actor_words", "kind", "object_kind", "object_id", "detail", "channel", "ip")
+    fields = ("at", "actor", "actor_words", "kind", "object_kind", "object_id", "detail", "channel", "ip", "request_id",
               "user_agent")
     readonly_fields = fields
     list_filter = ("kind", "channel", _labelled_filter("object_type", _("object type"), object_type_label))

@@ -62,6 +62,23 @@ VERBS = {
 }
 
 
+#: Who acted, when it was not a staff user: the labels the services pass as ``actor`` (hrsys.core.actors).
+MACHINE_ACTORS = {
+    "hr_tick": gettext_lazy("System (scheduled check)"), "interviews": gettext_lazy("System"),
+    "onboarding": gettext_lazy("System"), "attendance": gettext_lazy("System"), "pipeline": gettext_lazy("System"),
+    "portal": gettext_lazy("Candidate (portal)"), "candidate": gettext_lazy("Candidate (portal)"),
+    "careers": gettext_lazy("Candidate (careers site)"), "vendor": gettext_lazy("AI interview vendor"),
+    "demo": gettext_lazy("Demo data"), "benchmark": gettext_lazy("Benchmark"),
+}
+
+
+def actor_in_words(label: str) -> str:
+    """A machine actor's label in words ("hr_tick" -> "System (scheduled check)", "candidate:12" -> "Candidate
+    (portal)"); anything else (a vendor's or a person's name) as it is."""
+    label = str(label or "")
+    return str(MACHINE_ACTORS.get(label.split(":", 1)[0], label)) if label else ""
+
+
 def register_resolver(resolver: Callable[[str, str], str | None]) -> None:
     """``resolver(object, verb)`` returns the words for an action or None to leave it to the next."""
     if resolver not in _RESOLVERS:
