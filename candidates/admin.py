@@ -62,23 +62,6 @@ def _visible_departments(request):
     return Department.objects.for_user(request.user)
 
 
-def _candidate_messages_url(candidate_id) -> str:
-    """The outbox narrowed to one candidate (scoped there too: nothing for a candidate outside the scope)."""
-    return f"{reverse('admin:notifications_notification_changelist')}?candidate={candidate_id}"
-
-
-def _candidate_messages_context(user, candidate_id) -> dict:
-    """The latest 10 messages to the candidate for the application page, each linking to its page (R-UI-2)."""
-    from notifications.catalog import template_label  # noqa: PLC0415
-    from notifications.selectors import candidate_messages  # noqa: PLC0415
-
-    rows = [{"channel": n.get_channel_display(), "label": template_label(n.template_key),
-             "status": n.get_status_display(), "sent_at": n.sent_at, "created_at": n.created_at,
-             "url": reverse("admin:notifications_notification_change", args=[n.pk])}
-            for n in candidate_messages(user=user, candidate_id=candidate_id, limit=10)]
-    return {"candidate_messages": rows, "candidate_messages_url": _candidate_messages_url(candidate_id)}
-
-
 # -- jobs -----------------------------------------------------------------------------------------
 
 class InterviewRoundInline(admin.TabularInline):
@@ -305,7 +288,7 @@ class CandidateAdmin(IdentifierSearchMixin, ScopedAdmin):
         if candidate is None:
             raise Http404
         extra_context = {**(extra_context or {}), "timeline": selectors.candidate_timeline(candidate),
-                         "candidate_messages_url": _candidate_messages_url(candidate.pk)}
+                         "candidate_messages_url": selectors.candidate_messages_url(candidate.pk)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
@@ -514,7 +497,7 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
             raise Http404
         moves = [(name, services.transition_label(name)) for name in services.allowed_transitions(obj, request.user)]
         extra_context = {**(extra_context or {}), "moves": moves, "diagram_svg": mark_safe(diagram.svg()),
-                         **_candidate_messages_context(request.user, obj.candidate_id)}
+                         **selectors.candidate_messages_context(request.user, obj.candidate_id)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def transition_view(self, request, pk, name):

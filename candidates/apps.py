@@ -1,5 +1,9 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from hrsys.audit.labels import register_resolver
+from notifications.recipients import Directory, register_directory
 
 
 class CandidatesConfig(AppConfig):
@@ -7,15 +11,16 @@ class CandidatesConfig(AppConfig):
     verbose_name = _("Hiring pipeline")
 
     def ready(self):
-        from hrsys.audit.labels import register_resolver
+        from . import selectors  # noqa: PLC0415 - it imports the models, not loaded yet when apps.py is imported
 
         register_resolver(_application_move_words)  # the audit trail's moves by their labels
+        # the outbox finds candidates by name or identifier, within the viewer's scope (R-UI-2, R-SEC-1)
+        register_directory(selectors.CANDIDATE_RECIPIENT, Directory(
+            search=selectors.outbox_candidates_found, visible=selectors.outbox_candidates_visible))
 
 
 def _application_move_words(obj: str, verb: str) -> str | None:
     """``application.<move>`` -> "Application: <the move's label>" (hrsys.audit.labels)."""
-    from django.utils.translation import gettext  # noqa: PLC0415 - app registry loading
-
     from .services import TRANSITION_NAMES, transition_label  # noqa: PLC0415 - models are not ready at import
 
     if obj == "application" and verb in TRANSITION_NAMES:

@@ -6,10 +6,14 @@ size: related rows are joined (``select_related``) or prefetched once per page.
 
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
+from hrsys.accounts.models import Role, User
 from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.audit.labels import action_label, actor_in_words, object_type_label
 from hrsys.audit.models import AuditEvent
+from notifications import selectors as notification_selectors
+from notifications.catalog import template_label
 
 from .models import (
     TRANSITION_NAMES,
@@ -207,8 +211,6 @@ def talent_pool_list(*, user, filters: dict | None = None):
 
 def hr_for_department(department) -> list:
     """HR staff of the department or a department above it, else the HR directors."""
-    from hrsys.accounts.models import Role, User  # noqa: PLC0415
-
     ancestors = [int(p) for p in department.path.strip("/").split("/") if p]
     staff = list(User.objects.filter(role=Role.HR_STAFF, is_active=True, departments__in=ancestors)
                  .distinct().order_by("pk"))
@@ -217,8 +219,6 @@ def hr_for_department(department) -> list:
 
 def responsible_hr(application) -> list:
     """Who answers for this application: its creator when HR, else HR of the job's department."""
-    from hrsys.accounts.models import Role  # noqa: PLC0415
-
     creator = application.created_by
     if creator is not None and creator.is_active and creator.role in (Role.HR_STAFF, Role.HR_DIRECTOR):
         return [creator]
@@ -236,3 +236,47 @@ def assessment_dimension_labels(*, user) -> dict[str, str]:
             if isinstance(d, dict) and d.get("key") and d.get("label"):
                 labels.setdefault(d["key"], str(d["label"]))
     return labels
+
+
+# -- the candidates' messages (the outbox asks through notifications.recipients) -----------------------------
+
+#: The recipient type messages to candidates carry.
+CANDIDATE_RECIPIENT = "candidates.candidate"
+#: At most this many matching candidates are looked at by one search of the outbox ("王" matches many).
+SEARCH_CANDIDATE_CAP = 500
+
+
+def _visible_candidate_ids(user, q) -> list[str]:
+    return [str(pk) for pk in Candidate.objects.for_user(user).filter(q).order_by("-pk")
+            .values_list("pk", flat=True)[:SEARCH_CANDIDATE_CAP]]
+
+
+def outbox_candidates_found(user, term: str) -> list[str]:
+    """The candidates the viewer may see whose name contains ``term``, or whose phone / e-mail / ID number is
+    exactly ``term`` (through the blind indexes): the outbox searched by the person (R-UI-2, R-SEC-1)."""
+    return _visible_candidate_ids(user, candidate_search_q(term))
+
+
+def outbox_candidates_visible(user, ids) -> dict[str, str]:
+    """Those of ``ids`` (strings) the viewer may see, with their names; anything not a candidate id is ignored."""
+    pks = [int(i) for i in ids if str(i).isdigit()]
+    if not pks:
+        return {}
+    return {str(pk): name for pk, name in Candidate.objects.for_user(user).filter(pk__in=pks)
+            .values_list("pk", "name")}
+
+
+def candidate_messages_url(candidate_id) -> str:
+    """The outbox narrowed to one candidate (scoped there too: nothing for a candidate outside the scope)."""
+    return f"{reverse('admin:notifications_notification_changelist')}?candidate={candidate_id}"
+
+
+def candidate_messages_context(user, candidate_id) -> dict:
+    """The latest 10 messages to the candidate, each linking to its page, and the link to all of them: the
+    messages part of the application page and of the admin's application page (R-UI-2)."""
+    rows = [{"channel": n.get_channel_display(), "label": template_label(n.template_key),
+             "status": n.get_status_display(), "sent_at": n.sent_at, "created_at": n.created_at,
+             "url": reverse("admin:notifications_notification_change", args=[n.pk])}
+            for n in notification_selectors.recipient_messages(user=user, recipient_type=CANDIDATE_RECIPIENT,
+                                                               recipient_id=candidate_id, limit=10)]
+    return {"candidate_messages": rows, "candidate_messages_url": candidate_messages_url(candidate_id)}

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "notifications",
     "onboarding",
     "attendance",
+    "workspace",
     "portal",
     "dashboard",
 ]

@@ -47,7 +47,7 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("interviews/", include("interviews.urls")),
     path("offers/", include("onboarding.urls")),
-    path("workspace/", include("candidates.board_urls")),  # pipeline boards (R-UI-3)
+    path("workspace/", include("workspace.urls")),  # pipeline boards and the application page (R-UI-2, R-UI-3)
     path("", include("notifications.urls")),
 ]
 

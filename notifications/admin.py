@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from hrsys.audit.labels import object_type_label
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin, labelled_filter
 
-from . import selectors
+from . import recipients, selectors
 from .catalog import TEMPLATE_KEYS, sample_context, template_label
 from .models import (
     CandidateAction,
@@ -73,16 +73,15 @@ class CandidateFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return []  # shown only when a candidate is chosen
-        from candidates.models import Candidate  # noqa: PLC0415
-
-        name = next(iter(Candidate.objects.for_user(request.user).filter(pk=value).values_list("name", flat=True)),
-                    None) if value.isdigit() else None
+        directory = recipients.directory_for(selectors.CANDIDATE)
+        name = directory.visible(request.user, [value]).get(value) if directory else None
         return [(value, name or value)]
 
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
-        return queryset.filter(selectors.for_candidate_q(user=request.user, candidate_id=self.value()))
+        return queryset.filter(selectors.for_recipient_q(user=request.user, recipient_type=selectors.CANDIDATE,
+                                                         recipient_id=self.value()))
 
 
 def _message_filter(field: str):
@@ -132,7 +131,7 @@ class NotificationAdmin(MessageKindColumns, ReadOnlyAdmin, ScopedAdmin):
         found, duplicates = super().get_search_results(request, queryset, search_term)
         if not (search_term or "").strip():
             return found, duplicates
-        return found | queryset.filter(selectors.candidate_search_q(user=request.user, term=search_term)), duplicates
+        return found | queryset.filter(selectors.recipient_search_q(user=request.user, term=search_term)), duplicates
 
     @admin.display(description=_("body"))
     def visible_body(self, obj):

@@ -1,7 +1,11 @@
 """Reads of the notifications app; every one applies the viewer's data scope."""
 
+import functools
+import operator
+
 from django.db.models import Count, Q
 
+from . import recipients
 from .models import CandidateAction, Channel, DeliveryAttempt, DeliveryReceipt, Notification, Status
 
 DEFAULT_CHANNEL_ORDER = [Channel.SMS, Channel.EMAIL, Channel.VOICE]
@@ -22,43 +26,36 @@ def preferred_channels(*, recipient_type: str, recipient_id) -> list[str]:
 LIST_DEFERRED = ("body", "html_body")
 
 
+#: The recipient type of the ``candidate`` filter (a model label: the outbox imports no stage).
 CANDIDATE = "candidates.candidate"
-#: At most this many matching candidates are looked at by one search ("王" matches many).
-SEARCH_CANDIDATE_CAP = 500
 
 
-def _visible_candidate_ids(user, q) -> list[str]:
-    from candidates.models import Candidate  # noqa: PLC0415 - notifications never imports its callers at load
-
-    return [str(pk) for pk in Candidate.objects.for_user(user).filter(q).order_by("-pk")
-            .values_list("pk", flat=True)[:SEARCH_CANDIDATE_CAP]]
-
-
-def candidate_search_q(*, user, term: str) -> Q:
-    """Messages to the candidates the viewer may see whose name contains ``term``, or whose phone / e-mail / ID
-    number is exactly ``term`` (through the blind indexes): the outbox searched by the person (R-UI-2, R-SEC-1).
-    The message texts are encrypted and never searched. No visible candidate matches: a Q matching nothing."""
-    from candidates.selectors import candidate_search_q as person_q  # noqa: PLC0415
-
+def recipient_search_q(*, user, term: str) -> Q:
+    """Messages to the people the viewer may see whose name contains ``term``, or whose phone / e-mail / ID
+    number is exactly ``term``, as the directories registered for their recipient types find them (today the
+    candidates): the outbox searched by the person (R-UI-2, R-SEC-1). The message texts are encrypted and never
+    searched. Nobody visible matches: a Q matching nothing."""
     term = (term or "").strip()
-    ids = _visible_candidate_ids(user, person_q(term)) if term else []
-    return Q(recipient_type=CANDIDATE, recipient_id__in=ids) if ids else Q(pk__in=[])
+    found = []
+    for recipient_type, directory in recipients.directories().items() if term else ():
+        ids = [str(pk) for pk in directory.search(user, term)]
+        if ids:
+            found.append(Q(recipient_type=recipient_type, recipient_id__in=ids))
+    return functools.reduce(operator.or_, found) if found else Q(pk__in=[])
 
 
-def for_candidate_q(*, user, candidate_id) -> Q:
-    """Messages to one candidate, if the viewer may see that candidate; otherwise a Q matching nothing (R-SEC-1):
-    a candidate outside the scope gives an empty list, the same as one that does not exist."""
-    try:
-        pk = int(candidate_id)
-    except (TypeError, ValueError):
-        return Q(pk__in=[])
-    ids = _visible_candidate_ids(user, Q(pk=pk))
-    return Q(recipient_type=CANDIDATE, recipient_id__in=ids) if ids else Q(pk__in=[])
+def for_recipient_q(*, user, recipient_type: str, recipient_id) -> Q:
+    """Messages to one person, if the viewer may see that person; otherwise a Q matching nothing (R-SEC-1): a
+    person outside the scope gives an empty list, the same as one that does not exist."""
+    directory = recipients.directory_for(recipient_type)
+    visible = directory.visible(user, [str(recipient_id)]) if directory else {}
+    return Q(recipient_type=recipient_type, recipient_id__in=list(visible)) if visible else Q(pk__in=[])
 
 
-def candidate_messages(*, user, candidate_id, limit: int = 10) -> list[Notification]:
-    """The latest messages to one candidate the viewer may see, for the application page (R-UI-2)."""
-    return list(Notification.objects.for_user(user).filter(for_candidate_q(user=user, candidate_id=candidate_id))
+def recipient_messages(*, user, recipient_type: str, recipient_id, limit: int = 10) -> list[Notification]:
+    """The latest messages to one person the viewer may see (the application page's messages, R-UI-2)."""
+    return list(Notification.objects.for_user(user)
+                .filter(for_recipient_q(user=user, recipient_type=recipient_type, recipient_id=recipient_id))
                 .defer(*LIST_DEFERRED, "context").order_by("-created_at", "-id")[:limit])
 
 
@@ -72,9 +69,9 @@ def notification_list(*, user, filters: dict | None = None):
         if filters.get(field) not in (None, ""):
             qs = qs.filter(**{field: filters[field]})
     if filters.get("candidate") not in (None, ""):
-        qs = qs.filter(for_candidate_q(user=user, candidate_id=filters["candidate"]))
+        qs = qs.filter(for_recipient_q(user=user, recipient_type=CANDIDATE, recipient_id=filters["candidate"]))
     if (filters.get("search") or "").strip():
-        qs = qs.filter(candidate_search_q(user=user, term=filters["search"]))
+        qs = qs.filter(recipient_search_q(user=user, term=filters["search"]))
     return qs
 
 

@@ -10,6 +10,9 @@ one page, with every action the viewer may take.
 * the moves allowed now (reason where one is required), posted to the board's move view, which calls
   ``candidates.services.application_transition`` like the API.
 
+The page joins every stage an application passes through (the pipeline, interviews, messages, offers,
+onboarding), so it lives in the workspace, above them all (issue 16 item 3).
+
 Every read goes through ``for_user``: an interviewer sees the interview data of the applications they
 interview, never offers, onboarding or messages. Outside the scope the page answers 404 like a missing id.
 """
@@ -17,6 +20,8 @@ interview, never offers, onboarding or messages. Outside the scope the page answ
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,17 +29,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from candidates import services
+from candidates.matching import match_in_words
+from candidates.models import Application, Credential, Resume, State, TransitionLog
+from candidates.selectors import candidate_messages_context
 from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.masking import mask_email, mask_id_number, mask_phone
 from hrsys.core.timezones import local_tz
 from interviews.labels import interview_event_words
+from interviews.models import InterviewEvent
+from onboarding.models import OPEN_OFFER_STATES, Offer, OfferApproval
+from onboarding.models_employee import OnboardingCase
 
-from . import services
 from .board import MOVE_PERMISSION, _label, _needs_reason
-from .matching import match_in_words
-from .models import Application, Credential, Resume, State, TransitionLog
 
 #: How many entries of each kind the timeline shows (newest kept).
 TIMELINE_LIMIT = 100
@@ -62,16 +71,10 @@ def _moves(app, user) -> list[dict]:
 
 
 def _offers(app, user) -> list:
-    from onboarding.models import Offer  # noqa: PLC0415 - a later stage of the pipeline
-
     return list(Offer.objects.for_user(user).filter(application=app).order_by("-created_at", "-pk"))
 
 
 def _onboarding(app, user) -> list[dict]:
-    from django.db.models import Count, Q  # noqa: PLC0415
-
-    from onboarding.models_employee import OnboardingCase  # noqa: PLC0415
-
     cases = (OnboardingCase.objects.for_user(user).filter(application=app)
              .annotate(n_items=Count("items"), n_done=Count("items", filter=Q(items__done_at__isnull=False)))
              .order_by("-pk"))
@@ -82,8 +85,6 @@ def _onboarding(app, user) -> list[dict]:
 
 def _timeline(app, user) -> list[dict]:
     """Stage moves, interview history and offer decisions of this application, newest first, local time."""
-    from interviews.models import InterviewEvent  # noqa: PLC0415
-
     tz = local_tz()
     rows = []
     for t in (TransitionLog.objects.filter(application=app).select_related("actor")
@@ -98,8 +99,6 @@ def _timeline(app, user) -> list[dict]:
         rows.append({"at": e.at, "kind": "interview", "actor": e.actor_label,
                      "text": f"{e.interview.title}: {interview_event_words(e.kind)}",
                      "reason": "", "anchor": f"#interview-{e.interview_id}"})
-    from onboarding.models import OfferApproval  # noqa: PLC0415
-
     decided = (OfferApproval.objects.for_user(user).filter(offer__application=app, decided_at__isnull=False)
                .select_related("approver").order_by("-decided_at", "-pk")[:TIMELINE_LIMIT])
     for a in decided:
@@ -115,10 +114,6 @@ def _timeline(app, user) -> list[dict]:
 
 def application_page_context(*, user, application: Application, reveal: bool = False) -> dict:
     """What the page shows ``user`` about ``application``; every part read within their scope."""
-    from onboarding.models import OPEN_OFFER_STATES  # noqa: PLC0415
-
-    from .admin import _candidate_messages_context  # noqa: PLC0415
-
     app = application
     candidate = app.candidate
     moves = _moves(app, user)
@@ -146,7 +141,7 @@ def application_page_context(*, user, application: Application, reveal: bool = F
         "board_url": reverse("board:board", args=[app.job_id]),
     }
     if may_see_hr_data:
-        context.update(_candidate_messages_context(user, candidate.pk))
+        context.update(candidate_messages_context(user, candidate.pk))
         context["offers"] = _offers(app, user)
         context["onboarding"] = _onboarding(app, user)
         context["may_draft_offer"] = (user.has_perm("onboarding.add_offer") and app.state in OFFER_STAGES
@@ -178,7 +173,5 @@ def application_reveal(request, pk):
     """The page once more with the contact details in clear, for this response only, logged (R-SEC-2)."""
     if not request.user.has_perm(REVEAL_PERMISSION):
         get_for_user_or_404(Application.objects.all(), request.user, pk=pk)  # 404 outside the scope first
-        from django.core.exceptions import PermissionDenied  # noqa: PLC0415
-
         raise PermissionDenied
     return _render(request, pk, reveal=True)

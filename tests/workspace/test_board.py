@@ -95,7 +95,7 @@ def test_r_ui_3_filters_source_min_score_and_name(users, er_job):
 
 def test_r_ui_3_cards_per_column_are_capped_with_show_more(users, er_job, monkeypatch):
     """R-UI-3: a column shows at most CARD_LIMIT cards, best match first; "show more" opens that column."""
-    from candidates import board
+    from workspace import board
 
     monkeypatch.setattr(board, "CARD_LIMIT", 2)
     for score in (10, 90, 50):

@@ -1,4 +1,6 @@
-"""The pipeline boards (issue 14, item 3; R-UI-3), mounted under /workspace/."""
+"""The staff workspace under /workspace/: the pipeline boards (issue 14 item 3; R-UI-3) and the application page
+(issue 14 item 2; R-UI-2). The namespace stays ``board`` (``board:jobs``, ``board:application`` ...): templates,
+links and tests name the routes by it."""
 
 from django.urls import path
 

@@ -1,4 +1,5 @@
-"""Pipeline board per job (issue 14, item 3; R-UI-3).
+"""Pipeline board per job (issue 14, item 3; R-UI-3). In the workspace, not in ``candidates``: a card shows the
+next interview and the latest AI score, so the board joins the pipeline with the interview stage.
 
 ``/workspace/jobs/``: the viewer's jobs (``JobRequisition.objects.for_user``) with their applications counted per
 stage (one GROUP BY). ``/workspace/jobs/<id>/board/``: a column per stage of the application state machine in
@@ -36,14 +37,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from hrsys.accounts.scope import get_for_user_or_404
-from hrsys.api.errors import Conflict
-from hrsys.audit.models import AccessLog
-from hrsys.audit.services import access_log
-from hrsys.core.timezones import local_tz
-
-from . import services
-from .models import (
+from candidates import services
+from candidates.models import (
     INACTIVE_STATES,
     MOVE_PERMISSION,
     TRANSITION_NAMES,
@@ -54,6 +49,14 @@ from .models import (
     SourceChannel,
     State,
 )
+from hrsys.accounts.scope import get_for_user_or_404
+from hrsys.api.errors import Conflict
+from hrsys.audit.models import AccessLog
+from hrsys.audit.services import access_log
+from hrsys.core.timezones import local_tz
+from interviews.ai.models import AIInterviewResult
+from interviews.models import ACTIVE_STATES as INTERVIEW_ACTIVE_STATES
+from interviews.models import Interview
 
 VIEW_PERMISSION = "candidates.view_application"
 #: Cards per column, and per column after "show more".
@@ -176,9 +179,6 @@ def _top_ids(base, limits: dict) -> list[int]:
 
 def board_data(*, user, job, filters: Filters, now=None) -> list[Column]:
     """The columns of ``job``'s board as ``user`` sees it (their application scope, ``filters``)."""
-    from interviews.ai.models import AIInterviewResult  # noqa: PLC0415
-    from interviews.models import ACTIVE_STATES, Interview  # noqa: PLC0415
-
     now = now or timezone.now()
     base = filters.apply(Application.objects.for_user(user).filter(job=job))
     counts = dict(base.values_list("state").annotate(n=Count("id")).order_by())
@@ -197,7 +197,7 @@ def board_data(*, user, job, filters: Filters, now=None) -> list[Column]:
     if ids:
         latest_ai = (AIInterviewResult.objects.filter(application=OuterRef("pk"))
                      .order_by("-received_at", "-id").values("overall_score")[:1])
-        next_interview = (Interview.objects.filter(application=OuterRef("pk"), state__in=ACTIVE_STATES,
+        next_interview = (Interview.objects.filter(application=OuterRef("pk"), state__in=INTERVIEW_ACTIVE_STATES,
                                                    starts_at__gte=now).order_by("starts_at").values("starts_at")[:1])
         qs = (Application.objects.filter(pk__in=ids).select_related("candidate")
               .annotate(ai_score=Subquery(latest_ai), next_interview=Subquery(next_interview))
