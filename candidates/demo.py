@@ -1,6 +1,6 @@
 """Demo jobs with their interview plans (each round with its panel), and the helpers the demo story uses to
 make candidates (names, ID numbers, resumes). The candidates themselves, a year and a half of them, are made
-by the demo story (``hrsys.core.demo_story``) through the services at the time they applied. Idempotent.
+by the demo story (``demo.story``) through the services at the time they applied. Idempotent.
 
 ``seed(scale=N)`` also generates N extra applications (with their candidates) for
 benchmarks, with bulk inserts: 100,000 in well under two minutes.

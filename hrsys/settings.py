@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "workspace",
     "portal",
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [

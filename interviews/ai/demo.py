@@ -1,5 +1,5 @@
 """Demo AI interview set-up: two vendors, the question bank, the jobs' policies. Idempotent. Invitations and
-results are made by the demo story (``hrsys.core.demo_story``) as the vendor would deliver them.
+results are made by the demo story (``demo.story``) as the vendor would deliver them.
 
 The demo vendors sign with ``DEMO_SECRET`` (change it in the admin for anything real):
 

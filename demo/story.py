@@ -33,12 +33,71 @@ import chinese_calendar
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.test import override_settings
 from django.utils import timezone
 
+from attendance.models import AccountState, AttendanceAccount, Device, LeaveType, ProbationReview
+from attendance.services import (
+    accounts_activate_due,
+    accounts_close_due,
+    daily_results_refresh,
+    leave_request_create,
+    leave_request_decide,
+    probation_decide,
+    punches_ingest,
+)
+from candidates import demo as cdemo
+from candidates import services as candidate_services
+from candidates.models import Candidate, Education, JobRequisition, SourceChannel
+from candidates.services import application_transition
+from hrsys.accounts.models import Department, User
 from hrsys.api.errors import Conflict
 from hrsys.core.timezones import local_tz
+from interviews.ai.adapters.base import ParsedDelivery
+from interviews.ai.models import AIInterviewResult, Vendor
+from interviews.ai.services import (
+    ai_delivery_ingest,
+    ai_hold_release,
+    ai_interview_invite,
+    ai_result_apply_moves,
+    ai_review_decide,
+)
+from interviews.models import Interview, RebookingOffer, Recommendation
+from interviews.services import (
+    _availability_problems,
+    detect_no_shows,
+    feedback_submit,
+    interview_mark_attended,
+    interview_mark_no_show,
+    interview_schedule,
+    no_show_mark_handled,
+    no_show_rebook,
+    rebooking_book,
+    rebooking_expire_due,
+)
+from interviews.tokens import make as make_token
+from notifications.models import Notification, Status
+from onboarding.demo import DEMO_NOTE, signature_png
+from onboarding.models import ApprovalDecision, ChecklistItem, Employee, OfferApproval, OwnerRole
+from onboarding.services import (
+    hiring_manager_for,
+    offer_decide,
+    offer_decline,
+    offer_draft,
+    offer_send,
+    offer_sign,
+    offer_submit,
+    offers_expire_due,
+)
+from onboarding.services_employee import (
+    checklist_item_complete,
+    checklist_item_complete_by_candidate,
+    employee_exit,
+    employees_create_due,
+)
 
 SEED = 20260101
 DEMO_DOMAIN = "demo.hrsys.local"
@@ -105,10 +164,6 @@ def _now():
 
 class World:
     def __init__(self, end: dt.datetime):
-        from candidates.models import JobRequisition
-        from hrsys.accounts.models import User
-        from interviews.ai.models import Vendor
-
         self.end = end
         self.users = {u.username: u for u in User.objects.all()}
         self.jobs = list(JobRequisition.objects.select_related("department").order_by("pk"))
@@ -124,7 +179,6 @@ class World:
 
     def _org_path(self, code):
         if not hasattr(self, "_paths"):
-            from hrsys.accounts.models import Department
 
             self._paths = dict(Department.objects.values_list("code", "path"))
         return self._paths.get(code, "/-/")
@@ -174,15 +228,11 @@ def _dimension_scores(rng, job, quality, plan) -> dict:
 
 
 def _transition(actor, app, name, reason=""):
-    from candidates.services import application_transition
-
     return application_transition(actor=actor, application_id=app.pk, transition=name, reason=reason)
 
 
 def _book(world, rng, actor, app, rnd, earliest: dt.datetime):
     """The round at the first office slot from ``earliest`` where the panel and the candidate are free."""
-    from interviews.services import interview_schedule
-
     day = timezone.localtime(earliest, local_tz()).date()
     panel = list(rnd.interviewers.values_list("pk", flat=True))
     for _ in range(12):
@@ -205,17 +255,6 @@ def _ai_stage(world, rng, app, plan, hr):
     """The AI interview: invited, maybe missed (the sweep marks it) and rebooked by the candidate through the
     link, the vendor's result, the automatic move or HR's review. Returns whether the application is now in
     the interview rounds."""
-    from interviews.ai.adapters.base import ParsedDelivery
-    from interviews.ai.services import (
-        ai_delivery_ingest,
-        ai_interview_invite,
-        ai_result_apply_moves,
-        ai_review_decide,
-    )
-    from interviews.models import Interview, RebookingOffer
-    from interviews.services import no_show_mark_handled, rebooking_book
-    from interviews.tokens import make as make_token
-
     invitation = ai_interview_invite(actor=hr, application_id=app.pk, vendor_slug=world.vendor.slug,
                                      deadline=_now() + dt.timedelta(days=3), assessment_id=f"demo-{app.pk}")
     world.stats["ai_invitations"] += 1
@@ -288,14 +327,6 @@ def _ai_stage(world, rng, app, plan, hr):
 def _rounds(world, rng, app, plan, hr):
     """Each round of the job's plan: booked, held (or missed and rebooked by HR), every panel member's
     scorecard, HR's decision. Returns whether all rounds were passed."""
-    from interviews.models import Interview, Recommendation
-    from interviews.services import (
-        feedback_submit,
-        interview_mark_attended,
-        interview_mark_no_show,
-        no_show_rebook,
-    )
-
     rounds = list(app.job.rounds.order_by("order"))
     for n, rnd in enumerate(rounds):
         interview = (Interview.objects.filter(application=app, round=rnd, state__in=["scheduled", "confirmed"])
@@ -341,8 +372,6 @@ def _rounds(world, rng, app, plan, hr):
 
 
 def _free_slot(world, rng, actor, app, rnd, missed) -> dt.datetime:
-    from interviews.services import _availability_problems
-
     panel = list(missed.interviewers.values_list("pk", flat=True))
     length = missed.ends_at - missed.starts_at
     day = timezone.localtime(_now(), local_tz()).date() + dt.timedelta(days=1)
@@ -360,18 +389,6 @@ def _free_slot(world, rng, actor, app, rnd, missed) -> dt.datetime:
 def _offer(world, rng, app, plan, hr):
     """HR makes the offer, the approvers approve, HR sends it, the candidate signs or declines. Returns the
     accepted offer or None."""
-    from onboarding.demo import DEMO_NOTE, signature_png
-    from onboarding.models import ApprovalDecision, OfferApproval
-    from onboarding.services import (
-        hiring_manager_for,
-        offer_decide,
-        offer_decline,
-        offer_draft,
-        offer_send,
-        offer_sign,
-        offer_submit,
-    )
-
     if hiring_manager_for(app.job) is None:  # nobody to approve the offer: the post is frozen for now
         yield _office(rng, _now(), 24 * 5, 24 * 15)
         _transition(hr, app, "reject", "岗位编制冻结，暂停招聘，已告知候选人")
@@ -413,11 +430,6 @@ def _offer(world, rng, app, plan, hr):
 def _employment(world, rng, app, plan, offer, hr):
     """From the start date: the account and the employee file come with the daily sweep; leave requests; the
     manager's probation decision (pass, extend, fail); leaving."""
-    from attendance.models import LeaveType, ProbationReview
-    from attendance.services import leave_request_create, leave_request_decide, probation_decide
-    from onboarding.models import Employee
-    from onboarding.services_employee import employee_exit
-
     world.patterns[app.pk] = plan["pattern"]
     start = offer.start_date
     yield from _checklist(world, rng, app, offer, hr)
@@ -475,9 +487,6 @@ def _employment(world, rng, app, plan, offer, hr):
 
 def _checklist(world, rng, app, offer, hr):
     """The onboarding checklist done on time: the candidate's items in the portal, the rest by HR."""
-    from onboarding.models import ChecklistItem, OwnerRole
-    from onboarding.services_employee import checklist_item_complete, checklist_item_complete_by_candidate
-
     for item in ChecklistItem.objects.filter(case__offer=offer).order_by("due_date", "pk"):
         yield max(_now(), _local(item.due_date - dt.timedelta(days=rng.randint(0, 2)), 10, rng.randrange(0, 300)))
         if item.owner_role == OwnerRole.CANDIDATE:
@@ -497,10 +506,6 @@ TODAY = [(10, "no_show", "nursing"), (11, "no_show", "emergency"), (9, "review",
 
 
 def _story(world, i: int, applied_at: dt.datetime, earlier: bool, today: tuple | None = None):
-    from candidates import demo as cdemo
-    from candidates import services
-    from candidates.models import Education, SourceChannel
-
     rng = random.Random(f"{SEED}-{i}")
     plan = _plan(rng, earlier, i)
     if world.small:  # a world for tests: everyone processed takes the AI interview, and comes to it
@@ -519,7 +524,7 @@ def _story(world, i: int, applied_at: dt.datetime, earlier: bool, today: tuple |
     vocab = [s["name"] for s in job.skills]
     source = rng.choices(["job_board", "referral", "website", "campus", "agency", "walk_in"],
                          weights=[40, 30, 12, 8, 6, 4])[0]
-    candidate = services.candidate_create(
+    candidate = candidate_services.candidate_create(
         actor=cdemo.ACTOR, job_id=job.pk, name=cdemo._name(rng), phone=f"+86137{i:08d}",
         email=f"demo{i}@{DEMO_DOMAIN}", id_number=cdemo._id_number(rng, i),
         education=rng.choice(Education.values[1:]), years_experience=rng.randint(1, 15),
@@ -531,11 +536,11 @@ def _story(world, i: int, applied_at: dt.datetime, earlier: bool, today: tuple |
         expires = last_day + dt.timedelta(days=rng.randint(12, 30) if rng.random() < 0.08 else rng.randint(200, 1500))
         if plan["stop"] == "no_show":  # the licence runs out before the interview: HR must handle the no-show
             expires = timezone.localdate() + dt.timedelta(days=5)
-        services.credential_add(actor=cdemo.ACTOR, candidate_id=candidate.pk, type=ctype,
+        candidate_services.credential_add(actor=cdemo.ACTOR, candidate_id=candidate.pk, type=ctype,
                                 number=f"{rng.randrange(10**11, 10**12)}", issuer="国家卫生健康委员会",
                                 issued_on=expires - dt.timedelta(days=5 * 365), expires_on=expires)
     if i % 8 == 0:
-        services.resume_upload(actor=cdemo.ACTOR, candidate_id=candidate.pk,
+        candidate_services.resume_upload(actor=cdemo.ACTOR, candidate_id=candidate.pk,
                                data=cdemo._resume_docx(candidate, job, rng), filename=f"简历-{candidate.name}.docx")
     app = candidate.applications.get()
     world.stats["applications"] += 1
@@ -571,11 +576,6 @@ def _deliver_due(world, now):
     """What the providers would have answered, recorded at the sweep: due messages are sent; most are
     delivered, some opened, a few fail (an unreachable number) -- the statuses delivery receipts set. Which
     one is decided by the message's id, so a run is repeatable."""
-    from django.db.models import F, Value
-    from django.db.models.functions import Concat
-
-    from notifications.models import Notification, Status
-
     due = Notification.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
     ids = list(due.values_list("pk", flat=True))
     if not ids:
@@ -600,11 +600,6 @@ def _deliver_due(world, now):
 
 def _punches(world, first: dt.date, last: dt.date, rng):
     """A week of clock-ins and clock-outs of every working account, uploaded by the organization's clock."""
-    from django.db.models import Q
-
-    from attendance.models import AccountState, AttendanceAccount, Device
-    from attendance.services import punches_ingest
-
     devices = list(Device.objects.select_related("department").filter(name__startswith="Demo"))
     accounts = list(AttendanceAccount.objects.filter(Q(state=AccountState.ACTIVE) | Q(
         deactivated_at__date__gte=first), effective_date__lte=last, application__isnull=False)
@@ -639,9 +634,6 @@ def _punches(world, first: dt.date, last: dt.date, rng):
 def _night(world, rng):
     """00:30 every day: accounts and employee files of today's starters, accounts past their last day closed;
     on Mondays the week's punches come in from the clocks and the daily results are computed."""
-    from attendance.services import accounts_activate_due, accounts_close_due, daily_results_refresh
-    from onboarding.services_employee import employees_create_due
-
     while True:
         now = _now()
         today = timezone.localdate(now)
@@ -656,11 +648,6 @@ def _night(world, rng):
 
 def _noon(world, rng):
     """12:40: missed interviews, held AI rejections, expired offers and rebooking links, message delivery."""
-    from interviews.ai.models import AIInterviewResult
-    from interviews.ai.services import ai_hold_release
-    from interviews.services import detect_no_shows, rebooking_expire_due
-    from onboarding.services import offers_expire_due
-
     while True:
         now = _now()
         detect_no_shows(now=now)
@@ -703,8 +690,6 @@ def _run(world, processes):
 
 
 def already_told() -> bool:
-    from candidates.models import Candidate
-
     field = Candidate._meta.get_field("email_index")
     return Candidate.objects.filter(email_index=field.index_for(f"demo0@{DEMO_DOMAIN}")).exists()
 
