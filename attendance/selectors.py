@@ -4,8 +4,8 @@ For other apps:
 * ``probation_report(user=, month=)`` -- the monthly probation view: lateness, early leave, absence and leave
   counts with flags, next to the AI interview scores and the interview feedback (R-ATT-4, R-AI-4).
 * ``probation_decisions(user=)`` -- decided reviews for the dashboard's analytics (R-ATT-4, R-DASH).
-* ``probation_outcomes_for_applications(ids)`` -- the question-bank hook of ``interviews.ai`` (R-AI-5).
-* ``employee_outcomes_for_applications(ids)`` -- what happened after each hire, for the dashboard insights.
+* ``probation_outcomes_for_applications(ids)`` -- passed probation or not, for the insights that join it with
+  the AI interview (``dashboard.insights``: the question bank, what happened after each hire; R-AI-5, R-DASH-2).
 * ``probation_reviews_due(user=, day=)`` -- undecided reviews ending soon, for the HR to-do list (R-DASH-1).
 * ``monthly_attendance_report(user=, month=)`` -- per account and month (admin page, Excel export).
 * ``account_for_application(application_id)`` -- the attendance account of a hire (employee file, portal).
@@ -263,48 +263,12 @@ def probation_reviews_due(*, user, day: dt.date):
 
 
 def probation_outcomes_for_applications(application_ids) -> dict[int, bool | None]:
-    """Application id -> passed probation (True) / failed (False) / not known yet (None); ``interviews.ai``
-    reads this to judge its question bank (R-AI-5)."""
+    """Application id -> passed probation (True) / failed (False) / not known yet (None); the dashboard's
+    insights read this to judge the AI question bank and each hire (``dashboard.insights``; R-AI-5, R-DASH-2)."""
     ids = list(application_ids)
     out: dict[int, bool | None] = {pk: None for pk in ids}
     for app_id, decision in (ProbationReview.objects.filter(application_id__in=ids)
                              .filter(decision__in=[ProbationDecision.PASS, ProbationDecision.FAIL])
                              .values_list("application_id", "decision")):
         out[app_id] = decision == ProbationDecision.PASS
-    return out
-
-
-def employee_outcomes_for_applications(application_ids) -> dict[int, dict]:
-    """Application id -> what happened after the hire, for the dashboard's AI-score-versus-outcome
-    insights (R-DASH-2, R-ATT-4, R-ATT-5): probation result, late days and leave requests while
-    employed, and whether (and why: the reason code and HR's exit note) the person left within a year.
-    None where not known (yet).
-    Four queries whatever the number of applications."""
-    from onboarding.models import Employee  # noqa: PLC0415 - onboarding comes before attendance
-
-    ids = list(application_ids)
-    probation = probation_outcomes_for_applications(ids)
-    days = {r["account__application_id"]: r for r in DailyResult.objects.filter(account__application_id__in=ids)
-            .values("account__application_id")
-            .annotate(late=Count("pk", filter=Q(late_minutes__gt=0)),
-                      absent=Count("pk", filter=Q(status=DayStatus.ABSENT)))}
-    leave = dict(LeaveRequest.objects.filter(account__application_id__in=ids)
-                 .values("account__application_id").annotate(n=Count("pk"))
-                 .values_list("account__application_id", "n"))
-    today = timezone.localdate()
-    out = {pk: {"probation_passed": probation.get(pk)} for pk in ids}
-    for emp in Employee.objects.filter(application_id__in=ids).only(
-            "application_id", "start_date", "exit_date", "attrition_reason", "exit_note"):
-        year_end = emp.start_date + dt.timedelta(days=365)
-        if emp.exit_date:
-            left_within_year = emp.exit_date <= year_end
-        else:
-            left_within_year = False if today > year_end else None
-        out[emp.application_id].update({
-            "late_count": days.get(emp.application_id, {}).get("late", 0),
-            "absence_count": days.get(emp.application_id, {}).get("absent", 0),
-            "leave_count": leave.get(emp.application_id, 0),
-            "left_at": emp.exit_date, "left_within_year": left_within_year,
-            "exit_reason": emp.attrition_reason or "", "exit_note": emp.exit_note or "",
-        })
     return out

@@ -2,20 +2,21 @@
 within the viewer's scope and logged; recorded recruiting costs, listed and entered."""
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from candidates.models import SourceChannel
 from hrsys.api.pagination import Pagination
-from hrsys.api.schema import paginated
+from hrsys.api.schema import errors, paginated
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.actors import require_perm
+from interviews.ai.models import Question
 
-from . import services
+from . import insights, services
 from .cache import figure_for
 from .figures import FIGURES, PAGES
 from .models import CostRecord
@@ -109,3 +110,18 @@ class CostRecordApi(APIView):
             actor=request.user, job_id=v.get("job"), department_id=v.get("department"), source=v["source"],
             kind=v["kind"], month=v["month"], amount=v["amount"], currency=v["currency"], note=v["note"])
         return Response(CostRecordOutputSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class QuestionStatsApi(APIView):
+    """Usage and outcome statistics per bank question (R-AI-5): the AI question bank against hires and
+    probation (``dashboard.insights.question_outcome_stats``), under the AI interviews' path and tag."""
+
+    @extend_schema(responses={200: inline_serializer("AIQuestionStats", {"results": serializers.JSONField()}),
+                              **errors(404)},
+                   tags=["ai-interviews"])
+    def get(self, request):
+        if not (request.user.has_perm("candidates.change_jobrequisition")
+                or request.user.has_perm("ai_interviews.view_question")):
+            raise Http404
+        return Response({"results": insights.question_outcome_stats(),
+                         "questions": Question.objects.filter(active=True).count()})

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hrsys.api.errors import error_body
-from hrsys.api.schema import AUDIO, IMAGE, OCTET_STREAM, PDF, VIDEO, errors, ranged, validation_error_or
+from hrsys.api.schema import AUDIO, IMAGE, OCTET_STREAM, PDF, VIDEO, ranged, validation_error_or
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
@@ -32,7 +32,7 @@ from hrsys.core.ranges import note_viewing, ranged_response
 from . import importer, selectors, services
 from .adapters.base import DeliveryError, OversizedBody
 from .adapters.generic import EXAMPLE_RESULT, EXAMPLE_STARTED, GenericResultSerializer
-from .models import AIMedia, Question, RejectedDelivery, Vendor
+from .models import AIMedia, RejectedDelivery, Vendor
 
 LOGGED_HEADERS = ("Content-Type", "Content-Length", "User-Agent", "X-Hrsys-Delivery", "Vervoe-Event", "X-Request-Id")
 SIGNATURE_HEADERS = ("X-Hrsys-Signature", "Vervoe-Signature")
@@ -409,17 +409,3 @@ class ResultImportApi(APIView):
                                             filename=upload.name, commit=v["commit"])
         code = status.HTTP_400_BAD_REQUEST if (v["commit"] and report.errors) else status.HTTP_200_OK
         return Response(report.as_dict(), status=code)
-
-
-class QuestionStatsApi(APIView):
-    """Usage and outcome statistics per bank question (R-AI-5)."""
-
-    @extend_schema(responses={200: inline_serializer("AIQuestionStats", {"results": serializers.JSONField()}),
-                              **errors(404)},
-                   tags=["ai-interviews"])
-    def get(self, request):
-        if not (request.user.has_perm("candidates.change_jobrequisition")
-                or request.user.has_perm("ai_interviews.view_question")):
-            raise Http404
-        return Response({"results": selectors.question_outcome_stats(),
-                         "questions": Question.objects.filter(active=True).count()})

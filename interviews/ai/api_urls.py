@@ -16,5 +16,4 @@ urlpatterns = [
     path("ai-interviews/results/<int:pk>/media/", api.MediaUploadApi.as_view(), name="ai-media-upload"),
     path("ai-interviews/media/<int:pk>/", api.MediaStreamApi.as_view(), name="ai-media-stream"),
     path("ai-interviews/imports/", api.ResultImportApi.as_view(), name="ai-result-import"),
-    path("ai-interviews/questions/stats/", api.QuestionStatsApi.as_view(), name="ai-question-stats"),
 ]

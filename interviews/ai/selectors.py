@@ -10,11 +10,12 @@ For other apps
 * ``candidate_preferences(application_id, *, user=None)`` -- times, salary, start date for scheduling/offers.
 * ``ai_result_panel_context(*, user, application_id)`` -- everything the ``ai_interviews/_result_panel.html``
   snippet (``{% ai_result_panel application_id %}``) renders.
-* ``question_outcome_stats()`` -- usage and outcome per bank question.
+
+The question bank's outcome statistics (asked, hired, passed probation) join attendance's probation results:
+they are ``dashboard.insights.question_outcome_stats`` (issue 16 item 3).
 """
 
 import json
-from datetime import date
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -232,45 +233,3 @@ def ai_result_panel_context(*, user, application_id: int) -> dict:
         "events": invitation_timeline(user=user, application_id=application_id),
         "signals": result.signals,
     }
-
-
-# -- question bank statistics (R-AI-5) ---------------------------------------------------------------------
-
-HIRED_STATES = (AppState.HIRED, AppState.EMPLOYEE)
-
-
-def probation_outcomes(application_ids) -> dict[int, bool | None]:
-    """Application id -> passed probation (True/False) or None when not known yet (recorded by attendance)."""
-    from attendance.selectors import probation_outcomes_for_applications  # noqa: PLC0415 - a later stage
-
-    return probation_outcomes_for_applications(list(application_ids))
-
-
-def question_outcome_stats(*, question_ids=None, since: date | None = None) -> list[dict]:
-    """Per question: how often asked, how many of those candidates were hired, and how many hires
-    passed probation (R-AI-5). Outcomes are read from the pipeline states now and from probation
-    (``probation_outcomes``) when attendance provides it."""
-    usages = QuestionUsage.objects.select_related("application")
-    if question_ids is not None:
-        usages = usages.filter(question_id__in=list(question_ids))
-    if since is not None:
-        usages = usages.filter(asked_at__date__gte=since)
-    by_question: dict[int, set[int]] = {}
-    states: dict[int, str] = {}
-    for u in usages:
-        by_question.setdefault(u.question_id, set()).add(u.application_id)
-        states[u.application_id] = u.application.state
-    probation = probation_outcomes([a for a, s in states.items() if s in HIRED_STATES])
-    questions = Question.objects.in_bulk(list(by_question))
-    out = []
-    for qid, apps in sorted(by_question.items()):
-        hired = [a for a in apps if states[a] in HIRED_STATES]
-        passed = [a for a in hired if probation.get(a) is True]
-        failed = [a for a in hired if probation.get(a) is False]
-        rejected = [a for a in apps if states[a] == AppState.REJECTED]
-        q = questions.get(qid)
-        out.append({"question_id": qid, "text": q.text if q else "", "dimension": q.dimension if q else "",
-                    "asked": len(apps), "hired": len(hired), "rejected": len(rejected),
-                    "passed_probation": len(passed), "failed_probation": len(failed),
-                    "hire_rate": round(len(hired) / len(apps), 3) if apps else None})
-    return out

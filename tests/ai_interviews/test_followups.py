@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from candidates.models import InterviewRound
+from dashboard import insights
 from interviews.ai import selectors, services
 from interviews.ai.models import JobAIPolicy, Question
 from interviews.models import Interview
@@ -83,7 +84,7 @@ def test_r_ai_5_asked_questions_count_in_outcome_stats(scored, bank, users, er_j
     services.question_usage_record(actor=users.hr, application_id=scored.pk, question_id=bank["logic_zh"].pk)
     hired = ApplicationFactory(job=er_job, state="hired")
     services.question_usage_record(actor="test", application_id=hired.pk, question_id=bank["logic_zh"].pk)
-    stats = {s["question_id"]: s for s in selectors.question_outcome_stats()}
+    stats = {s["question_id"]: s for s in insights.question_outcome_stats()}
     row = stats[bank["logic_zh"].pk]
     assert (row["asked"], row["hired"], row["passed_probation"]) == (2, 1, 0)
     assert row["hire_rate"] == 0.5
@@ -98,8 +99,8 @@ def test_r_ai_5_asked_questions_count_in_outcome_stats(scored, bank, users, er_j
 def test_r_ai_5_probation_hook_feeds_the_stats(scored, bank, er_job, monkeypatch):
     hired = ApplicationFactory(job=er_job, state="employee")
     services.question_usage_record(actor="test", application_id=hired.pk, question_id=bank["stress"].pk)
-    monkeypatch.setattr(selectors, "probation_outcomes", lambda ids: {pk: True for pk in ids})
-    row = selectors.question_outcome_stats(question_ids=[bank["stress"].pk])[0]
+    monkeypatch.setattr(insights, "probation_outcomes", lambda ids: {pk: True for pk in ids})
+    row = insights.question_outcome_stats(question_ids=[bank["stress"].pk])[0]
     assert row["passed_probation"] == 1
 
 

@@ -12,10 +12,10 @@ from openpyxl import load_workbook
 
 from attendance import selectors, services
 from attendance.models import DailyResult, ProbationReview
+from dashboard.insights import probation_outcomes
 from hrsys.api.errors import Conflict
 from hrsys.audit.models import AccessLog, AuditEvent
 from hrsys.core.periodic import run_due_jobs
-from interviews.ai.selectors import probation_outcomes
 from notifications.models import Notification
 from tests.attendance.factories import active_account, day_shift, local, punch, token_device
 

@@ -184,7 +184,7 @@ def test_r_onb_2_due_onboarding_tasks_on_the_hr_todo_list(users, org, client, ti
 
 
 def test_r_att_5_exit_within_a_year_feeds_the_outcome_hook(users, org, time_machine):  # R-DASH-2
-    from attendance.selectors import employee_outcomes_for_applications
+    from dashboard.insights import employee_outcomes_for_applications
 
     band(org.emergency)
     app = interviewing_app(org.emergency)
