@@ -102,7 +102,7 @@ def _id_number(rng, serial: int) -> str:
 
 
 def _resume_docx(candidate: Candidate, job: JobRequisition, rng) -> bytes:
-    from docx import Document  # noqa: PLC0415
+    from docx import Document  # noqa: PLC0415 - python-docx is heavy; loaded only when the demo writes résumés
 
     doc = Document()
     doc.add_heading("个人简历", level=1)

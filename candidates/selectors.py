@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from hrsys.accounts.models import Role, User
+from hrsys.accounts.models import Department, Role, User
 from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.audit.labels import action_label, actor_in_words, object_type_label
 from hrsys.audit.models import AuditEvent
@@ -113,8 +113,6 @@ def application_list(*, user, filters: dict | None = None):
 
 
 def _department_path(dept_id) -> str:
-    from hrsys.accounts.models import Department  # noqa: PLC0415
-
     path = Department.objects.filter(pk=dept_id).values_list("path", flat=True).first()
     return path or "/nonexistent/"
 

@@ -13,6 +13,7 @@ from hrsys.audit.labels import object_type_label
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin, labelled_filter
 
 from . import recipients, selectors
+from .api import PdfUnavailable, evidence_response
 from .catalog import TEMPLATE_KEYS, sample_context, template_label
 from .models import (
     CandidateAction,
@@ -153,8 +154,6 @@ class NotificationAdmin(MessageKindColumns, ReadOnlyAdmin, ScopedAdmin):
     actions = ["export_csv", "export_xlsx", "export_evidence_docx", "export_evidence_pdf", "export_evidence_csv"]
 
     def _evidence(self, request, queryset, fmt):
-        from .api import PdfUnavailable, evidence_response
-
         recipients = set(queryset.values_list("recipient_type", "recipient_id"))
         if len(recipients) != 1:
             self.message_user(request, _("Select notifications of exactly one recipient for an evidence report."),

@@ -6,11 +6,13 @@ it, and it answers only "accepted" (a vendor can never read anything back).
 Every other endpoint is for staff, in their data scope (404 outside it).
 """
 
+import hashlib
 import mimetypes
 import re
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -123,8 +125,6 @@ class ResultIngestApi(APIView):
         return Response({"status": "accepted", "duplicate": not created}, status=status.HTTP_200_OK)
 
     def _reject(self, request, vendor_obj, slug, body: bytes, exc: DeliveryError, size: int | None = None):
-        import hashlib  # noqa: PLC0415
-
         RejectedDelivery.objects.create(
             vendor=vendor_obj, vendor_slug=slug[:60], status_code=exc.status, code=exc.code, reason=exc.message,
             headers=headers_for_log(request.headers), body_sha256=hashlib.sha256(body).hexdigest() if body else "",
@@ -198,8 +198,6 @@ class ResultOutputSerializer(serializers.Serializer):
         return selectors.dimension_rows(obj)
 
     def get_media(self, obj) -> list[dict]:
-        from django.urls import reverse  # noqa: PLC0415
-
         user = self.context["request"].user
         return [{"id": m.pk, "kind": m.kind, "status": m.status,
                  "url": reverse("api:ai-media-stream", kwargs={"pk": m.pk}) if m.status == AIMedia.Status.STORED
@@ -317,8 +315,6 @@ class MediaUploadApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: inline_serializer("AIMediaUploaded", {
         "id": serializers.IntegerField(), "url": serializers.CharField()})}, tags=["ai-interviews"])
     def post(self, request, pk: int):
-        from django.urls import reverse  # noqa: PLC0415
-
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
