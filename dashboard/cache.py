@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
 
+from hrsys.accounts.models import User
 from hrsys.accounts.scope import visible_department_ids
 
 from .figures import FIGURES, PAGES, Figure
@@ -61,8 +62,6 @@ def note_viewer(user) -> None:
 
 def warm_figures(*, max_viewers: int | None = None) -> dict:
     """Recompute the unfiltered figures of every recent viewer who may still see the dashboards."""
-    from hrsys.accounts.models import User  # noqa: PLC0415
-
     limit = max_viewers if max_viewers is not None else int(getattr(settings, "DASHBOARD_WARM_VIEWERS", 20))
     staff = list(User.objects.filter(is_active=True, is_staff=True).order_by("-last_login", "pk"))
     languages = cache.get_many([f"dashboard:viewer:{u.pk}" for u in staff])

@@ -10,6 +10,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from candidates.models import JobRequisition, State, TransitionLog
+from hrsys.accounts.models import User
+
+from . import attrition
+from .models import AttritionModel, CostRecord, NotificationDaily
+from .services import cost_record_create, summaries_refresh
+
 DEMO_NOTE = "演示数据"
 
 
@@ -24,11 +31,6 @@ def _months(today, n):
 
 @transaction.atomic
 def _costs(director) -> int:
-    from candidates.models import JobRequisition, State, TransitionLog
-
-    from .models import CostRecord
-    from .services import cost_record_create
-
     if CostRecord.objects.filter(note=DEMO_NOTE).exists():
         return 0
     rng = random.Random(77)
@@ -58,12 +60,6 @@ def _costs(director) -> int:
 
 
 def seed(stdout=None, **options) -> dict:
-    from hrsys.accounts.models import User
-
-    from . import attrition
-    from .models import AttritionModel, NotificationDaily
-    from .services import summaries_refresh
-
     director = User.objects.filter(username="director").first()
     if director is None:
         return {}

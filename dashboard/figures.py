@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from notifications.models import Channel
+
 from . import attrition, charts, selectors
 from .selectors import Filters
 
@@ -133,8 +135,6 @@ def offers(user, f: Filters) -> Figure:
 
 
 def _channel_label(channel: str) -> str:
-    from notifications.models import Channel  # noqa: PLC0415 - a label only
-
     return str(Channel(channel).label) if channel in Channel.values else channel
 
 

@@ -3,12 +3,12 @@
 
 from celery import shared_task
 
+from .cache import warm_figures as warm_cached_figures
+
 
 @shared_task(name="dashboard.tasks.warm_figures", ignore_result=True)
 def warm_figures() -> dict:
-    from .cache import warm_figures as warm  # noqa: PLC0415
-
-    return warm()
+    return warm_cached_figures()
 
 
 def enqueue_warm() -> None:

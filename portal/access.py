@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates.models import Candidate
+from candidates.services import candidate_update
 from hrsys.audit.services import audit_record
 from hrsys.core.middleware import client_ip
 from hrsys.crypto.fields import normalize_email, normalize_phone
@@ -259,8 +260,6 @@ def consent_status(candidate) -> dict:
 @transaction.atomic
 def consent_give(*, candidate_id: int, ip: str = "", user_agent: str = "") -> Consent:
     """The candidate accepts the current privacy notice: version and time recorded (PIPL, R-PORTAL-2)."""
-    from candidates.services import candidate_update  # noqa: PLC0415
-
     now = timezone.now()
     consent = Consent.objects.create(candidate_id=candidate_id, version=PRIVACY_NOTICE_VERSION, given_at=now,
                                      ip=ip or None, user_agent=(user_agent or "")[:400])
@@ -275,8 +274,6 @@ def consent_give(*, candidate_id: int, ip: str = "", user_agent: str = "") -> Co
 def candidate_language_set(*, candidate_id: int, language: str) -> Candidate:
     """The candidate picks the portal's language; it is their preferred language, so messages follow it too
     (issue 15 point 6)."""
-    from candidates.services import candidate_update  # noqa: PLC0415
-
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": [_("Choose one of the languages offered.")]})
     return candidate_update(actor=f"portal:candidate:{candidate_id}", candidate_id=candidate_id,
