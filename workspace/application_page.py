@@ -19,6 +19,7 @@ interview, never offers, onboarding or messages. Outside the scope the page answ
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -34,6 +35,7 @@ from candidates.matching import match_in_words
 from candidates.models import Application, Credential, Resume, State, TransitionLog
 from candidates.selectors import candidate_messages_context
 from hrsys.accounts.scope import get_for_user_or_404
+from hrsys.audit.labels import actor_in_words
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.masking import mask_email, mask_id_number, mask_phone
@@ -89,14 +91,18 @@ def _timeline(app, user) -> list[dict]:
     rows = []
     for t in (TransitionLog.objects.filter(application=app).select_related("actor")
               .order_by("-at", "-pk")[:TIMELINE_LIMIT]):
-        rows.append({"at": t.at, "kind": "stage", "actor": str(t.actor or t.actor_label),
+        rows.append({"at": t.at, "kind": "stage", "actor": str(t.actor or actor_in_words(t.actor_label)),
                      "text": _("Stage: %(from)s → %(to)s") % {"from": t.get_from_state_display(),
                                                               "to": t.get_to_state_display()},
                      "reason": t.reason})
     events = (InterviewEvent.objects.for_user(user).filter(interview__application=app)
               .select_related("interview__round").order_by("-at", "-pk")[:TIMELINE_LIMIT])
+    events = list(events)
+    # the interview history names people by username and machines by label: both in words, one query
+    names = {u.username: str(u) for u in get_user_model().objects.filter(
+        username__in={e.actor_label for e in events})}
     for e in events:
-        rows.append({"at": e.at, "kind": "interview", "actor": e.actor_label,
+        rows.append({"at": e.at, "kind": "interview", "actor": names.get(e.actor_label) or actor_in_words(e.actor_label),
                      "text": f"{e.interview.title}: {interview_event_words(e.kind)}",
                      "reason": "", "anchor": f"#interview-{e.interview_id}"})
     decided = (OfferApproval.objects.for_user(user).filter(offer__application=app, decided_at__isnull=False)

@@ -88,6 +88,10 @@ def _identifiers() -> tuple[set[str], set[str]]:
     strong |= set(MessageTemplate.objects.values_list("key", flat=True))
     strong |= {a for a in AuditEvent.objects.values_list("action", flat=True).distinct() if "." in a}
     single |= {"skills", "experience", "education", "credentials"}  # match breakdown keys
+    from hrsys.audit.labels import MACHINE_ACTORS  # who acted, when not a person
+
+    strong |= {label for label in MACHINE_ACTORS if "_" in label}
+    single |= {label for label in MACHINE_ACTORS if "_" not in label}
     # the data's own keys: assessment dimensions HR defined on jobs, answer signals the AI vendors report
     from candidates.models import JobRequisition
     from interviews.ai.models import AIInterviewResult
