@@ -37,7 +37,7 @@ EDGE = {
     "portal_url": "https://hr.example.org/portal/", "clock_id": "", "due_date": "2026-12-12", "overdue": False,
     "url": "",
 }
-#: The round as the interviews app words it for an English recipient (interviews/services.py: _round_name).
+#: The round as the interviews app words it for an English recipient (interviews/services/messages.py: _round_name).
 EN_ROUND = "clinical skills interview"
 CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
 URL = re.compile(r"https?://\S+")

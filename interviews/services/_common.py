@@ -1,0 +1,69 @@
+"""What the interview services share: the settings they read, the row lock, the event log and audit line of
+every change, the pipeline moves they make and the local time they write."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from candidates.services import application_transition
+from hrsys.audit.services import audit_record
+from hrsys.core.actors import staff_user as _user
+
+from .. import availability
+from ..models import Interview, InterviewEvent
+
+User = get_user_model()
+
+
+RELATED = "interviews.interview"
+AI_DEADLINE_HOURS = 24
+
+
+def _setting(name, default):
+    return getattr(settings, name, default)
+
+
+def _label(actor) -> str:
+    user = _user(actor)
+    return user.username if user else str(actor)
+
+
+def _lock_interview(interview_id) -> Interview:
+    return (Interview.objects.select_for_update(of=("self",))
+            .select_related("application", "application__job", "application__candidate", "round", "room")
+            .get(pk=interview_id))
+
+
+def _log(interview, *, actor, kind, from_state="", to_state="", detail=None, reason=""):
+    detail = detail or {}
+    InterviewEvent.objects.create(interview=interview, actor_label=_label(actor), kind=kind,
+                                  from_state=from_state, to_state=to_state, detail=detail)
+    changes = {"state": [from_state, to_state]} if from_state or to_state else {}
+    changes.update({k: [None, v] for k, v in detail.items()})
+    audit_record(actor=actor, action=f"interview.{kind}", obj=interview, changes=changes, reason=reason)
+
+
+def _move(interview, transition_name, *, actor, detail=None, reason=""):
+    """Run one interview transition and record it."""
+    source = interview.state
+    getattr(interview, transition_name)()
+    interview.save()
+    _log(interview, actor=actor, kind=transition_name, from_state=source, to_state=interview.state,
+         detail=detail, reason=reason)
+
+
+def _pipeline_actor(actor):
+    """The actor the pipeline sees: the HR user when they may move applications, else this app."""
+    user = _user(actor)
+    if user is not None and user.has_perm("candidates.change_application"):
+        return user
+    return f"interviews:{_label(actor)}"
+
+
+def _app_transition(actor, application, name, reason=""):
+    return application_transition(actor=_pipeline_actor(actor), application_id=application.pk, transition=name,
+                                  reason=reason)
+
+
+def _local(dt) -> str:
+    return timezone.localtime(dt, availability.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
