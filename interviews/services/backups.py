@@ -26,7 +26,7 @@ def _book_backup_ai_interview(app, missed) -> Interview:
     invitation from the same vendor; a link HR typed in is shared as before."""
     start = _next_ai_slot()
     if missed.vendor_reference:
-        from interviews.ai.services import ai_interview_invite  # noqa: PLC0415
+        from interviews.ai.services import ai_interview_invite  # noqa: PLC0415 -- it books through this package at load time
 
         vendor = (AIInvitation.objects.filter(assessment_id=missed.vendor_reference,
                                               application_id=missed.application_id)

@@ -45,7 +45,7 @@ def test_r_ai_6_vendor_media_named_png_but_sent_as_mpeg_downloads_as_mp3(invited
                                                                          api_as, monkeypatch):
     """The vendor's URL ends in ``.png``, its server says ``audio/mpeg``: stored with the URL's extension,
     served as audio/mpeg named ``.mp3``."""
-    monkeypatch.setattr(services, "_download", lambda url, **kwargs: (b"ID3audio-bytes", "audio/mpeg"))
+    monkeypatch.setattr(services.media, "_download", lambda url, **kwargs: (b"ID3audio-bytes", "audio/mpeg"))
     assert post_result(result_body(media={"audio_url": "https://vendor.example/m/R-1.png"})).status_code == 200
     worker.run()
     media = AIMedia.objects.get()

@@ -30,7 +30,7 @@ def test_r_pipe_3_pass_advances_and_starts_next_round_scheduling(invited, post_r
     """R-PIPE-3: every dimension at or above its pass threshold -> ai_complete, advance_to_interview, and the
     next round's scheduling call point runs."""
     called = []
-    monkeypatch.setattr(services, "start_next_round_scheduling", lambda **kw: called.append(kw))
+    monkeypatch.setattr(services.results, "start_next_round_scheduling", lambda **kw: called.append(kw))
     result = deliver(post_result, worker, dimensions={"logic": 5, "comm": 0.8, "stress": 4})
     app = invited.application
     app.refresh_from_db()
