@@ -1,0 +1,127 @@
+"""Today: the HR to-do list, each item linking to where it is handled (R-DASH-1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from attendance.selectors import probation_reviews_due
+from candidates.models import Application, Credential
+from candidates.models import State as AppState
+from interviews.ai.selectors import borderline_results_to_review
+from interviews.models import State as InterviewState
+from interviews.selectors import no_shows_to_handle
+from notifications.catalog import template_label
+from notifications.models import Status as NotificationStatus
+from notifications.selectors import failed_notifications
+from onboarding.models import ApprovalDecision, Offer, OfferApproval, OfferState
+from onboarding.selectors_employee import onboarding_tasks_due
+
+from ._common import _admin, stuck_days
+
+CREDENTIAL_WARNING_DAYS = 30
+TODO_ITEMS = 8
+
+
+def _section(key, title, qs, item, list_url):
+    rows = list(qs[:TODO_ITEMS])
+    count = len(rows) if len(rows) < TODO_ITEMS else qs.count()
+    return {"key": key, "title": title, "count": count, "items": [item(r) for r in rows],
+            "url": list_url}
+
+
+def todo(*, user, now=None) -> list[dict]:
+    """What HR should handle today, each item linking to where it is handled (R-DASH-1)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    sections = []
+
+    no_shows = no_shows_to_handle(user=user).prefetch_related(None)
+    sections.append(_section(
+        "no_shows", _("No-shows to handle"), no_shows,
+        lambda i: {"label": f"{i.application.candidate} · {i.application.job.title}", "when": i.no_show_at,
+                   "detail": i.title,
+                   "url": reverse("board:application", args=[i.application_id]) + f"#interview-{i.pk}"},
+        _admin("interviews_interview_changelist",
+               query={"state__exact": InterviewState.NO_SHOW, "follow_up_done_at__isnull": "True"})))
+
+    borderline = borderline_results_to_review(user=user)
+    sections.append(_section(
+        "borderline", _("Borderline AI interview results to review"), borderline,
+        lambda r: {"label": f"{r.application.candidate} · {r.application.job.title}", "when": r.received_at,
+                   "detail": _("overall %(score)s") % {"score": r.overall_score if r.overall_score is not None
+                                                        else "–"},
+                   "url": _admin("ai_interviews_aiinterviewresult_change", r.pk)},
+        _admin("candidates_application_changelist", query={"state__exact": AppState.AI_REVIEW})))
+
+    offers = Offer.objects.for_user(user).filter(state=OfferState.PENDING_APPROVAL)
+    approvals = (OfferApproval.objects.filter(offer__in=offers, decision=ApprovalDecision.PENDING)
+                 .select_related("approver", "offer__application__candidate", "offer__application__job")
+                 .order_by("activated_at", "pk"))
+
+    def approval_item(a):
+        mine = a.approver_id == user.pk
+        return {"label": f"{a.offer.application.candidate} · {a.offer.application.job.title}",
+                "when": a.activated_at,
+                "detail": _("waiting for %(approver)s (%(role)s)") % {"approver": a.approver,
+                                                                       "role": a.get_role_display()},
+                "url": reverse("onboarding:approval", args=[a.pk]) if mine
+                else _admin("onboarding_offer_change", a.offer_id)}
+
+    sections.append(_section("approvals", _("Offers waiting for approval"), approvals, approval_item,
+                             _admin("onboarding_offer_changelist",
+                                    query={"state__exact": OfferState.PENDING_APPROVAL})))
+
+    tasks = onboarding_tasks_due(user=user, day=today)
+    sections.append(_section(
+        "onboarding", _("Onboarding tasks due"), tasks,
+        lambda t: {"label": f"{t.case.candidate} · {t.title}", "when": t.due_date,
+                   "detail": str(t.owner or t.get_owner_role_display()),
+                   "url": _admin("onboarding_onboardingcase_change", t.case_id)},
+        _admin("onboarding_onboardingcase_changelist")))
+
+    soon = today + dt.timedelta(days=CREDENTIAL_WARNING_DAYS)
+    creds = (Credential.objects.for_user(user).filter(expires_on__gte=today, expires_on__lte=soon)
+             .select_related("candidate").order_by("expires_on", "pk"))
+    sections.append(_section(
+        "credentials", _("Credentials expiring within 30 days"), creds,
+        lambda c: {"label": str(c.candidate), "when": c.expires_on, "detail": c.get_type_display(),
+                   "url": _admin("candidates_credential_change", c.pk)},
+        _admin("candidates_credential_changelist",
+               query={"expires_on__gte": today.isoformat(), "expires_on__lte": soon.isoformat()})))
+
+    failed = failed_notifications(user=user)
+    sections.append(_section(
+        "failed_notifications", _("Failed notifications"), failed,
+        lambda n: {"label": f"{n.get_channel_display()} · {template_label(n.template_key)}"
+                            f"{' · ' + n.recipient_name if n.recipient_name else ''}", "when": n.failed_at,
+                   "detail": n.last_error_code or n.last_error[:80],
+                   "url": _admin("notifications_notification_change", n.pk)},
+        _admin("notifications_notification_changelist", query={"status__exact": NotificationStatus.FAILED})))
+
+    reviews = probation_reviews_due(user=user, day=today)
+    sections.append(_section(
+        "probation", _("Probation reviews due"), reviews,
+        lambda r: {"label": r.account.holder_name, "when": r.ends_on,
+                   "detail": _("probation ends %(day)s") % {"day": r.ends_on.isoformat()},
+                   "url": _admin("attendance_probation_decide", r.pk)},
+        _admin("attendance_probationreview_changelist", query={"decision__exact": ""})))
+
+    limits = stuck_days()
+    stuck_q = reduce(or_, (Q(state=s, state_changed_at__lt=now - dt.timedelta(days=d)) for s, d in limits.items()))
+    stuck = (Application.objects.for_user(user).filter(stuck_q).select_related("candidate", "job")
+             .order_by("state_changed_at", "pk"))
+    sections.append(_section(
+        "stuck", _("Applications stuck in a stage"), stuck,
+        lambda a: {"label": f"{a.candidate} · {a.job.title}", "when": a.state_changed_at,
+                   "detail": _("%(stage)s for %(days)s days") % {
+                       "stage": a.get_state_display(), "days": (now - a.state_changed_at).days},
+                   "url": reverse("board:application", args=[a.pk])},  # where it is moved on
+        _admin("candidates_application_changelist")))
+    return sections
