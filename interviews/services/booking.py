@@ -30,7 +30,7 @@ from ._common import AI_DEADLINE_HOURS, User, _app_transition, _lock_interview, 
 from .messages import _send_cancellations, _send_invitations, _staff_message
 from .reminders import _cancel_reminders, _plan_reminders
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger(__package__)  # one logger for the package, named as before the split
 
 
 DEFAULT_AI_MINUTES = 30

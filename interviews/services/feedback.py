@@ -33,7 +33,7 @@ from ._common import _local, _lock_interview, _setting
 from .booking import interview_mark_attended
 from .messages import _message, _notify
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger(__package__)  # one logger for the package, named as before the split
 
 
 #: Interview states whose feedback may be written: booked (held, not yet marked attended) or completed. Not a

@@ -22,7 +22,7 @@ from ..types import Recipient
 from ._common import _quiet_deferral, _setting
 from .outbox import notification_create
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger(__package__)  # one logger for the package, named as before the split
 
 
 def lease_seconds() -> int:

@@ -20,7 +20,7 @@ from hrsys.core.actors import require_perm as _require
 from ..models import AIMedia, Vendor
 from ._common import MOVE_PERMISSION, _result_for_actor, vendor_label
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger(__package__)  # one logger for the package, named as before the split
 
 
 MEDIA_CONTENT_TYPES = {"video": "video/mp4", "audio": "audio/mpeg", "report": "application/pdf"}

@@ -31,7 +31,7 @@ from ._common import (
     vendor_label,
 )
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger(__package__)  # one logger for the package, named as before the split
 
 
 def _transition(actor, application_id, name, reason=""):
