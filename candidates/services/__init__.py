@@ -64,7 +64,7 @@ from .intake import (
 from .jobs import JOB_FIELDS, REQUIREMENT_FIELDS, _job_for_application, job_create, job_update
 from .matches import application_recompute_match, candidate_recompute_matches, job_recompute_matches
 from .pipeline import application_transition, application_withdraw_by_candidate
-from .talent_pool import talent_pool_reactivate, talent_pool_tag
+from .talent_pool import system_tag, talent_pool_reactivate, talent_pool_tag
 from .transitions import allowed_transitions, transition_label
 
 __all__ = [
@@ -75,5 +75,5 @@ __all__ = [
     "application_withdraw_by_candidate", "candidate_create", "candidate_merge", "candidate_recompute_matches",
     "candidate_update", "clean_candidate_fields", "credential_add", "credential_problems_in_words",
     "find_duplicates", "job_create", "job_recompute_matches", "job_update", "resume_confirm", "resume_upload",
-    "talent_pool_reactivate", "talent_pool_tag", "transition_label",
+    "system_tag", "talent_pool_reactivate", "talent_pool_tag", "transition_label",
 ]

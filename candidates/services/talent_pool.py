@@ -1,9 +1,11 @@
 """The talent pool: the entry and tags a move to the pool writes, HR's tags, and re-activation for another
 job as a new application (R-PIPE-6)."""
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
@@ -16,14 +18,22 @@ from .jobs import _job_for_application
 from .transitions import allowed_transitions
 
 
+def system_tag(text) -> str:
+    """A tag the system adds, worded in the organisation's language (``LANGUAGE_CODE``): a tag is shared data,
+    listed and searched by every HR user whatever their own language, so it has one wording."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
 def _auto_tags(app, source) -> list[str]:
     tags = []
     if source == State.AI_NO_SHOW:
-        tags.append("AI interview no-show")
+        tags.append(system_tag(gettext_lazy("AI interview no-show")))
     elif source in (State.REJECTED, State.WITHDRAWN):
-        tags.append(str(source))
+        tags.append(system_tag(State(source).label))
     if app.match_score is not None:
-        tags.append(f"match {app.match_score // 10 * 10}")
+        with translation.override(settings.LANGUAGE_CODE):
+            tags.append(_("match %(score)s") % {"score": app.match_score // 10 * 10})
     return tags
 
 

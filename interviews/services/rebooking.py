@@ -8,10 +8,11 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from candidates.models import Application, TalentPoolEntry
 from candidates.models import State as AppState
-from candidates.services import talent_pool_tag
+from candidates.services import system_tag, talent_pool_tag
 from hrsys.api.errors import Conflict
 
 from .. import availability, ics, tokens
@@ -155,5 +156,6 @@ def _to_talent_pool(interview, *, reason):
         _app_transition("hr_tick", app, "to_talent_pool", reason=reason)
     entry = TalentPoolEntry.objects.filter(application=app).first()
     if entry is not None:
-        tag = "AI interview no-show" if interview.kind == Kind.AI else "interview no-show"
-        talent_pool_tag(actor="interviews", entry_id=entry.pk, add=[tag, "no reply to reschedule offer"])
+        tag = gettext_lazy("AI interview no-show") if interview.kind == Kind.AI else gettext_lazy("interview no-show")
+        talent_pool_tag(actor="interviews", entry_id=entry.pk,
+                        add=[system_tag(tag), system_tag(gettext_lazy("no reply to reschedule offer"))])

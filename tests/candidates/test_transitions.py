@@ -185,3 +185,21 @@ def test_each_move_records_the_time_spent_in_the_stage_it_left_R_DASH_1(users, e
     later = TransitionLog.objects.create(application=app, from_state="interviewing", to_state="rejected",
                                          transition="reject", at=dt.datetime(2025, 5, 4, 8, 30, tzinfo=dt.UTC))
     assert later.stage_seconds == 86400
+
+
+def test_system_tags_are_words_in_the_organisations_language(users, er_job, settings):  # R-PIPE-6, issue 15
+    """The tags the system adds are shared data: worded once, in LANGUAGE_CODE, whatever language the HR user
+    who made the move reads; a closed application's tag is its stage in words, never the state code."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    no_show = app_in_state("ai_no_show", job=er_job, match_score=83)
+    rejected = app_in_state("rejected", job=er_job, match_score=None)
+    with translation.override("en"):  # the HR user's own language
+        for app in (no_show, rejected):
+            services.application_transition(actor=users.hr, application_id=app.pk, transition="to_talent_pool",
+                                            reason="keep")
+    tags = {app.pk: {t.name for t in TalentPoolEntry.objects.get(application=app).tags.all()}
+            for app in (no_show, rejected)}
+    assert tags[no_show.pk] == {"AI 面试未参加", "匹配度 80"}
+    assert tags[rejected.pk] == {"未通过"}
