@@ -20,6 +20,7 @@ from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
 from hrsys.core.exports import export_response
 
 from . import selectors, services
+from .api import REPORT_COLUMNS
 from .models import (
     AttendanceAccount,
     DailyResult,
@@ -203,8 +204,6 @@ class DailyResultAdmin(ReadOnlyAdmin, ScopedAdmin):
         rows = selectors.monthly_attendance_report(user=request.user, month=month,
                                                    department_id=int(dept) if dept and dept.isdigit() else None)
         if request.GET.get("format") in ("xlsx", "csv"):
-            from .api import REPORT_COLUMNS  # noqa: PLC0415
-
             return export_response(actor=request.user, rows=rows, columns=REPORT_COLUMNS, fmt=request.GET["format"],
                                    basename=f"attendance-{month:%Y-%m}", object_type="attendance.monthlyreport",
                                    detail=f"month {month:%Y-%m}", channel="admin")

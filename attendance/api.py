@@ -11,14 +11,21 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from employees.api import EmployeeOutputSerializer
+from employees.models import AttritionReason
+from employees.services import employee_exit
 from hrsys.api.pagination import Pagination
 from hrsys.api.schema import CSV, XLSX, binary, errors, paginated
 from hrsys.api.serializers import StrictSerializer
+from hrsys.audit.models import AccessLog
+from hrsys.audit.services import access_log
+from hrsys.core.actors import require_perm
 from hrsys.core.exports import export_response
 
 from . import selectors, services
 from .devices import authenticate_device
 from .models import AttendanceAccount
+from .provisioning import account_payload
 
 
 class DeviceApi(APIView):
@@ -76,8 +83,6 @@ class DeviceAccountsApi(DeviceApi):
                                                                  limit=limit)
         except ValueError:
             raise ValidationError({"cursor": [_("Not a cursor returned by this endpoint.")]})
-        from .provisioning import account_payload  # noqa: PLC0415
-
         accounts = [account_payload(a, "upsert" if a.state == "active" else "delete") for a in rows]
         return Response({"accounts": accounts, "cursor": cursor, "more": len(rows) == limit})
 
@@ -282,3 +287,67 @@ class PunchImportApi(APIView):
             raise ValidationError({"file": [_("Attach the device's CSV export.")]})
         report = services.punches_import_csv(actor=request.user, device_id=pk, data=upload.read())
         return Response(report)
+
+
+# -- the employee file as staff read it, with the clock-in account and the probation review (R-ONB-1, R-ATT-5) --
+# Mounted under /api/v1/employees/ (the list is ``employees.api.EmployeeListApi``); every reading of a file is
+# logged (R-SEC-3).
+
+class EmployeeDetailOutputSerializer(EmployeeOutputSerializer):
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    id_number = serializers.CharField()
+    monthly_salary = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)  # encrypted at rest
+    attendance_account = serializers.SerializerMethodField()
+    probation = serializers.SerializerMethodField()
+
+    class Meta(EmployeeOutputSerializer.Meta):
+        fields = [*EmployeeOutputSerializer.Meta.fields, "phone", "email", "id_number", "monthly_salary", "currency",
+                  "exit_note", "ai_interview", "interview_feedback", "credentials", "attendance_account",
+                  "probation"]
+
+    def get_attendance_account(self, employee) -> dict | None:
+        account = self.context.get("attendance_account")
+        return None if account is None else {"id": account.pk, "clock_id": account.clock_id, "state": account.state,
+                                             "effective_date": account.effective_date}
+
+    def get_probation(self, employee) -> dict | None:
+        review = self.context.get("probation")
+        return None if review is None else {"id": review.pk, "ends_on": review.ends_on,
+                                            "decision": review.decision or None}
+
+
+def _employee_response(request, pk, *, detail: str):
+    """The employee file as the response shows it (contact data, ID number, salary): every reading is logged,
+    after an exit too (R-SEC-3)."""
+    file = selectors.employee_file(user=request.user, employee_id=pk)
+    access_log(actor=request.user, kind=AccessLog.Kind.VIEW, obj=file["employee"], detail=detail, channel="api")
+    return Response(EmployeeDetailOutputSerializer(file["employee"], context=file).data)
+
+
+class EmployeeDetailApi(APIView):
+    @extend_schema(responses=EmployeeDetailOutputSerializer)
+    def get(self, request, pk: int):
+        require_perm(request.user, "employees.view_employee")
+        return _employee_response(request, pk, detail="api detail")
+
+
+class EmployeeExitApi(APIView):
+    class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "EmployeeExitInput"
+
+        last_day = serializers.DateField()
+        reason = serializers.ChoiceField(choices=AttritionReason.choices)
+        note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses=EmployeeDetailOutputSerializer,
+                   description="The employee leaves: last working day and reason recorded (AI interview data stays "
+                               "linked for question-bank analysis); the attendance account closes after the last day.")
+    def post(self, request, pk: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        employee_exit(actor=request.user, employee_id=pk, last_day=v["last_day"], reason=v["reason"],
+                      note=v["note"])
+        return _employee_response(request, pk, detail="api exit response")

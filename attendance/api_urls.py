@@ -19,4 +19,7 @@ urlpatterns = [
          name="attendance-probation-decide"),
     path("attendance/reports/monthly/", api.MonthlyReportApi.as_view(), name="attendance-monthly-report"),
     path("attendance/devices/<int:pk>/import/", api.PunchImportApi.as_view(), name="attendance-punch-import"),
+    # the employee file with its clock-in account and probation review (the list is in employees/api_urls.py)
+    path("employees/<int:pk>/", api.EmployeeDetailApi.as_view(), name="employee-detail"),
+    path("employees/<int:pk>/exit/", api.EmployeeExitApi.as_view(), name="employee-exit"),
 ]

@@ -58,7 +58,7 @@ class AttendanceAccount(ConcurrentTransitionMixin, models.Model):
                                  on_delete=models.PROTECT, related_name="attendance_account")
     application = models.ForeignKey("candidates.Application", verbose_name=_("application"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="attendance_accounts")
-    employee = models.ForeignKey("onboarding.Employee", verbose_name=_("employee"), null=True, blank=True,
+    employee = models.ForeignKey("employees.Employee", verbose_name=_("employee"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="attendance_accounts")
     department = models.ForeignKey("accounts.Department", verbose_name=_("department"), on_delete=models.PROTECT,
                                    related_name="attendance_accounts")

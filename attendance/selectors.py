@@ -9,6 +9,8 @@ For other apps:
 * ``probation_reviews_due(user=, day=)`` -- undecided reviews ending soon, for the HR to-do list (R-DASH-1).
 * ``monthly_attendance_report(user=, month=)`` -- per account and month (admin page, Excel export).
 * ``account_for_application(application_id)`` -- the attendance account of a hire (employee file, portal).
+* ``employee_file(user=, employee_id=)`` -- the employee file as staff read it: the record with its links back,
+  the clock-in account and the probation review (R-ONB-1, R-AI-4).
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from collections import defaultdict
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+
+from employees.selectors import employee_get
+from hrsys.accounts.scope import get_for_user_or_404
+from interviews.ai.models import AIInterviewResult
+from interviews.ai.selectors import ai_result_summary
+from interviews.models import InterviewFeedback, Recommendation
 
 from .models import (
     AccountState,
@@ -156,8 +164,6 @@ def probation_flags(*, late: int, leave_requests: int, absences: int) -> list[st
 
 def _ai_scores(application_ids) -> dict[int, dict]:
     """Latest AI interview result per application, as plain scores (no transcript, no media)."""
-    from interviews.ai.models import AIInterviewResult  # noqa: PLC0415
-
     out: dict[int, dict] = {}
     for r in (AIInterviewResult.objects.filter(application_id__in=application_ids)
               .order_by("application_id", "-received_at", "-pk")
@@ -173,8 +179,6 @@ def _ai_scores(application_ids) -> dict[int, dict]:
 
 def _feedback(application_ids) -> dict[int, dict]:
     """Human interview feedback per application: recommendations and average score per dimension."""
-    from interviews.models import InterviewFeedback, Recommendation  # noqa: PLC0415
-
     sums: dict[int, dict] = defaultdict(lambda: {"recommendations": [], "scores": defaultdict(list)})
     for f in (InterviewFeedback.objects.submitted().filter(interview__application_id__in=application_ids)
               .values("interview__application_id", "recommendation", "scores")):
@@ -227,9 +231,6 @@ def probation_report(*, user, month, department_id: int | None = None, with_inte
 
 def probation_review_detail(*, user, review_id: int) -> dict:
     """One review with every month of its probation so far and the full AI summary (R-ATT-4, R-AI-4)."""
-    from hrsys.accounts.scope import get_for_user_or_404  # noqa: PLC0415
-    from interviews.ai.selectors import ai_result_summary  # noqa: PLC0415
-
     review = get_for_user_or_404(ProbationReview.objects.select_related("account", "department"), user,
                                  pk=review_id)
     months, cursor = [], review.starts_on.replace(day=1)
@@ -272,3 +273,16 @@ def probation_outcomes_for_applications(application_ids) -> dict[int, bool | Non
                              .values_list("application_id", "decision")):
         out[app_id] = decision == ProbationDecision.PASS
     return out
+
+
+def employee_file(*, user, employee_id: int) -> dict:
+    """The employee file: the record, links back (candidate, application, offer, onboarding form), the AI
+    interview and feedback snapshots, the attendance account and the probation review (R-ONB-1, R-AI-4).
+    404 outside the viewer's scope."""
+    employee = employee_get(user=user, employee_id=employee_id)
+    account = AttendanceAccount.objects.filter(employee=employee).order_by("-pk").first()
+    probation = getattr(account, "probation", None) if account else None
+    return {"employee": employee, "attendance_account": account, "probation": probation,
+            "links": {"candidate": employee.candidate_id, "application": employee.application_id,
+                      "offer": employee.offer_id, "onboarding_info": employee.onboarding_info_id,
+                      "case": employee.case_id}}

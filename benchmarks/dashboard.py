@@ -174,8 +174,9 @@ def seed_after_hire(args, rnd, now, out):  # noqa: PLR0915 - one linear script
 
     from attendance.models import AttendanceAccount, DailyResult, Device, ProbationReview, Punch
     from candidates.models import Application
+    from employees.models import Employee
     from interviews.ai.models import AIInterviewResult
-    from onboarding.models import Employee, Offer, OnboardingCase
+    from onboarding.models import Offer, OnboardingCase
 
     t0 = time.monotonic()
     hires = list(Application.objects.filter(state="hired").select_related("job").order_by("pk")

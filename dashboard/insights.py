@@ -1,7 +1,7 @@
 """Insights that join stages: what the AI interview and its question bank said, next to what happened after
 the hire (R-AI-5, R-DASH-2, R-ATT-4, R-ATT-5).
 
-They read from the interviews, onboarding (the employee file) and attendance together, so they live here, on
+They read from the interviews, the employee file and attendance together, so they live here, on
 top of the stages, and not in one of them: an earlier stage never imports a later one (issue 16 item 3; was
 ``interviews.ai.selectors.question_outcome_stats`` / ``probation_outcomes``, which imported attendance, and
 ``attendance.selectors.employee_outcomes_for_applications``).
@@ -24,8 +24,8 @@ from django.utils import timezone
 from attendance.models import DailyResult, DayStatus, LeaveRequest
 from attendance.selectors import probation_outcomes_for_applications
 from candidates.models import State as AppState
+from employees.models import Employee
 from interviews.ai.models import Question, QuestionUsage
-from onboarding.models import Employee
 
 HIRED_STATES = (AppState.HIRED, AppState.EMPLOYEE)
 

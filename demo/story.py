@@ -53,6 +53,8 @@ from candidates import demo as cdemo
 from candidates import services as candidate_services
 from candidates.models import Candidate, Education, JobRequisition, SourceChannel
 from candidates.services import application_transition
+from employees.models import Employee
+from employees.services import employee_exit, employees_create_due
 from hrsys.accounts.models import Department, User
 from hrsys.api.errors import Conflict
 from hrsys.core.timezones import local_tz
@@ -81,8 +83,10 @@ from interviews.services import (
 from interviews.tokens import make as make_token
 from notifications.models import Notification, Status
 from onboarding.demo import DEMO_NOTE, signature_png
-from onboarding.models import ApprovalDecision, ChecklistItem, Employee, OfferApproval, OwnerRole
+from onboarding.models import ApprovalDecision, ChecklistItem, OfferApproval, OwnerRole
 from onboarding.services import (
+    checklist_item_complete,
+    checklist_item_complete_by_candidate,
     hiring_manager_for,
     offer_decide,
     offer_decline,
@@ -91,12 +95,6 @@ from onboarding.services import (
     offer_sign,
     offer_submit,
     offers_expire_due,
-)
-from onboarding.services_employee import (
-    checklist_item_complete,
-    checklist_item_complete_by_candidate,
-    employee_exit,
-    employees_create_due,
 )
 
 SEED = 20260101

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "interviews.ai",
     "notifications",
     "onboarding",
+    "employees",
     "attendance",
     "workspace",
     "portal",
@@ -378,8 +379,8 @@ SPECTACULAR_SETTINGS = {
         "RecruitingCostKindEnum": "dashboard.models.CostRecord.Kind",
         "PushDeliveryStatusEnum": "attendance.models.DeliveryStatus",
         "OnboardingCaseStateEnum": "onboarding.models.CaseState",
-        "EmployeeStateEnum": "onboarding.models.EmployeeState",
-        "AttritionReasonEnum": "onboarding.models.AttritionReason",
+        "EmployeeStateEnum": "employees.models.EmployeeState",
+        "AttritionReasonEnum": "employees.models.AttritionReason",
     },
 }
 

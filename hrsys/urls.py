@@ -25,6 +25,7 @@ api_v1 = [
     path("", include("interviews.ai.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("onboarding.api_urls")),
+    path("", include("employees.api_urls")),
     path("", include("attendance.api_urls")),
     path("", include("dashboard.api_urls")),
 ]

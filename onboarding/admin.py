@@ -18,7 +18,6 @@ from .models import (
     ChecklistItem,
     ChecklistTemplate,
     ChecklistTemplateItem,
-    Employee,
     Offer,
     OfferApproval,
     OfferSignature,
@@ -28,7 +27,6 @@ from .models import (
     OnboardingInfo,
     PayBand,
 )
-from .selectors_employee import case_progress
 
 OPEN_OFFER_STATES = (OfferState.DRAFT, OfferState.PENDING_APPROVAL, OfferState.APPROVED, OfferState.SENT)
 
@@ -204,29 +202,12 @@ class OnboardingCaseAdmin(ScopedAdmin):
     inlines = [ChecklistItemInline]
     export_columns = [(_("name"), lambda c: c.candidate.name), (_("department"), lambda c: c.department.name),
                       (_("start date"), lambda c: c.start_date), (_("state"), lambda c: c.state),
-                      (_("progress"), lambda c: f"{case_progress(c)['percent']}%")]
+                      (_("progress"), lambda c: f"{selectors.case_progress(c)['percent']}%")]
 
     @admin.display(description=_("progress"))
     def progress(self, obj):
-        p = case_progress(obj)
+        p = selectors.case_progress(obj)
         return f"{p['done']}/{p['total']}"
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(Employee)
-class EmployeeAdmin(ScopedAdmin):
-    list_display = ("employee_no", "name", "department", "job_title", "start_date", "state", "attrition_reason")
-    list_filter = ("state", "attrition_reason", "department")
-    search_fields = ("employee_no", "name")
-    exclude = ("phone", "email", "id_number")
-    readonly_fields = [f.name for f in Employee._meta.fields if f.name not in ("phone", "email", "id_number")]
-    export_columns = [(_("employee number"), lambda e: e.employee_no), (_("name"), lambda e: e.name),
-                      (_("department"), lambda e: e.department.name), (_("job"), lambda e: e.job_title),
-                      (_("start date"), lambda e: e.start_date), (_("state"), lambda e: e.state),
-                      (_("reason for leaving"), lambda e: e.attrition_reason),
-                      (_("AI overall score"), lambda e: (e.ai_interview or {}).get("overall_score"))]
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,5 @@
-"""Offers API for staff, scoped (R-OFFER-1..4, R-SEC-1)."""
+"""Offers and onboarding cases over the API for staff, scoped like the admin (R-OFFER-1..4, R-INT-1, R-ONB-1,
+R-ONB-2, R-SEC-1); every read of a case is logged (R-SEC-3). Thin: selectors read, services write."""
 
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
@@ -6,14 +7,16 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.api.pagination import Pagination
 from hrsys.api.schema import paginated
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
+from hrsys.core.actors import require_perm
 
 from . import selectors, services
-from .models import Offer
+from .models import CaseState, ChecklistItem, Offer, OnboardingCase
 
 TRANSITIONS = ("submit", "send", "withdraw")
 
@@ -150,3 +153,115 @@ class OfferVerifyApi(APIView):
     def get(self, request, pk: int):
         offer = selectors.offer_get(user=request.user, pk=pk)
         return Response(services.offer_document_verify(offer))
+
+
+# -- onboarding cases and checklist items (R-ONB-1, R-ONB-2) --------------------------------------------------
+
+class ChecklistItemOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChecklistItem
+        fields = ["id", "category", "title", "owner_role", "owner", "due_date", "done_at", "done_by", "note"]
+
+
+class CaseOutputSerializer(serializers.ModelSerializer):
+    candidate_name = serializers.CharField(source="candidate.name")
+    job = serializers.CharField(source="application.job.title")
+    department_name = serializers.CharField(source="department.name")
+    items_total = serializers.IntegerField()
+    items_done = serializers.IntegerField()
+
+    class Meta:
+        model = OnboardingCase
+        fields = ["id", "offer", "application", "candidate", "candidate_name", "job", "department",
+                  "department_name", "start_date", "state", "items_total", "items_done", "created_at",
+                  "completed_at", "cancel_reason"]
+
+
+class CaseDetailOutputSerializer(CaseOutputSerializer):
+    items = ChecklistItemOutputSerializer(many=True)
+
+    class Meta(CaseOutputSerializer.Meta):
+        fields = [*CaseOutputSerializer.Meta.fields, "items"]
+
+
+class CaseListApi(APIView):
+    class FilterSerializer(StrictSerializer):
+        state = serializers.ChoiceField(choices=CaseState.choices, required=False)
+        page = serializers.IntegerField(required=False)
+        page_size = serializers.IntegerField(required=False)
+
+    @extend_schema(parameters=[FilterSerializer], responses=paginated(CaseOutputSerializer))
+    def get(self, request):
+        require_perm(request.user, "onboarding.view_onboardingcase")
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = selectors.onboarding_case_list(user=request.user, filters=filters.validated_data)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(CaseOutputSerializer(page, many=True).data)
+
+
+def _case(request, pk, *, detail: str):
+    """The case as the response shows it, its reading logged like any view of a person's file (R-SEC-3)."""
+    qs = selectors.onboarding_case_list(user=request.user).prefetch_related("items")
+    case = get_for_user_or_404(qs, request.user, pk=pk)
+    access_log(actor=request.user, kind=AccessLog.Kind.VIEW, obj=case, detail=detail, channel="api")
+    return case
+
+
+class CaseDetailApi(APIView):
+    @extend_schema(responses=CaseDetailOutputSerializer)
+    def get(self, request, pk: int):
+        require_perm(request.user, "onboarding.view_onboardingcase")
+        return Response(CaseDetailOutputSerializer(_case(request, pk, detail="api detail")).data)
+
+
+class CaseRescheduleApi(APIView):
+    class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "OnboardingCaseRescheduleInput"
+
+        start_date = serializers.DateField()
+
+    @extend_schema(request=InputSerializer, responses=CaseDetailOutputSerializer,
+                   description="Move the start date: the checklist's due dates and the attendance account follow; "
+                               "the candidate and HR are told. 409 once the new hire has started.")
+    def post(self, request, pk: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.onboarding_case_reschedule(actor=request.user, case_id=pk,
+                                            start_date=data.validated_data["start_date"])
+        return Response(CaseDetailOutputSerializer(_case(request, pk, detail="api reschedule response")).data)
+
+
+class CaseCancelApi(APIView):
+    class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "OnboardingCaseCancelInput"
+
+        reason = serializers.CharField(max_length=300)
+
+    @extend_schema(request=InputSerializer, responses=CaseDetailOutputSerializer,
+                   description="The hire will not start: the case closes and the attendance account is revoked.")
+    def post(self, request, pk: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.onboarding_case_cancel(actor=request.user, case_id=pk, reason=data.validated_data["reason"])
+        return Response(CaseDetailOutputSerializer(_case(request, pk, detail="api cancel response")).data)
+
+
+class ChecklistItemCompleteApi(APIView):
+    class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "ChecklistItemCompleteInput"
+
+        note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses=ChecklistItemOutputSerializer,
+                   description="Tick an item: its owner always may, others need the permission and the case in "
+                               "their scope. Ticking a done item again changes nothing.")
+    def post(self, request, pk: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.checklist_item_complete(actor=request.user, item_id=pk, note=data.validated_data["note"])
+        return Response(ChecklistItemOutputSerializer(item).data)

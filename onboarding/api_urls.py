@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, api_employee
+from . import api
 
 urlpatterns = [
     path("offers/", api.OfferListApi.as_view(), name="offer-list"),
@@ -9,14 +9,11 @@ urlpatterns = [
     path("offers/<int:pk>/verify/", api.OfferVerifyApi.as_view(), name="offer-verify"),
     path("offers/<int:pk>/<str:name>/", api.OfferTransitionApi.as_view(), name="offer-transition"),
     path("offer-approvals/<int:pk>/decide/", api.OfferApprovalDecideApi.as_view(), name="offer-approval-decide"),
-    path("onboarding/cases/", api_employee.CaseListApi.as_view(), name="onboarding-case-list"),
-    path("onboarding/cases/<int:pk>/", api_employee.CaseDetailApi.as_view(), name="onboarding-case-detail"),
-    path("onboarding/cases/<int:pk>/reschedule/", api_employee.CaseRescheduleApi.as_view(),
+    path("onboarding/cases/", api.CaseListApi.as_view(), name="onboarding-case-list"),
+    path("onboarding/cases/<int:pk>/", api.CaseDetailApi.as_view(), name="onboarding-case-detail"),
+    path("onboarding/cases/<int:pk>/reschedule/", api.CaseRescheduleApi.as_view(),
          name="onboarding-case-reschedule"),
-    path("onboarding/cases/<int:pk>/cancel/", api_employee.CaseCancelApi.as_view(), name="onboarding-case-cancel"),
-    path("onboarding/checklist-items/<int:pk>/complete/", api_employee.ChecklistItemCompleteApi.as_view(),
+    path("onboarding/cases/<int:pk>/cancel/", api.CaseCancelApi.as_view(), name="onboarding-case-cancel"),
+    path("onboarding/checklist-items/<int:pk>/complete/", api.ChecklistItemCompleteApi.as_view(),
          name="onboarding-checklist-item-complete"),
-    path("employees/", api_employee.EmployeeListApi.as_view(), name="employee-list"),
-    path("employees/<int:pk>/", api_employee.EmployeeDetailApi.as_view(), name="employee-detail"),
-    path("employees/<int:pk>/exit/", api_employee.EmployeeExitApi.as_view(), name="employee-exit"),
 ]

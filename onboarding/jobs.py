@@ -1,4 +1,5 @@
-"""Periodic sweeps of the offers app, run by hr_tick every minute (R-OFFER-2, R-OFFER-4)."""
+"""Periodic sweeps of offers and onboarding, run by hr_tick every minute (R-OFFER-2, R-OFFER-4, R-ONB-2).
+The employee files of the day's starters are created by ``employees.jobs``."""
 
 from hrsys.core.periodic import periodic_job
 
@@ -15,15 +16,6 @@ def remind_approvers(now):
     return services.approvals_remind_due(now=now)
 
 
-@periodic_job("onboarding.create_employees")
-def create_employees(now):
-    from .services_employee import employees_create_due
-
-    return employees_create_due(now=now)
-
-
 @periodic_job("onboarding.checklist_reminders")
 def checklist_reminders(now):
-    from .services_employee import checklist_remind_due
-
-    return checklist_remind_due(now=now)
+    return services.checklist_remind_due(now=now)

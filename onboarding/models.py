@@ -1,5 +1,6 @@
 """Offers: pay bands, offer templates, the offer state machine, its approval chain and the signed letter
-(R-OFFER-1..4, R-HOSP-1), and the data a candidate gives for onboarding in the portal (R-PORTAL-3).
+(R-OFFER-1..4, R-HOSP-1), the data a candidate gives for onboarding in the portal (R-PORTAL-3), and the
+onboarding case with its checklist from the accepted offer to the first day (R-ONB-1, R-ONB-2).
 
 Transitions are guards only (no I/O, no other rows); ``onboarding.services`` runs them.
 """
@@ -350,15 +351,130 @@ class CandidateDocument(models.Model):
         return f"{self.get_kind_display()} ({self.candidate})" if self.candidate_id else self.kind
 
 
-from .models_employee import (  # noqa: E402,F401 - issue 8: onboarding cases and the employee file
-    AttritionReason,
-    CaseState,
-    ChecklistCategory,
-    ChecklistItem,
-    ChecklistTemplate,
-    ChecklistTemplateItem,
-    Employee,
-    EmployeeState,
-    OnboardingCase,
-    OwnerRole,
-)
+# -- onboarding cases and their checklists (R-ONB-1, R-ONB-2, R-HOSP-1) ------------------------------------------
+# An accepted offer opens an ``OnboardingCase`` whose checklist comes from the job's ``ChecklistTemplate``
+# (documents, accounts, equipment, training, licence registration for clinical staff). On the start date the
+# employee file (``employees.Employee``) is created from the case.
+
+
+class ChecklistCategory(models.TextChoices):
+    DOCUMENTS = "documents", _("Documents to collect")
+    ACCOUNTS = "accounts", _("Accounts")
+    EQUIPMENT = "equipment", _("Equipment")
+    TRAINING = "training", _("Training")
+    LICENCE = "licence", _("Licence registration")
+
+
+class OwnerRole(models.TextChoices):
+    HR = "hr", _("HR")
+    MANAGER = "manager", _("Department manager")
+    IT = "it", _("IT / system administrator")
+    CANDIDATE = "candidate", _("New hire")
+
+
+class ChecklistTemplate(models.Model):
+    """The onboarding checklist of a job, of a department (and those below), or of everyone (R-ONB-2)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    job = models.ForeignKey("candidates.JobRequisition", verbose_name=_("job"), null=True, blank=True,
+                            on_delete=models.CASCADE, related_name="checklist_templates")
+    department = models.ForeignKey("accounts.Department", verbose_name=_("department"), null=True, blank=True,
+                                   on_delete=models.CASCADE, related_name="checklist_templates")
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("onboarding checklist template")
+        verbose_name_plural = _("onboarding checklist templates")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ChecklistTemplateItem(models.Model):
+    template = models.ForeignKey(ChecklistTemplate, verbose_name=_("template"), on_delete=models.CASCADE,
+                                 related_name="items")
+    category = models.CharField(_("category"), max_length=10, choices=ChecklistCategory.choices)
+    title = models.CharField(_("task"), max_length=200)
+    owner_role = models.CharField(_("owner"), max_length=10, choices=OwnerRole.choices, default=OwnerRole.HR)
+    due_days = models.SmallIntegerField(_("due (days from the start date)"), default=0,
+                                        help_text=_("negative: before the first day"))
+    clinical_only = models.BooleanField(_("only for clinical jobs"), default=False,
+                                        help_text=_("jobs that require a practising licence"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("checklist template item")
+        verbose_name_plural = _("checklist template items")
+        ordering = ["template", "order", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class CaseState(models.TextChoices):
+    OPEN = "open", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class OnboardingCase(models.Model):
+    """One new hire's way from the accepted offer to the first day (R-ONB-1, R-ONB-2)."""
+
+    offer = models.OneToOneField("onboarding.Offer", verbose_name=_("offer"), on_delete=models.PROTECT,
+                                 related_name="onboarding_case")
+    application = models.ForeignKey("candidates.Application", verbose_name=_("application"),
+                                    on_delete=models.PROTECT, related_name="onboarding_cases")
+    candidate = models.ForeignKey("candidates.Candidate", verbose_name=_("candidate"), on_delete=models.PROTECT,
+                                  related_name="onboarding_cases")
+    department = models.ForeignKey("accounts.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+                                   related_name="onboarding_cases")
+    template = models.ForeignKey(ChecklistTemplate, verbose_name=_("checklist template"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="cases")
+    start_date = models.DateField(_("start date"), db_index=True)
+    state = models.CharField(_("state"), max_length=10, choices=CaseState.choices, default=CaseState.OPEN,
+                             db_index=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    cancel_reason = models.CharField(_("cancel reason"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "department"
+
+    class Meta:
+        verbose_name = _("onboarding case")
+        verbose_name_plural = _("onboarding cases")
+        ordering = ["start_date", "id"]
+
+    def __str__(self):
+        return f"{self.candidate} {self.start_date}" if self.candidate_id else str(self.start_date)
+
+
+class ChecklistItem(models.Model):
+    case = models.ForeignKey(OnboardingCase, verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="items")
+    category = models.CharField(_("category"), max_length=10, choices=ChecklistCategory.choices)
+    title = models.CharField(_("task"), max_length=200)
+    owner_role = models.CharField(_("owner"), max_length=10, choices=OwnerRole.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner (staff)"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="onboarding_tasks")
+    due_days = models.SmallIntegerField(_("due (days from the start date)"), default=0)
+    due_date = models.DateField(_("due"), db_index=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.CharField(_("done by"), max_length=150, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    last_reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "case__department"
+    scope_owner = "owner"
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        ordering = ["case", "order", "id"]
+
+    def __str__(self):
+        return self.title

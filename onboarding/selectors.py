@@ -1,13 +1,41 @@
-"""Reads of the offers app, always within the viewer's scope (R-OFFER-1, R-OFFER-2, R-SEC-1)."""
+"""Reads of offers and onboarding cases, always within the viewer's scope (R-OFFER-1, R-OFFER-2, R-ONB-1,
+R-ONB-2, R-SEC-1).
+
+Onboarding cases:
+* ``onboarding_progress_for_candidate(candidate_id)`` -- what the portal shows the new hire.
+* ``onboarding_case_list(user=)`` / ``case_progress(case)`` -- HR's view.
+* ``onboarding_tasks_due(user=, day=)`` -- the HR to-do list's onboarding tasks.
+"""
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.db.models import Count, Q
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from candidates.matching import match_in_words
+from candidates.models import Credential, Resume
 from hrsys.accounts.scope import get_for_user_or_404
+from hrsys.core.masking import mask_email, mask_id_number, mask_phone
+from interviews.ai.selectors import ai_result_for_application, ai_result_panel_context
+from interviews.ai.selectors import candidate_preferences as ai_preferences
+from interviews.models import InterviewFeedback
 
-from .models import ApprovalDecision, CandidateDocument, Offer, OfferApproval, OnboardingInfo, PayBand
+from .models import (
+    ApprovalDecision,
+    CandidateDocument,
+    CaseState,
+    ChecklistItem,
+    Offer,
+    OfferApproval,
+    OnboardingCase,
+    OnboardingInfo,
+    OwnerRole,
+    PayBand,
+)
 
 
 def offer_list(*, user, filters: dict | None = None):
@@ -60,8 +88,6 @@ def approval_get(*, user, pk) -> OfferApproval:
 # -- AI interview data (issue 6 owns it; read through interviews.ai.selectors) ------------------------------
 
 def _ai_result(application):
-    from interviews.ai.selectors import ai_result_for_application  # noqa: PLC0415
-
     return ai_result_for_application(user=None, application_id=application.pk)
 
 
@@ -88,8 +114,6 @@ def _date(value):
 def candidate_preferences(application) -> dict:
     """Expected salary, earliest start date and available times the candidate gave (AI interview / portal)
     (R-OFFER-1): ``{"expected_salary": Decimal|None, "earliest_start_date": date|None, "available_times": ...}``."""
-    from interviews.ai.selectors import candidate_preferences as ai_preferences  # noqa: PLC0415
-
     prefs = ai_preferences(application.pk) or {}
     return {
         "expected_salary": _decimal(prefs.get("expected_salary")),
@@ -108,8 +132,6 @@ def ai_scores(application) -> dict:
 
 
 def interview_feedback(application) -> list[dict]:
-    from interviews.models import InterviewFeedback  # noqa: PLC0415
-
     rows = (InterviewFeedback.objects.submitted().filter(interview__application=application)
             .select_related("interview", "interview__round", "interviewer").order_by("submitted_at"))
     return [{"round": f.interview.title, "interviewer": str(f.interviewer), "scores": f.scores,
@@ -197,8 +219,6 @@ DECIDED = (ApprovalDecision.APPROVED, ApprovalDecision.REJECTED, ApprovalDecisio
 
 def band_position_words(offer: Offer) -> str:
     """The band position in words, as the offer desk says it: below / within / above the band."""
-    from django.utils.translation import gettext as _  # noqa: PLC0415
-
     return {"above": _("above the band"), "below": _("below the band"), "within": _("within the band")}.get(
         offer.band_position, _("no pay band"))
 
@@ -206,8 +226,6 @@ def band_position_words(offer: Offer) -> str:
 def approvals_inbox(*, user, decided_limit: int = 50) -> dict:
     """The approver's inbox: the steps waiting for them (oldest first, with their age) and then the ones they
     decided (newest first). Only their own steps, inside their scope."""
-    from django.utils import timezone  # noqa: PLC0415
-
     now = timezone.now()
     waiting = list(approvals_pending_for(user=user))
     decided = list(OfferApproval.objects.for_user(user).filter(approver=user, decision__in=DECIDED)
@@ -224,15 +242,11 @@ def approvals_inbox(*, user, decided_limit: int = 50) -> dict:
 
 def _match_words(breakdown: dict) -> list[dict]:
     """The match breakdown as sentences (candidates.matching.match_in_words)."""
-    from candidates.matching import match_in_words  # noqa: PLC0415 - keeps this module's imports light
-
     return match_in_words(breakdown)
 
 
 def _feedback_rounds(application) -> list[dict]:
     """Every round's feedback: interviewer, recommendation, scores per dimension with the job's labels, notes."""
-    from interviews.models import InterviewFeedback  # noqa: PLC0415
-
     labels = {d["key"]: d.get("label") or d["key"] for d in (application.job.assessment_dimensions or [])}
     rows = (InterviewFeedback.objects.submitted().filter(interview__application=application)
             .select_related("interview", "interviewer").order_by("interview__starts_at", "submitted_at", "pk"))
@@ -253,13 +267,6 @@ def approval_page_context(*, user, approval: OfferApproval) -> dict:
     résumé (scoped, logged download) and its parsed summary, the match breakdown in words, the AI interview
     result per dimension with the recording, every round's feedback, the offer with its band position in words
     and the approval chain. Reads within ``user``'s scope."""
-    from django.urls import reverse  # noqa: PLC0415
-    from django.utils import timezone  # noqa: PLC0415
-
-    from candidates.models import Credential, Resume  # noqa: PLC0415
-    from hrsys.core.masking import mask_email, mask_id_number, mask_phone  # noqa: PLC0415
-    from interviews.ai.selectors import ai_result_panel_context  # noqa: PLC0415
-
     offer = approval.offer
     app = offer.application
     candidate = app.candidate
@@ -285,3 +292,48 @@ def approval_page_context(*, user, approval: OfferApproval) -> dict:
         "credential_problems": app.credential_problems(), "chain": chain,
         "urgent": app.job.priority == "urgent",
     }
+
+
+# -- onboarding cases and their checklists (R-ONB-1, R-ONB-2) ----------------------------------------------
+
+def case_progress(case) -> dict:
+    items = list(case.items.all())
+    done = sum(1 for i in items if i.done_at)
+    return {"total": len(items), "done": done, "percent": round(100 * done / len(items)) if items else 100}
+
+
+def onboarding_progress_for_candidate(candidate_id: int) -> list[dict]:
+    """The candidate's open and finished onboarding cases: start date, progress, every item (title, owner, due,
+    done) and which ones the candidate completes in the portal (R-ONB-2). No staff names."""
+    out = []
+    for case in (OnboardingCase.objects.filter(candidate_id=candidate_id).exclude(state=CaseState.CANCELLED)
+                 .select_related("application__job").prefetch_related("items").order_by("-start_date")):
+        out.append({
+            "case_id": case.pk, "job": case.application.job.title, "start_date": case.start_date,
+            "state": case.state, **case_progress(case),
+            "items": [{"id": i.pk, "category": i.category, "category_label": i.get_category_display(),
+                       "title": i.title, "owner_role": i.owner_role, "owner_label": i.get_owner_role_display(),
+                       "due_date": i.due_date, "done": i.done_at is not None,
+                       "mine": i.owner_role == OwnerRole.CANDIDATE} for i in case.items.all()],
+        })
+    return out
+
+
+def onboarding_case_list(*, user, filters: dict | None = None):
+    filters = filters or {}
+    qs = (OnboardingCase.objects.for_user(user).select_related("candidate", "department", "application__job")
+          .annotate(items_total=Count("items"), items_done=Count("items", filter=Q(items__done_at__isnull=False))))
+    if filters.get("state"):
+        qs = qs.filter(state=filters["state"])
+    return qs.order_by("start_date", "pk")
+
+
+def checklist_items_for_owner(*, user):
+    """Open items assigned to the user (their onboarding to-do)."""
+    return ChecklistItem.objects.for_user(user).filter(owner=user, done_at__isnull=True).order_by("due_date")
+
+
+def onboarding_tasks_due(*, user, day):
+    """Open checklist items due by ``day`` in the viewer's scope, for the HR to-do list (R-ONB-2)."""
+    return (ChecklistItem.objects.for_user(user).filter(done_at__isnull=True, due_date__lte=day)
+            .select_related("case__candidate", "owner").order_by("due_date", "pk"))

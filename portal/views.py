@@ -30,9 +30,7 @@ from interviews import services as interview_services
 from interviews.models import Interview, JoinProblem, Kind
 from interviews.models import State as InterviewState
 from onboarding import selectors as offer_selectors
-from onboarding import selectors_employee as onboarding_selectors
 from onboarding import services as offer_services
-from onboarding import services_employee as onboarding_services
 from onboarding.models import CandidateDocument, DocumentKind, OfferState
 
 from . import access, labels
@@ -397,7 +395,7 @@ def onboarding(request):
               for n in offer_selectors.ONBOARDING_FIELDS]
     docs = CandidateDocument.objects.filter(candidate=candidate)
     return render(request, "portal/onboarding.html", {
-        "cases": onboarding_selectors.onboarding_progress_for_candidate(candidate.pk),
+        "cases": offer_selectors.onboarding_progress_for_candidate(candidate.pk),
         "known": prefill["known"], "fields": fields, "errors": errors, "documents": docs,
         "kinds": DocumentKind.choices, "max_mb": offer_services.UPLOAD_MAX_BYTES // (1024 * 1024)},
         status=400 if errors else 200)
@@ -407,7 +405,7 @@ def onboarding(request):
 @require_POST
 def checklist_item_done(request, pk):
     """The new hire ticks one of their own onboarding items (R-ONB-2); anyone else's item is a 404."""
-    onboarding_services.checklist_item_complete_by_candidate(candidate_id=request.candidate.pk, item_id=pk)
+    offer_services.checklist_item_complete_by_candidate(candidate_id=request.candidate.pk, item_id=pk)
     messages.success(request, _("Marked as done."))
     return redirect(f"{reverse('portal:onboarding')}#checklist")
 

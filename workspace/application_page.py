@@ -42,8 +42,7 @@ from hrsys.core.masking import mask_email, mask_id_number, mask_phone
 from hrsys.core.timezones import local_tz
 from interviews.labels import interview_event_words
 from interviews.models import InterviewEvent
-from onboarding.models import OPEN_OFFER_STATES, Offer, OfferApproval
-from onboarding.models_employee import OnboardingCase
+from onboarding.models import OPEN_OFFER_STATES, Offer, OfferApproval, OnboardingCase
 
 from .board import MOVE_PERMISSION, _label, _needs_reason
 

@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy
 
 from candidates.models import JobRequisition, TransitionLog
 from candidates.models import State as AppState
+from employees.models import AttritionReason
 from interviews.ai.models import AIInterviewResult
-from onboarding.models import AttritionReason, Offer, OfferState
+from onboarding.models import Offer, OfferState
 
 from .. import sources
 from ._common import EXIT_STATES, HIRED_STATES, MIN_SAMPLE, _admin, _hired_q, _rate, _reached

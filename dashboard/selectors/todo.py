@@ -21,7 +21,7 @@ from notifications.catalog import template_label
 from notifications.models import Status as NotificationStatus
 from notifications.selectors import failed_notifications
 from onboarding.models import ApprovalDecision, Offer, OfferApproval, OfferState
-from onboarding.selectors_employee import onboarding_tasks_due
+from onboarding.selectors import onboarding_tasks_due
 
 from ._common import _admin, stuck_days
 

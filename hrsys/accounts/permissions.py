@@ -19,19 +19,21 @@ AI_INTERVIEW_HR = (
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.SYSADMIN: ("*",),
     Role.HR_DIRECTOR: (
-        "candidates.*", "interviews.*", *AI_INTERVIEW_HR, "notifications.*", "onboarding.*", "attendance.*",
+        "candidates.*", "interviews.*", *AI_INTERVIEW_HR, "notifications.*", "onboarding.*", "employees.*",
+        "attendance.*",
         "accounts.view_*", "accounts.add_user", "accounts.change_user",
         "audit.view_*", "dashboard.*", "core.view_*",
     ),
     Role.HR_STAFF: (
-        "candidates.*", "interviews.*", *AI_INTERVIEW_HR, "notifications.*", "onboarding.*", "attendance.*",
+        "candidates.*", "interviews.*", *AI_INTERVIEW_HR, "notifications.*", "onboarding.*", "employees.*",
+        "attendance.*",
         "accounts.view_user", "accounts.view_department", "dashboard.*",
     ),
     Role.MANAGER: (
         "candidates.view_*", "interviews.view_*", "ai_interviews.view_aiinterviewresult",
         "ai_interviews.view_aimedia", "interviews.add_*feedback", "interviews.change_*feedback",
-        "onboarding.view_*", "onboarding.approve_offer", "attendance.view_*", "attendance.change_leaverequest",
-        "attendance.change_probationreview",
+        "onboarding.view_*", "onboarding.approve_offer", "employees.view_*", "attendance.view_*",
+        "attendance.change_leaverequest", "attendance.change_probationreview",
         "notifications.view_*",
         "accounts.view_user", "accounts.view_department", "dashboard.view_*",
     ),

@@ -28,6 +28,8 @@ OBJECTS = {
     "offer.approval": gettext_lazy("Offer approval"), "onboarding_info": gettext_lazy("Onboarding information"),
     "candidate_document": gettext_lazy("Candidate document"), "onboarding.case": gettext_lazy("Onboarding"),
     "onboarding.checklist": gettext_lazy("Onboarding checklist"), "onboarding.employee": gettext_lazy("Employee"),
+    # the employee file's rows since it moved out of onboarding (issue 16); the older rows keep "onboarding.employee"
+    "employees.employee": gettext_lazy("Employee"),
     "attendance.account": gettext_lazy("Attendance account"), "attendance.device": gettext_lazy("Clock-in device"),
     "attendance.leave": gettext_lazy("Leave request"), "attendance.probation": gettext_lazy("Probation review"),
     "attendance.punches": gettext_lazy("Clock-in records"), "attendance.shift": gettext_lazy("Shift"),

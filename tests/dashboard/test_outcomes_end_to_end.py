@@ -18,11 +18,11 @@ from attendance import services as att_services
 from attendance.models import AttendanceAccount, ProbationReview
 from candidates.models import Application
 from dashboard import attrition, selectors, sources
+from employees import services as employee_services
+from employees.models import Employee
 from hrsys.core.periodic import run_due_jobs
 from interviews.ai.models import AIInterviewResult
 from onboarding import services as offer_services
-from onboarding import services_employee
-from onboarding.models import Employee
 from tests.ai_interviews.factories import VendorFactory
 from tests.attendance.factories import day_shift, local, token_device
 from tests.onboarding.factories import PNG, band, interviewing_app, sent_offer
@@ -104,7 +104,7 @@ def hires(users, org, time_machine):
     for app, leaving in zip(apps, EXITS, strict=True):
         if leaving:
             employee = Employee.objects.get(application=app)
-            services_employee.employee_exit(actor=users.hr, employee_id=employee.pk, last_day="2026-04-30",
+            employee_services.employee_exit(actor=users.hr, employee_id=employee.pk, last_day="2026-04-30",
                                             reason=leaving[0], note=leaving[1])
     time_machine.move_to(local(dt.date(2026, 12, 10), 10), tick=False)  # a year and a week after the start
     return apps

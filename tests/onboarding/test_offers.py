@@ -17,6 +17,7 @@ from hrsys.crypto import keys
 from notifications.models import Notification
 from onboarding import letters, services
 from onboarding.models import ApprovalDecision, ApprovalRole, Offer, OfferState
+from onboarding.services import sending
 from tests.onboarding.factories import PNG, band, drafted, interviewing_app, sent_offer
 
 pytestmark = pytest.mark.django_db
@@ -272,13 +273,13 @@ def test_r_offer_3_the_letter_is_rendered_outside_the_lock_and_a_change_meanwhil
     services.offer_submit(actor=users.hr, offer_id=offer.pk)
     for approval in offer.approvals.order_by("step"):
         services.offer_decide(actor=approval.approver, approval_id=approval.pk, decision="approve", comment="ok")
-    render = services._letter_render
+    render = sending._letter_render
 
     def render_while_someone_edits(o):
         Offer.objects.filter(pk=o.pk).update(version=o.version + 1)
         return render(o)
 
-    monkeypatch.setattr(services, "_letter_render", render_while_someone_edits)
+    monkeypatch.setattr(sending, "_letter_render", render_while_someone_edits)
     with pytest.raises(Conflict):
         services.offer_send(actor=users.hr, offer_id=offer.pk)
     offer.refresh_from_db()

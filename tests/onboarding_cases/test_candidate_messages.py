@@ -11,7 +11,6 @@ from attendance import services as att_services
 from attendance.models import AttendanceAccount
 from notifications.models import Notification
 from onboarding import services as offer_services
-from onboarding import services_employee
 from onboarding.models import ChecklistItem, OwnerRole
 from tests.attendance.factories import local
 from tests.onboarding.factories import band, interviewing_app, sent_offer
@@ -71,11 +70,11 @@ def test_onboarding_task_reminders_say_due_or_overdue(users, nurse, time_machine
     case = accept(users, nurse)
     item = ChecklistItem.objects.filter(case=case, owner_role=OwnerRole.CANDIDATE).order_by("due_date").first()
     time_machine.move_to(local(item.due_date - dt.timedelta(days=1), 9), tick=False)
-    services_employee.checklist_remind_due(now=timezone.now())
+    offer_services.checklist_remind_due(now=timezone.now())
     due = messages_to(nurse.candidate, f"onboarding:item:{item.pk}:").filter(channel="sms").order_by("pk")
     assert due.count() == 1 and due[0].template_key == "onboarding_task_reminder"
     assert "将于" in due[0].body and item.title in due[0].body
     time_machine.move_to(local(item.due_date + dt.timedelta(days=2), 9), tick=False)
-    services_employee.checklist_remind_due(now=timezone.now())
+    offer_services.checklist_remind_due(now=timezone.now())
     overdue = due.last()
     assert due.count() == 2 and "已于" in overdue.body and item.due_date.isoformat() in overdue.body

@@ -1,6 +1,6 @@
 """Onboarding cases: checklist from the job's template (licence registration for clinical jobs), owners and due
-dates, reminders, candidate progress, employee creation by HR, credential block, cancel, exit
-(R-ONB-1, R-ONB-2, R-HOSP-1, R-ATT-2, R-ATT-5)."""
+dates, reminders, candidate progress, reschedule, cancel (R-ONB-1, R-ONB-2, R-HOSP-1, R-ATT-2). The employee file
+made from the case is tested in ``tests/employees``."""
 
 import datetime as dt
 
@@ -12,13 +12,11 @@ from django.utils import timezone
 from attendance.models import AccountState, AttendanceAccount
 from hrsys.api.errors import Conflict
 from notifications.models import Notification
-from onboarding import selectors_employee, services_employee
-from onboarding import services as offer_services
+from onboarding import selectors, services
 from onboarding.models import (
     CaseState,
     ChecklistTemplate,
     ChecklistTemplateItem,
-    Employee,
     OnboardingCase,
     OwnerRole,
 )
@@ -31,8 +29,8 @@ pytestmark = pytest.mark.django_db
 
 def accept(users, app):
     offer = sent_offer(users, app)
-    offer_services.offer_sign(candidate_id=app.candidate_id, offer_id=offer.pk, typed_name=app.candidate.name,
-                              signature_png=PNG, accept_terms=True)
+    services.offer_sign(candidate_id=app.candidate_id, offer_id=offer.pk, typed_name=app.candidate.name,
+                        signature_png=PNG, accept_terms=True)
     return OnboardingCase.objects.get(offer=offer)
 
 
@@ -60,7 +58,7 @@ def test_r_onb_2_job_template_with_licence_item_for_clinical_staff(users, org, n
     assert items[0].due_date == case.start_date - dt.timedelta(days=2)
     assert AttendanceAccount.objects.filter(offer=case.offer, state=AccountState.SCHEDULED).exists()
     # idempotent
-    assert services_employee.onboarding_case_open(offer_id=case.offer_id).pk == case.pk
+    assert services.onboarding_case_open(offer_id=case.offer_id).pk == case.pk
     assert case.items.count() == 3
 
 
@@ -71,78 +69,38 @@ def test_r_onb_2_default_checklist_reminders_and_progress(users, org, time_machi
     staff_item = case.items.filter(owner=users.er_manager).first()
     assert staff_item is not None
     time_machine.move_to(local(staff_item.due_date - dt.timedelta(days=2), 9), tick=False)
-    services_employee.checklist_remind_due(now=timezone.now())
-    services_employee.checklist_remind_due(now=timezone.now())  # idempotent
+    services.checklist_remind_due(now=timezone.now())
+    services.checklist_remind_due(now=timezone.now())  # idempotent
     notes = Notification.objects.filter(related_type="onboarding.onboardingcase", related_id=str(case.pk),
                                         recipient_id=str(users.er_manager.pk))
     assert notes.count() == 2  # in-app + email, once
     with pytest.raises(Http404):
-        services_employee.checklist_item_complete_by_candidate(candidate_id=app.candidate_id, item_id=staff_item.pk)
+        services.checklist_item_complete_by_candidate(candidate_id=app.candidate_id, item_id=staff_item.pk)
     with pytest.raises(Http404):
-        services_employee.checklist_item_complete(actor=users.it_manager, item_id=staff_item.pk)
-    services_employee.checklist_item_complete(actor=users.er_manager, item_id=staff_item.pk, note="已领取")
-    progress = selectors_employee.onboarding_progress_for_candidate(app.candidate_id)[0]
+        services.checklist_item_complete(actor=users.it_manager, item_id=staff_item.pk)
+    services.checklist_item_complete(actor=users.er_manager, item_id=staff_item.pk, note="已领取")
+    progress = selectors.onboarding_progress_for_candidate(app.candidate_id)[0]
     assert progress["done"] == 1 and progress["percent"] == round(100 / progress["total"])
-    assert selectors_employee.onboarding_progress_for_candidate(999999) == []
-
-
-def test_r_onb_1_hr_creates_employee_on_start_date_not_before(users, org, time_machine):
-    band(org.emergency)
-    case = accept(users, interviewing_app(org.emergency))
-    with pytest.raises(ValidationError):
-        services_employee.employee_create(actor=users.hr, case_id=case.pk)
-    time_machine.move_to(local(case.start_date, 8), tick=False)
-    employee = services_employee.employee_create(actor=users.hr, case_id=case.pk)
-    assert employee.created_by == "hr" and employee.employee_no.startswith(f"E{case.start_date:%Y}")
-    assert services_employee.employee_create(actor=users.hr, case_id=case.pk).pk == employee.pk
-    file = selectors_employee.employee_file(user=users.er_manager, employee_id=employee.pk)
-    assert file["links"]["offer"] == case.offer_id
-    with pytest.raises(Http404):
-        selectors_employee.employee_file(user=users.it_manager, employee_id=employee.pk)
-
-
-def test_r_hosp_1_expired_licence_blocks_employee_and_tells_hr(users, nurse_app, time_machine):
-    case = accept(users, nurse_app)
-    nurse_app.candidate.credentials.update(expires_on=case.start_date - dt.timedelta(days=1))
-    time_machine.move_to(local(case.start_date, 0, 5), tick=False)
-    out = services_employee.employees_create_due(now=timezone.now())
-    assert out == {"created": 0, "blocked": 1}
-    assert not Employee.objects.exists()
-    assert Notification.objects.filter(idempotency_key__startswith=f"onboarding:case:{case.pk}:blocked").exists()
+    assert selectors.onboarding_progress_for_candidate(999999) == []
 
 
 def test_r_att_2_case_reschedule_and_cancel(users, org, api_as):
     band(org.emergency)
     case = accept(users, interviewing_app(org.emergency))
     with pytest.raises(ValidationError):
-        services_employee.onboarding_case_reschedule(actor=users.hr, case_id=case.pk,
-                                                     start_date=timezone.localdate() - dt.timedelta(days=1))
+        services.onboarding_case_reschedule(actor=users.hr, case_id=case.pk,
+                                            start_date=timezone.localdate() - dt.timedelta(days=1))
     new = case.start_date + dt.timedelta(days=3)
-    services_employee.onboarding_case_reschedule(actor=users.hr, case_id=case.pk, start_date=new)
+    services.onboarding_case_reschedule(actor=users.hr, case_id=case.pk, start_date=new)
     case.refresh_from_db()
     assert case.start_date == new and AttendanceAccount.objects.get(offer=case.offer).effective_date == new
     with pytest.raises((PermissionDenied, Http404)):
-        services_employee.onboarding_case_cancel(actor=users.it_manager, case_id=case.pk, reason="x")
-    services_employee.onboarding_case_cancel(actor=users.hr, case_id=case.pk, reason="候选人放弃入职")
+        services.onboarding_case_cancel(actor=users.it_manager, case_id=case.pk, reason="x")
+    services.onboarding_case_cancel(actor=users.hr, case_id=case.pk, reason="候选人放弃入职")
     assert OnboardingCase.objects.get(pk=case.pk).state == CaseState.CANCELLED
     assert AttendanceAccount.objects.get(offer=case.offer).state == AccountState.REVOKED
     with pytest.raises(Conflict):
-        services_employee.onboarding_case_cancel(actor=users.hr, case_id=case.pk, reason="again")
-
-
-def test_r_att_5_exit_needs_a_known_reason(users, org, time_machine):
-    band(org.emergency)
-    case = accept(users, interviewing_app(org.emergency))
-    time_machine.move_to(local(case.start_date, 8), tick=False)
-    employee = services_employee.employee_create(actor=users.hr, case_id=case.pk)
-    with pytest.raises(ValidationError) as exc:
-        services_employee.employee_exit(actor=users.hr, employee_id=employee.pk, last_day="soon", reason="bored")
-    assert set(exc.value.message_dict) == {"reason", "last_day"}
-    services_employee.employee_exit(actor=users.hr, employee_id=employee.pk, last_day=case.start_date,
-                                    reason="commute")
-    with pytest.raises(Conflict):
-        services_employee.employee_exit(actor=users.hr, employee_id=employee.pk, last_day=case.start_date,
-                                        reason="pay")
+        services.onboarding_case_cancel(actor=users.hr, case_id=case.pk, reason="again")
 
 
 def test_r_onb_2_candidate_sees_progress_and_ticks_own_items_in_the_portal(users, org):
@@ -166,7 +124,7 @@ def test_r_onb_2_candidate_sees_progress_and_ticks_own_items_in_the_portal(users
     assert client.post(f"/portal/onboarding/items/{staff_item.pk}/done/").status_code == 404
     staff_item.refresh_from_db()
     assert staff_item.done_at is None
-    progress = selectors_employee.onboarding_progress_for_candidate(app.candidate_id)[0]
+    progress = selectors.onboarding_progress_for_candidate(app.candidate_id)[0]
     assert progress["done"] == 1
 
 
@@ -181,20 +139,3 @@ def test_r_onb_2_due_onboarding_tasks_on_the_hr_todo_list(users, org, client, ti
     assert item.title in page and f"/admin/onboarding/onboardingcase/{case.pk}/change/" in page
     client.force_login(users.it_manager)  # another department's manager does not see it
     assert item.title not in client.get("/dashboard/").content.decode()
-
-
-def test_r_att_5_exit_within_a_year_feeds_the_outcome_hook(users, org, time_machine):  # R-DASH-2
-    from dashboard.insights import employee_outcomes_for_applications
-
-    band(org.emergency)
-    app = interviewing_app(org.emergency)
-    case = accept(users, app)
-    assert employee_outcomes_for_applications([app.pk]) == {app.pk: {"probation_passed": None}}  # not hired yet
-    time_machine.move_to(local(case.start_date, 8), tick=False)
-    employee = services_employee.employee_create(actor=users.hr, case_id=case.pk)
-    outcome = employee_outcomes_for_applications([app.pk])[app.pk]
-    assert outcome["left_within_year"] is None and outcome["late_count"] == 0  # still employed, year not over
-    last_day = case.start_date + dt.timedelta(days=120)
-    services_employee.employee_exit(actor=users.hr, employee_id=employee.pk, last_day=last_day, reason="pressure")
-    outcome = employee_outcomes_for_applications([app.pk])[app.pk]
-    assert (outcome["left_at"], outcome["left_within_year"], outcome["exit_reason"]) == (last_day, True, "pressure")

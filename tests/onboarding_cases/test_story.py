@@ -16,12 +16,15 @@ from attendance import selectors as att_selectors
 from attendance import services as att_services
 from attendance.models import AccountState, AttendanceAccount, DailyResult, ProbationReview, Punch
 from candidates.models import Application, State
+from employees import selectors as employee_selectors
+from employees import services as employee_services
+from employees.models import Employee, EmployeeState
 from hrsys.core.periodic import run_due_jobs
 from interviews.ai.models import AIInterviewResult
 from notifications.models import Notification
-from onboarding import selectors_employee, services_employee
+from onboarding import selectors as onboarding_selectors
 from onboarding import services as offer_services
-from onboarding.models import Employee, EmployeeState, OnboardingCase
+from onboarding.models import OnboardingCase
 from tests.ai_interviews.factories import VendorFactory
 from tests.attendance.factories import TZ, device_headers, local, night_shift, punch, signed, token_device
 from tests.onboarding.factories import PNG, band, interviewing_app, sent_offer
@@ -56,11 +59,11 @@ def test_story_offer_to_probation_decision(users, org, client, api_as, time_mach
     case = OnboardingCase.objects.get(offer=offer)
     account = AttendanceAccount.objects.get(offer=offer)
     assert account.state == AccountState.SCHEDULED and account.effective_date == dt.date(2025, 12, 3)
-    progress = selectors_employee.onboarding_progress_for_candidate(app.candidate_id)
+    progress = onboarding_selectors.onboarding_progress_for_candidate(app.candidate_id)
     assert progress[0]["total"] == 6 and progress[0]["done"] == 0  # no licence item: not a clinical job
     mine = [i for i in progress[0]["items"] if i["mine"]]
-    services_employee.checklist_item_complete_by_candidate(candidate_id=app.candidate_id, item_id=mine[0]["id"])
-    assert selectors_employee.onboarding_progress_for_candidate(app.candidate_id)[0]["done"] == 1
+    offer_services.checklist_item_complete_by_candidate(candidate_id=app.candidate_id, item_id=mine[0]["id"])
+    assert onboarding_selectors.onboarding_progress_for_candidate(app.candidate_id)[0]["done"] == 1
 
     # the start date moves: account and due dates follow; candidate and HR told (R-ATT-2)
     r = api_as(users.hr).post(f"/api/v1/attendance/accounts/{account.pk}/reschedule/",
@@ -155,12 +158,12 @@ def test_story_offer_to_probation_decision(users, org, client, api_as, time_mach
     assert att_selectors.probation_outcomes_for_applications([app.pk]) == {app.pk: True}
 
     # exit: reason recorded, AI data stays linked, the account closes after the last day (R-ATT-5)
-    services_employee.employee_exit(actor=users.hr, employee_id=employee.pk, last_day="2026-03-31",
+    employee_services.employee_exit(actor=users.hr, employee_id=employee.pk, last_day="2026-03-31",
                                     reason="pressure", note="夜班压力大")
     tick(time_machine, local(dt.date(2026, 4, 1), 0, 5))
     account.refresh_from_db()
     assert account.state == AccountState.REVOKED
-    leaver = selectors_employee.attrition_list(user=users.director).get()
+    leaver = employee_selectors.attrition_list(user=users.director).get()
     assert leaver.state == EmployeeState.LEFT and leaver.attrition_reason == "pressure"
     assert leaver.ai_interview["dimensions"][0]["key"] == "stress_tolerance"
     assert case.offer_id == leaver.offer_id and timezone.localtime(timezone.now(), TZ).date() == dt.date(2026, 4, 1)

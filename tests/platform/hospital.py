@@ -18,12 +18,12 @@ from attendance import services as attendance_services
 from attendance.models import AttendanceAccount, ProbationReview
 from candidates import services as candidate_services
 from candidates.models import InterviewRound
+from employees import services as employee_services
 from interviews import services as interview_services
 from interviews.ai.models import AIInterviewResult
 from notifications.models import Notification
 from notifications.services import notification_create
 from onboarding import services as offer_services
-from onboarding import services_employee
 from onboarding.models import OfferApproval, OnboardingCase
 from tests.ai_interviews.factories import DIMENSIONS, InvitationFactory, QuestionFactory, VendorFactory
 from tests.attendance.factories import active_account, day_shift, local, token_device
@@ -166,7 +166,7 @@ def employee(w):
     """The start date came (time moves there): the employee file exists."""
     o = onboarding_case(w)
     w.time_machine.move_to(local(o.case.start_date, 0, 5), tick=False)
-    o.employee = services_employee.employee_create(actor=w.hr, case_id=o.case.pk)
+    o.employee = employee_services.employee_create(actor=w.hr, case_id=o.case.pk)
     return o
 
 

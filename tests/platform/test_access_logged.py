@@ -82,7 +82,7 @@ READS = [
     Read("onboarding-case-detail", h.onboarding_case, lambda o: f"/api/v1/onboarding/cases/{o.case.pk}/",
          lambda o: ("view", "onboarding.onboardingcase", o.case.pk)),
     Read("employee-detail", h.employee, lambda o: f"/api/v1/employees/{o.employee.pk}/",
-         lambda o: ("view", "onboarding.employee", o.employee.pk)),
+         lambda o: ("view", "employees.employee", o.employee.pk)),
     # attendance reports
     Read("attendance-report-csv", _month, lambda o: "/api/v1/attendance/reports/monthly/?month=2026-02&format=csv",
          lambda o: ("export", "attendance.monthlyreport", ""), detail=False),

@@ -123,8 +123,8 @@ def test_employees_probation_and_exits_happened(demo):
 
     from attendance.models import DailyResult, ProbationReview
     from attendance.selectors import probation_report
+    from employees.models import Employee
     from hrsys.accounts.models import User
-    from onboarding.models import Employee
 
     assert Employee.objects.count() >= 40
     decisions = set(ProbationReview.objects.values_list("decision", flat=True))
@@ -176,9 +176,10 @@ def test_seed_demo_twice_changes_nothing(demo):
     from attendance.models import DailyResult, Punch
     from candidates.models import Application, Candidate, TransitionLog
     from dashboard.models import AttritionModel, CostRecord, NotificationDaily
+    from employees.models import Employee
     from interviews.models import Interview, InterviewFeedback
     from notifications.models import Notification
-    from onboarding.models import Employee, Offer
+    from onboarding.models import Offer
 
     models = [Candidate, Application, TransitionLog, Interview, InterviewFeedback, Notification, Offer, Employee,
               Punch, DailyResult, CostRecord, NotificationDaily, AttritionModel]

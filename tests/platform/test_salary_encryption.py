@@ -22,14 +22,16 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.utils import timezone
 
+from employees import services as employee_services
+from employees.models import Employee
 from hrsys.audit.models import AuditEvent
 from hrsys.crypto import keys
 from hrsys.settings import parse_data_keys
 from notifications.models import Notification
 from notifications.services import notification_create
 from notifications.types import Recipient
-from onboarding import selectors, services, services_employee
-from onboarding.models import ApprovalRole, Employee, Offer, OnboardingCase
+from onboarding import selectors, services
+from onboarding.models import ApprovalRole, Offer, OnboardingCase
 from tests.attendance.factories import local
 from tests.onboarding.factories import PNG, band, drafted, interviewing_app, sent_offer
 
@@ -182,7 +184,7 @@ def test_r_sec_2_employee_salary_encrypted_and_shown_in_the_file(users, org, wid
                         signature_png=PNG, accept_terms=True)
     case = OnboardingCase.objects.get(offer=offer)
     time_machine.move_to(local(case.start_date, 8), tick=False)
-    employee = services_employee.employee_create(actor=users.hr, case_id=case.pk)
+    employee = employee_services.employee_create(actor=users.hr, case_id=case.pk)
     _assert_ciphertext(_raw("onboarding_employee", "monthly_salary", employee.pk), "11111")
     assert Employee.objects.get(pk=employee.pk).monthly_salary == Decimal("11111.11")
     assert api_as(users.hr).get(f"/api/v1/employees/{employee.pk}/").json()["monthly_salary"] == "11111.11"

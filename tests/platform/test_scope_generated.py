@@ -149,8 +149,8 @@ ROUTES: dict[str, object] = {
     "api:onboarding-case-reschedule": Obj("onboarding.onboardingcase"),
     "api:onboarding-case-cancel": Obj("onboarding.onboardingcase"),
     "api:onboarding-checklist-item-complete": Obj("onboarding.checklistitem"),
-    "api:employee-list": Listing(query="page_size=200"), "api:employee-detail": Obj("onboarding.employee"),
-    "api:employee-exit": Obj("onboarding.employee"),
+    "api:employee-list": Listing(query="page_size=200"), "api:employee-detail": Obj("employees.employee"),
+    "api:employee-exit": Obj("employees.employee"),
     "api:attendance-punches": MACHINE, "api:attendance-device-accounts": MACHINE,
     "api:attendance-account-list": Listing(query="page_size=200"),
     "api:attendance-account-reschedule": Obj("attendance.attendanceaccount"),
@@ -258,6 +258,7 @@ def _supplement_world():
     )
     from candidates.models import Application
     from dashboard.models import CostRecord, NotificationDaily
+    from employees.models import Employee
     from interviews.ai.models import AIInterviewResult, AIMedia, CandidatePreferences
     from interviews.models import (
         BatchRun,
@@ -270,8 +271,7 @@ def _supplement_world():
         Room,
     )
     from notifications.models import CandidateAction, DeliveryReceipt, Notification
-    from onboarding.models import CandidateDocument, Offer, OnboardingInfo
-    from onboarding.models_employee import Employee, OnboardingCase
+    from onboarding.models import CandidateDocument, Offer, OnboardingCase, OnboardingInfo
 
     now = timezone.now()
     today = timezone.localdate()

@@ -20,11 +20,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from attendance.models import AttendanceAccount, LeaveRequest, ProbationReview, Punch, ShiftAssignment
 from dashboard.models import CostRecord
+from employees.models import Employee
 from hrsys.audit.models import AuditEvent
 from interviews.ai.models import AIInterviewResult, AIInvitation, AIMedia, QuestionUsage
 from interviews.models import BatchRun, BusyBlock, Interview, InterviewFeedback, JoinProblem, RebookingOffer
 from notifications.models import Notification
-from onboarding.models import Employee, Offer, OfferApproval
+from onboarding.models import Offer, OfferApproval
 from tests.attendance.factories import local
 from tests.platform import hospital as h
 from tests.platform.hospital import NOW
@@ -131,7 +132,7 @@ ONBOARDING = [
     Write("onboarding-checklist-item-complete", "onboarding.change_checklistitem", h.onboarding_case,
           lambda o: f"/api/v1/onboarding/checklist-items/{o.item.pk}/complete/", lambda o: {"note": "完成"},
           lambda o: _values(type(o.item), o.item.pk, "done_at", "done_by", "note")),
-    Write("employee-exit", "onboarding.change_employee", h.employee,
+    Write("employee-exit", "employees.change_employee", h.employee,
           lambda o: f"/api/v1/employees/{o.employee.pk}/exit/",
           lambda o: {"last_day": (o.case.start_date + dt.timedelta(days=60)).isoformat(), "reason": "pay"},
           lambda o: _values(Employee, o.employee.pk, "state", "exit_date", "attrition_reason")),

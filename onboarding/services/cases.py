@@ -1,23 +1,24 @@
-"""Writes of onboarding cases, checklists and employee records (R-ONB-1, R-ONB-2, R-AI-4, R-ATT-1, R-ATT-5,
-R-HOSP-1). The companion of ``models_employee``; ``services.onboarding_start_for_offer`` calls in here.
+"""Onboarding cases and their checklists (R-ONB-1, R-ONB-2, R-ATT-1, R-ATT-2, R-HOSP-1).
 
-* ``onboarding_case_open`` -- the accepted offer opens the case, its checklist and the attendance account.
-* ``onboarding_case_reschedule`` -- HR moves the start date: due dates and the attendance account follow.
+* ``onboarding_case_open`` -- the accepted offer opens the case and its checklist (owners, due dates).
+* ``onboarding_case_reschedule`` -- HR moves the start date; ``onboarding_case_follow_start_date`` -- the case and
+  its due dates follow the clock-in account's date.
+* ``onboarding_case_cancel`` -- the hire will not start.
 * ``checklist_item_complete`` (staff) / ``checklist_item_complete_by_candidate`` (portal).
-* ``employee_create`` -- the employee file from everything already known; also the sweep
-  ``employees_create_due`` on the start date.
-* ``employee_exit`` -- last day and attrition reason; the account closes after the last day.
 * sweep ``checklist_remind_due`` -- reminders to item owners through the outbox.
+
+Attendance (a later stage) hears of the case through ``onboarding.signals`` and is never imported here; the
+employee file is created from the case by ``employees.services.employee_create``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,32 +27,28 @@ from django.utils.translation import gettext_lazy
 from candidates.selectors import responsible_hr
 from hrsys.accounts.models import Role, User
 from hrsys.accounts.scope import get_for_user_or_404
+from hrsys.accounts.selectors import department_managers
 from hrsys.api.errors import Conflict
-from hrsys.audit.services import MASK, audit_record
+from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm as _require
 from hrsys.core.actors import require_visible
 from hrsys.core.actors import staff_user as _user
 from notifications.services import notification_create
 from notifications.types import Recipient
 
-from .models import (
-    AttritionReason,
+from .. import signals
+from ..models import (
     CaseState,
     ChecklistCategory,
     ChecklistItem,
     ChecklistTemplate,
-    Employee,
-    EmployeeState,
     Offer,
     OfferState,
     OnboardingCase,
-    OnboardingInfo,
     OwnerRole,
 )
+from .common import _setting
 
-logger = logging.getLogger(__name__)
-
-#: used when no template matches the job: (category, title, owner, days from the start date, clinical only)
 DEFAULT_CHECKLIST = [
     (ChecklistCategory.DOCUMENTS, gettext_lazy("ID card, diploma and bank card copies"), OwnerRole.CANDIDATE, -3,
      False),
@@ -65,14 +62,6 @@ DEFAULT_CHECKLIST = [
     (ChecklistCategory.LICENCE, gettext_lazy("Practising licence registered to this hospital"), OwnerRole.HR, 30,
      True),
 ]
-
-
-def _setting(name, default):
-    return getattr(settings, name, default)
-
-
-
-
 
 
 def _actor_label(actor) -> str:
@@ -108,8 +97,6 @@ def template_for_job(job) -> ChecklistTemplate | None:
 
 
 def _owner_for(role, application):
-    from attendance.services import department_managers  # noqa: PLC0415
-
     if role == OwnerRole.CANDIDATE:
         return None
     if role == OwnerRole.MANAGER:
@@ -129,13 +116,13 @@ def _notify(recipient, *, channel, template_key, context, key, department, relat
                                actor="onboarding", skip_unreachable=True)
 
 
-
 # -- the case (R-ONB-1, R-ONB-2, R-ATT-1) ------------------------------------------------------------------
 
 @transaction.atomic
 def onboarding_case_open(*, offer_id: int, actor="onboarding") -> OnboardingCase:
-    """An accepted offer opens the onboarding case with its checklist (owners, due dates) and schedules the
-    attendance account for the start date, with no HR action (R-ONB-1, R-ONB-2, R-ATT-1). Idempotent."""
+    """An accepted offer opens the onboarding case with its checklist (owners, due dates); attendance schedules
+    the clock-in account for the start date (``signals.case_opened``), with no HR action (R-ONB-1, R-ONB-2,
+    R-ATT-1). Idempotent."""
     offer = (Offer.objects.select_for_update(of=("self",))
              .select_related("application__job__department", "application__candidate").get(pk=offer_id))
     if offer.state != OfferState.ACCEPTED:
@@ -165,13 +152,10 @@ def onboarding_case_open(*, offer_id: int, actor="onboarding") -> OnboardingCase
                      changes={"start_date": [None, str(case.start_date)], "items": [None, len(items)],
                               "template": [None, template.name if template else "default"]},
                      reason=_("Offer #%(id)s accepted") % {"id": offer.pk})
-    from attendance.services import attendance_account_schedule_for_offer  # noqa: PLC0415
-
-    attendance_account_schedule_for_offer(offer_id=offer.pk, actor=actor)
+    signals.case_opened.send(sender=OnboardingCase, case=case, offer_id=offer.pk, actor=actor)
     if offer.onboarding_started_at is None:
         Offer.objects.filter(pk=offer.pk).update(onboarding_started_at=timezone.now())
     return case
-
 
 
 @transaction.atomic
@@ -181,21 +165,21 @@ def onboarding_case_reschedule(*, actor, case_id: int, start_date) -> Onboarding
     _require(actor, "onboarding.change_onboardingcase")
     require_visible(OnboardingCase, actor, case_id)
     case = OnboardingCase.objects.select_for_update().get(pk=case_id)
-    if case.state != CaseState.OPEN or Employee.objects.filter(case=case).exists():
+    # the employee file (a later stage) exists once the new hire started: asked through the reverse relation
+    if case.state != CaseState.OPEN or OnboardingCase.objects.filter(pk=case.pk, employee__isnull=False).exists():
         raise Conflict(_("The new hire has started already; the start date cannot move."))
-    from attendance.services import attendance_account_reschedule  # noqa: PLC0415
-
-    # the account service validates the date and sends the notices; the case follows it (receiver below)
-    attendance_account_reschedule(actor=actor, offer_id=case.offer_id, start_date=start_date)
+    # attendance validates the date, moves the account and sends the notices; the case follows it
+    # (onboarding_case_follow_start_date, below)
+    signals.case_reschedule_requested.send(sender=OnboardingCase, case=case, offer_id=case.offer_id,
+                                           start_date=start_date, actor=actor)
     case.refresh_from_db()
     return case
 
 
-def follow_account_start_date(sender, *, account, old, new, actor, **kwargs):
-    """Receiver of ``attendance.signals.start_date_moved``: the case and its due dates follow the account."""
-    if not account.offer_id:
-        return
-    case = OnboardingCase.objects.select_for_update().filter(offer_id=account.offer_id).first()
+def onboarding_case_follow_start_date(*, offer_id: int, new: dt.date, actor) -> None:
+    """The clock-in account of the offer moved to ``new`` (``attendance_account_reschedule``, inside its
+    transaction): the case and its open items' due dates follow, their reminders start again (R-ATT-2)."""
+    case = OnboardingCase.objects.select_for_update().filter(offer_id=offer_id).first()
     if case is None or case.start_date == new:
         return
     before = case.start_date
@@ -211,7 +195,8 @@ def follow_account_start_date(sender, *, account, old, new, actor, **kwargs):
 
 @transaction.atomic
 def onboarding_case_cancel(*, actor, case_id: int, reason: str) -> OnboardingCase:
-    """The hire will not start (withdrew, no-show): the case closes and the attendance account is revoked."""
+    """The hire will not start (withdrew, no-show): the case closes; attendance revokes the account
+    (``signals.case_cancelled``)."""
     _require(actor, "onboarding.change_onboardingcase")
     reason = (reason or "").strip()
     if not reason:
@@ -223,9 +208,7 @@ def onboarding_case_cancel(*, actor, case_id: int, reason: str) -> OnboardingCas
     case.state, case.cancel_reason = CaseState.CANCELLED, reason[:300]
     case.save(update_fields=["state", "cancel_reason"])
     audit_record(actor=actor, action="onboarding.case.cancel", obj=case, reason=reason)
-    from attendance.services import attendance_account_revoke  # noqa: PLC0415
-
-    attendance_account_revoke(actor=actor, offer_id=case.offer_id, reason=reason)
+    signals.case_cancelled.send(sender=OnboardingCase, case=case, offer_id=case.offer_id, reason=reason, actor=actor)
     return case
 
 
@@ -264,8 +247,6 @@ def checklist_item_complete_by_candidate(*, candidate_id: int, item_id: int, not
 def checklist_remind_due(*, now: dt.datetime, batch: int = 200) -> dict:
     """Sweep: owners of open items are reminded ``ONBOARDING_REMIND_DAYS_BEFORE`` (2) days before the due date and
     once more when overdue, through the outbox (R-ONB-2)."""
-    from django.db.models import Q  # noqa: PLC0415
-
     today = _today(now)
     before = int(_setting("ONBOARDING_REMIND_DAYS_BEFORE", 2))
     ids = list(ChecklistItem.objects.filter(done_at__isnull=True, case__state=CaseState.OPEN)
@@ -308,146 +289,3 @@ def checklist_remind_due(*, now: dt.datetime, batch: int = 200) -> dict:
                             key=f"{key}:{channel}", department=item.case.department, related=related)
             sent += 1
     return {"reminded": sent}
-
-
-# -- the employee file (R-ONB-1, R-AI-4, R-HOSP-1) ------------------------------------------------------------
-
-def _credentials(candidate, day) -> list[dict]:
-    return [{"credential_id": c.pk, "type": c.type, "issuer": c.issuer,
-             "expires_on": c.expires_on.isoformat() if c.expires_on else None, "valid_on_start": c.is_valid_on(day)}
-            for c in candidate.credentials.all().order_by("type", "-expires_on")]
-
-
-def _feedback(application) -> list[dict]:
-    from interviews.models import InterviewFeedback  # noqa: PLC0415
-
-    return [{"feedback_id": f.pk, "interview_id": f.interview_id, "round": str(f.interview.round or ""),
-             "interviewer": str(f.interviewer), "scores": f.scores, "recommendation": f.recommendation,
-             "notes": f.notes, "submitted_at": f.submitted_at.isoformat()}
-            for f in InterviewFeedback.objects.submitted().filter(interview__application=application)
-            .select_related("interview__round", "interviewer").order_by("submitted_at")]
-
-
-@transaction.atomic
-def employee_create(*, actor, case_id: int, now=None) -> Employee:
-    """The employee file on (or after) the start date, from everything already known -- candidate, onboarding
-    form, offer salary, AI interview results, interview feedback, credentials -- with links back; the application
-    becomes ``employee``; the attendance account is linked (R-ONB-1, R-AI-4). A required credential that is
-    missing or expired on the start date blocks it (R-HOSP-1). Idempotent."""
-    from interviews.ai.selectors import ai_result_summary  # noqa: PLC0415
-
-    _require(actor, "onboarding.add_employee")
-    require_visible(OnboardingCase, actor, case_id)
-    now = now or timezone.now()
-    case = (OnboardingCase.objects.select_for_update(of=("self",))
-            .select_related("offer", "application__job__department", "candidate").get(pk=case_id))
-    existing = Employee.objects.filter(case=case).first()
-    if existing is not None:
-        return existing
-    if case.state == CaseState.CANCELLED:
-        raise Conflict(_("The onboarding case was cancelled."))
-    if case.start_date > _today(now):
-        raise ValidationError({"start_date": [_("The new hire starts on %(d)s.") % {"d": case.start_date}]})
-    application, candidate, offer = case.application, case.candidate, case.offer
-    problems = application.credential_problems(today=case.start_date)
-    if problems:
-        raise ValidationError({"credentials": [_("Required credential missing or expired: %(c)s.")
-                                               % {"c": ", ".join(str(p.get("label") or p.get("type")) for p in problems)}]})
-    employee = Employee.objects.create(
-        case=case, candidate=candidate, application=application, offer=offer,
-        onboarding_info=OnboardingInfo.objects.filter(candidate=candidate).first(), department=case.department,
-        name=candidate.name, phone=candidate.phone, email=candidate.email, id_number=candidate.id_number,
-        job_title=application.job.title, job_level=offer.job_level, monthly_salary=offer.monthly_salary,
-        currency=offer.currency, start_date=case.start_date, probation_months=offer.probation_months,
-        profile={"education": candidate.education, "years_experience": candidate.years_experience,
-                 "skills": list(candidate.skills or []), "source": candidate.source,
-                 "language": candidate.preferred_language},
-        ai_interview=ai_result_summary(application_id=application.pk) or {},
-        interview_feedback=_feedback(application), credentials=_credentials(candidate, case.start_date),
-        created_by=_actor_label(actor), created_at=now)
-    employee.employee_no = f"E{case.start_date:%Y}{employee.pk:06d}"
-    employee.save(update_fields=["employee_no"])
-    audit_record(actor=actor, action="onboarding.employee.create", obj=employee,
-                 changes={"employee_no": [None, employee.employee_no], "start_date": [None, str(case.start_date)],
-                          "monthly_salary": [None, MASK]})  # encrypted personal data (R-SEC-2)
-    from attendance.models import AttendanceAccount  # noqa: PLC0415
-    from candidates.services import application_transition  # noqa: PLC0415
-
-    AttendanceAccount.objects.filter(offer=offer).update(employee=employee)
-    if application.state == "hired":
-        user = _user(actor)
-        pipeline_actor = user if user is not None and user.has_perm("candidates.change_application") \
-            else f"onboarding:{_actor_label(actor)}"
-        application_transition(actor=pipeline_actor, application_id=application.pk, transition="become_employee",
-                               reason=_("Employee %(no)s from %(day)s") % {"no": employee.employee_no,
-                                                                                "day": case.start_date})
-    return employee
-
-
-def employees_create_due(*, now: dt.datetime, batch: int = 200) -> dict:
-    """Sweep: open cases whose start date arrived get their employee record (R-ONB-1); a case blocked by a
-    credential is reported to HR once."""
-    today = _today(now)
-    ids = list(OnboardingCase.objects.filter(state=CaseState.OPEN, start_date__lte=today, employee__isnull=True)
-               .values_list("pk", flat=True)[:batch])
-    created = blocked = 0
-    for case_id in ids:
-        try:
-            with transaction.atomic():
-                employee_create(actor="hr_tick", case_id=case_id, now=now)
-                created += 1
-        except ValidationError as exc:
-            blocked += 1
-            _alert_blocked(case_id, exc)
-    return {"created": created, "blocked": blocked}
-
-
-def _alert_blocked(case_id, exc):
-
-    case = OnboardingCase.objects.select_related("application", "candidate", "department").get(pk=case_id)
-    detail = "; ".join(m for msgs in getattr(exc, "message_dict", {}).values() for m in msgs) or str(exc)
-    for person in responsible_hr(case.application):
-        with translation.override(person.preferred_language or "zh-hans"):
-            title = _("Employee record blocked")
-            message = _("%(n)s could not become an employee on %(d)s: %(x)s") % {
-                "n": case.candidate.name, "d": case.start_date.isoformat(), "x": detail}
-        _notify(Recipient.for_user(person), channel="in_app", template_key="generic_alert",
-                context={"title": title, "message": message, "url": ""},
-                key=f"onboarding:case:{case.pk}:blocked:{person.pk}", department=case.department,
-                related=("onboarding.onboardingcase", case.pk))
-
-
-@transaction.atomic
-def employee_exit(*, actor, employee_id: int, last_day, reason: str, note: str = "") -> Employee:
-    """An employee leaves: the last working day and the attrition reason are recorded (the AI interview data stays
-    linked for question-bank analysis) and the attendance account closes after the last day (R-ATT-5)."""
-    _require(actor, "onboarding.change_employee")
-    errors = {}
-    if reason not in AttritionReason.values:
-        errors["reason"] = [_("Choose a reason for leaving.")]
-    try:
-        last = last_day if isinstance(last_day, dt.date) else dt.date.fromisoformat(str(last_day))
-    except ValueError:
-        errors["last_day"] = [_("Enter a date as YYYY-MM-DD.")]
-        last = None
-    if errors:
-        raise ValidationError(errors)
-    user = _user(actor)
-    if user is not None:
-        get_for_user_or_404(Employee, user, pk=employee_id)
-    employee = Employee.objects.select_for_update().get(pk=employee_id)
-    if employee.state == EmployeeState.LEFT:
-        raise Conflict(_("The employee has left already."))
-    if last < employee.start_date:
-        raise ValidationError({"last_day": [_("The last day is before the start date.")]})
-    employee.state, employee.exit_date, employee.attrition_reason = EmployeeState.LEFT, last, reason
-    employee.exit_note = (note or "")[:4000]
-    employee.save(update_fields=["state", "exit_date", "attrition_reason", "exit_note"])
-    audit_record(actor=actor, action="onboarding.employee.exit", obj=employee,
-                 changes={"exit_date": [None, last.isoformat()], "attrition_reason": [None, reason]}, reason=note)
-    from attendance.models import AttendanceAccount  # noqa: PLC0415
-    from attendance.services import attendance_account_close  # noqa: PLC0415
-
-    for account_id in AttendanceAccount.objects.filter(employee=employee).values_list("pk", flat=True):
-        attendance_account_close(actor=actor, account_id=account_id, last_day=last, reason=reason)
-    return employee

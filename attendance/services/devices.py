@@ -1,0 +1,150 @@
+"""Clock-in devices (R-ATT-1, R-ATT-3): a new device and its credential, credentials renewed; and the
+provisioning pushes that keep webhook devices in step with the accounts (one delivery per device, pushed after
+commit, every try logged, retried with back-off). Device authentication itself is ``attendance.devices``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hrsys.accounts.models import Department
+from hrsys.audit.services import audit_record
+from hrsys.core.actors import require_perm as _require
+from hrsys.core.actors import require_visible as _visible
+
+from .. import devices, tasks
+from ..models import (
+    DeliveryStatus,
+    Device,
+    DeviceAuth,
+    Provisioning,
+    ProvisioningAttempt,
+    ProvisioningDelivery,
+)
+from ..provisioning import account_payload, adapter_for
+from .common import _setting
+
+
+def _covering_webhook_devices(account):
+    return [d for d in Device.objects.filter(active=True, provisioning=Provisioning.WEBHOOK)
+            .select_related("department") if account.department.path.startswith(d.department.path)]
+
+
+def _queue_provisioning(account, action: str) -> None:
+    """One delivery per webhook device that serves the account's department; pushed after commit."""
+    payload = account_payload(account, action)
+    for device in _covering_webhook_devices(account):
+        delivery = ProvisioningDelivery.objects.create(device=device, account=account, action=action,
+                                                       payload=payload)
+        transaction.on_commit(functools.partial(tasks.enqueue_push, delivery.pk))
+
+
+@transaction.atomic
+def device_create(*, actor, name: str, department_id: int, kind: str = "clock", auth: str = DeviceAuth.TOKEN,
+                  provisioning: str = Provisioning.PULL, push_url: str = "", location: str = "") -> tuple[Device, str]:
+    """A new device and its credential (token or HMAC secret), shown once; only the token's hash is kept."""
+    _require(actor, "attendance.add_device")
+    errors = {}
+    if auth not in DeviceAuth.values:
+        errors["auth"] = [_("Unknown authentication.")]
+    if provisioning not in Provisioning.values:
+        errors["provisioning"] = [_("Unknown provisioning.")]
+    if provisioning == Provisioning.WEBHOOK and not push_url:
+        errors["push_url"] = [_("A webhook device needs a URL.")]
+    if not Department.objects.filter(pk=department_id).exists():
+        errors["department"] = [_("Unknown department.")]
+    if errors:
+        raise ValidationError(errors)
+    device = Device(name=name, department_id=department_id, kind=kind, auth=auth, provisioning=provisioning,
+                    push_url=push_url, location=location)
+    secret = _assign_credentials(device)
+    device.save()
+    audit_record(actor=actor, action="attendance.device.create", obj=device,
+                 changes={"name": [None, name], "auth": [None, auth], "provisioning": [None, provisioning]})
+    return device, secret
+
+
+def _assign_credentials(device) -> str:
+    secret = devices.new_secret()
+    # webhook pushes are signed with the HMAC secret whatever the device uses to upload
+    device.hmac_secret = secret
+    if device.auth == DeviceAuth.TOKEN:
+        token = devices.new_token()
+        device.token_hash = devices.hash_token(token)
+        return token if device.provisioning != Provisioning.WEBHOOK else f"{token} {secret}"
+    device.token_hash = ""
+    return secret
+
+
+@transaction.atomic
+def device_rotate_credentials(*, actor, device_id: int) -> str:
+    _require(actor, "attendance.change_device")
+    _visible(Device, actor, device_id)
+    device = Device.objects.select_for_update().get(pk=device_id)
+    secret = _assign_credentials(device)
+    device.save()
+    audit_record(actor=actor, action="attendance.device.rotate", obj=device)
+    return secret
+
+
+def push_backoff_seconds(attempt_number: int) -> int:
+    base = int(_setting("ATTENDANCE_PUSH_RETRY_BASE_SECONDS", 60))
+    cap = int(_setting("ATTENDANCE_PUSH_RETRY_MAX_SECONDS", 3600))
+    return min(cap, base * 2 ** max(0, attempt_number - 1))
+
+
+def provisioning_deliver(*, delivery_id: int, now=None) -> str:
+    """Push one delivery through the device's adapter, logging the attempt; transient errors retry with
+    exponential back-off up to ``ATTENDANCE_PUSH_MAX_ATTEMPTS``, 4xx fail at once (R-ATT-1)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        delivery = (ProvisioningDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("device").filter(pk=delivery_id, status=DeliveryStatus.PENDING,
+                                                     next_attempt_at__lte=now).first())
+        if delivery is None:
+            return "skipped"
+        delivery.status = DeliveryStatus.SENDING
+        delivery.attempts += 1
+        delivery.save(update_fields=["status", "attempts"])
+        attempt = ProvisioningAttempt.objects.create(delivery=delivery, number=delivery.attempts, started_at=now,
+                                                     outcome="in_flight")
+    result = adapter_for(delivery.device).push(delivery.device, delivery.payload)
+    finished = timezone.now()
+    max_attempts = int(_setting("ATTENDANCE_PUSH_MAX_ATTEMPTS", 6))
+    with transaction.atomic():
+        attempt.finished_at, attempt.status_code, attempt.error = finished, result.status_code, result.error
+        if result.ok:
+            attempt.outcome = "sent"
+            delivery.status, delivery.delivered_at, delivery.last_error = DeliveryStatus.SENT, finished, ""
+        else:
+            attempt.outcome = "permanent_error" if result.permanent else "transient_error"
+            delivery.last_error = (f"HTTP {result.status_code}: {result.error}" if result.status_code
+                                   else result.error)[:2000]
+            if result.permanent or delivery.attempts >= max_attempts:
+                delivery.status = DeliveryStatus.FAILED
+            else:
+                delivery.status = DeliveryStatus.PENDING
+                delivery.next_attempt_at = now + dt.timedelta(seconds=push_backoff_seconds(delivery.attempts))
+        attempt.save()
+        delivery.save(update_fields=["status", "delivered_at", "last_error", "next_attempt_at"])
+    return delivery.status
+
+
+def provisioning_push_due(*, now: dt.datetime, batch: int = 200) -> dict:
+    """Sweep: due webhook deliveries are claimed and handed to the worker; deliveries stuck in ``sending`` for
+    longer than the lease go back to pending (R-ATT-1)."""
+    lease = dt.timedelta(seconds=int(_setting("ATTENDANCE_PUSH_LEASE_SECONDS", 600)))
+    stuck = ProvisioningDelivery.objects.filter(status=DeliveryStatus.SENDING, next_attempt_at__lte=now - lease)
+    stuck.update(status=DeliveryStatus.PENDING)
+    with transaction.atomic():
+        ids = list(ProvisioningDelivery.objects.select_for_update(skip_locked=True)
+                   .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+                   .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:batch])
+        for delivery_id in ids:
+            transaction.on_commit(functools.partial(tasks.enqueue_push, delivery_id))
+    return {"queued": len(ids)}
