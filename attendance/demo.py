@@ -7,13 +7,13 @@ import datetime as dt
 
 from django.db import transaction
 
+from hrsys.accounts.models import Department
+
+from . import services
+from .models import Device, ShiftTemplate
+
 
 def seed(stdout=None, scale=0, **options) -> dict:
-    from hrsys.accounts.models import Department
-
-    from . import services
-    from .models import Device, ShiftTemplate
-
     made = {"shifts": 0, "devices": 0}
     tokens = {}
     with transaction.atomic():

@@ -71,7 +71,7 @@ def public_calendar_workday(day: dt.date) -> tuple[bool, bool]:
     """(is a working day, is a public holiday) by the State Council's calendar; years the library does not
     know fall back to Monday-Friday."""
     try:
-        import chinese_calendar  # noqa: PLC0415
+        import chinese_calendar  # noqa: PLC0415 -- optional: without it, Monday to Friday
 
         working = chinese_calendar.is_workday(day)
         named = chinese_calendar.get_holiday_detail(day)[1]

@@ -6,7 +6,7 @@ from celery import shared_task
 
 @shared_task(name="attendance.tasks.push_provisioning", ignore_result=True)
 def push_provisioning(delivery_id: int) -> str:
-    from .services import provisioning_deliver
+    from .services import provisioning_deliver  # noqa: PLC0415 -- a cycle: the services enqueue through this module
 
     return provisioning_deliver(delivery_id=delivery_id)
 

@@ -8,6 +8,10 @@ import struct
 import zlib
 from decimal import Decimal
 
+from hrsys.accounts.models import Department
+
+from .models import ChecklistTemplate, ChecklistTemplateItem, OfferTemplate, OwnerRole, PayBand
+
 ACTOR = "seed_demo"
 HR_USERNAME = "director"  # the HR director drafts: every organization's applications are in scope
 #: organization code -> (offer template name, job level, band minimum, midpoint, maximum)
@@ -38,10 +42,6 @@ def signature_png(width: int = 120, height: int = 40) -> bytes:
 
 
 def _setup() -> dict:
-    from hrsys.accounts.models import Department
-
-    from .models import ChecklistTemplate, ChecklistTemplateItem, OfferTemplate, OwnerRole, PayBand
-
     made = {"templates": 0, "bands": 0, "checklists": 0}
     for code, (name, level, low, mid, high) in ORGANIZATIONS.items():
         org = Department.objects.filter(code=code).first()

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 
 from hrsys.core import documents
+from notifications.wording import position_name
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +28,8 @@ def sha256(data: bytes) -> str:
 def build_default_template(path: Path = TEMPLATE_PATH) -> Path:
     """Write the shipped Word template (python-docx; the ``{{ }}`` tags are docxtpl's). HR may replace the file
     with their own letterhead as long as it keeps the same tags."""
-    from docx import Document  # noqa: PLC0415
-    from docx.shared import Pt  # noqa: PLC0415
+    from docx import Document  # noqa: PLC0415 -- python-docx is heavy; loaded only when a letter is built
+    from docx.shared import Pt  # noqa: PLC0415 -- python-docx is heavy; loaded only when a letter is built
 
     doc = Document()
     style = doc.styles["Normal"]
@@ -74,8 +75,6 @@ _SPACE_AFTER_CJK = re.compile(r"(?<=[\u2e80-\u9fff\uff00-\uffef]) (?=\S)")
 def composed(context: dict) -> dict:
     """The letter's values plus the phrases composed from them: ``position_zh`` / ``position_en`` name the
     department only when the job title does not ("急诊科住院医师", not "急诊科急诊科住院医师")."""
-    from notifications.wording import position_name  # noqa: PLC0415
-
     values = {k: ("" if v is None else str(v)) for k, v in context.items()}
     title, department = values.get("job_title", ""), values.get("department_name", "")
     values.setdefault("position_zh", position_name(title, department, language="zh-hans"))
@@ -85,8 +84,8 @@ def composed(context: dict) -> dict:
 
 def render_docx(context: dict, *, template_path: Path | None = None) -> bytes:
     """Fill the Word template with the offer's values (and ``composed`` phrases)."""
-    from docx.oxml.ns import qn  # noqa: PLC0415
-    from docxtpl import DocxTemplate  # noqa: PLC0415
+    from docx.oxml.ns import qn  # noqa: PLC0415 -- python-docx is heavy; loaded only when a letter is built
+    from docxtpl import DocxTemplate  # noqa: PLC0415 -- python-docx is heavy; loaded only when a letter is built
 
     path = template_path or TEMPLATE_PATH
     if not path.exists():
@@ -112,9 +111,9 @@ def docx_to_pdf(docx: bytes, *, timeout: int = 120) -> bytes | None:
 def signed_copy(docx: bytes, *, signature_png: bytes, typed_name: str, signed_at: str, ip: str,
                 document_sha256: str) -> bytes:
     """The letter with a signature page appended (python-docx)."""
-    from docx import Document  # noqa: PLC0415
-    from docx.enum.text import WD_BREAK  # noqa: PLC0415
-    from docx.shared import Cm  # noqa: PLC0415
+    from docx import Document  # noqa: PLC0415 -- python-docx is heavy; loaded only when a letter is built
+    from docx.enum.text import WD_BREAK  # noqa: PLC0415 -- python-docx is heavy; loaded only when a letter is built
+    from docx.shared import Cm  # noqa: PLC0415 -- python-docx is heavy; loaded only when a letter is built
 
     doc = Document(io.BytesIO(docx))
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
