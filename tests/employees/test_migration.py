@@ -20,6 +20,8 @@ from hrsys.accounts.models import User
 from hrsys.audit.labels import object_type_label
 from hrsys.audit.models import AuditEvent
 from hrsys.core.periodic import run_due_jobs
+from notifications.default_templates import install_defaults
+from notifications.models import EscalationPolicy, MessageTemplate
 from tests.attendance.factories import local
 from tests.onboarding.factories import band, interviewing_app
 from tests.onboarding_cases.test_cases import accept
@@ -47,6 +49,7 @@ def _raw(sql, params):
 
 @pytest.mark.django_db(transaction=True)
 def test_moving_the_employee_file_keeps_every_employee_and_what_points_to_it(users, org, time_machine):
+    install_defaults(MessageTemplate, EscalationPolicy)  # a transactional test elsewhere may have flushed them
     band(org.emergency)
     case = accept(users, interviewing_app(org.emergency))
     waiting = accept(users, interviewing_app(org.emergency))  # becomes an employee under the old schema below
