@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from candidates.models import Application
 from candidates.models import State as AppState
 from hrsys.api.errors import Conflict, error_messages
+from hrsys.audit.labels import actor_in_words
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
 
 from . import selectors, services
@@ -184,9 +185,13 @@ class ChecklistItemInline(admin.TabularInline):
     model = ChecklistItem
     extra = 0
     can_delete = False
-    readonly_fields = ("category", "title", "owner_role", "owner", "due_date", "done_at", "done_by",
+    readonly_fields = ("category", "title", "owner_role", "owner", "due_date", "done_at", "done_by_words",
                        "reminders_sent")
     fields = readonly_fields
+
+    @admin.display(description=_("done by"))
+    def done_by_words(self, obj):
+        return actor_in_words(obj.done_by) or "-"  # "candidate:12" is the new hire in the portal
 
     def has_add_permission(self, request, obj=None):
         return False
