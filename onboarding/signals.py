@@ -11,8 +11,9 @@ from django.dispatch import Signal
 case_opened = Signal()
 
 #: HR asks to move the start date of an open case: kwargs ``case``, ``offer_id``, ``start_date``, ``actor``.
-#: Attendance, which owns the date the clocks know, checks it (a past date is a 400, an account already working
-#: a 409), moves the account, tells the candidate and HR, and has the case follow
+#: Receivers run in the order the apps are installed. The employee file refuses once the new hire has started
+#: (409). Attendance, which owns the date the clocks know, checks it (a past date is a 400, an account already
+#: working a 409), moves the account, tells the candidate and HR, and has the case follow
 #: (``onboarding.services.onboarding_case_follow_start_date``) (R-ATT-2).
 case_reschedule_requested = Signal()
 

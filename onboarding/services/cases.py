@@ -165,11 +165,10 @@ def onboarding_case_reschedule(*, actor, case_id: int, start_date) -> Onboarding
     _require(actor, "onboarding.change_onboardingcase")
     require_visible(OnboardingCase, actor, case_id)
     case = OnboardingCase.objects.select_for_update().get(pk=case_id)
-    # the employee file (a later stage) exists once the new hire started: asked through the reverse relation
-    if case.state != CaseState.OPEN or OnboardingCase.objects.filter(pk=case.pk, employee__isnull=False).exists():
+    if case.state != CaseState.OPEN:
         raise Conflict(_("The new hire has started already; the start date cannot move."))
-    # attendance validates the date, moves the account and sends the notices; the case follows it
-    # (onboarding_case_follow_start_date, below)
+    # the later stages answer: the employee file refuses once the new hire started (409); attendance validates
+    # the date, moves the account and sends the notices, and the case follows it (onboarding_case_follow_start_date)
     signals.case_reschedule_requested.send(sender=OnboardingCase, case=case, offer_id=case.offer_id,
                                            start_date=start_date, actor=actor)
     case.refresh_from_db()
