@@ -10,13 +10,14 @@ re-exported here, so ``from attendance.services import punches_ingest`` works wh
 * ``daily_results`` -- sweep ``daily_results_refresh`` (R-ATT-3).
 * ``probation`` -- ``probation_decide``; sweep ``probation_remind_due`` (R-ATT-4).
 
-Shared helpers (locking an account, messages, who is responsible) are in ``common``. What the earlier stages
+Shared helpers (locking an account, messages, who is responsible) are in ``_common``. What the earlier stages
 tell attendance (an onboarding case opened, moved or cancelled; an employee file created or closed) arrives
 through their signals, received in ``attendance.receivers``.
 """
 
 from hrsys.accounts.selectors import department_managers
 
+from ._common import add_months, responsible_hr
 from .accounts import (
     accounts_activate_due,
     accounts_close_due,
@@ -31,7 +32,6 @@ from .accounts import (
     attendance_account_suspend,
     door_groups_for,
 )
-from .common import add_months, responsible_hr
 from .daily_results import daily_results_refresh, default_template
 from .devices import (
     device_create,

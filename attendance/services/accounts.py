@@ -30,7 +30,7 @@ from onboarding.models import Offer, OfferState
 from onboarding.services import onboarding_case_follow_start_date
 
 from ..models import AccountState, AttendanceAccount, DoorAccessGroup, ProbationReview
-from .common import (
+from ._common import (
     _admin_url,
     _alert_staff,
     _conflict,

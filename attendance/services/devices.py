@@ -27,7 +27,7 @@ from ..models import (
     ProvisioningDelivery,
 )
 from ..provisioning import account_payload, adapter_for
-from .common import _setting
+from ._common import _setting
 
 
 def _covering_webhook_devices(account):

@@ -20,7 +20,7 @@ from hrsys.core.actors import staff_user as _user
 from hrsys.core.timezones import local_today
 
 from ..models import AccountState, ProbationDecision, ProbationReview
-from .common import _admin_url, _alert_staff, _setting, add_months, responsible_hr
+from ._common import _admin_url, _alert_staff, _setting, add_months, responsible_hr
 
 MAX_PROBATION_MONTHS = 6  # PRC Labour Contract Law art. 19
 

@@ -21,7 +21,7 @@ from hrsys.core.actors import require_visible as _visible
 from hrsys.core.timezones import local_today, local_tz
 
 from ..models import AttendanceAccount, DailyResult, Device, Punch, PunchRejection, PunchSource
-from .common import _setting
+from ._common import _setting
 
 REASONS = {
     "invalid": _("sequence, clock_id and time are required"),

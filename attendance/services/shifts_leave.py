@@ -17,7 +17,7 @@ from hrsys.core.actors import require_visible as _visible
 from hrsys.core.actors import staff_user as _user
 
 from ..models import AccountState, LeaveRequest, LeaveType, ShiftAssignment, ShiftTemplate
-from .common import _admin_url, _alert_staff, _conflict, _date, _lock_account
+from ._common import _admin_url, _alert_staff, _conflict, _date, _lock_account
 from .punches import _mark_range_stale
 
 

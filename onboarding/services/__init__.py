@@ -20,9 +20,10 @@ Candidate (portal; ``candidate_id`` comes from the portal session, never from th
 
 * ``onboarding_data`` -- ``onboarding_info_save`` / ``candidate_document_upload``.
 
-Shared helpers (lock, move with audit, messages) are in ``common``.
+Shared helpers (lock, move with audit, messages) are in ``_common``.
 """
 
+from ._common import OUTCOME_WORDS, approval_url
 from .approvals import (
     DECISIONS,
     approval_chain,
@@ -43,7 +44,6 @@ from .cases import (
     onboarding_case_reschedule,
     template_for_job,
 )
-from .common import OUTCOME_WORDS, approval_url
 from .drafts import (
     EDITABLE_FIELDS,
     MAX_PROBATION_MONTHS,

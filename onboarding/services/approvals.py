@@ -22,7 +22,7 @@ from hrsys.core.actors import staff_user as _user
 
 from .. import selectors
 from ..models import ApprovalDecision, ApprovalRole, Offer, OfferApproval, OfferState
-from .common import _alert_staff, _conflict, _lock_offer, _move, _outcome, _setting, approval_url
+from ._common import _alert_staff, _conflict, _lock_offer, _move, _outcome, _setting, approval_url
 from .drafts import check_credentials, check_terms
 
 User = get_user_model()

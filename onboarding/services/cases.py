@@ -47,7 +47,7 @@ from ..models import (
     OnboardingCase,
     OwnerRole,
 )
-from .common import _setting
+from ._common import _setting
 
 DEFAULT_CHECKLIST = [
     (ChecklistCategory.DOCUMENTS, gettext_lazy("ID card, diploma and bank card copies"), OwnerRole.CANDIDATE, -3,

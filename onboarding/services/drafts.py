@@ -22,7 +22,7 @@ from hrsys.crypto.fields import encrypted_fields
 
 from .. import selectors
 from ..models import Offer, OfferState, OfferTemplate
-from .common import _conflict, _date, _lock_offer, _money, _setting
+from ._common import _conflict, _date, _lock_offer, _money, _setting
 
 #: Offer fields encrypted at rest: masked in audit rows like every encrypted field (R-SEC-2).
 SECRET_FIELDS = frozenset(f.name for f in encrypted_fields(Offer))

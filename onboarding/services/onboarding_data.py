@@ -17,7 +17,7 @@ from hrsys.crypto.fields import normalize_phone
 
 from .. import selectors
 from ..models import CandidateDocument, DocumentKind, OnboardingInfo
-from .common import _setting
+from ._common import _setting
 
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 

@@ -19,9 +19,9 @@ from hrsys.core.actors import require_perm as _require
 
 from .. import letters, links, selectors
 from ..models import ApprovalDecision, Offer, OfferApproval, OfferSignature, OfferState
+from ._common import _alert_staff, _conflict, _lock_offer, _move, _outcome, _pipeline, _tell_candidate
 from .approvals import hiring_manager_for
 from .cases import onboarding_case_open
-from .common import _alert_staff, _conflict, _lock_offer, _move, _outcome, _pipeline, _tell_candidate
 from .sending import offer_document_verify
 
 SIGNATURE_MAX_BYTES = 512 * 1024

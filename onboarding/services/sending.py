@@ -18,7 +18,7 @@ from hrsys.core.actors import staff_user as _user
 
 from .. import letters, links
 from ..models import Offer, OfferSignature, OfferState
-from .common import _conflict, _lock_offer, _move, _pipeline, _send
+from ._common import _conflict, _lock_offer, _move, _pipeline, _send
 from .drafts import check_credentials
 
 
