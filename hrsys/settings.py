@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "workspace",
     "portal",
     "dashboard",
+    "careers",
     "demo",
 ]
 
@@ -281,6 +282,11 @@ PORTAL_CODE_PER_IP = env.int("PORTAL_CODE_PER_IP", default=10)
 PORTAL_SESSION_MINUTES = env.int("PORTAL_SESSION_MINUTES", default=60)
 PORTAL_SESSION_MAX_HOURS = env.int("PORTAL_SESSION_MAX_HOURS", default=8)
 PORTAL_UPLOAD_MAX_BYTES = env.int("PORTAL_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+
+# The public careers site (careers/): applications per client address per hour (every try counts) and accepted
+# applications per phone number or e-mail address per day.
+CAREERS_APPLY_PER_IP = env.int("CAREERS_APPLY_PER_IP", default=20)
+CAREERS_APPLY_PER_CONTACT = env.int("CAREERS_APPLY_PER_CONTACT", default=5)
 
 # Onboarding cases and attendance (onboarding/, attendance/).
 ATTENDANCE_FUTURE_TOLERANCE_SECONDS = env.int("ATTENDANCE_FUTURE_TOLERANCE_SECONDS", default=300)
