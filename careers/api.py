@@ -43,6 +43,7 @@ class CredentialAskedSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=CredentialType.choices)
     label = serializers.CharField()
     field = serializers.CharField(help_text="the application's field for its number")
+    expires_field = serializers.CharField(help_text="the application's field for the date it is valid until")
     required = serializers.BooleanField(help_text="true for a licence: an application without its number is refused")
 
 
@@ -62,6 +63,7 @@ class PublicJobSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField(help_text="the job's page on the careers site")
     privacy_notice_version = serializers.SerializerMethodField(
         help_text="the version an application must agree to (`consent_version`)")
+    privacy_notice_url = serializers.SerializerMethodField(help_text="the privacy notice to show the applicant")
     created_at = serializers.DateTimeField()
 
     def get_skills(self, job) -> list[str]:
@@ -76,6 +78,9 @@ class PublicJobSerializer(serializers.Serializer):
 
     def get_privacy_notice_version(self, job) -> str:
         return PRIVACY_NOTICE_VERSION
+
+    def get_privacy_notice_url(self, job) -> str:
+        return f"{settings.PUBLIC_BASE_URL}/careers/privacy/"
 
 
 class PublicJobFilterSerializer(StrictSerializer):
@@ -111,10 +116,17 @@ class PublicJobDetailApi(PublicApi):
 
 
 def _licence_fields() -> dict:
-    return {selectors.licence_field(t): serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=200,
-        help_text=f"the number of the {label} (required when the job lists it as required)")
-        for t, label in CredentialType.choices}
+    """``licence_<type>`` (the number) and ``licence_<type>_expires`` (valid until) for every credential type."""
+    fields = {}
+    for ctype, label in CredentialType.choices:
+        name = selectors.licence_field(ctype)
+        fields[name] = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=200,
+            help_text=f"the number of the {label} (required when the job lists it as required)")
+        fields[f"{name}_expires"] = serializers.DateField(
+            required=False, allow_null=True, default=None,
+            help_text=f"the date the {label} is valid until; empty: it does not expire")
+    return fields
 
 
 class PublicApplicationCreateApi(PublicApi):

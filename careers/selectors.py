@@ -19,7 +19,8 @@ LICENCE_TYPES = (CredentialType.NURSE_LICENCE, CredentialType.PHYSICIAN_LICENCE,
 
 
 def licence_field(credential_type: str) -> str:
-    """The form / API field that carries the number of ``credential_type`` (``licence_nurse_licence``)."""
+    """The form / API field that carries the number of ``credential_type`` (``licence_nurse_licence``); its
+    expiry date is ``<that>_expires``."""
     return f"licence_{credential_type}"
 
 
@@ -29,6 +30,10 @@ class CredentialAsked:
     label: str
     field: str
     required: bool
+
+    @property
+    def expires_field(self) -> str:
+        return f"{self.field}_expires"
 
 
 @dataclass
@@ -93,8 +98,8 @@ def published_job_get(pk) -> JobRequisition:
 
 
 def credentials_asked(job: JobRequisition) -> list[CredentialAsked]:
-    """The credential numbers the application form asks for this job: every credential it requires, licences
-    first and required, certificates optional."""
+    """The credentials the application form asks for this job (number, and the date it is valid until): every
+    credential the job requires, licences first and required, certificates optional."""
     asked = [CredentialAsked(type=t, label=str(CredentialType(t).label), field=licence_field(t),
                              required=t in LICENCE_TYPES)
              for t in dict.fromkeys(job.required_credentials or []) if t in CredentialType.values]

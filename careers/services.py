@@ -18,14 +18,16 @@
 * Consent to the privacy notice is required and recorded with its version (``portal.models.Consent``, with the
   client address); a form showing an older version is refused with a request to read the current one.
 * Licence numbers: for a job that requires a licence (``selectors.LICENCE_TYPES``) the number is required; other
-  required certificates may be given. Numbers are stored as credentials without an expiry: HR checks them (the
-  credential gates of R-HOSP-1 apply as for any candidate).
+  required certificates may be given; each with the date it is valid until, if the applicant gives it (empty:
+  does not expire, as a Chinese physician's licence). They become the candidate's credentials, which HR checks
+  against the scans asked for at onboarding; the credential gates of R-HOSP-1 apply as for any candidate.
 * Bots: a hidden field no person fills (``homepage``) makes the submission be dropped with the usual answer;
   ``CAREERS_APPLY_PER_IP`` submissions per client address per hour (every try counts) and
   ``CAREERS_APPLY_PER_CONTACT`` accepted applications per phone number or e-mail address per day, then
   ``TooManyApplications`` (429).
 """
 
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -124,20 +126,34 @@ def _clean_contact(name: str, phone: str, email: str) -> tuple[dict, dict]:
     return cleaned, errors
 
 
+def _date(value) -> dt.date | None:
+    """A date from the form (``YYYY-MM-DD``) or the API (a date already); None when empty."""
+    if isinstance(value, dt.date) or value is None:
+        return value
+    value = str(value).strip()
+    return dt.date.fromisoformat(value) if value else None
+
+
 def _clean_licences(job: JobRequisition, licences: dict) -> tuple[dict, dict]:
-    """({credential type: number}, errors) for the credentials the job asks for; values for others are ignored."""
+    """({credential type: (number, valid until or None)}, errors) for the credentials the job asks for; values for
+    others are ignored."""
     numbers, errors = {}, {}
     for asked in selectors.credentials_asked(job):
         raw = " ".join(str(licences.get(asked.field) or "").split())
+        try:
+            expires = _date(licences.get(asked.expires_field))
+        except ValueError:
+            errors[asked.expires_field] = [_("Enter a date as YYYY-MM-DD.")]
+            expires = None
         if not raw:
-            if asked.required:
+            if asked.required or expires:
                 errors[asked.field] = [_("Enter the number of your %(licence)s.") % {"licence": asked.label}]
             continue
         if len(raw) > NUMBER_MAX or not all(ch.isalnum() or ch in " -" for ch in raw):
             errors[asked.field] = [_("Enter the number as it is printed: letters, digits and dashes, at most "
                                      "%(n)s characters.") % {"n": NUMBER_MAX}]
             continue
-        numbers[asked.type] = raw
+        numbers[asked.type] = (raw, expires)
     return numbers, errors
 
 
@@ -250,9 +266,9 @@ def _record(*, job, cleaned, numbers, resume, resume_name, language, ip, user_ag
         application = Application.objects.active().get(candidate=candidate, job=job)
         outcome = "new_candidate"
     held = {(c.type, c.number) for c in candidate.credentials.all()}
-    for ctype, number in numbers.items():
+    for ctype, (number, expires) in numbers.items():
         if (ctype, number) not in held:
-            credential_add(actor=ACTOR, candidate_id=candidate.pk, type=ctype, number=number)
+            credential_add(actor=ACTOR, candidate_id=candidate.pk, type=ctype, number=number, expires_on=expires)
     saved = resume_upload(actor=ACTOR, candidate_id=candidate.pk, data=resume, filename=resume_name, job_id=job.pk)
     stored.append(saved.file)
     Consent.objects.create(candidate=candidate, version=PRIVACY_NOTICE_VERSION, given_at=now, ip=ip or None,

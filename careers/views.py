@@ -63,7 +63,7 @@ def apply(request, pk):
     post = request.POST
     values.update({name: post.get(name, "").strip() for name in ("name", "phone", "email")},
                   consent=post.get("consent") == "on")
-    numbers = {c.field: post.get(c.field, "") for c in asked}
+    numbers = {name: post.get(name, "") for c in asked for name in (c.field, c.expires_field)}
     values.update(numbers)
     upload = request.FILES.get("resume")
     try:
@@ -80,7 +80,7 @@ def apply(request, pk):
     except ValidationError as exc:
         messages = exc.message_dict
         ctx["field_errors"] = {name: " ".join(msgs) for name, msgs in messages.items()}
-        order = [*FIELD_ORDER[:5], *(c.field for c in asked), *FIELD_ORDER[5:]]
+        order = [*FIELD_ORDER[:5], *(name for c in asked for name in (c.field, c.expires_field)), *FIELD_ORDER[5:]]
         ctx["summary"] = [(name, " ".join(messages[name])) for name in order if name in messages]
         ctx["summary"] += [(name, " ".join(msgs)) for name, msgs in messages.items() if name not in order]
         ctx["resume_again"] = upload is not None  # a browser never keeps a chosen file
@@ -91,8 +91,11 @@ def apply(request, pk):
 
 def _with_credentials(ctx: dict) -> dict:
     """The credential numbers asked, each with what was typed and its message (templates cannot look up by key)."""
+    values, errors = ctx["values"], ctx["field_errors"]
     ctx["credentials"] = [{"field": c.field, "label": c.label, "required": c.required,
-                           "value": ctx["values"].get(c.field, ""), "error": ctx["field_errors"].get(c.field, "")}
+                           "value": values.get(c.field, ""), "error": errors.get(c.field, ""),
+                           "expires_field": c.expires_field, "expires_value": values.get(c.expires_field, ""),
+                           "expires_error": errors.get(c.expires_field, "")}
                           for c in ctx["credentials"]]
     return ctx
 

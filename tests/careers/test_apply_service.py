@@ -150,6 +150,28 @@ def test_r_pipe_8_optional_certificates_are_kept_when_given(nurse_job, resume_pd
         "bls", "nurse_licence"]
 
 
+def test_r_pipe_8_a_licence_keeps_the_date_it_is_valid_until_and_the_credential_gate_reads_it(nurse_job,
+                                                                                              resume_pdf):
+    """R-HOSP-1: a licence given as expired is recorded as such, so the job's credential checkpoints block it."""
+    result = services.application_submit(**submit_kwargs(
+        nurse_job, resume_pdf, licences={"licence_nurse_licence": "202312345678",
+                                         "licence_nurse_licence_expires": "2020-06-30"}))
+    licence = Credential.objects.get(candidate_id=result.candidate_id)
+    assert licence.expires_on.isoformat() == "2020-06-30"
+    app = Application.objects.get(pk=result.application_id)
+    assert {p["type"]: p["problem"] for p in app.credential_problems()} == {"nurse_licence": "expired",
+                                                                         "bls": "missing"}
+
+
+@pytest.mark.parametrize(("licences", "field"), [
+    ({"licence_nurse_licence": "202312345678", "licence_nurse_licence_expires": "30.06.2030"},
+     "licence_nurse_licence_expires"),
+    ({"licence_nurse_licence": "202312345678", "licence_bls_expires": "2030-01-01"}, "licence_bls"),
+])
+def test_r_pipe_8_a_bad_date_or_a_date_without_its_number_is_refused(nurse_job, resume_pdf, licences, field):
+    assert list(_refused(nurse_job, resume_pdf, licences=licences)) == [field]
+
+
 def test_r_pipe_8_a_licence_number_with_other_characters_is_refused(nurse_job, resume_pdf):
     errors = _refused(nurse_job, resume_pdf, licences={"licence_nurse_licence": "2023<script>"})
     assert list(errors) == ["licence_nurse_licence"]
