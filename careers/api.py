@@ -26,8 +26,10 @@ from . import selectors, services
 
 
 class ClientAddressThrottle(AnonRateThrottle):
-    """DRF's anonymous rate (``anon`` in ``DEFAULT_THROTTLE_RATES``) per client address as the rest of hrsys
+    """``PUBLIC_API_RATE`` (``public`` in ``DEFAULT_THROTTLE_RATES``) per client address as the rest of hrsys
     reads it (``client_ip``, which honours ``TRUSTED_PROXY_COUNT``; a forged X-Forwarded-For changes nothing)."""
+
+    scope = "public"
 
     def get_ident(self, request):
         return client_ip(request) or ""

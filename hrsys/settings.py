@@ -287,6 +287,8 @@ PORTAL_UPLOAD_MAX_BYTES = env.int("PORTAL_UPLOAD_MAX_BYTES", default=5 * 1024 * 
 # applications per phone number or e-mail address per day.
 CAREERS_APPLY_PER_IP = env.int("CAREERS_APPLY_PER_IP", default=20)
 CAREERS_APPLY_PER_CONTACT = env.int("CAREERS_APPLY_PER_CONTACT", default=5)
+# Requests per client address to the public API (/api/v1/public/), DRF's rate format.
+PUBLIC_API_RATE = env.str("PUBLIC_API_RATE", default="120/min")
 
 # Onboarding cases and attendance (onboarding/, attendance/).
 ATTENDANCE_FUTURE_TOLERANCE_SECONDS = env.int("ATTENDANCE_FUTURE_TOLERANCE_SECONDS", default=300)
@@ -354,7 +356,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "hrsys.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "hrsys.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "2000/min"},
+    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "2000/min", "public": PUBLIC_API_RATE},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "URL_FORMAT_OVERRIDE": None,  # ?format= is ours (csv / xlsx exports), not DRF's renderer switch
 }

@@ -153,3 +153,13 @@ def test_r_pipe_8_a_forged_forwarded_for_does_not_escape_the_limit(nurse_job, se
     assert first.status_code == 400  # no résumé: refused, and counted
     second = client.post(path, form(None), format="multipart", HTTP_X_FORWARDED_FOR="198.51.100.2")
     assert second.status_code == 429  # TRUSTED_PROXY_COUNT is 0: the header is not read
+
+
+def test_r_pipe_8_the_public_api_is_throttled_per_client_address(nurse_job, monkeypatch):
+    from careers.api import ClientAddressThrottle
+
+    monkeypatch.setattr(ClientAddressThrottle, "rate", "2/min", raising=False)
+    client = APIClient()
+    assert [client.get("/api/v1/public/jobs/").status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get("/api/v1/public/jobs/", REMOTE_ADDR="198.51.100.9").status_code == 200
+    assert client.get("/api/v1/public/jobs/").json()["error"]["code"] == "throttled"
