@@ -38,6 +38,9 @@ export HRSYS_BROKER_DIR="$WORK/var/broker"
 export PUBLIC_BASE_URL="$BASE"
 export DEBUG=0
 export OFFER_LETTER_PDF=0  # LibreOffice takes seconds per letter; the DOCX is what the schema is about
+# Every request comes from 127.0.0.1: with the careers site's limits per client address (R-PIPE-8) most generated
+# requests to /api/v1/public/ would only meet the 429 (which the schema documents) and test nothing behind it.
+export CAREERS_APPLY_PER_IP=1000000 CAREERS_APPLY_PER_CONTACT=1000000 PUBLIC_API_RATE=1000000/min
 unset REDIS_URL REQUIRE_SERVICES
 mkdir -p "$HRSYS_VAR_DIR"
 

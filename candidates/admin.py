@@ -25,7 +25,7 @@ from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin, labelled_filter
 
-from . import diagram, importer, selectors, services
+from . import diagram, importer, publishing, selectors, services
 from .exports import APPLICATION_EXPORT_COLUMNS, CANDIDATE_EXPORT_COLUMNS
 from .matching import match_in_words
 from .models import (
@@ -84,16 +84,17 @@ class JobRequisitionForm(forms.ModelForm):
 
     class Meta:
         model = JobRequisition
-        fields = ("department", "title", "headcount", "priority", "status", "description", "skills", "min_years",
-                  "education_level", "required_credentials", "credential_checkpoints", "assessment_dimensions",
-                  "rejection_message", "backup_pool")
+        fields = ("department", "title", "headcount", "priority", "status", "published", "description", "skills",
+                  "min_years", "education_level", "required_credentials", "credential_checkpoints",
+                  "assessment_dimensions", "rejection_message", "backup_pool")
 
 
 @admin.register(JobRequisition)
 class JobRequisitionAdmin(ScopedAdmin):
     form = JobRequisitionForm
-    list_display = ("title", "department", "priority", "status", "headcount", "min_years", "education_level")
-    list_filter = ("status", "priority", ("department", admin.RelatedOnlyFieldListFilter))
+    list_display = ("title", "department", "priority", "status", "published", "headcount", "min_years",
+                    "education_level")
+    list_filter = ("status", "published", "priority", ("department", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("department",)
     search_fields = ("title",)
     inlines = [InterviewRoundInline]
@@ -101,7 +102,7 @@ class JobRequisitionAdmin(ScopedAdmin):
     filter_horizontal = ("backup_pool",)
     log_access = False
     fieldsets = (
-        (None, {"fields": ("department", "title", "headcount", "priority", "status", "description")}),
+        (None, {"fields": ("department", "title", "headcount", "priority", "status", "published", "description")}),
         (gettext_lazy("Requirements"), {"fields": ("skills", "min_years", "education_level", "required_credentials",
                                             "credential_checkpoints")}),
         (gettext_lazy("Assessment"), {"fields": ("assessment_dimensions", "rejection_message")}),
@@ -164,6 +165,8 @@ class JobRequisitionAdmin(ScopedAdmin):
             saved = services.job_update(actor=request.user, job_id=obj.pk, **values)
         else:
             saved = services.job_create(actor=request.user, **values)
+        if "published" in form.cleaned_data:  # the careers site (R-PIPE-8); the admin's save is one transaction
+            publishing.job_publish(actor=request.user, job_id=saved.pk, published=form.cleaned_data["published"])
         obj.pk = saved.pk
         obj._state.adding = False
 

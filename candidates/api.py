@@ -6,6 +6,7 @@ every write calls one service. Errors use the platform's one format.
 
 import io
 
+from django.db import transaction
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.exports import export_response
 
-from . import diagram, importer, selectors, services
+from . import diagram, importer, publishing, selectors, services
 from .exports import APPLICATION_EXPORT_COLUMNS, CANDIDATE_EXPORT_COLUMNS
 from .models import (
     TRANSITION_NAMES,
@@ -83,6 +84,7 @@ class JobOutputSerializer(serializers.Serializer):
     headcount = serializers.IntegerField()
     priority = serializers.ChoiceField(choices=Priority.choices)
     status = serializers.ChoiceField(choices=JobRequisition.Status.choices)
+    published = serializers.BooleanField(help_text="shown on the public careers site while open (R-PIPE-8)")
     description = serializers.CharField()
     skills = serializers.JSONField()
     min_years = serializers.IntegerField()
@@ -100,6 +102,7 @@ class JobInputSerializer(StrictSerializer):
     headcount = serializers.IntegerField(min_value=1, max_value=1000, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     status = serializers.ChoiceField(choices=JobRequisition.Status.choices, required=False)
+    published = serializers.BooleanField(required=False, help_text="show on the public careers site while open")
     description = serializers.CharField(required=False, allow_blank=True)
     skills = serializers.JSONField(required=False)
     min_years = serializers.IntegerField(min_value=0, max_value=60, required=False)
@@ -119,6 +122,19 @@ class JobFilterSerializer(StrictSerializer):
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=200)
 
 
+@transaction.atomic
+def _job_save(user, pk, values: dict):
+    """Create (``pk`` None) or change a job, and whether the careers site shows it, in one transaction."""
+    published = values.pop("published", None)
+    if pk is None:
+        job = services.job_create(actor=user, **values)
+    else:
+        job = services.job_update(actor=user, job_id=pk, **values)
+    if published is not None:
+        job = publishing.job_publish(actor=user, job_id=job.pk, published=published)
+    return job
+
+
 class JobListApi(APIView):
     """Job requisitions of the viewer's departments; POST opens one (R-PIPE-1)."""
 
@@ -133,7 +149,7 @@ class JobListApi(APIView):
     def post(self, request):
         data = JobInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = services.job_create(actor=request.user, **data.validated_data)
+        job = _job_save(request.user, None, dict(data.validated_data))
         return Response(JobOutputSerializer(selectors.job_get(user=request.user, pk=job.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -154,7 +170,7 @@ class JobDetailApi(APIView):
         selectors.job_get(user=request.user, pk=pk)
         data = self.UpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.job_update(actor=request.user, job_id=pk, **data.validated_data)
+        _job_save(request.user, pk, dict(data.validated_data))
         return Response(JobOutputSerializer(selectors.job_get(user=request.user, pk=pk)).data)
 
 

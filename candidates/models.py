@@ -125,6 +125,10 @@ class JobRequisition(models.Model):
                                          related_name="backup_for_jobs")
     rejection_message = models.TextField(_("rejection message"), blank=True,
                                          help_text=_("the template message sent when an application is rejected"))
+    # Off by default: an internal posting or a confidential replacement is not advertised until HR says so.
+    published = models.BooleanField(
+        _("show on the careers site"), default=False, db_index=True,
+        help_text=_("while the job is open, candidates see it on the public careers site and can apply there"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "workspace",
     "portal",
     "dashboard",
+    "careers",
     "demo",
 ]
 
@@ -283,6 +284,13 @@ PORTAL_SESSION_MINUTES = env.int("PORTAL_SESSION_MINUTES", default=60)
 PORTAL_SESSION_MAX_HOURS = env.int("PORTAL_SESSION_MAX_HOURS", default=8)
 PORTAL_UPLOAD_MAX_BYTES = env.int("PORTAL_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 
+# The public careers site (careers/): applications per client address per hour (every try counts) and accepted
+# applications per phone number or e-mail address per day.
+CAREERS_APPLY_PER_IP = env.int("CAREERS_APPLY_PER_IP", default=20)
+CAREERS_APPLY_PER_CONTACT = env.int("CAREERS_APPLY_PER_CONTACT", default=5)
+# Requests per client address to the public API (/api/v1/public/), DRF's rate format.
+PUBLIC_API_RATE = env.str("PUBLIC_API_RATE", default="120/min")
+
 # Onboarding cases and attendance (onboarding/, attendance/).
 ATTENDANCE_FUTURE_TOLERANCE_SECONDS = env.int("ATTENDANCE_FUTURE_TOLERANCE_SECONDS", default=300)
 ATTENDANCE_MAX_PUNCH_AGE_DAYS = env.int("ATTENDANCE_MAX_PUNCH_AGE_DAYS", default=62)
@@ -349,7 +357,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "hrsys.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "hrsys.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "2000/min"},
+    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "2000/min", "public": PUBLIC_API_RATE},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "URL_FORMAT_OVERRIDE": None,  # ?format= is ours (csv / xlsx exports), not DRF's renderer switch
 }

@@ -28,6 +28,7 @@ api_v1 = [
     path("", include("employees.api_urls")),
     path("", include("attendance.api_urls")),
     path("", include("dashboard.api_urls")),
+    path("public/", include("careers.api_urls")),  # the careers site as JSON: no sign-in (R-PIPE-8)
 ]
 
 urlpatterns = [
@@ -45,6 +46,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("portal/", include("portal.urls")),
+    path("careers/", include("careers.urls")),  # the public careers site (R-PIPE-8)
     path("dashboard/", include("dashboard.urls")),
     path("interviews/", include("interviews.urls")),
     path("offers/", include("onboarding.urls")),

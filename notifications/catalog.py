@@ -47,6 +47,12 @@ TEMPLATE_KEYS: dict[str, dict] = {
     "onboarding_task_reminder": {"label": _("Onboarding task due (for the new hire)"),
                                  "variables": _PERSON | {"task_title", "due_date", "overdue", "portal_url",
                                                          "organization_name"}},
+    "careers_application_received": {
+        "label": _("Careers site: application received"),
+        "variables": _PERSON | {"job_title", "department_name", "position", "organization_name", "portal_url"}},
+    "careers_application_exists": {
+        "label": _("Careers site: already applied for this job"),
+        "variables": _PERSON | {"job_title", "department_name", "position", "organization_name", "portal_url"}},
     "generic_alert": {"label": _("Alert for HR"),
                       "variables": _PERSON | {"title", "message", "url"}},
     "voice_menu": {"label": _("Voice call: key menu"), "variables": _PERSON},

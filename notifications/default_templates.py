@@ -143,6 +143,18 @@ DEFAULT_TEMPLATES = [
      "Dear {{ recipient_name }}, your onboarding task \"{{ task_title }}\" {% if overdue %}was due on "
      "{{ due_date }}{% else %}is due on {{ due_date }}{% endif %}. Please complete it in the portal: "
      "{{ portal_url }}"),
+    ("careers_application_received", "zh-hans", "", "已收到您的应聘申请：{{ position }}",
+     "{{ recipient_name }}您好，{{ organization_name }}已收到您应聘{{ position }}岗位的申请，我们会尽快审阅您的简历。"
+     "您可以在候选人门户查看进度：{{ portal_url }}"),
+    ("careers_application_received", "en", "", "Application received: {{ position }}",
+     "Dear {{ recipient_name }}, {{ organization_name }} has received your application for {{ position }} and "
+     "will review it soon. Follow its progress in the candidate portal: {{ portal_url }}"),
+    ("careers_application_exists", "zh-hans", "", "您已应聘过{{ position }}岗位",
+     "{{ recipient_name }}您好，您应聘{{ organization_name }}{{ position }}岗位的申请仍在处理中，无需重复提交。"
+     "您可以在候选人门户查看进度：{{ portal_url }}"),
+    ("careers_application_exists", "en", "", "You have already applied for {{ position }}",
+     "Dear {{ recipient_name }}, your application for {{ position }} at {{ organization_name }} is still being "
+     "processed, so there is no need to apply again. Follow its progress in the candidate portal: {{ portal_url }}"),
     ("generic_alert", "zh-hans", "", "{{ title }}", "{{ message }}{% if url %} {{ url }}{% endif %}"),
     ("generic_alert", "en", "", "{{ title }}", "{{ message }}{% if url %} {{ url }}{% endif %}"),
     ("generic_message", "zh-hans", "", "{{ subject }}",

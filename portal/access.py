@@ -20,7 +20,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -30,6 +29,7 @@ from candidates.models import Candidate
 from candidates.services import candidate_update
 from hrsys.audit.services import audit_record
 from hrsys.core.middleware import client_ip
+from hrsys.core.ratelimit import within_limit
 from hrsys.crypto.fields import normalize_email, normalize_phone
 from notifications.services import notification_create
 from onboarding.links import read_portal_token
@@ -127,25 +127,13 @@ def link_open(request, token: str) -> tuple[Candidate, str]:
     return candidate, safe_next(data.get("to"))
 
 
-def safe_next(path) -> str:
+def safe_next(path, *, prefixes=("/portal/",)) -> str:
+    """``path`` when it is a page of ours under one of ``prefixes`` (never another site), else the portal's home."""
     path = str(path or "")
-    return path if path.startswith("/portal/") and "//" not in path and "\\" not in path else "/portal/"
+    return path if path.startswith(prefixes) and "//" not in path and "\\" not in path else "/portal/"
 
 
 # -- one-time codes -----------------------------------------------------------------------------------------
-
-def _rate_ok(key: str, limit: int, seconds: int) -> bool:
-    """Fixed-window counter in the cache; True while under the limit."""
-    added = cache.add(key, 1, seconds)
-    if added:
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, seconds)
-        return True
-    return count <= limit
-
 
 def _destination(identifier: str) -> tuple[str, str]:
     raw = (identifier or "").strip()
@@ -162,8 +150,8 @@ def code_request(*, identifier: str, ip: str = "") -> str | None:
         raise ValidationError({"identifier": [_("Enter your mobile number or email address.")]})
     per_dest = int(_setting("PORTAL_CODE_PER_DESTINATION", 3))
     per_ip = int(_setting("PORTAL_CODE_PER_IP", 10))
-    if not _rate_ok(f"portal:otp:dest:{_digest(dest)}", per_dest, 15 * 60) or \
-            (ip and not _rate_ok(f"portal:otp:ip:{ip}", per_ip, 3600)):
+    if not within_limit(f"portal:otp:dest:{_digest(dest)}", per_dest, 15 * 60) or \
+            (ip and not within_limit(f"portal:otp:ip:{ip}", per_ip, 3600)):
         raise RateLimited({"identifier": [_("Too many codes were requested. Please wait a while and try "
                                                 "again.")]})
     candidate = Candidate.objects.by_identifier(dest).order_by("-pk").first()

@@ -145,7 +145,8 @@ def language(request):
     Signed in, it becomes the candidate's preferred language (the portal and our messages follow it); either
     way the choice is kept in the language cookie for the pages before sign-in (issue 15 points 6 and 10)."""
     code = request.POST.get("language", "")
-    next_path = access.safe_next(request.POST.get("next"))
+    # the careers site (R-PIPE-8) shares the portal's header and this switch: back to the page it was used on
+    next_path = access.safe_next(request.POST.get("next"), prefixes=("/portal/", "/careers/"))
     if code not in dict(settings.LANGUAGES):
         return HttpResponse(status=400)
     candidate = access.session_candidate(request)

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PLATFORM, CANDIDATES, INTERVIEWS, ONBOARDING, EMPLOYEES, ATTENDANCE, TOP, DEMO, ROOT_LAYER = range(9)
 LAYER_NAMES = {
     PLATFORM: "platform", CANDIDATES: "candidates", INTERVIEWS: "interviews", ONBOARDING: "onboarding",
-    EMPLOYEES: "employees", ATTENDANCE: "attendance", TOP: "top (workspace, portal, dashboard)", DEMO: "demo",
+    EMPLOYEES: "employees", ATTENDANCE: "attendance", TOP: "top (workspace, portal, dashboard, careers)", DEMO: "demo",
     ROOT_LAYER: "composition root",
 }
 LAYERS = {
@@ -46,6 +46,7 @@ LAYERS = {
     "workspace": TOP,
     "portal": TOP,
     "dashboard": TOP,
+    "careers": TOP,  # the public careers site (R-PIPE-8): candidates' pages like the portal's
     # the demo story drives every stage's services; nothing imports it but the composition root
     "demo": DEMO,
     # the composition root wires everything together: settings, URLs, the Celery and WSGI entry points

@@ -39,6 +39,9 @@ PUBLIC_ERRORS = {
     ("get", "/api/v1/interviews/rebook/{token}/"): {404},
     ("post", "/api/v1/interviews/rebook/{token}/"): {400, 404, 409},
     ("post", "/api/v1/interviews/could-not-join/{token}/"): {400, 404, 409},
+    ("get", "/api/v1/public/jobs/"): {400, 404, 429},  # the careers site (R-PIPE-8)
+    ("get", "/api/v1/public/jobs/{id}/"): {404, 429},
+    ("post", "/api/v1/public/jobs/{id}/applications/"): {400, 404, 429},
 }
 
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

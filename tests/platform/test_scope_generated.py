@@ -75,6 +75,8 @@ TOKEN = Exempt("a secret token in the URL: tested by the owning app")
 MACHINE = Exempt("machine client authenticated by signature or device token")
 PUBLIC = Exempt("no personal data")
 OWN = Exempt("the viewer's own account or a create with no object of another scope")
+CAREERS = Exempt("the public careers site: published jobs and the application form, no staff data; tested in "
+                 "tests/careers")
 
 MONTH = "month=" + dt.date.today().strftime("%Y-%m")
 
@@ -169,6 +171,9 @@ ROUTES: dict[str, object] = {
     "portal:offer-letter": PORTAL, "portal:offer-sign": PORTAL, "portal:offer-decline": PORTAL,
     "portal:onboarding": PORTAL, "portal:upload": PORTAL, "portal:checklist-item-done": PORTAL,
     "portal:privacy": PORTAL, "portal:language": PORTAL,
+    "careers:index": CAREERS, "careers:privacy": CAREERS, "careers:job": CAREERS, "careers:apply": CAREERS,
+    "careers:applied": CAREERS, "careers:organization": CAREERS,
+    "api:public-job-list": CAREERS, "api:public-job-detail": CAREERS, "api:public-application-create": CAREERS,
     "dashboard:home": Listing(),
     "dashboard:export": Listing(kwargs=tuple({"name": n} for n in FIGURE_NAMES), query="format=csv"),
     "dashboard:page": Listing(kwargs=tuple({"page": p} for p in DASHBOARD_PAGES)),

@@ -245,6 +245,30 @@ def test_no_internal_code_on_portal_pages(demo, language):
     assert not leaks, f"{len(leaks)} leaks on {len(texts)} portal pages:\n" + "\n".join(sorted(leaks)[:200])
 
 
+#: The careers site: its own pages only (the portal it links to is read above).
+CAREERS_SKIP = re.compile(r"^/(?!careers/)")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_no_internal_code_on_the_careers_site(demo, language):
+    """R-PIPE-8: every kind of page of the public careers site on the demo's published jobs, and a refused
+    application form with its messages."""
+    client = Client()
+    client.cookies["django_language"] = language
+    texts, errors = _crawl(client, ["/careers/"], language, skip=CAREERS_SKIP)
+    form_url = next(url for url in texts if url.endswith("/apply/"))
+    refused = client.post(form_url, {"name": "", "phone": "12", "consent_version": "old"},
+                          HTTP_ACCEPT_LANGUAGE=language)
+    assert refused.status_code == 400
+    parser = _Text()
+    parser.feed(refused.content.decode())
+    texts[f"{form_url} (refused)"] = " ".join(" ".join(parser.parts).split())
+    assert {"/careers/", "/careers/privacy/"} <= set(texts) and len(texts) >= 6, sorted(texts)
+    leaks = _check(texts, language)
+    assert not errors, errors
+    assert not leaks, f"{len(leaks)} leaks on {len(texts)} careers pages:\n" + "\n".join(sorted(leaks)[:200])
+
+
 def test_no_internal_code_in_messages_sent(demo):
     """Every message the demo story sent (candidates and staff, every channel, in the recipient's language)."""
     from notifications.models import Notification

@@ -14,6 +14,7 @@ from hrsys.accounts.demo import logins
 
 SEED_ORDER = [
     "hrsys.accounts", "candidates", "notifications", "interviews.ai", "onboarding", "attendance", "story", "dashboard",
+    "careers",
 ]
 
 
