@@ -20,18 +20,75 @@ benchmarked on its own.
 
 Times are aware datetimes (UTC in practice); "days" for daily limits are local
 days in ``tz`` (Asia/Shanghai by default).
+
+Which start times are tried (issue 17 item 4, issue 18 item 3)
+-------------------------------------------------------------
+Two things pull in different directions: capacity and tidy times. A fixed
+15- or 30-minute grid of starts is tidy but wastes time: a 45-minute interview
+with a 10-minute buffer then takes a whole hour (8:30, 9:30, ...; the 9:25 that
+follows 8:30-9:15 plus the buffer is never tried), which lost a tenth of the
+interviewers' capacity in the benchmark. Starts at any minute pack tightly but
+give candidates 09:07 and bookings at 10:59:02. So the engine tries
+
+* the *earliest* moments anything can start: each working window's start, the
+  end of each busy block or booking plus the person's buffer, the end of each
+  of the candidate's busy times, the start of each preferred window and the
+  start of the period -- every stretch of time in which the request fits
+  begins at one of these, so trying them in time order finds the earliest
+  feasible start, and placing each interview at the earliest one packs a
+  day as tightly as it goes (8:30, 9:25, 10:20, 11:15);
+* plus the ``step`` marks of the clock (whole and half hours by default) inside
+  the working windows, so a list of proposals offers ordinary choices
+  (9:00, 9:30, ...) between those moments;
+
+and every one of them is rounded *up* to the ``grid``: 5-minute marks of the
+local wall clock, seconds and microseconds zero. Five minutes is what a person
+writes in a calendar (9:55 is a time, 9:57 is not); a 45-minute interview and a
+10-minute buffer are multiples of it, so rounding loses nothing where the
+inputs are tidy, and costs at most 4 minutes where they are not (a meeting
+imported from a calendar that ends at 9:47). Rounding up can never break a
+constraint: each rounded start is checked as it is (inside the window, clear of
+busy blocks and buffers, daily limit) before it is offered or booked. No start
+off the grid ever leaves the engine, so whatever books what it proposes -- the
+proposal API, the automatic next-round booking, a batch -- books on the grid.
+The lead time (at least an hour ahead) is the Django layer's: it passes a
+``start`` that far ahead (``availability.earliest_start``), and the engine
+rounds that up to the grid as well.
+
+The rounded-up start of a stretch is the earliest mark in it, so nothing is
+lost to the grid beyond the rounding itself. ``benchmarks/scheduling.py``
+measures this against the capacity bound it computes in the same run: the
+batch places 716 of at most 716 (1,000 candidates, 20 interviewers, one week)
+and 951 of 951 (3-person panels), where a 15-minute grid placed 635 and 855.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+#: Every start the engine offers or books is on these marks of the local clock (seconds and microseconds zero).
+GRID = timedelta(minutes=5)
+#: Between the earliest possible starts, proposals also offer these marks (whole and half hours).
+STEP = timedelta(minutes=30)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def round_up(moment: datetime, grid: timedelta = GRID, tz=DEFAULT_TZ) -> datetime:
+    """``moment`` rounded up to the next mark of ``grid`` on the local wall clock of ``tz`` (itself when on it)."""
+    offset = moment.astimezone(tz).utcoffset() or timedelta(0)
+    rest = (moment - _EPOCH + offset) % grid
+    return moment + (grid - rest) if rest else moment
+
+
+def on_grid(moment: datetime, grid: timedelta = GRID, tz=DEFAULT_TZ) -> bool:
+    return round_up(moment, grid, tz) == moment
 
 # Why a request could not be placed, most specific last (the explanation names the strongest).
 REASON_NO_WORKING_TIME = "no_working_time"
@@ -186,38 +243,85 @@ REASON_TEXT = {
 
 
 class Engine:
-    """Holds the resources of one planning period and places requests into it."""
+    """Holds the resources of one planning period and places requests into it.
+
+    ``grid``: every start is on these local clock marks (5 minutes); ``step``: the clock marks offered between
+    the earliest possible starts (30 minutes; a multiple of the grid). See the module docstring for why.
+    """
 
     def __init__(self, resources: Iterable[Resource], *, start: datetime, end: datetime,
-                 step: timedelta = timedelta(minutes=30), tz=DEFAULT_TZ):
+                 step: timedelta = STEP, grid: timedelta = GRID, tz=DEFAULT_TZ):
+        if grid <= timedelta(0) or step % grid:
+            raise ValueError("the step must be a whole number of grid marks")
         self.resources: dict[object, Resource] = {r.id: r for r in resources}
-        self.start, self.end, self.step, self.tz = start, end, step, tz
+        self.start, self.end, self.step, self.grid, self.tz = start, end, step, grid, tz
+        self._first = self.round_up(start)
+        # Each resource's own candidate starts, sorted, on the grid; a booking adds its end plus the buffer.
+        self._points: dict[object, list[datetime]] = {rid: self._resource_points(r)
+                                                      for rid, r in self.resources.items()}
         # Starts at which the people / rooms of a request shape can no longer fit anything. Bookings only
-        # ever add, so a start that is full stays full: batches skip it instead of re-checking it.
+        # ever add, so a start that is full stays full: batches skip it instead of re-checking it. Per shape,
+        # the frontier is the moment before which every start is full (with the reasons counted there), so a
+        # batch that fills a week does not walk its full days again for every request.
         self._full: dict[tuple, dict] = defaultdict(dict)
+        self._frontier: dict[tuple, tuple[datetime, Counter]] = {}
 
     def day_of(self, moment: datetime) -> date:
         return moment.astimezone(self.tz).date()
 
+    def round_up(self, moment: datetime, grid: timedelta | None = None) -> datetime:
+        return round_up(moment, grid or self.grid, self.tz)
+
     # -- candidate start times ------------------------------------------------------------------
 
-    def _starts(self, request: Request) -> list[datetime]:
-        """Grid starts inside the working windows of the request's people (or the whole period)."""
-        people = [self.resources[i] for i in (*request.required, *request.pool) if i in self.resources]
-        lo = max(filter(None, [self.start, request.not_before]))
-        hi = min(filter(None, [self.end, request.not_after]))
-        windows = sorted({w for p in people if not p.always_open for w in p.windows}) or [(lo, hi)]
-        starts: set[datetime] = set()
-        for ws, we in windows:
-            s = max(ws, lo)
-            # align to the step, counted from the window start so 08:30 windows give 08:30, 09:00 ...
-            if s > ws:
-                k = -(-(s - ws) // self.step)
-                s = ws + k * self.step
-            while s + request.duration <= min(we, hi):
-                starts.add(s)
-                s += self.step
-        return sorted(starts)
+    def _resource_points(self, res: Resource) -> list[datetime]:
+        """Where a free stretch of ``res`` can begin (window starts, ends of busy times plus the buffer) and the
+        step marks inside its windows, rounded up to the grid."""
+        points = {self.round_up(e + res.buffer) for e in res.timeline.ends}
+        for ws, we in ([] if res.always_open else res.windows):
+            points.add(self.round_up(ws))
+            mark = self.round_up(ws, self.step)
+            while mark < we:
+                points.add(mark)
+                mark += self.step
+            # a window across local midnight: a new day (a fresh daily limit) begins inside it
+            midnight = datetime.combine(self.day_of(ws) + timedelta(days=1), datetime.min.time(), tzinfo=self.tz)
+            while midnight < we:
+                points.add(self.round_up(midnight))
+                midnight += timedelta(days=1)
+        return sorted(points)
+
+    def _period_points(self, lo: datetime, hi: datetime) -> Iterator[datetime]:
+        """Step marks across the whole period, for a request of people without working hours (rooms only)."""
+        yield lo
+        mark = self.round_up(lo, self.step)
+        while mark < hi:
+            yield mark
+            mark += self.step
+
+    def _starts(self, request: Request, lo: datetime, hi: datetime) -> Iterator[datetime]:
+        """Candidate starts of ``request`` from ``lo`` on, in time order, each once, on the grid, ending by ``hi``."""
+        rids = [i for i in dict.fromkeys((*request.required, *request.pool, *request.rooms)) if i in self.resources]
+        people = [self.resources[i] for i in rids if not self.resources[i].always_open]
+        sources: list[Iterable[datetime]] = []
+        for rid in rids:
+            points = self._points[rid]
+            i = bisect.bisect_left(points, lo)
+            sources.append(map(points.__getitem__, range(i, len(points))))
+        if not people:
+            sources.append(self._period_points(lo, hi))
+        extra = [self.round_up(e) for _s, e in request.candidate_busy]
+        extra += [self.round_up(s) for s, _e in request.preferences or ()]
+        if any(p.within_windows(lo, lo) for p in people):
+            extra.append(lo)  # the period starts inside a working window
+        sources.append(sorted(p for p in extra if p >= lo))
+        last = None
+        for start in heapq.merge(*sources):
+            if start + request.duration > hi:
+                return
+            if start != last:
+                last = start
+                yield start
 
     # -- one slot -------------------------------------------------------------------------------
 
@@ -225,6 +329,20 @@ class Engine:
             reasons: Counter | None = None, blockers: Counter | None = None) -> Placement | None:
         """The placement of ``request`` at ``start`` if everyone needed is free, else None (counting why)."""
         end = start + request.duration
+        if request.preferences is not None and request.strict_preferences and not any(
+                ps <= start and end <= pe for ps, pe in request.preferences):
+            if reasons is not None:
+                reasons[REASON_PREFERENCES] += 1
+            return None
+        if candidate is not None and candidate.first_conflict(start, end) is not None:
+            if reasons is not None:
+                reasons[REASON_CANDIDATE_BUSY] += 1
+            return None
+        return self._fit_resources(request, start, end, reasons=reasons, blockers=blockers)
+
+    def _fit_resources(self, request: Request, start: datetime, end: datetime, *, reasons: Counter | None = None,
+                       blockers: Counter | None = None) -> Placement | None:
+        """The interviewers' and the room's side of :meth:`fit` (what is the same for every candidate)."""
         day = self.day_of(start)
 
         def fail(reason, who=None):
@@ -234,11 +352,6 @@ class Engine:
                 blockers[who] += 1
             return None
 
-        if request.preferences is not None and request.strict_preferences and not any(
-                ps <= start and end <= pe for ps, pe in request.preferences):
-            return fail(REASON_PREFERENCES)
-        if candidate is not None and candidate.first_conflict(start, end) is not None:
-            return fail(REASON_CANDIDATE_BUSY)
         chosen = []
         for rid in request.required:
             res = self.resources.get(rid)
@@ -279,27 +392,47 @@ class Engine:
         return Placement(request.id, start, end, tuple(chosen), room)
 
     def propose(self, request: Request, *, limit: int = 5, explain: dict | None = None) -> list[Placement]:
-        """Up to ``limit`` free slots for ``request``, preferred times first, then earliest (R-SCHED-1)."""
+        """Up to ``limit`` free slots for ``request``, preferred times first, then earliest (R-SCHED-1).
+
+        Every start is on the grid and not before the period's start (rounded up to the grid).
+        """
         candidate = Timeline(request.candidate_busy)
         reasons, blockers = Counter(), Counter()
         preferred, other = [], []
+        lo = self.round_up(max(filter(None, [self.start, request.not_before])))
+        hi = min(filter(None, [self.end, request.not_after]))
         shape = (request.required, request.pool, request.pool_pick, request.rooms, request.duration)
         full = self._full[shape]
-        for start in self._starts(request):
-            if start in full:
-                reasons[full[start]] += 1
-                continue
-            placement = self.fit(request, start, candidate=candidate, reasons=reasons, blockers=blockers)
-            if placement is None:
-                why = Counter()
-                if self.fit(request, start, reasons=why) is None:  # not the candidate's doing: full for everyone
-                    full[start] = next(iter(why), REASON_INTERVIEWER_BUSY)
-                continue
-            in_pref = request.preferences is not None and any(
-                ps <= placement.start and placement.end <= pe for ps, pe in request.preferences)
-            (preferred if in_pref else other).append(placement)
-            if len(preferred) >= limit or (request.preferences is None and len(other) >= limit):
-                break
+        frontier, before = self._frontier.get(shape, (self._first, Counter()))
+        # Only a request that looks from the frontier on may move it: one starting later has not seen the rest.
+        advancing = lo <= frontier
+        if advancing:
+            reasons.update(before)
+        for start in self._starts(request, max(lo, frontier), hi):
+            why = full.get(start)
+            if why is None:
+                placement = self.fit(request, start, candidate=candidate, reasons=reasons, blockers=blockers)
+                if placement is not None:
+                    in_pref = request.preferences is not None and any(
+                        ps <= placement.start and placement.end <= pe for ps, pe in request.preferences)
+                    (preferred if in_pref else other).append(placement)
+                    if len(preferred) >= limit or (request.preferences is None and len(other) >= limit):
+                        break
+                    advancing = False
+                    continue
+                check = Counter()
+                if self._fit_resources(request, start, start + request.duration, reasons=check) is not None:
+                    advancing = False  # the candidate's doing (busy, preferences): free for others
+                    continue
+                why = full[start] = next(iter(check))
+            else:
+                reasons[why] += 1
+            if advancing:  # full for everyone, and so is everything before it
+                del full[start]
+                before = before + Counter({why: 1})
+                frontier = start + self.grid
+        if frontier > self._frontier.get(shape, (self._first,))[0]:
+            self._frontier[shape] = (frontier, before)
         if explain is not None:
             explain["reasons"], explain["blockers"] = reasons, blockers
         if request.preferences is not None and request.strict_preferences:
@@ -327,10 +460,15 @@ class Engine:
 
     def book(self, placement: Placement) -> None:
         day = self.day_of(placement.start)
-        for rid in placement.interviewers:
-            self.resources[rid].book(placement.start, placement.end, day)
-        if placement.room is not None:
-            self.resources[placement.room].book(placement.start, placement.end, day)
+        for rid in (*placement.interviewers, *([placement.room] if placement.room is not None else [])):
+            res = self.resources[rid]
+            res.book(placement.start, placement.end, day)
+            # the next free stretch of this person or room can begin after this interview and the buffer
+            point = self.round_up(placement.end + res.buffer)
+            points = self._points[rid]
+            i = bisect.bisect_left(points, point)
+            if i == len(points) or points[i] != point:
+                points.insert(i, point)
 
 
 def schedule_batch(engine: Engine, requests: Iterable[Request],
@@ -361,8 +499,9 @@ def schedule_batch(engine: Engine, requests: Iterable[Request],
 
 
 def violations(placements: Iterable[Placement], resources: Iterable[Resource], requests: Iterable[Request], *,
-               tz=DEFAULT_TZ) -> list[str]:
-    """Every broken constraint in a plan, checked from scratch against the original resources."""
+               tz=DEFAULT_TZ, grid: timedelta | None = GRID) -> list[str]:
+    """Every broken constraint in a plan, checked from scratch against the original resources; with ``grid``,
+    a start off its marks is one too."""
     res = {r.id: r for r in resources}
     reqs = {r.id: r for r in requests}
     problems = []
@@ -372,6 +511,8 @@ def violations(placements: Iterable[Placement], resources: Iterable[Resource], r
         req = reqs[p.request_id]
         if p.end - p.start != req.duration:
             problems.append(f"{p.request_id}: wrong duration")
+        if grid is not None and not on_grid(p.start, grid, tz):
+            problems.append(f"{p.request_id}: starts off the {grid} grid at {p.start.isoformat()}")
         missing = set(req.required) - set(p.interviewers)
         if missing:
             problems.append(f"{p.request_id}: required interviewers missing {sorted(map(str, missing))}")
