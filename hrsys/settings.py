@@ -246,6 +246,8 @@ TRACKED_LINK_TTL_DAYS = env.int("TRACKED_LINK_TTL_DAYS", default=30)
 # Interviews and scheduling (interviews/).
 INTERVIEWS_AI_DEADLINE_HOURS = env.int("INTERVIEWS_AI_DEADLINE_HOURS", default=24)
 INTERVIEWS_NO_SHOW_GRACE_MINUTES = env.int("INTERVIEWS_NO_SHOW_GRACE_MINUTES", default=120)
+# Proposed and automatically booked interviews start at least this far ahead, on 5-minute marks (issue 18 item 3).
+INTERVIEWS_BOOKING_LEAD_MINUTES = env.int("INTERVIEWS_BOOKING_LEAD_MINUTES", default=60)
 INTERVIEWS_REBOOK_DAYS = env.int("INTERVIEWS_REBOOK_DAYS", default=3)
 INTERVIEWS_REBOOK_ANSWER_HOURS = env.int("INTERVIEWS_REBOOK_ANSWER_HOURS", default=48)
 # Offered rebooking times, local wall clock: "09:00,14:00".

@@ -3,19 +3,38 @@
 Working days follow the Chinese calendar (public holidays off, make-up working
 days on) through the ``chinese_calendar`` package; outside the years it knows,
 Monday to Friday. Working hours are the interviewer's own, in Asia/Shanghai.
+
+The lead time lives here (``earliest_start``): whatever proposes free times or
+books one by itself starts the engine no earlier than that, so nothing is
+offered in the past or so soon that the candidate cannot come (issue 18 item 3).
 """
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from hrsys.core.timezones import local_tz
 
 from .models import ACTIVE_STATES, BusyBlock, Interview, InterviewerProfile, Room
-from .scheduling import Engine, Resource
+from .scheduling import GRID, Engine, Resource, round_up
 
 LOCAL_TZ = local_tz()
+BOOKING_LEAD_MINUTES = 60
+
+
+def booking_lead() -> timedelta:
+    """How far ahead proposed and automatically booked interviews start at the earliest."""
+    return timedelta(minutes=getattr(settings, "INTERVIEWS_BOOKING_LEAD_MINUTES", BOOKING_LEAD_MINUTES))
+
+
+def earliest_start(now: datetime | None = None, *, notice: timedelta = timedelta(0)) -> datetime:
+    """The first start that may be proposed or booked by itself: the lead time (or a longer ``notice``) from
+    ``now``, rounded up to the engine's 5-minute grid, local time."""
+    now = now or timezone.now()
+    return round_up(now + max(booking_lead(), notice), GRID, LOCAL_TZ)
 
 
 def is_workday(day: date) -> bool:

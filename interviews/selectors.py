@@ -114,7 +114,8 @@ def feed_for_token(token: str):
 
 def slots_propose(*, user, application_id: int, round_id: int | None, interviewer_ids=None, room_ids=(),
                   start: datetime | None = None, days: int = 10, limit: int = 5, preferences=None) -> list:
-    """Free slots for the next round of one application (R-SCHED-1, R-SCHED-3)."""
+    """Free slots for the next round of one application (R-SCHED-1, R-SCHED-3): starts on the engine's 5-minute
+    grid, never before the lead time (``availability.earliest_start``), so the first one can be booked as it is."""
     from candidates.models import Application, InterviewRound  # noqa: PLC0415
 
     app = get_for_user_or_404(Application, user, pk=application_id)
@@ -129,8 +130,8 @@ def slots_propose(*, user, application_id: int, round_id: int | None, interviewe
     people = _clean_interviewers(user, interviewer_ids, round_obj)
     if not people:
         raise ValidationError({"interviewers": [_("The round has no interviewers; choose at least one.")]})
-    now = timezone.now()
-    start = max(start or now, now)
+    earliest = availability.earliest_start()
+    start = max(start or earliest, earliest)
     end = start + timedelta(days=days)
     engine = availability.build_engine(user_ids=[p.pk for p in people], room_ids=list(room_ids), start=start, end=end)
     request = Request(id=app.pk, duration=timedelta(minutes=round_obj.duration_minutes),

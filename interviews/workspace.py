@@ -20,8 +20,8 @@ rebook a no-show       ``interviews:no-show-rebook``                      ``serv
 =====================  =================================================  ==========================================
 
 Free times come from the scheduling engine (``selectors.slots_propose``) for the chosen round, interviewers and
-room, on the whole and half hours (Asia/Shanghai) from an hour ahead on, for one week at a time: never in the
-past. A typed date and time is checked by the service like any booking (working time, busy blocks, daily limit,
+room, on the whole and half hours (Asia/Shanghai) from the lead time on (``INTERVIEWS_BOOKING_LEAD_MINUTES``, an
+hour), for one week at a time: never in the past. A typed date and time is checked by the service like any booking (working time, busy blocks, daily limit,
 buffers, the room, the candidate's other interviews; a time in the past is refused).
 
 Rebooking a no-show: marking the no-show already sent the candidate a rebooking link (SMS and e-mail, the free
@@ -75,15 +75,16 @@ from .models import (
     Room,
     State,
 )
+from .scheduling import round_up
 
 ADD = "interviews.add_interview"
 CHANGE = "interviews.change_interview"
 #: Stages in which a human round may be booked from the application page (the booking moves screening and the
 #: AI stages on to interviewing).
 SCHEDULABLE_STAGES = (AppState.SCREENING, AppState.AI_COMPLETED, AppState.AI_REVIEW, AppState.INTERVIEWING)
-#: Days shown in the free-time grid at once, and the notice a proposed time leaves at least.
+#: Days shown in the free-time grid at once, and the marks of the clock it shows (the engine proposes every
+#: 5 minutes; a week's grid of buttons shows the whole and half hours).
 GRID_DAYS = 7
-NOTICE = timedelta(hours=1)
 GRID_MINUTES = (0, 30)
 MAX_PER_DAY = 18
 
@@ -189,10 +190,9 @@ def may_schedule(user, application) -> bool:
 # -- free times (the engine) --------------------------------------------------------------------------------
 
 def grid_start(now: datetime) -> datetime:
-    """The first proposable start: ``NOTICE`` ahead, rounded up to the next whole or half hour, local time."""
-    moment = local(now + NOTICE).replace(second=0, microsecond=0)
-    extra = (-moment.minute) % 30
-    return moment + timedelta(minutes=extra)
+    """The first proposable start: the lead time ahead (``availability.earliest_start``), rounded up to the next
+    whole or half hour, local time."""
+    return local(round_up(availability.earliest_start(now), timedelta(minutes=30), availability.LOCAL_TZ))
 
 
 @dataclass

@@ -81,7 +81,7 @@ def _next_ai_slot() -> datetime:
 
 def _schedule_first_free(app, like: Interview) -> Interview | None:
     user_ids = list(like.interviewers.values_list("pk", flat=True))
-    start = timezone.now() + timedelta(hours=2)
+    start = availability.earliest_start(notice=timedelta(hours=2))
     engine = availability.build_engine(user_ids=user_ids, start=start, end=start + timedelta(days=7))
     req = Request(id=app.pk, duration=like.ends_at - like.starts_at, required=tuple(user_ids),
                   candidate_busy=availability.candidate_busy(app.candidate_id))

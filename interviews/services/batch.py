@@ -108,7 +108,7 @@ def batch_plan_setup(*, round_obj, application_ids, panel, panel_pick, required,
     apps = {a.pk: a for a in Application.objects.filter(pk__in=application_ids).select_related("job")}
     user_ids = [*panel, *required]
     room_keys = tuple(("room", r) for r in room_ids)
-    start = max(period_start, timezone.now())
+    start = max(period_start, availability.earliest_start())  # never before the lead time, on the grid
     engine = availability.build_engine(user_ids=user_ids, room_ids=room_ids, start=start, end=period_end)
     requests = []
     for order, app_id in enumerate(application_ids):

@@ -36,6 +36,8 @@ logger = logging.getLogger(__package__)  # one logger for the package, named as 
 DEFAULT_AI_MINUTES = 30
 #: An open AI invitation starts "now"; this much slack lets the moment the caller took pass the check.
 OPEN_WINDOW_SLACK = timedelta(minutes=1)
+#: A next round booked by itself gives the candidate a day's notice (or the lead time, when longer).
+NEXT_ROUND_NOTICE = timedelta(hours=24)
 
 
 def _lock_people(candidate_id, user_ids, room_id):
@@ -331,6 +333,7 @@ def interview_next_round_start(*, actor, application_id: int, days: int = 10) ->
 
     Returns None when the job has no further round or nobody is free within ``days``; the
     application then waits in its stage and HR schedules by hand (it shows as stuck on the dashboard).
+    The start is the engine's, so it is on the 5-minute grid, a day ahead at least (issue 18 item 3).
     """
     app = Application.objects.select_related("job").get(pk=application_id)
     done = set(Interview.objects.filter(application=app, state__in=(State.COMPLETED, State.SCHEDULED,
@@ -342,7 +345,7 @@ def interview_next_round_start(*, actor, application_id: int, days: int = 10) ->
     user_ids = sorted(round_obj.interviewers.values_list("pk", flat=True))
     if not user_ids:
         return None
-    start = timezone.now() + timedelta(hours=24)  # give the candidate a day's notice
+    start = availability.earliest_start(notice=NEXT_ROUND_NOTICE)
     engine = availability.build_engine(user_ids=user_ids, start=start, end=start + timedelta(days=days))
     request = Request(id=app.pk, duration=timedelta(minutes=round_obj.duration_minutes), required=tuple(user_ids),
                       candidate_busy=availability.candidate_busy(app.candidate_id))

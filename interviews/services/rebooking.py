@@ -29,13 +29,17 @@ REBOOK_ANSWER_HOURS = 48
 
 def rebooking_slots(interview, *, now: datetime | None = None) -> list[datetime]:
     """Default offer: the next 3 working days at 9:00 and 14:00 (Asia/Shanghai), where the interviewers
-    are free (R-NS-6)."""
+    are free, none within the lead time (R-NS-6)."""
     now = now or timezone.now()
     first = (now.astimezone(availability.LOCAL_TZ) + timedelta(days=1)).date()
     days = availability.working_days(first, _setting("INTERVIEWS_REBOOK_DAYS", REBOOK_DAYS))
     duration = interview.ends_at - interview.starts_at
     candidates = [availability.local_moment(d, datetime.min.time().replace(hour=h, minute=m))
                   for d in days for h, m in _setting("INTERVIEWS_REBOOK_TIMES", REBOOK_SLOT_TIMES)]
+    earliest = availability.earliest_start(now)
+    candidates = [s for s in candidates if s >= earliest]
+    if not candidates:
+        return []
     user_ids = list(interview.interviewers.values_list("pk", flat=True))
     if not user_ids:
         busy = Timeline(availability.candidate_busy(interview.application.candidate_id))
