@@ -25,7 +25,7 @@ from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin, labelled_filter
 
-from . import diagram, importer, publishing, selectors, services
+from . import diagram, importer, selectors, services
 from .exports import APPLICATION_EXPORT_COLUMNS, CANDIDATE_EXPORT_COLUMNS
 from .matching import match_in_words
 from .models import (
@@ -160,13 +160,11 @@ class JobRequisitionAdmin(ScopedAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        values = {k: form.cleaned_data[k] for k in services.JOB_FIELDS if k in form.cleaned_data}
+        values = {k: form.cleaned_data[k] for k in (*services.JOB_FIELDS, "published") if k in form.cleaned_data}
         if change:
             saved = services.job_update(actor=request.user, job_id=obj.pk, **values)
         else:
             saved = services.job_create(actor=request.user, **values)
-        if "published" in form.cleaned_data:  # the careers site (R-PIPE-8); the admin's save is one transaction
-            publishing.job_publish(actor=request.user, job_id=saved.pk, published=form.cleaned_data["published"])
         obj.pk = saved.pk
         obj._state.adding = False
 

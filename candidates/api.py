@@ -6,7 +6,6 @@ every write calls one service. Errors use the platform's one format.
 
 import io
 
-from django.db import transaction
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.exports import export_response
 
-from . import diagram, importer, publishing, selectors, services
+from . import diagram, importer, selectors, services
 from .exports import APPLICATION_EXPORT_COLUMNS, CANDIDATE_EXPORT_COLUMNS
 from .models import (
     TRANSITION_NAMES,
@@ -122,19 +121,6 @@ class JobFilterSerializer(StrictSerializer):
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=200)
 
 
-@transaction.atomic
-def _job_save(user, pk, values: dict):
-    """Create (``pk`` None) or change a job, and whether the careers site shows it, in one transaction."""
-    published = values.pop("published", None)
-    if pk is None:
-        job = services.job_create(actor=user, **values)
-    else:
-        job = services.job_update(actor=user, job_id=pk, **values)
-    if published is not None:
-        job = publishing.job_publish(actor=user, job_id=job.pk, published=published)
-    return job
-
-
 class JobListApi(APIView):
     """Job requisitions of the viewer's departments; POST opens one (R-PIPE-1)."""
 
@@ -149,7 +135,7 @@ class JobListApi(APIView):
     def post(self, request):
         data = JobInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = _job_save(request.user, None, dict(data.validated_data))
+        job = services.job_create(actor=request.user, **data.validated_data)
         return Response(JobOutputSerializer(selectors.job_get(user=request.user, pk=job.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -170,7 +156,7 @@ class JobDetailApi(APIView):
         selectors.job_get(user=request.user, pk=pk)
         data = self.UpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _job_save(request.user, pk, dict(data.validated_data))
+        services.job_update(actor=request.user, job_id=pk, **data.validated_data)
         return Response(JobOutputSerializer(selectors.job_get(user=request.user, pk=pk)).data)
 
 

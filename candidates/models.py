@@ -148,6 +148,10 @@ class JobRequisition(models.Model):
         """The hospital or company the job belongs to, as candidates know it."""
         return self.department.organization().name
 
+    def skill_names(self) -> list[str]:
+        """The required skills' names, in the job's order."""
+        return [s["name"] for s in self.skills or [] if isinstance(s, dict) and s.get("name")]
+
     def skill_vocabulary(self) -> dict[str, str]:
         """Every word that names a required skill (name and aliases, lower-cased) -> the skill's name."""
         vocab = {}
@@ -352,6 +356,8 @@ class State(models.TextChoices):
     TALENT_POOL = "talent_pool", _("Talent pool")
 
 
+#: States of an application whose candidate was hired (accepted the offer, or started).
+HIRED_STATES = (State.HIRED, State.EMPLOYEE)
 #: States in which an application no longer occupies the candidate x job slot.
 INACTIVE_STATES = (State.REJECTED, State.WITHDRAWN, State.TALENT_POOL)
 OPEN_STATES = (State.NEW, State.SCREENING, State.AI_INVITED, State.AI_COMPLETED, State.AI_NO_SHOW, State.AI_REVIEW,

@@ -69,7 +69,7 @@ class PublicJobSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
     def get_skills(self, job) -> list[str]:
-        return [s["name"] for s in job.skills or [] if isinstance(s, dict) and s.get("name")]
+        return job.skill_names()
 
     @extend_schema_field(CredentialAskedSerializer(many=True))
     def get_credentials(self, job) -> list[dict]:

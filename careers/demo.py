@@ -3,7 +3,7 @@ for licence numbers) and others; the rest stay internal, as a hospital keeps som
 took off the site in a demo database is put back only by a new database."""
 
 from candidates.models import JobRequisition
-from candidates.publishing import job_publish
+from candidates.services import job_publish
 
 ACTOR = "seed_demo"
 #: (department code, job title) of the demo jobs shown on the careers site (candidates/demo.py makes the jobs).

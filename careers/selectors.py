@@ -53,18 +53,12 @@ def published_jobs(*, organization: Department | None = None) -> QuerySet:
     return qs.order_by(urgency, "-created_at", "-id")
 
 
-def _root_id(department: Department) -> int:
-    path = department.path.strip("/")
-    return int(path.split("/")[0]) if path else department.pk
-
-
 def with_organizations(jobs) -> list[JobRequisition]:
     """The jobs, each with ``job.organization`` set (one query for all of them, not one per job)."""
     jobs = list(jobs)
-    roots = {_root_id(job.department) for job in jobs}
-    by_id = Department.objects.in_bulk(roots)
+    by_id = Department.objects.in_bulk({job.department.organization_pk for job in jobs})
     for job in jobs:
-        job.organization = by_id[_root_id(job.department)]
+        job.organization = by_id[job.department.organization_pk]
     return jobs
 
 

@@ -28,8 +28,6 @@
 """
 
 import datetime as dt
-import hashlib
-import hmac
 import logging
 from dataclasses import dataclass
 
@@ -55,6 +53,7 @@ from hrsys.audit.services import audit_record
 from hrsys.core.ratelimit import within_limit
 from hrsys.core.timezones import local_today
 from hrsys.crypto.fields import normalize_email, normalize_phone
+from hrsys.crypto.keys import blind_index
 from notifications.services import notification_create
 from onboarding.links import portal_link
 from portal.access import PRIVACY_NOTICE_VERSION
@@ -89,10 +88,6 @@ class Submission:
 
 def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
-
-
-def _digest(value: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
 def read_upload(upload) -> bytes:
@@ -208,7 +203,7 @@ def application_submit(*, job_id: int, name: str = "", phone: str = "", email: s
 
     per_contact = _setting("CAREERS_APPLY_PER_CONTACT", 5)
     for contact in filter(None, (normalize_phone(cleaned["phone"]), normalize_email(cleaned.get("email", "")))):
-        _check_rate(f"careers:apply:contact:{_digest(contact)}", per_contact, 86400)
+        _check_rate(f"careers:apply:contact:{blind_index(contact)}", per_contact, 86400)
 
     stored = []  # files written before a failure are removed with the rows (the rollback cannot)
     try:

@@ -45,7 +45,7 @@ def job_detail(request, pk):
     job = selectors.published_job_get(pk)
     return render(request, "careers/job.html", {
         "job": job, "badge": _badge(job), "credentials": selectors.credentials_asked(job),
-        "skills": [s["name"] for s in job.skills or [] if isinstance(s, dict) and s.get("name")]})
+        "skills": job.skill_names()})
 
 
 @never_cache

@@ -8,7 +8,6 @@ top of the stages, and not in one of them: an earlier stage never imports a late
 
 * ``employee_outcomes_for_applications(ids)`` -- what happened after each hire (``sources.hire_outcomes`` gives
   it to the figures, the insights page and the attrition model).
-* ``probation_outcomes(ids)`` -- passed probation or not, per application.
 * ``question_outcome_stats()`` -- per bank question: asked, hired, passed probation
   (``/api/v1/ai-interviews/questions/stats/``).
 """
@@ -23,11 +22,10 @@ from django.utils import timezone
 
 from attendance.models import DailyResult, DayStatus, LeaveRequest
 from attendance.selectors import probation_outcomes_for_applications
+from candidates.models import HIRED_STATES
 from candidates.models import State as AppState
 from employees.models import Employee
 from interviews.ai.models import Question, QuestionUsage
-
-HIRED_STATES = (AppState.HIRED, AppState.EMPLOYEE)
 
 
 def employee_outcomes_for_applications(application_ids) -> dict[int, dict]:
@@ -66,15 +64,10 @@ def employee_outcomes_for_applications(application_ids) -> dict[int, dict]:
 
 # -- question bank statistics (R-AI-5) ---------------------------------------------------------------------
 
-def probation_outcomes(application_ids) -> dict[int, bool | None]:
-    """Application id -> passed probation (True/False) or None when not known yet (recorded by attendance)."""
-    return probation_outcomes_for_applications(list(application_ids))
-
-
 def question_outcome_stats(*, question_ids=None, since: date | None = None) -> list[dict]:
     """Per question: how often asked, how many of those candidates were hired, and how many hires
     passed probation (R-AI-5). Outcomes are read from the pipeline states now and from probation
-    (``probation_outcomes``) when attendance provides it."""
+    (``attendance.selectors.probation_outcomes_for_applications``) when attendance provides it."""
     usages = QuestionUsage.objects.select_related("application")
     if question_ids is not None:
         usages = usages.filter(question_id__in=list(question_ids))
@@ -85,7 +78,7 @@ def question_outcome_stats(*, question_ids=None, since: date | None = None) -> l
     for u in usages:
         by_question.setdefault(u.question_id, set()).add(u.application_id)
         states[u.application_id] = u.application.state
-    probation = probation_outcomes([a for a, s in states.items() if s in HIRED_STATES])
+    probation = probation_outcomes_for_applications([a for a, s in states.items() if s in HIRED_STATES])
     questions = Question.objects.in_bulk(list(by_question))
     out = []
     for qid, apps in sorted(by_question.items()):

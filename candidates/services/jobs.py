@@ -101,18 +101,23 @@ def _save_job(actor, job, values, rounds, *, creating):
 
 
 @transaction.atomic
-def job_create(*, actor, rounds: list | None = None, **values) -> JobRequisition:
-    """Open a requisition with its requirements, assessment dimensions and interview plan (R-PIPE-1)."""
+def job_create(*, actor, rounds: list | None = None, published: bool | None = None, **values) -> JobRequisition:
+    """Open a requisition with its requirements, assessment dimensions and interview plan (R-PIPE-1); with
+    ``published``, shown on the careers site or not (``job_publish``)."""
     _require_perm(actor, "candidates.add_jobrequisition")
     job = _save_job(actor, JobRequisition(), values, rounds, creating=True)
     audit_record(actor=actor, action="job.create", obj=job,
                  changes=diff_fields({}, snapshot(job, JOB_FIELDS)))
+    if published is not None:
+        job = job_publish(actor=actor, job_id=job.pk, published=published)
     return job
 
 
 @transaction.atomic
-def job_update(*, actor, job_id: int, rounds: list | None = None, **changes) -> JobRequisition:
-    """Change a requisition; a change of requirements recomputes its applications' match scores (R-PIPE-5)."""
+def job_update(*, actor, job_id: int, rounds: list | None = None, published: bool | None = None,
+               **changes) -> JobRequisition:
+    """Change a requisition; a change of requirements recomputes its applications' match scores (R-PIPE-5);
+    ``published`` as in ``job_create``."""
     _require_perm(actor, "candidates.change_jobrequisition")
     _visible(JobRequisition, actor, job_id)
     job = JobRequisition.objects.select_for_update().get(pk=job_id)
@@ -125,4 +130,25 @@ def job_update(*, actor, job_id: int, rounds: list | None = None, **changes) -> 
         audit_record(actor=actor, action="job.update", obj=job, changes=diff)
     if set(diff) & REQUIREMENT_FIELDS:
         job_recompute_matches(job_id=job.pk)
+    if published is not None:
+        job = job_publish(actor=actor, job_id=job.pk, published=published)
+    return job
+
+
+@transaction.atomic
+def job_publish(*, actor, job_id: int, published: bool) -> JobRequisition:
+    """Show (``published=True``) or hide a job on the careers site; audited when it changes (R-PIPE-8, R-HOSP-2).
+    What the careers site lists is ``careers.selectors.published_jobs``: open jobs with this flag set.
+
+    A job that is not open may be marked already: it appears once it opens and disappears when it is filled or
+    closed, without a second step."""
+    _require_perm(actor, "candidates.change_jobrequisition")
+    _visible(JobRequisition, actor, job_id)
+    job = JobRequisition.objects.select_for_update().get(pk=job_id)
+    published = bool(published)
+    if job.published != published:
+        before, job.published = job.published, published
+        job.save(update_fields=["published", "updated_at"])
+        audit_record(actor=actor, action="job.publish" if published else "job.unpublish", obj=job,
+                     changes={"published": [before, published]})
     return job

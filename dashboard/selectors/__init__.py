@@ -35,7 +35,6 @@ from .ai_insights import (
     _latest_ai_scores,
     ai_insights,
     application_outcomes,
-    dimension_labels,
 )
 from .filters import Filters, applications, filter_choices
 from .funnel import FUNNEL, drop_off_reasons, funnel_stages, stuck_by_stage, time_in_stage
@@ -50,7 +49,7 @@ __all__ = [
     "HIRED_STATES", "MIN_SAMPLE", "NEGATIVE", "OUTCOMES", "POSITIVE", "REMINDER_RELATED", "TODO_ITEMS", "Filters",
     "PercentileCont",
     "_latest_ai_scores",  # the attrition model reads the same latest scores
-    "ai_insights", "ai_no_show_trend", "application_outcomes", "applications", "cost_per_hire", "dimension_labels",
+    "ai_insights", "ai_no_show_trend", "application_outcomes", "applications", "cost_per_hire",
     "drop_off_reasons", "feedback_rates", "filter_choices", "funnel_stages", "offer_acceptance", "reminder_rates",
     "round_pass_rates", "source_effectiveness", "stuck_by_stage", "stuck_days", "time_in_stage", "time_to_hire",
     "time_to_offer", "todo",

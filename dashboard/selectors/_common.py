@@ -12,12 +12,11 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from django.urls import reverse
 from django.utils import timezone
 
+from candidates.models import HIRED_STATES, TransitionLog
 from candidates.models import State as AppState
-from candidates.models import TransitionLog
 from hrsys.core.timezones import local_tz
 from interviews.models import Recommendation
 
-HIRED_STATES = (AppState.HIRED, AppState.EMPLOYEE)
 EXIT_STATES = (AppState.REJECTED, AppState.WITHDRAWN, AppState.TALENT_POOL)
 #: Days an open application may sit in a stage before the dashboard calls it stuck (R-DASH-1).
 DEFAULT_STUCK_DAYS = {

@@ -7,8 +7,9 @@ import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from candidates.models import JobRequisition, TransitionLog
 from candidates.models import State as AppState
+from candidates.models import TransitionLog
+from candidates.selectors import assessment_dimension_labels
 from employees.models import AttritionReason
 from interviews.ai.models import AIInterviewResult
 from onboarding.models import Offer, OfferState
@@ -89,17 +90,6 @@ def _pearson(xs, ys):
     return round(float(np.corrcoef(x, y)[0, 1]), 3)
 
 
-def dimension_labels(*, user) -> dict[str, str]:
-    """Dimension key -> the label HR gave it on the jobs in the viewer's scope (the first one found)."""
-    labels: dict[str, str] = {}
-    for dims in JobRequisition.objects.for_user(user).exclude(assessment_dimensions=[]).values_list(
-            "assessment_dimensions", flat=True):
-        for d in dims or []:
-            if isinstance(d, dict) and d.get("key") and d.get("label"):
-                labels.setdefault(d["key"], d["label"])
-    return labels
-
-
 def ai_insights(*, user, filters: Filters = Filters()) -> dict:
     """Correlation of each AI dimension score with later outcomes, with sample sizes and a warning under
     :data:`MIN_SAMPLE`; suggested weight changes and question bank reviews (R-DASH-2, R-AI-5)."""
@@ -107,7 +97,7 @@ def ai_insights(*, user, filters: Filters = Filters()) -> dict:
     scores = _latest_ai_scores(apps)
     outcomes = application_outcomes(scores, apps) if scores else {}
     dimensions = sorted({k for s in scores.values() for k in s["scores"]})
-    labels = dimension_labels(user=user)
+    labels = assessment_dimension_labels(user=user)
     # one matrix of scores and one of outcomes (NaN where unknown); each pair is a masked column pair
     ids = list(scores)
     x = np.array([[scores[pk]["scores"].get(dim, np.nan) for dim in dimensions] for pk in ids], dtype=float)

@@ -48,9 +48,14 @@ class Department(models.Model):
                     child.path = expected + child.path[len(old):]
                     type(self).objects.filter(pk=child.pk).update(path=child.path)
 
+    @property
+    def organization_pk(self) -> int:
+        """The id of the top of this department's tree (the hospital or the company), read from the path."""
+        return int(self.path.strip("/").split("/")[0]) if self.path.strip("/") else self.pk
+
     def organization(self) -> "Department":
         """The top of this department's tree: the hospital or the company (one query, from the path)."""
-        root_id = int(self.path.strip("/").split("/")[0]) if self.path.strip("/") else self.pk
+        root_id = self.organization_pk
         return self if root_id == self.pk else type(self).objects.get(pk=root_id)
 
 

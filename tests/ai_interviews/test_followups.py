@@ -99,7 +99,7 @@ def test_r_ai_5_asked_questions_count_in_outcome_stats(scored, bank, users, er_j
 def test_r_ai_5_probation_hook_feeds_the_stats(scored, bank, er_job, monkeypatch):
     hired = ApplicationFactory(job=er_job, state="employee")
     services.question_usage_record(actor="test", application_id=hired.pk, question_id=bank["stress"].pk)
-    monkeypatch.setattr(insights, "probation_outcomes", lambda ids: {pk: True for pk in ids})
+    monkeypatch.setattr(insights, "probation_outcomes_for_applications", lambda ids: {pk: True for pk in ids})
     row = insights.question_outcome_stats(question_ids=[bank["stress"].pk])[0]
     assert row["passed_probation"] == 1
 

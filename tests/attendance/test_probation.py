@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from attendance import selectors, services
 from attendance.models import DailyResult, ProbationReview
-from dashboard.insights import probation_outcomes
+from attendance.selectors import probation_outcomes_for_applications as probation_outcomes
 from hrsys.api.errors import Conflict
 from hrsys.audit.models import AccessLog, AuditEvent
 from hrsys.core.periodic import run_due_jobs

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.test import Client
 from django.utils import translation
 
-from candidates.publishing import job_publish
+from candidates.services import job_publish
 from hrsys.audit.labels import action_label
 from hrsys.audit.models import AuditEvent
 from tests.candidates.factories import JobFactory
