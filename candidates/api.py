@@ -37,20 +37,13 @@ from .models import (
     SourceChannel,
     State,
 )
-from .resumes import MAX_RESUME_BYTES, sniff
+from .resumes import read_upload, sniff
 
 
 def _paginate(view, request, qs, serializer_class):
     paginator = Pagination()
     page = paginator.paginate_queryset(qs, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
-
-
-def _read_upload(upload) -> bytes:
-    if upload.size > MAX_RESUME_BYTES:
-        raise serializers.ValidationError({"file": [_("The file is larger than %(mb)s MB.")
-                                                    % {"mb": MAX_RESUME_BYTES // (1024 * 1024)}]})
-    return upload.read()
 
 
 def duplicate_response(request, exc: services.DuplicateCandidate) -> Response:
@@ -356,7 +349,7 @@ class ResumeUploadApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        resume = services.resume_upload(actor=request.user, candidate_id=pk, data=_read_upload(upload),
+        resume = services.resume_upload(actor=request.user, candidate_id=pk, data=read_upload(upload),
                                         filename=upload.name, job_id=data.validated_data.get("job"))
         return Response(ResumeOutputSerializer(resume).data, status=status.HTTP_201_CREATED)
 
@@ -444,7 +437,7 @@ class CandidateImportApi(APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         upload = v["file"]
-        result = importer.candidates_import(actor=request.user, data=_read_upload(upload), filename=upload.name,
+        result = importer.candidates_import(actor=request.user, data=read_upload(upload), filename=upload.name,
                                             job_id=v["job"], commit=v["commit"], partial=v["partial"])
         return Response(result.as_dict(), status=status.HTTP_201_CREATED if result.committed else status.HTTP_200_OK)
 
@@ -661,7 +654,7 @@ class CredentialListApi(APIView):
         selectors.candidate_get(user=request.user, pk=v["candidate"])
         cred = services.credential_add(
             actor=request.user, candidate_id=v.pop("candidate"), **v,
-            file_data=_read_upload(upload) if upload else None, file_name=upload.name if upload else "")
+            file_data=read_upload(upload) if upload else None, file_name=upload.name if upload else "")
         return Response(CredentialOutputSerializer(cred).data, status=status.HTTP_201_CREATED)
 
 

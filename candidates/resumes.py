@@ -33,6 +33,14 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def read_upload(upload, *, field: str = "file") -> bytes:
+    """The bytes of an uploaded file, refused by size (a ValidationError on ``field``) before it is read into
+    memory."""
+    if upload.size > MAX_RESUME_BYTES:
+        raise ValidationError({field: [_("The file is larger than %(mb)s MB.") % {"mb": MAX_RESUME_BYTES // (1024 * 1024)}]})
+    return upload.read()
+
+
 def check_upload(data: bytes) -> str:
     """The file kind, or a ValidationError on ``file`` that says what is wrong."""
     if not data:

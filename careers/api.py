@@ -16,6 +16,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from candidates.models import CredentialType, Education, Language, Priority
+from candidates.resumes import read_upload
 from hrsys.api.pagination import Pagination
 from hrsys.api.schema import paginated
 from hrsys.api.serializers import StrictSerializer
@@ -178,7 +179,7 @@ class PublicApplicationCreateApi(PublicApi):
         try:
             services.application_submit(
                 job_id=job.pk, name=values["name"], phone=values["phone"], email=values["email"],
-                resume=services.read_upload(upload) if upload is not None else None,
+                resume=read_upload(upload, field="resume") if upload is not None else None,
                 resume_name=getattr(upload, "name", "") or "",
                 licences={name: value for name, value in values.items() if name.startswith("licence_")},
                 consent=values["consent"], consent_version=values["consent_version"],

@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates.models import Application, Candidate, JobRequisition, SourceChannel
-from candidates.resumes import MAX_RESUME_BYTES, check_upload
+from candidates.resumes import check_upload
 from candidates.services import (
     DuplicateCandidate,
     application_create,
@@ -88,14 +88,6 @@ class Submission:
 
 def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
-
-
-def read_upload(upload) -> bytes:
-    """The bytes of an uploaded résumé, refused by size before it is read into memory."""
-    if upload.size > MAX_RESUME_BYTES:
-        raise ValidationError({"resume": [_("The file is larger than %(mb)s MB.")
-                                          % {"mb": MAX_RESUME_BYTES // (1024 * 1024)}]})
-    return upload.read()
 
 
 # -- checks ---------------------------------------------------------------------------------------------

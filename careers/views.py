@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from candidates.models import JobRequisition, Priority
+from candidates.resumes import read_upload
 from hrsys.core.middleware import client_ip
 from portal.access import PRIVACY_NOTICE_VERSION
 
@@ -67,7 +68,7 @@ def apply(request, pk):
     values.update(numbers)
     upload = request.FILES.get("resume")
     try:
-        data = services.read_upload(upload) if upload is not None else None
+        data = read_upload(upload, field="resume") if upload is not None else None
         services.application_submit(
             job_id=job.pk, name=values["name"], phone=values["phone"], email=values["email"], resume=data,
             resume_name=getattr(upload, "name", ""), licences=numbers, consent=values["consent"],

@@ -40,9 +40,7 @@ def _flatten(detail):
 def error_messages(exc) -> list[str]:
     """The messages of a refused service call, for an HTML page (the API has ``exception_handler``): every field
     message of a ValidationError, or the detail of a Conflict / other API exception."""
-    from django.core.exceptions import ValidationError  # noqa: PLC0415
-
-    if isinstance(exc, ValidationError):
+    if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "message_dict"):
             return [m for msgs in exc.message_dict.values() for m in msgs]
         return list(exc.messages)

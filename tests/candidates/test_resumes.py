@@ -121,7 +121,6 @@ def test_zip_without_word_document_is_not_docx():
 
 def test_size_limit(users, api_as, er_job, monkeypatch):
     monkeypatch.setattr(resumes, "MAX_RESUME_BYTES", 1000)
-    monkeypatch.setattr("candidates.api.MAX_RESUME_BYTES", 1000)
     app = ApplicationFactory(job=er_job)
     upload = SimpleUploadedFile("cv.docx", make_docx(ZH_LINES))
     response = api_as(users.hr).post(f"/api/v1/candidates/{app.candidate_id}/resumes/", {"file": upload},
