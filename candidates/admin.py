@@ -12,7 +12,6 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from hrsys.audit.labels import actor_in_words
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin, labelled_filter
+from hrsys.core.timezones import local_text
 
 from . import diagram, importer, selectors, services
 from .exports import APPLICATION_EXPORT_COLUMNS, CANDIDATE_EXPORT_COLUMNS
@@ -476,7 +476,7 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
 
     @admin.display(description=gettext_lazy("history"))
     def history(self, obj):
-        rows = [(timezone.localtime(t.at).strftime("%Y-%m-%d %H:%M"), t.get_from_state_display(), t.get_to_state_display(),
+        rows = [(local_text(t.at), t.get_from_state_display(), t.get_to_state_display(),
                  str(t.actor or actor_in_words(t.actor_label)), t.reason) for t in obj.transitions.select_related("actor")]
         if not rows:
             return "-"

@@ -26,6 +26,7 @@ from hrsys.audit.services import MASK, audit_record
 from hrsys.core.actors import require_perm as _require
 from hrsys.core.actors import require_visible
 from hrsys.core.actors import staff_user as _user
+from hrsys.core.inputs import clean_date
 from interviews.ai.selectors import ai_result_summary
 from interviews.models import InterviewFeedback
 from notifications.services import notification_create
@@ -153,9 +154,9 @@ def employee_exit(*, actor, employee_id: int, last_day, reason: str, note: str =
     if reason not in AttritionReason.values:
         errors["reason"] = [_("Choose a reason for leaving.")]
     try:
-        last = last_day if isinstance(last_day, dt.date) else dt.date.fromisoformat(str(last_day))
-    except ValueError:
-        errors["last_day"] = [_("Enter a date as YYYY-MM-DD.")]
+        last = clean_date(last_day, "last_day")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
         last = None
     if errors:
         raise ValidationError(errors)

@@ -17,6 +17,7 @@ from candidates.selectors import hr_for_department
 from candidates.selectors import responsible_hr as pipeline_hr
 from hrsys.api.errors import Conflict
 from hrsys.core.actors import staff_user as _user
+from hrsys.core.inputs import clean_date
 from notifications.services import notification_create
 from notifications.types import Recipient
 
@@ -27,20 +28,7 @@ def _setting(name, default):
     return getattr(settings, name, default)
 
 
-
-
-
-
-
-def _date(value, field):
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise ValidationError({field: [_("Enter a date as YYYY-MM-DD.")]})
+_date = clean_date
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -19,6 +19,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from hrsys.core.timezones import local_text
+
 KEY_LABELS = {
     "education": _("Education"), "years_experience": _("Years of experience"), "skills": _("Skills"),
     "source": _("Source"), "language": _("Language"), "vendor": _("Vendor"), "overall_score": _("Overall score"),
@@ -53,7 +55,7 @@ def _value(value):
     if isinstance(value, str):
         moment = parse_datetime(value) if "T" in value else None
         if isinstance(moment, dt.datetime) and timezone.is_aware(moment):
-            return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+            return local_text(moment)
         label = _code_labels().get(value)
         return label if label is not None else value
     return value

@@ -15,3 +15,8 @@ def local_tz() -> ZoneInfo:
 
 def local_today(now: dt.datetime | None = None) -> dt.date:
     return timezone.localtime(now or timezone.now(), local_tz()).date()
+
+
+def local_text(moment: dt.datetime) -> str:
+    """``moment`` as people read it in a message, an alert or a snapshot: "2026-11-30 14:30", local time."""
+    return timezone.localtime(moment, local_tz()).strftime("%Y-%m-%d %H:%M")

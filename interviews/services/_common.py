@@ -3,13 +3,12 @@ every change, the pipeline moves they make and the local time they write."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from candidates.services import application_transition
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import staff_user as _user
+from hrsys.core.timezones import local_text
 
-from .. import availability
 from ..models import Interview, InterviewEvent
 
 User = get_user_model()
@@ -65,5 +64,4 @@ def _app_transition(actor, application, name, reason=""):
                                   reason=reason)
 
 
-def _local(dt) -> str:
-    return timezone.localtime(dt, availability.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+_local = local_text

@@ -2,7 +2,6 @@
 its audit row, the application's move in the pipeline, input parsing, and the messages to staff and candidate
 through the outbox."""
 
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from candidates.services import application_transition
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import staff_user as _user
+from hrsys.core.inputs import clean_date
 from notifications.services import notification_create
 from notifications.types import Recipient
 
@@ -66,15 +66,7 @@ def _money(value, field):
     return amount
 
 
-def _date(value, field):
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise ValidationError({field: [_("Enter a date as YYYY-MM-DD.")]})
+_date = clean_date
 
 
 # -- notifications ------------------------------------------------------------------------------------

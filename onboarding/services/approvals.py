@@ -19,6 +19,7 @@ from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm as _require
 from hrsys.core.actors import staff_user as _user
+from hrsys.core.timezones import local_text
 
 from .. import selectors
 from ..models import ApprovalDecision, ApprovalRole, Offer, OfferApproval, OfferState
@@ -173,7 +174,7 @@ def approvals_remind_due(*, now: datetime, batch: int = 200) -> dict:
                          message_fn=lambda c=candidate, o=offer, a=approval: _(
                              "The offer for %(c)s (%(job)s) has been waiting since %(t)s.")
                          % {"c": c.name, "job": o.application.job.title,
-                            "t": timezone.localtime(a.activated_at).strftime("%Y-%m-%d %H:%M")})
+                            "t": local_text(a.activated_at)})
             audit_record(actor="hr_tick", action="offer.approval.remind", obj=offer,
                          changes={"approval": [None, approval.pk], "reminders": [None, approval.reminder_count]})
             sent += 1

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import transaction
 from django.dispatch import Signal
 from django.http import Http404
-from django.utils import timezone
 
 from hrsys.core.actors import staff_user as _user
+from hrsys.core.timezones import local_text
 
 from .. import tasks
 from ..models import AIInterviewResult, JobAIPolicy
@@ -43,8 +43,7 @@ def job_policy(job) -> JobAIPolicy:
         return JobAIPolicy(job=job, rejection_hold_hours=int(getattr(settings, "AI_INTERVIEWS_REJECTION_HOLD_HOURS", 0)))
 
 
-def _local(dt) -> str:
-    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
+_local = local_text
 
 
 def _result_for_actor(actor, result_id, *, lock=True):
