@@ -7,6 +7,6 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("Attendance")
 
     def ready(self):
-        from . import jobs, receivers  # noqa: F401 - importing jobs registers the periodic sweeps
+        from . import jobs, receivers  # noqa: F401, PLC0415 - in ready(): importing jobs registers the periodic sweeps
 
         receivers.connect()  # what onboarding and the employee file tell attendance

@@ -6,7 +6,7 @@ every write calls one service. Errors use the platform's one format.
 
 import io
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -401,8 +401,6 @@ def _content_type(data: bytes) -> str:
 def _file_response(request, obj, field, label):
     f = getattr(obj, field)
     if not f:
-        from django.http import Http404  # noqa: PLC0415
-
         raise Http404
     access_log(actor=request.user, kind=AccessLog.Kind.DOWNLOAD, obj=obj, detail=f"{label} file", channel="api")
     with f.storage.open(f.name) as fh:

@@ -26,6 +26,7 @@ from hrsys.crypto.fields import (
     normalize_phone,
 )
 from hrsys.crypto.storage import EncryptedFileSystemStorage
+from notifications.types import Recipient
 
 from . import validators
 
@@ -243,7 +244,6 @@ class Candidate(models.Model):
 
     def as_recipient(self):
         """This candidate as the outbox addresses them (contact data and language)."""
-        from notifications.types import Recipient  # noqa: PLC0415 - keeps model import light
 
         return Recipient(type="candidates.candidate", id=self.pk, name=self.name, email=self.email or "",
                          phone=self.phone or "", language=self.preferred_language or "zh-hans")

@@ -121,7 +121,7 @@ def validate_credential_types(value) -> None:
 
 
 def validate_credential_checkpoints(value) -> None:
-    from .models import CREDENTIAL_GATEABLE  # noqa: PLC0415
+    from .models import CREDENTIAL_GATEABLE  # noqa: PLC0415 - models import this module
 
     _require_list(value, "checkpoints")
     unknown = [v for v in value if v not in CREDENTIAL_GATEABLE]

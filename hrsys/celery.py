@@ -3,6 +3,8 @@ import os
 from celery import Celery
 from celery.signals import after_setup_logger, after_setup_task_logger
 
+from hrsys.core.masking import install_on
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrsys.settings")
 
 app = Celery("hrsys")
@@ -15,6 +17,5 @@ app.autodiscover_tasks()
 def _mask_worker_logs(logger, **kwargs):
     """The worker replaces Django's log handlers with its own (and logs whatever reaches stdout): they get the
     same masking filters as settings.LOGGING (R-SEC-2)."""
-    from hrsys.core.masking import install_on
 
     install_on(logger)

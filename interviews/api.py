@@ -6,6 +6,7 @@ Candidate-facing endpoints (``interviews/rebook/<token>/``) authenticate by the 
 single-use token only.
 """
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -15,12 +16,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.api.pagination import Pagination
 from hrsys.api.schema import errors, paginated
 from hrsys.api.serializers import StrictSerializer
 from hrsys.audit.services import access_log
 
-from . import feeds, selectors, services
+from . import feeds, selectors, services, tokens
 from .ics import MAX_ICS_BYTES
 from .models import BatchRun, InterviewFeedback, JoinProblem, Kind, Recommendation, State
 
@@ -257,8 +259,6 @@ def _run(run):
 class BatchRunDetailApi(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
-        from hrsys.accounts.scope import get_for_user_or_404  # noqa: PLC0415
-
         return Response(_run(get_for_user_or_404(BatchRun, request.user, pk=pk)))
 
 
@@ -361,9 +361,6 @@ class CouldNotJoinApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT, **errors(409)})
     def post(self, request, token):
-        from django.http import Http404  # noqa: PLC0415
-
-        from . import tokens  # noqa: PLC0415
 
         data = tokens.read(token, "join")
         if data is None:

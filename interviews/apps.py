@@ -7,17 +7,17 @@ class InterviewsConfig(AppConfig):
     verbose_name = _("Interviews")
 
     def ready(self):
-        from candidates.signals import application_closed
-        from notifications.signals import candidate_action_recorded
+        from candidates.signals import application_closed  # noqa: PLC0415 - in ready(): the models are loaded by now
+        from notifications.signals import candidate_action_recorded  # noqa: PLC0415 - in ready(): the models are loaded by now
 
-        from . import jobs  # noqa: F401 - registers the periodic sweeps
-        from .receivers import on_application_closed, on_candidate_action
+        from . import jobs  # noqa: F401, PLC0415 - in ready(): registers the periodic sweeps
+        from .receivers import on_application_closed, on_candidate_action  # noqa: PLC0415 - in ready(): the models are loaded by now
 
         candidate_action_recorded.connect(on_candidate_action, dispatch_uid="interviews.confirm")
         application_closed.connect(on_application_closed, dispatch_uid="interviews.application_closed")
 
-        from hrsys.audit.labels import register_resolver
+        from hrsys.audit.labels import register_resolver  # noqa: PLC0415 - in ready(): the models are loaded by now
 
-        from .labels import audit_action_words
+        from .labels import audit_action_words  # noqa: PLC0415 - in ready(): the models are loaded by now
 
         register_resolver(audit_action_words)  # the audit trail's interview actions in words

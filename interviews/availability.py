@@ -13,7 +13,8 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from hrsys.core.timezones import local_tz
@@ -91,7 +92,6 @@ def profile_windows(profile: InterviewerProfile, start: datetime, end: datetime)
 def build_engine(*, user_ids, room_ids=(), start: datetime, end: datetime, exclude_interview_ids=(),
                  step_minutes: int = 30) -> Engine:
     """An engine loaded with the interviewers' and rooms' working time, busy blocks and bookings."""
-    from django.contrib.auth import get_user_model  # noqa: PLC0415
 
     user_ids = sorted(set(user_ids))
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids, is_active=True)}
@@ -131,8 +131,6 @@ def build_engine(*, user_ids, room_ids=(), start: datetime, end: datetime, exclu
 
 
 def _people_or_rooms(user_ids, room_ids):
-    from django.db.models import Q  # noqa: PLC0415
-
     q = Q(interviewers__in=user_ids)
     if room_ids:
         q |= Q(room_id__in=list(room_ids))

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from candidates.models import Application
 from hrsys.core.timezones import local_tz
 
 from . import scheduling, services
@@ -82,7 +83,6 @@ def batch_preview(*, actor, job_id: int, round_id: int, application_ids, period_
         panel_pick=batch["panel_pick"], required=batch["required"], room_ids=batch["room_ids"],
         period_start=batch["period_start"], period_end=batch["period_end"])
     result = scheduling.schedule_batch(engine, requests)
-    from candidates.models import Application  # noqa: PLC0415
 
     apps = Application.objects.select_related("candidate").in_bulk(batch["application_ids"])
     users = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=[*batch["panel"], *batch["required"]])}

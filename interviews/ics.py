@@ -8,6 +8,7 @@ the UID and raises SEQUENCE; a CANCEL keeps the UID with a higher SEQUENCE.
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parseaddr
 
+from dateutil.rrule import rrulestr
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from .availability import LOCAL_TZ
+from .models import BOOKED_STATES, State
 
 PRODID = "-//hrsys//interviews//EN"
 
@@ -104,7 +106,6 @@ def cancellation(interview, *, sequence: int | None = None) -> bytes:
 
 def feed(interviews, *, name: str) -> bytes:
     """A subscribable calendar (webcal) of one interviewer's interviews; no METHOD (RFC 5545 publish)."""
-    from .models import BOOKED_STATES, State  # noqa: PLC0415
 
     cal = _calendar(None)
     cal.add("x-wr-calname", name)
@@ -186,7 +187,6 @@ def _occurrences(ev, s, e, start, end):
         if s < end and e > start:
             yield s, e
         return
-    from dateutil.rrule import rrulestr  # noqa: PLC0415 - icalendar depends on python-dateutil
 
     length = e - s
     rule = rrulestr(rrule.to_ical().decode(), dtstart=s)

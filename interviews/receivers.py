@@ -9,12 +9,13 @@ import logging
 
 from hrsys.api.errors import Conflict
 
+from .models import ACTIVE_STATES, Interview
+from .services import RELATED, interview_cancel, interview_confirm
+
 logger = logging.getLogger(__name__)
 
 
 def on_candidate_action(sender, action=None, notification=None, **kwargs):
-    from .services import RELATED, interview_confirm  # noqa: PLC0415
-
     if notification is None or notification.related_type != RELATED or action is None:
         return
     if action.kind != "confirm":
@@ -28,8 +29,6 @@ def on_candidate_action(sender, action=None, notification=None, **kwargs):
 def on_application_closed(sender, application=None, transition="", actor=None, reason="", **kwargs):
     """A rejected, withdrawn or pooled application keeps no interview: each booked one is cancelled in the same
     transaction, so its reminders stop and every calendar gets the CANCEL (R-SCHED-4, R-NS-1)."""
-    from .models import ACTIVE_STATES, Interview  # noqa: PLC0415
-    from .services import interview_cancel  # noqa: PLC0415
 
     why = {"reject": "the application was rejected", "withdraw": "the application was withdrawn",
            "to_talent_pool": "the candidate moved to the talent pool"}.get(transition, "the application closed")

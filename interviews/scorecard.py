@@ -35,6 +35,7 @@ from hrsys.core.actors import require_perm
 from hrsys.core.timezones import local_tz
 
 from . import services
+from .ai.selectors import follow_up_questions_for
 from .models import Interview, InterviewFeedback, Recommendation, scorecard_dimensions
 
 VIEW_PERMISSION = "interviews.view_interview"
@@ -64,7 +65,6 @@ def _with_values(dimensions, scores) -> list[dict]:
 
 def scorecard_for(*, user, pk: int, now=None) -> Scorecard:
     """The scorecard of interview ``pk`` as ``user`` may see it (404 outside their scope)."""
-    from .ai.selectors import follow_up_questions_for  # noqa: PLC0415
 
     interview = get_for_user_or_404(
         Interview.objects.select_related("application__candidate", "application__job__department", "round", "room")

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from candidates.models import Application, InterviewRound
 from hrsys.accounts.scope import get_for_user_or_404
 
 from . import availability
@@ -32,6 +33,7 @@ from .models import (
     State,
 )
 from .scheduling import Request
+from .services import _clean_interviewers
 
 
 def interview_list(*, user, filters: dict | None = None):
@@ -116,7 +118,6 @@ def slots_propose(*, user, application_id: int, round_id: int | None, interviewe
                   start: datetime | None = None, days: int = 10, limit: int = 5, preferences=None) -> list:
     """Free slots for the next round of one application (R-SCHED-1, R-SCHED-3): starts on the engine's 5-minute
     grid, never before the lead time (``availability.earliest_start``), so the first one can be booked as it is."""
-    from candidates.models import Application, InterviewRound  # noqa: PLC0415
 
     app = get_for_user_or_404(Application, user, pk=application_id)
     round_obj = InterviewRound.objects.filter(pk=round_id, job_id=app.job_id).first() if round_id else None
@@ -125,7 +126,6 @@ def slots_propose(*, user, application_id: int, round_id: int | None, interviewe
         round_obj = app.job.rounds.exclude(pk__in=[d for d in done if d]).order_by("order").first()
     if round_obj is None:
         raise ValidationError({"round": [_("The job has no further round to schedule.")]})
-    from .services import _clean_interviewers  # noqa: PLC0415
 
     people = _clean_interviewers(user, interviewer_ids, round_obj)
     if not people:

@@ -7,6 +7,8 @@ only when the job title does not (notifications/wording.py), ``round_name`` is a
 link, contact, start date) is left out with its label instead of printing "地点：。".
 """
 
+from .default_templates_retired import RETIRED_TEXTS
+
 # Pieces several texts share (Django template syntax).
 _ZH_CONTACT = ("{% if contact_name or contact_phone %}联系人：{{ contact_name }}"
                "{% if contact_name and contact_phone %} {% endif %}{{ contact_phone }}{% endif %}")
@@ -181,7 +183,6 @@ def install_defaults(template_model, policy_model, *, refresh: bool = False) -> 
 
     ``refresh``: a row that still holds a text an earlier release shipped (``RETIRED_TEXTS``, untouched by HR)
     gets the current text; a row HR changed in any way keeps HR's text."""
-    from .default_templates_retired import RETIRED_TEXTS  # noqa: PLC0415 - only needed here
 
     created = 0
     for key, language, channel, subject, body in DEFAULT_TEMPLATES:

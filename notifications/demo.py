@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from hrsys.accounts.models import Department
+
 from .default_templates import install_defaults
 from .models import EscalationPolicy, MessageTemplate, Notification
 from .services import candidate_action_record, notification_create
@@ -15,7 +17,6 @@ from .types import Recipient
 
 def seed(stdout=None, scale=0, **options) -> dict:
     created = install_defaults(MessageTemplate, EscalationPolicy)
-    from hrsys.accounts.models import Department
 
     department = Department.objects.order_by("path").exclude(kind="organization").first()
     samples = [

@@ -26,6 +26,8 @@ from django.utils.translation import gettext_lazy as _
 
 from hrsys.audit.services import access_log
 
+from .models import Notification
+
 #: Django's console backend prints whole MIME messages to stdout, which the Celery worker logs:
 #: settings swap it for this one.
 EMAIL_BACKEND = "notifications.channels.dev_email.OutboxEmailBackend"
@@ -120,8 +122,6 @@ def _guard(request) -> None:
 
 
 def outbox_list(request):
-    from .models import Notification  # noqa: PLC0415
-
     _guard(request)
     items = entries()
     # e-mails carry the notification's public token, SMS and voice its id: show the id for both

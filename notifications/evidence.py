@@ -103,8 +103,8 @@ def column_widths_cm(rows: list[list[str]], headers: list[str], *, available_cm:
 
 
 def _repeat_header(row) -> None:
-    from docx.oxml import OxmlElement  # noqa: PLC0415
-    from docx.oxml.ns import qn  # noqa: PLC0415
+    from docx.oxml import OxmlElement  # noqa: PLC0415 - python-docx is heavy (0.1 s); loaded only when an export is built
+    from docx.oxml.ns import qn  # noqa: PLC0415 - python-docx is heavy (0.1 s); loaded only when an export is built
 
     marker = OxmlElement("w:tblHeader")
     marker.set(qn("w:val"), "true")
@@ -114,7 +114,7 @@ def _repeat_header(row) -> None:
 def _chinese_defaults(doc) -> None:
     """East Asian text tagged as Chinese and set in a Simplified Chinese face (the python-docx template
     leaves the font to a theme and tags it en-US), so Word and LibreOffice choose Chinese glyph forms."""
-    from docx.oxml.ns import qn  # noqa: PLC0415
+    from docx.oxml.ns import qn  # noqa: PLC0415 - python-docx is heavy (0.1 s); loaded only when an export is built
 
     defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     fonts = defaults.find(qn("w:rFonts"))
@@ -124,9 +124,9 @@ def _chinese_defaults(doc) -> None:
 
 
 def evidence_docx(events: list[dict], *, title: str, generated_by: str) -> bytes:
-    from docx import Document  # noqa: PLC0415
-    from docx.enum.section import WD_ORIENT  # noqa: PLC0415
-    from docx.shared import Cm, Pt  # noqa: PLC0415
+    from docx import Document  # noqa: PLC0415 - python-docx is heavy (0.1 s); loaded only when an export is built
+    from docx.enum.section import WD_ORIENT  # noqa: PLC0415 - python-docx is heavy (0.1 s); loaded only when an export is built
+    from docx.shared import Cm, Pt  # noqa: PLC0415 - python-docx is heavy (0.1 s); loaded only when an export is built
 
     doc = Document()
     _chinese_defaults(doc)

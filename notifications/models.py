@@ -20,7 +20,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from hrsys.accounts.scope import ScopedQuerySet
 from hrsys.crypto.fields import EncryptedTextField
 
-from .catalog import template_label
+from .catalog import is_secret, template_label
 
 
 def _token() -> str:
@@ -82,7 +82,7 @@ class MessageTemplate(models.Model):
         return f"{template_label(self.key)} [{self.get_language_display()}] {self.get_channel_display() or '*'}"
 
     def clean(self):
-        from .rendering import validate_template
+        from .rendering import validate_template  # noqa: PLC0415 - a cycle: rendering reads MessageTemplate
 
         validate_template(self.key, subject=self.subject, body=self.body, html_body=self.html_body)
 
@@ -189,8 +189,6 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         return f"{self.get_channel_display()} · {template_label(self.template_key)} #{self.pk}"
 
     def _shown(self, text: str) -> str:
-        from .catalog import is_secret  # noqa: PLC0415
-
         return SECRET_DIGITS.sub("••••••", text) if is_secret(self.template_key) else text
 
     @property
@@ -204,7 +202,6 @@ class Notification(ConcurrentTransitionMixin, models.Model):
 
     def redact_secret(self) -> list[str]:
         """Remove the secret from the stored row once it is no longer needed for sending; the fields changed."""
-        from .catalog import is_secret  # noqa: PLC0415
 
         if not is_secret(self.template_key):
             return []

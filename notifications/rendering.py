@@ -12,6 +12,7 @@ from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
 from .catalog import TEMPLATE_KEYS, allowed_variables
+from .models import MessageTemplate
 from .wording import position_name
 
 # One engine for message texts: no loaders, i18n available, no settings-dependent template dirs.
@@ -105,7 +106,6 @@ def validate_template(key: str, *, subject: str, body: str, html_body: str = "")
 
 def pick_template(key: str, language: str, channel: str):
     """The best stored text: this language and channel, then any channel, then the other language."""
-    from .models import MessageTemplate
 
     candidates = list(MessageTemplate.objects.filter(key=key, channel__in=[channel, ""]))
     fallback_languages = [language, settings.LANGUAGE_CODE, "zh-hans", "en"]

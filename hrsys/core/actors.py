@@ -5,6 +5,7 @@ callers inside the system (webhooks authenticate by signature before they get he
 """
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 
 def staff_user(actor):
@@ -21,7 +22,6 @@ def require_perm(actor, perm: str) -> None:
 def require_visible(model, actor, pk) -> None:
     """404 unless the row exists and, for a staff actor, lies within their data scope (never 403:
     no existence leak). Machine actors see every existing row."""
-    from django.http import Http404  # noqa: PLC0415
 
     user = staff_user(actor)
     qs = model.objects.for_user(user) if user is not None else model._default_manager.all()

@@ -11,6 +11,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from .models import TickRun
+
 logger = logging.getLogger(__name__)
 
 _jobs: dict[str, Callable[[datetime], object]] = {}
@@ -41,7 +43,6 @@ def run_due_jobs(*, now: datetime, only: list[str] | None = None, source: str = 
         except Exception as exc:  # noqa: BLE001 - reported, and the other sweeps still run
             logger.exception("periodic job %s failed", name)
             results[name] = f"error: {exc.__class__.__name__}: {exc}"
-    from .models import TickRun
 
     TickRun.objects.create(moment=now, source=source, results={k: str(v) for k, v in results.items()})
     return results

@@ -5,12 +5,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import TaskProbe
+from .tasks import task_probe_execute
 
 
 @transaction.atomic
 def task_probe_request() -> TaskProbe:
-    from .tasks import task_probe_execute
-
     probe = TaskProbe.objects.create()
     transaction.on_commit(partial(task_probe_execute.delay, probe.pk))
     return probe

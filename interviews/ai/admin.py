@@ -15,12 +15,14 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from candidates.models import JobRequisition
 from candidates.selectors import assessment_dimension_labels
 from hrsys.api.errors import Conflict
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin, labelled_filter
 from hrsys.core.readable import readable
 
 from . import importer, services
+from .adapters.registry import adapter_paths
 from .models import (
     AIInterviewResult,
     AIInvitation,
@@ -80,7 +82,6 @@ class VendorForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .adapters.registry import adapter_paths  # noqa: PLC0415
 
         self.fields["adapter"] = forms.ChoiceField(label=gettext_lazy("adapter"), choices=[(p, p) for p in adapter_paths()])
         self._kept = {name: getattr(self.instance, name) for name in self.SECRET_FIELDS} if self.instance.pk else {}
@@ -255,8 +256,6 @@ class JobAIPolicyAdmin(PipelinePermissionMixin, ScopedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "job":
-            from candidates.models import JobRequisition  # noqa: PLC0415
-
             kwargs["queryset"] = JobRequisition.objects.for_user(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -14,11 +14,11 @@ class AiInterviewsConfig(AppConfig):
     verbose_name = _("AI interviews")
 
     def ready(self):
-        from candidates.signals import application_closed
-        from notifications.signals import candidate_action_recorded
+        from candidates.signals import application_closed  # noqa: PLC0415 - in ready(): the models are loaded by now
+        from notifications.signals import candidate_action_recorded  # noqa: PLC0415 - in ready(): the models are loaded by now
 
-        from . import jobs  # noqa: F401 - registers the periodic sweeps
-        from .services import on_application_closed, on_candidate_action
+        from . import jobs  # noqa: F401, PLC0415 - in ready(): registers the periodic sweeps
+        from .services import on_application_closed, on_candidate_action  # noqa: PLC0415 - in ready(): the models are loaded by now
 
         candidate_action_recorded.connect(on_candidate_action, dispatch_uid="ai_interviews.link_open")
         application_closed.connect(on_application_closed, dispatch_uid="ai_interviews.application_closed")

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates.importer import read_table
+from hrsys.audit.services import audit_record
 
 from . import mapping, services
 from .adapters.base import PayloadError
@@ -212,7 +213,6 @@ def ai_results_import(*, actor, vendor, data: bytes, filename: str = "", commit:
                 report.created += 1
             else:
                 report.duplicates += 1
-        from hrsys.audit.services import audit_record  # noqa: PLC0415
 
         audit_record(actor=actor, action="ai_result.import", obj=vendor,
                      changes={"file": [None, filename[:200]], "rows": [None, report.rows],

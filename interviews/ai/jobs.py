@@ -2,11 +2,12 @@
 
 from hrsys.core.periodic import periodic_job
 
+from .services import ai_holds_release_due, ai_media_purge_due
+
 
 @periodic_job("ai_interviews.release_holds")
 def release_holds(now):
     """Held automatic rejections whose hold period ran out are applied (R-PIPE-3)."""
-    from .services import ai_holds_release_due
 
     return ai_holds_release_due(now=now)
 
@@ -14,6 +15,5 @@ def release_holds(now):
 @periodic_job("ai_interviews.purge_media")
 def purge_media(now):
     """Recordings and reports past their vendor's retention period are deleted (R-AI-6)."""
-    from .services import ai_media_purge_due
 
     return ai_media_purge_due(now=now)

@@ -114,7 +114,7 @@ class Vendor(models.Model):
 
     def clean(self):
         from .adapters import registry  # noqa: PLC0415 - adapters import models
-        from .mapping import validate_dimension_map  # noqa: PLC0415
+        from .mapping import validate_dimension_map  # noqa: PLC0415 - the mapping reads the adapters' errors
 
         errors = {}
         if self.adapter not in registry.adapter_paths():
@@ -145,7 +145,7 @@ class Vendor(models.Model):
             raise ValidationError(errors)
 
     def adapter_instance(self):
-        from .adapters import registry  # noqa: PLC0415
+        from .adapters import registry  # noqa: PLC0415 - adapters import models
 
         return registry.get_adapter(self.adapter)(self)
 

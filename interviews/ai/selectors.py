@@ -20,6 +20,8 @@ import json
 from django.conf import settings
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from candidates.models import State as AppState
 
@@ -32,6 +34,7 @@ from .models import (
     Question,
     QuestionUsage,
 )
+from .services import job_policy
 
 
 def _results(user):
@@ -119,7 +122,6 @@ def follow_up_questions_for(*, user, application_id: int, per_dimension: int = 2
     the job's family (or any family), in the candidate's language first; least-asked first.
     Weakest dimensions come first. Empty when the user may not see the result.
     """
-    from .services import job_policy  # noqa: PLC0415
 
     result = ai_result_for_application(user=user, application_id=application_id)
     if result is None:
@@ -180,7 +182,6 @@ def svg_bar_chart(rows: list[dict], *, width: int = 480, bar_height: int = 22, g
 
     Rendered on the server: no scripts, no CDN. Labels are escaped.
     """
-    from django.utils.html import escape  # noqa: PLC0415
 
     scale = width - label_width - 40
     height = max(1, len(rows)) * (bar_height + gap) + gap
@@ -213,7 +214,6 @@ def svg_bar_chart(rows: list[dict], *, width: int = 480, bar_height: int = 22, g
 def ai_result_panel_context(*, user, application_id: int) -> dict:
     """Context of the ``ai_interviews/_result_panel.html`` snippet: chart, report, media player, transcript,
     follow-up questions, candidate actions. ``result`` is None outside the user's scope."""
-    from django.utils.safestring import mark_safe  # noqa: PLC0415
 
     result = ai_result_for_application(user=user, application_id=application_id)
     if result is None:

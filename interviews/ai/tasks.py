@@ -5,21 +5,21 @@ from celery import shared_task
 
 @shared_task(name="ai_interviews.apply_moves", ignore_result=True)
 def apply_moves(result_id: int) -> str:
-    from .services import ai_result_apply_moves
+    from .services import ai_result_apply_moves  # noqa: PLC0415 - a cycle: the services enqueue through this module
 
     return ai_result_apply_moves(result_id=result_id)
 
 
 @shared_task(name="ai_interviews.release_hold", ignore_result=True)
 def release_hold(result_id: int) -> str:
-    from .services import ai_hold_release
+    from .services import ai_hold_release  # noqa: PLC0415 - a cycle: the services enqueue through this module
 
     return ai_hold_release(result_id=result_id)
 
 
 @shared_task(name="ai_interviews.fetch_media", bind=True, ignore_result=True, max_retries=5)
 def fetch_media(self, media_id: int) -> str:
-    from .services import MediaFetchError, ai_media_fetch
+    from .services import MediaFetchError, ai_media_fetch  # noqa: PLC0415 - a cycle: the services enqueue through this module
 
     try:
         return ai_media_fetch(media_id=media_id)

@@ -1,5 +1,7 @@
 from dataclasses import dataclass, field
 
+from hrsys.core.masking import mask_email, mask_phone
+
 
 @dataclass
 class SendResult:
@@ -43,7 +45,6 @@ class Backend:
 
 def masked_recipient(notification) -> str:
     """Who a notification goes to, fit for a log line: the phone or e-mail masked, a staff user by id (R-SEC-2)."""
-    from hrsys.core.masking import mask_email, mask_phone  # noqa: PLC0415
 
     if notification.channel == "email":
         return mask_email(notification.recipient_email) or "-"

@@ -2,13 +2,13 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from notifications.models import Notification
+
 from .base import Backend, PermanentSendError, SendResult
 from .twilio_client import callback_url, translate_error, twilio_client
 
 
 def _sid_taken(sid: str, notification) -> bool:
-    from notifications.models import Notification  # noqa: PLC0415
-
     return Notification.objects.filter(provider_message_id=sid).exclude(pk=notification.pk).exists()
 
 

@@ -3,6 +3,8 @@ from datetime import timedelta
 from django.conf import settings
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from notifications.rendering import render_message
+
 from .base import Backend, PermanentSendError, SendResult
 from .twilio_client import callback_url, translate_error, twilio_client
 from .twilio_sms import _sid_taken
@@ -16,7 +18,6 @@ def voice_language(language: str) -> str:
 
 def call_twiml(notification) -> str:
     """Speak the message, then "press 1 to confirm, 2 to reschedule" in the recipient's language."""
-    from notifications.rendering import render_message  # noqa: PLC0415
 
     lang = voice_language(notification.language)
     _subject, menu, _html = render_message(key="voice_menu", language=notification.language, channel="voice",

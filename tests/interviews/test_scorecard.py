@@ -268,7 +268,7 @@ def test_r_ui_5_my_interviews_shows_feedback_state_and_links_the_scorecard(world
 def test_r_ui_5_follow_up_questions_on_the_scorecard_and_for_upcoming_interviews(world, interview, monkeypatch):
     """R-UI-5, R-PIPE-7: the AI interview's suggested follow-up questions (interviews.ai.selectors, asked with the
     viewer and the application) are on the scorecard and on My interviews for an upcoming round."""
-    from interviews import my_interviews
+    from interviews import my_interviews, scorecard
     from interviews.ai import selectors as ai_selectors
 
     asked = []
@@ -281,6 +281,7 @@ def test_r_ui_5_follow_up_questions_on_the_scorecard_and_for_upcoming_interviews
 
     monkeypatch.setattr(ai_selectors, "follow_up_questions_for", fake)
     monkeypatch.setattr(my_interviews, "follow_up_questions_for", fake)
+    monkeypatch.setattr(scorecard, "follow_up_questions_for", fake)
     with time_machine.travel(BOOKED_AT, tick=False):
         html = web(world.i1).get("/interviews/mine/").content.decode()
         upcoming = html[html.index('id="upcoming-interviews"'):html.index('id="past-interviews"')]

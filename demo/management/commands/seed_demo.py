@@ -31,9 +31,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         for module_name in SEED_ORDER:
             if module_name == "story":
-                # imported only here: the story travels in time with time-machine, a development dependency
-                # (pyproject.toml [dev]); the apps' set-up above runs without it, as it always has
-                from demo import story as demo_story  # noqa: PLC0415
+                # the apps' set-up above runs without time-machine, as it always has
+                from demo import story as demo_story  # noqa: PLC0415 - optional: the story needs time-machine ([dev])
 
                 self.stdout.write(f"demo story: {demo_story.seed(stdout=self.stdout, size=story)}")
                 continue
