@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test setup install secrets messages migrate demo lint ci clean
+.PHONY: run test setup install secrets messages migrate demo lint bench ci clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ run: demo
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# every benchmark on fresh PostgreSQL databases; rewrites README's figures table from the run (long)
+bench: setup
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
