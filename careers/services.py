@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates.models import Application, Candidate, JobRequisition, SourceChannel
-from candidates.resumes import check_upload
+from candidates.resumes import check_upload, extract_text
 from candidates.services import (
     DuplicateCandidate,
     application_create,
@@ -179,7 +179,8 @@ def application_submit(*, job_id: int, name: str = "", phone: str = "", email: s
         errors["resume"] = [_("Attach your résumé as a PDF or Word (.docx) file.")]
     else:
         try:
-            check_upload(resume)
+            # read before the transaction: the job's row stays locked only while the rows are written
+            resume_text = extract_text(resume, check_upload(resume))
         except ValidationError as exc:
             errors["resume"] = exc.message_dict.get("file", exc.messages)
     if not consent:
@@ -200,7 +201,7 @@ def application_submit(*, job_id: int, name: str = "", phone: str = "", email: s
     stored = []  # files written before a failure are removed with the rows (the rollback cannot)
     try:
         return _record(job=job, cleaned=cleaned, numbers=numbers, resume=resume, resume_name=resume_name,
-                       language=language, ip=ip, user_agent=user_agent, stored=stored)
+                       resume_text=resume_text, language=language, ip=ip, user_agent=user_agent, stored=stored)
     except ValidationError as exc:
         for f in stored:
             f.delete(save=False)
@@ -221,7 +222,7 @@ def _best_match(matches: list[dict]) -> Candidate:
 
 
 @transaction.atomic
-def _record(*, job, cleaned, numbers, resume, resume_name, language, ip, user_agent, stored) -> Submission:
+def _record(*, job, cleaned, numbers, resume, resume_name, resume_text, language, ip, user_agent, stored) -> Submission:
     # Submissions for one job wait for each other: a double tap on "send" finds the first one's candidate.
     job = JobRequisition.objects.select_for_update().select_related("department").get(pk=job.pk)
     now = timezone.now()
@@ -256,7 +257,8 @@ def _record(*, job, cleaned, numbers, resume, resume_name, language, ip, user_ag
     for ctype, (number, expires) in numbers.items():
         if (ctype, number) not in held:
             credential_add(actor=ACTOR, candidate_id=candidate.pk, type=ctype, number=number, expires_on=expires)
-    saved = resume_upload(actor=ACTOR, candidate_id=candidate.pk, data=resume, filename=resume_name, job_id=job.pk)
+    saved = resume_upload(actor=ACTOR, candidate_id=candidate.pk, data=resume, filename=resume_name, job_id=job.pk,
+                          text=resume_text)
     stored.append(saved.file)
     Consent.objects.create(candidate=candidate, version=PRIVACY_NOTICE_VERSION, given_at=now, ip=ip or None,
                            user_agent=(user_agent or "")[:400])

@@ -267,12 +267,16 @@ RESUME_CONFIRMABLE = ("name", "phone", "email", "years_experience", "education",
 
 
 @transaction.atomic
-def resume_upload(*, actor, candidate_id: int, data: bytes, filename: str = "", job_id: int | None = None) -> Resume:
-    """Store a PDF/DOCX resume encrypted, extract its text and propose fields for HR (R-PIPE-5, R-SEC-2)."""
+def resume_upload(*, actor, candidate_id: int, data: bytes, filename: str = "", job_id: int | None = None,
+                  text: str | None = None) -> Resume:
+    """Store a PDF/DOCX resume encrypted, extract its text and propose fields for HR (R-PIPE-5, R-SEC-2).
+    ``text``: the résumé's text when the caller read it already, before taking its locks (parsing a PDF can
+    take seconds)."""
     _require_perm(actor, "candidates.add_resume")
     _visible(Candidate, actor, candidate_id)
     kind = resumes.check_upload(data)
-    text = resumes.extract_text(data, kind)
+    if text is None:
+        text = resumes.extract_text(data, kind)
     jobs = JobRequisition.objects.filter(applications__candidate_id=candidate_id)
     if job_id is not None:
         jobs = JobRequisition.objects.filter(pk=job_id)

@@ -259,3 +259,24 @@ def test_r_pipe_8_too_many_applications_for_one_phone_are_refused(nurse_job, off
         services.application_submit(**submit_kwargs(office_job, resume_pdf, licences={}, email="",
                                                     ip="198.51.100.8"))
     assert snapshot() == before
+
+
+def test_r_pipe_8_the_resume_is_read_before_the_job_row_is_locked(nurse_job, resume_pdf, monkeypatch):
+    """Parsing a PDF can take seconds: it happens before the transaction that locks the job's row (so other
+    applicants to the job do not wait for it), and the résumé service does not parse it a second time."""
+    from django.db import connection
+
+    from candidates import resumes
+
+    depth_when_read, real_extract = [], resumes.extract_text
+
+    def extract_outside(data, kind):
+        depth_when_read.append(len(connection.savepoint_ids))  # the test's own transaction has none open
+        return real_extract(data, kind)
+
+    monkeypatch.setattr(services, "extract_text", extract_outside)
+    monkeypatch.setattr(resumes, "extract_text", lambda *a: pytest.fail("the résumé was parsed inside the lock"))
+    result = services.application_submit(**submit_kwargs(nurse_job, resume_pdf))
+
+    assert depth_when_read == [0]
+    assert Resume.objects.get(candidate_id=result.candidate_id).proposed["name"]["value"] == "李晓红"
