@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from hrsys.crypto import keys
 from hrsys.crypto.fields import encrypted_fields
-from hrsys.crypto.storage import EncryptedFileSystemStorage
+from hrsys.crypto.storage import EncryptedStorageMixin
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 rows_changed += self._rotate_rows(model, fields, current, batch_size, no_progress)
             file_fields = [
                 f for f in model._meta.concrete_fields
-                if isinstance(f, FileField) and isinstance(f.storage, EncryptedFileSystemStorage)
+                if isinstance(f, FileField) and isinstance(f.storage, EncryptedStorageMixin)
             ]
             if file_fields:
                 files_changed += self._rotate_files(model, file_fields, no_progress)
