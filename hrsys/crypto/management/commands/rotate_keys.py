@@ -84,7 +84,7 @@ class Command(BaseCommand):
         qs = model._base_manager.only("pk", *[f.name for f in file_fields])
         for obj in tqdm(qs.iterator(), desc=f"{model._meta.label} files", disable=no_progress):
             for f in file_fields:
-                name = getattr(obj, f.attname)
+                name = getattr(obj, f.attname).name  # the FieldFile's stored name
                 if name and f.storage.exists(name) and f.storage.reencrypt(name):
                     changed += 1
         return changed
