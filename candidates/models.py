@@ -25,7 +25,7 @@ from hrsys.crypto.fields import (
     normalize_id_number,
     normalize_phone,
 )
-from hrsys.crypto.storage import EncryptedFileSystemStorage
+from hrsys.crypto.storage import encrypted_storage
 from notifications.types import Recipient
 
 from . import validators
@@ -269,7 +269,7 @@ class Credential(models.Model):
     expires_on = models.DateField(_("expires on"), null=True, blank=True, db_index=True,
                                   help_text=_("empty: does not expire"))
     file = models.FileField(_("scan"), upload_to=credential_upload_to, blank=True,
-                            storage=EncryptedFileSystemStorage(purpose="credential"))
+                            storage=encrypted_storage("credential"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -297,7 +297,7 @@ class Resume(models.Model):
 
     candidate = models.ForeignKey(Candidate, verbose_name=_("candidate"), on_delete=models.CASCADE,
                                   related_name="resumes")
-    file = models.FileField(_("file"), upload_to=resume_upload_to, storage=EncryptedFileSystemStorage(purpose="resume"))
+    file = models.FileField(_("file"), upload_to=resume_upload_to, storage=encrypted_storage("resume"))
     kind = models.CharField(_("file type"), max_length=4, choices=Kind.choices)
     original_name = models.CharField(_("original file name"), max_length=200, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)

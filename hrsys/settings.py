@@ -336,9 +336,32 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"  # never served directly: files are encrypted and streamed by views
+# Stored files (résumés, recordings, letters) are encrypted in this process, then kept on local disk
+# (MEDIA_ROOT, the default) or, for web and worker processes on different machines, in an S3-compatible
+# bucket: MinIO, Aliyun OSS, AWS S3 (R-INT-5). Every encrypted FileField uses STORAGES["encrypted_files"]
+# (hrsys/crypto/storage.py); the bucket is never linked to, downloads go through the access-logged views.
+FILE_STORAGE = env.str("FILE_STORAGE", default="local").strip().lower()
+if FILE_STORAGE == "local":
+    _encrypted_files = {"BACKEND": "hrsys.crypto.storage.EncryptedFileSystemStorage"}
+elif FILE_STORAGE == "s3":
+    _encrypted_files = {
+        "BACKEND": "hrsys.crypto.s3_storage.EncryptedS3Storage",
+        "OPTIONS": {
+            "bucket_name": _required("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,  # empty: AWS itself
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,  # empty: boto3's own lookup
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),  # a folder inside the bucket, if it is shared
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="") or None,  # path (MinIO) / virtual (OSS)
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"FILE_STORAGE must be 'local' or 's3', got {FILE_STORAGE!r}")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "encrypted_files": _encrypted_files,
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING

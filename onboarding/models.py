@@ -15,7 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from hrsys.accounts.scope import ScopedQuerySet
 from hrsys.crypto.fields import EncryptedDecimalField, EncryptedTextField
-from hrsys.crypto.storage import EncryptedFileSystemStorage
+from hrsys.crypto.storage import encrypted_storage
 
 
 def offer_letter_upload_to(instance, filename):
@@ -135,9 +135,9 @@ class Offer(ConcurrentTransitionMixin, models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     approval_round = models.PositiveIntegerField(_("approval round"), default=0)
     letter_docx = models.FileField(_("letter (Word)"), upload_to=offer_letter_upload_to, blank=True,
-                                   storage=EncryptedFileSystemStorage(purpose="offer_letter"))
+                                   storage=encrypted_storage("offer_letter"))
     letter_pdf = models.FileField(_("letter (PDF)"), upload_to=offer_letter_upload_to, blank=True,
-                                  storage=EncryptedFileSystemStorage(purpose="offer_letter"))
+                                  storage=encrypted_storage("offer_letter"))
     document_sha256 = models.CharField(_("letter SHA-256 (Word)"), max_length=64, blank=True)
     pdf_sha256 = models.CharField(_("letter SHA-256 (PDF)"), max_length=64, blank=True)
     sent_version = models.PositiveIntegerField(_("version sent"), null=True, blank=True)
@@ -274,11 +274,11 @@ class OfferSignature(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=400, blank=True)
     signature_png = models.FileField(_("signature image"), upload_to=signature_upload_to,
-                                     storage=EncryptedFileSystemStorage(purpose="offer_signature"))
+                                     storage=encrypted_storage("offer_signature"))
     signature_sha256 = models.CharField(_("signature image SHA-256"), max_length=64)
     document_sha256 = models.CharField(_("SHA-256 of the document signed"), max_length=64)
     signed_copy = models.FileField(_("signed copy (Word)"), upload_to=offer_letter_upload_to,
-                                   storage=EncryptedFileSystemStorage(purpose="offer_letter"))
+                                   storage=encrypted_storage("offer_letter"))
     signed_copy_sha256 = models.CharField(_("signed copy SHA-256"), max_length=64)
 
     objects = ScopedQuerySet.as_manager()
@@ -332,7 +332,7 @@ class CandidateDocument(models.Model):
                                   related_name="portal_documents")
     kind = models.CharField(_("kind"), max_length=12, choices=DocumentKind.choices)
     file = models.FileField(_("file"), upload_to=candidate_document_upload_to,
-                            storage=EncryptedFileSystemStorage(purpose="candidate_document"))
+                            storage=encrypted_storage("candidate_document"))
     content_type = models.CharField(_("content type"), max_length=40)
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)

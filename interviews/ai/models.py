@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hrsys.accounts.scope import ScopedQuerySet
 from hrsys.crypto.fields import EncryptedTextField
-from hrsys.crypto.storage import EncryptedFileSystemStorage
+from hrsys.crypto.storage import encrypted_storage
 
 
 class SignatureScheme(models.TextChoices):
@@ -413,7 +413,7 @@ class AIMedia(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     source_url = models.URLField(_("vendor URL"), max_length=2000, blank=True)
     file = models.FileField(_("file"), upload_to=media_upload_to, blank=True, max_length=200,
-                            storage=EncryptedFileSystemStorage(purpose="ai_media"))
+                            storage=encrypted_storage("ai_media"))
     content_type = models.CharField(_("content type"), max_length=100, blank=True)
     size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING,

@@ -22,15 +22,32 @@ def _procfile():
 def test_compose_has_the_production_services_with_health_checks_and_volumes():
     compose = _compose()
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
-    for name in ("postgres", "redis", "web", "worker"):
+    assert set(services) == {"postgres", "redis", "minio", "createbucket", "migrate", "web", "worker", "beat"}
+    for name in ("postgres", "redis", "minio", "web", "worker"):
         assert "healthcheck" in services[name], name
     assert services["migrate"]["command"][-2:] == ["migrate", "--noinput"]
     for name in ("web", "worker", "beat"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     declared = set(compose["volumes"])
     used = {v.split(":")[0] for s in services.values() for v in s.get("volumes", [])}
-    assert used <= declared and {"pgdata", "redisdata", "media"} <= declared
+    assert used <= declared and {"pgdata", "redisdata", "media", "miniodata"} <= declared
+
+
+def test_compose_web_and_worker_share_the_stored_files_through_minio():  # R-INT-5
+    """Processes on different machines: the stored files are in MinIO's bucket, not on a disk they share."""
+    services = _compose()["services"]
+    assert services["createbucket"]["depends_on"]["minio"]["condition"] == "service_healthy"
+    script = " ".join(services["createbucket"]["command"])
+    assert "mc mb --ignore-existing" in script and "mc anonymous set none" in script  # private bucket
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["FILE_STORAGE"].startswith("${FILE_STORAGE:-s3}"), name
+        assert env["S3_ENDPOINT_URL"] == "${S3_ENDPOINT_URL:-http://minio:9000}", name
+        assert {"S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_REGION"} <= set(env), name
+        assert services[name]["depends_on"]["createbucket"]["condition"] == "service_completed_successfully"
+    minio_env = services["minio"]["environment"]
+    assert minio_env["MINIO_ROOT_USER"] == services["web"]["environment"]["S3_ACCESS_KEY_ID"]
+    assert minio_env["MINIO_ROOT_PASSWORD"] == services["web"]["environment"]["S3_SECRET_ACCESS_KEY"]
 
 
 def test_compose_processes_match_the_procfile():

@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from hrsys.crypto import keys
 from hrsys.crypto.fields import encrypted_fields
-from hrsys.crypto.storage import EncryptedFileSystemStorage
+from hrsys.crypto.storage import EncryptedStorageMixin
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 rows_changed += self._rotate_rows(model, fields, current, batch_size, no_progress)
             file_fields = [
                 f for f in model._meta.concrete_fields
-                if isinstance(f, FileField) and isinstance(f.storage, EncryptedFileSystemStorage)
+                if isinstance(f, FileField) and isinstance(f.storage, EncryptedStorageMixin)
             ]
             if file_fields:
                 files_changed += self._rotate_files(model, file_fields, no_progress)
@@ -84,7 +84,7 @@ class Command(BaseCommand):
         qs = model._base_manager.only("pk", *[f.name for f in file_fields])
         for obj in tqdm(qs.iterator(), desc=f"{model._meta.label} files", disable=no_progress):
             for f in file_fields:
-                name = getattr(obj, f.attname)
+                name = getattr(obj, f.attname).name  # the FieldFile's stored name
                 if name and f.storage.exists(name) and f.storage.reencrypt(name):
                     changed += 1
         return changed
