@@ -27,13 +27,15 @@ class PooledHttpClient(TwilioHttpClient):
     """The library's HTTP client with its keep-alive session shared by the send threads of a worker.
 
     The library's own ``request`` hands the response back through an attribute of the client, which a second
-    thread can overwrite before the first reads it; this one returns its own response. ``base_url`` (optional)
-    sends every request to another host.
+    thread can overwrite before the first reads it; this one returns its own response. It also reads the
+    environment's proxy settings once per host (the library scans ``os.environ`` twice per request).
+    ``base_url`` (optional) sends every request to another host.
     """
 
     def __init__(self, *, base_url: str = "", pool_size: int = 10, **kwargs):
         super().__init__(pool_connections=True, **kwargs)
         self.base = urlsplit(base_url) if base_url else None
+        self._environment: dict[tuple[str, str], dict] = {}
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
@@ -53,7 +55,11 @@ class PooledHttpClient(TwilioHttpClient):
             kwargs["data"] = data
         self.log_request(kwargs)
         prepared = self.session.prepare_request(requests.Request(**kwargs))
-        environment = self.session.merge_environment_settings(prepared.url, self.proxy, None, None, None)
+        parts = urlsplit(prepared.url)
+        environment = self._environment.get((parts.scheme, parts.netloc))
+        if environment is None:  # proxies and CA bundle from the environment: read once per host, not per message
+            environment = self._environment[(parts.scheme, parts.netloc)] = \
+                self.session.merge_environment_settings(prepared.url, self.proxy, None, None, None)
         response = self.session.send(prepared, allow_redirects=allow_redirects, timeout=timeout, **environment)
         self.log_response(response.status_code, response)
         return Response(int(response.status_code), response.text, response.headers)

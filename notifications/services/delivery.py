@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -208,7 +208,7 @@ def _begin(ids: list[int], outcomes: dict[int, str]) -> list[_Send]:
             earlier[attempt.notification_id].append(attempt)
     limiter = sender_rate_limiter()
     backends: dict[str, Backend] = {}
-    abandoned, rate_limited, ready = [], [], []
+    abandoned, rate_limited, waiting, ready = [], [], [], []
     for notification in candidates:
         attempts = earlier.get(notification.pk, [])
         in_flight = [a for a in attempts if a.outcome == DeliveryAttempt.Outcome.IN_FLIGHT]
@@ -227,12 +227,19 @@ def _begin(ids: list[int], outcomes: dict[int, str]) -> list[_Send]:
         if notification.channel not in backends:
             backends[notification.channel] = get_backend(notification.channel)
         backend = backends[notification.channel]
-        not_before = limiter.reserve(backend.sender(notification))
-        if not_before is None:
+        waiting.append((notification, backend, interrupted_since))
+    by_sender: dict[str, list[int]] = defaultdict(list)
+    for index, (notification, backend, _since) in enumerate(waiting):
+        by_sender[backend.sender(notification)].append(index)
+    slots: dict[int, float | None] = {}
+    for sender, indexes in by_sender.items():  # one reservation per sending number, not per message
+        slots.update(zip(indexes, limiter.reserve(sender, len(indexes)), strict=True))
+    for index, (notification, backend, interrupted_since) in enumerate(waiting):
+        if slots[index] is None:
             rate_limited.append(notification.pk)
             outcomes[notification.pk] = "rate-limited"
-            continue
-        ready.append((notification, backend, interrupted_since, not_before))
+        else:
+            ready.append((notification, backend, interrupted_since, slots[index]))
     if abandoned:
         DeliveryAttempt.objects.filter(pk__in=abandoned).update(
             outcome=DeliveryAttempt.Outcome.ABANDONED, finished_at=now,
@@ -313,8 +320,34 @@ _OUTCOME_WRITES = ["status", "provider_message_id", "sent_at", "failed_at", "nex
                    "last_error_code", "last_error"]
 
 
+def _update_each(model, objects: list, fields: list[str]) -> None:
+    """Write ``fields`` of each object (rows locked by the caller) in one statement:
+    ``UPDATE ... SET f = v.columnN FROM (VALUES (id, ...), ...) AS v WHERE id = v.column1``.
+
+    Django's ``bulk_update`` builds a CASE expression per field and row (about 10 ms a row in Python for these
+    eight fields), ``executemany`` is a round trip per row. PostgreSQL types a VALUES column from its literals,
+    so there each value is cast to its column's type; SQLite (3.33+) takes them as they are.
+    """
+    if not objects:
+        return
+    quote = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    cast = connection.vendor == "postgresql"
+    assignments = ", ".join(
+        f"{quote(f.column)} = " + (f"CAST(v.column{i} AS {f.db_type(connection)})" if cast else f"v.column{i}")
+        for i, f in enumerate(columns, start=2))
+    row = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    sql = (f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row] * len(objects))}) AS v "
+           f"WHERE {table}.{pk} = v.column1")
+    params = [value for obj in objects
+              for value in [obj.pk, *(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns)]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def _finish(sends: list[_Send]) -> None:
-    """Phase 3, in one transaction: every outcome in two bulk UPDATEs (rows, attempts)."""
+    """Phase 3, in one transaction: every outcome written in two statements (attempts, rows)."""
     if not sends:
         return
     now = timezone.now()
@@ -353,11 +386,9 @@ def _finish(sends: list[_Send]) -> None:
             (secret if is_secret(notification.template_key) else changed).append(notification)
             failed.append(notification)
             send.outcome = "failed"
-    DeliveryAttempt.objects.bulk_update([s.attempt for s in sends], ["finished_at", "outcome",
-                                                                     "provider_message_id", "response",
-                                                                     "error_code", "error_message"])
-    if changed:
-        Notification.objects.bulk_update(changed, _OUTCOME_WRITES)
+    _update_each(DeliveryAttempt, [s.attempt for s in sends], ["finished_at", "outcome", "provider_message_id",
+                                                               "response", "error_code", "error_message"])
+    _update_each(Notification, changed, _OUTCOME_WRITES)
     for notification in secret:  # a sign-in code leaves the stored text once sent (rare: one save each)
         notification.save(update_fields=[*_OUTCOME_WRITES, *notification.redact_secret()])
     for notification in failed:
