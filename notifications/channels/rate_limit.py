@@ -10,6 +10,7 @@ kept there and moved by one atomic script call per batch; without it, per proces
 import threading
 import time
 
+import redis
 from django.conf import settings
 
 #: Slots are handed out this far ahead at most; a message without a slot in that time is not sent now but put
@@ -47,8 +48,6 @@ class RedisSlots:
     """The next free moment of each number in Redis, shared by every worker process."""
 
     def __init__(self, url: str):
-        import redis  # noqa: PLC0415 - only when Redis is configured
-
         self._script = redis.Redis.from_url(url).register_script(_TAKE_SCRIPT)
 
     def take(self, sender: str, *, now: float, interval: float, wanted: int, horizon: float) -> tuple[float, int]:

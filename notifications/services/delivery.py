@@ -346,6 +346,13 @@ def _update_each(model, objects: list, fields: list[str]) -> None:
         cursor.execute(sql, params)
 
 
+def _redact_first(notification: Notification, secret: dict[int, list[str]]) -> None:
+    """A message with a secret (a sign-in code) loses it once it went out or failed for good. Done before the
+    transition: loading the deferred text fields makes django-fsm take the state in memory for the stored one."""
+    if is_secret(notification.template_key):
+        secret[notification.pk] = notification.redact_secret()
+
+
 def _finish(sends: list[_Send]) -> None:
     """Phase 3, in one transaction: every outcome written in two statements (attempts, rows)."""
     if not sends:
@@ -353,7 +360,8 @@ def _finish(sends: list[_Send]) -> None:
     now = timezone.now()
     current = {n.pk: n for n in Notification.objects.select_for_update()
                .filter(pk__in=[s.notification.pk for s in sends]).order_by("pk").only(*_OUTCOME_FIELDS)}
-    changed, secret, failed = [], [], []
+    changed, failed = [], []
+    secret: dict[int, list[str]] = {}  # id -> text fields whose secret was removed
     for send in sends:
         notification, attempt, error = current[send.notification.pk], send.attempt, send.error
         attempt.finished_at = now
@@ -364,8 +372,9 @@ def _finish(sends: list[_Send]) -> None:
             attempt.response = send.result.response
             send.outcome = "recovered" if send.recovered else "sent"
             if notification.status == Status.SENDING:
+                _redact_first(notification, secret)
                 notification.mark_sent(provider_message_id=send.result.provider_message_id, now=now)
-                (secret if is_secret(notification.template_key) else changed).append(notification)
+                changed.append(notification)
             elif not notification.provider_message_id:
                 notification.provider_message_id = send.result.provider_message_id
                 changed.append(notification)
@@ -382,15 +391,17 @@ def _finish(sends: list[_Send]) -> None:
             changed.append(notification)
             send.outcome = "retry"
         else:
+            _redact_first(notification, secret)
             notification.fail(now=now, code=error.code, message=str(error))
-            (secret if is_secret(notification.template_key) else changed).append(notification)
+            changed.append(notification)
             failed.append(notification)
             send.outcome = "failed"
     _update_each(DeliveryAttempt, [s.attempt for s in sends], ["finished_at", "outcome", "provider_message_id",
                                                                "response", "error_code", "error_message"])
-    _update_each(Notification, changed, _OUTCOME_WRITES)
-    for notification in secret:  # a sign-in code leaves the stored text once sent (rare: one save each)
-        notification.save(update_fields=[*_OUTCOME_WRITES, *notification.redact_secret()])
+    _update_each(Notification, [n for n in changed if n.pk not in secret], _OUTCOME_WRITES)
+    for notification in changed:  # a sign-in code leaves the stored text (rare: one save each)
+        if notification.pk in secret:
+            notification.save(update_fields=[*_OUTCOME_WRITES, *secret[notification.pk]])
     for notification in failed:
         _alert_hr_of_failure(notification)
 
