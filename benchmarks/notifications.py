@@ -135,6 +135,8 @@ def main() -> int:
           f"batch: {settings.NOTIFICATIONS_SEND_BATCH}  send threads: {settings.NOTIFICATIONS_SEND_THREADS}  "
           f"sender rate: {args.sender_rate:g}/s")
     ok = True
+    figures = []  # the README row's figures, one entry per backend
+    in_process_figure = ""
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         fake = FakeTwilio().start() if backend == "twilio" else None
         run = uuid.uuid4().hex[:8]
@@ -156,7 +158,8 @@ def main() -> int:
             created = time.perf_counter() - t0
             baseline = noop_rate(args.count)
             if fake:
-                print(f"[{backend:7}] {in_process(fake)}")
+                in_process_figure = in_process(fake)
+                print(f"[{backend:7}] {in_process_figure}")
                 fake.messages.clear()
                 fake.connections = 0
             Notification.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now())  # now they are due
@@ -192,12 +195,21 @@ def main() -> int:
                   f"ratio {rate / baseline:.0%}; provider received {provider_count}; "
                   f"duplicates {duplicates}; lost {lost}{connections}")
             ok = ok and duplicates == 0 and lost == 0 and provider_count == len(ids)
+            figures.append(f"{backend}: {rate:,.0f} msg/s = {rate / baseline:.0%} of the no-op baseline "
+                           f"({baseline:,.0f} tasks/s), duplicates {duplicates}, lost {lost}"
+                           + (f", {fake.connections} HTTP connections" if fake else ""))
         finally:
             os.killpg(worker.pid, 15)
             worker.wait(timeout=60)
             if fake:
                 fake.stop()
     print("OK" if ok else "FAILED: duplicates or lost messages")
+    print(f"README: {args.count:,} due notifications per channel backend (console; the real `twilio` client over HTTP "
+          f"to the fake Twilio) through the dispatch sweep and a real worker (concurrency {args.concurrency}, batches "
+          f"of {settings.NOTIFICATIONS_SEND_BATCH}, {settings.NOTIFICATIONS_SEND_THREADS} send threads, sender rate "
+          f"{args.sender_rate:,g}/s), beside a baseline measured on the same worker in the same run: as many Celery "
+          f"tasks that do nothing | {'; '.join(figures)}; {in_process_figure or 'no in-process batch (no twilio run)'}"
+          f" (goal: >= 80 % of the baseline, 0 duplicates, 0 lost)")
     return 0 if ok else 1
 
 
