@@ -239,6 +239,11 @@ NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=600
 NOTIFICATIONS_DISPATCH_BATCH = env.int("NOTIFICATIONS_DISPATCH_BATCH", default=500)
 NOTIFICATIONS_DISPATCH_MAX_PER_TICK = env.int("NOTIFICATIONS_DISPATCH_MAX_PER_TICK", default=20000)
 NOTIFICATIONS_TWILIO_TIMEOUT = env.int("NOTIFICATIONS_TWILIO_TIMEOUT", default=15)
+# Sending in batches: rows per worker task, provider calls at once per worker process, and messages per second
+# per sending number (Twilio's rule for a US long code is 1; 0 = no limit, the default against a fake/local Twilio).
+NOTIFICATIONS_SEND_BATCH = env.int("NOTIFICATIONS_SEND_BATCH", default=100)
+NOTIFICATIONS_SEND_THREADS = env.int("NOTIFICATIONS_SEND_THREADS", default=8)
+NOTIFICATIONS_SENDER_RATE = env.float("NOTIFICATIONS_SENDER_RATE", default=0.0 if TWILIO_API_BASE else 1.0)
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env.str("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default="hrsys.local")
 # A tracked link (/l/<token>) stops redirecting this many days after the message was written (R-SEC-3).
 TRACKED_LINK_TTL_DAYS = env.int("TRACKED_LINK_TTL_DAYS", default=30)

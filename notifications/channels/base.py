@@ -32,9 +32,17 @@ class Backend:
     whether the provider already accepted this notification (then it must not be
     sent again); backends without a way to ask return None and rely on their own
     provider-side de-duplication (email: the deterministic Message-ID).
+
+    ``sends_in_threads``: ``send`` touches neither the database nor shared state, so the sends of a batch may
+    run at once in a worker's thread pool. ``sender`` names the sending number whose rate limit applies
+    (NOTIFICATIONS_SENDER_RATE); empty for none.
     """
 
     name = "base"
+    sends_in_threads = False
+
+    def sender(self, notification) -> str:
+        return ""
 
     def send(self, notification) -> SendResult:
         raise NotImplementedError

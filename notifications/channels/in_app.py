@@ -5,6 +5,7 @@ class InAppBackend(Backend):
     """HR users read in-app notifications in the dashboard: 'sending' makes them visible."""
 
     name = "in-app"
+    sends_in_threads = True
 
     def send(self, notification) -> SendResult:
         if notification.recipient_type != "accounts.user":

@@ -1,16 +1,20 @@
-"""The one place a Twilio REST client is built.
+"""The one place a Twilio REST client is built: one per worker process, reused by every send.
 
 ``TWILIO_API_BASE`` (empty = real Twilio) sends every request of the real
 library to another host, e.g. the fake Twilio server of the tests.
 """
 
+import os
+import threading
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
 from django.urls import reverse
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from .base import PermanentSendError, TransientSendError
@@ -19,22 +23,68 @@ from .base import PermanentSendError, TransientSendError
 TRANSIENT_CODES = {20429, 20500, 20503, 30001, 30008}
 
 
-class RebasedHttpClient(TwilioHttpClient):
-    def __init__(self, base_url: str, **kwargs):
-        super().__init__(**kwargs)
-        self.base = urlsplit(base_url)
+class PooledHttpClient(TwilioHttpClient):
+    """The library's HTTP client with its keep-alive session shared by the send threads of a worker.
 
-    def request(self, method, url, *args, **kwargs):
-        parts = urlsplit(url)
-        url = urlunsplit((self.base.scheme, self.base.netloc, parts.path, parts.query, parts.fragment))
-        return super().request(method, url, *args, **kwargs)
+    The library's own ``request`` hands the response back through an attribute of the client, which a second
+    thread can overwrite before the first reads it; this one returns its own response. It also reads the
+    environment's proxy settings once per host (the library scans ``os.environ`` twice per request).
+    ``base_url`` (optional) sends every request to another host.
+    """
+
+    def __init__(self, *, base_url: str = "", pool_size: int = 10, **kwargs):
+        super().__init__(pool_connections=True, **kwargs)
+        self.base = urlsplit(base_url) if base_url else None
+        self._environment: dict[tuple[str, str], dict] = {}
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+
+    def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None,
+                allow_redirects=False):
+        if self.base is not None:
+            parts = urlsplit(url)
+            url = urlunsplit((self.base.scheme, self.base.netloc, parts.path, parts.query, parts.fragment))
+        if timeout is None:
+            timeout = self.timeout
+        kwargs = {"method": method.upper(), "url": url, "params": params, "headers": headers, "auth": auth,
+                  "hooks": self.request_hooks}
+        if headers and headers.get("Content-Type") in ("application/json", "application/scim+json"):
+            kwargs["json"] = data
+        else:
+            kwargs["data"] = data
+        self.log_request(kwargs)
+        prepared = self.session.prepare_request(requests.Request(**kwargs))
+        parts = urlsplit(prepared.url)
+        environment = self._environment.get((parts.scheme, parts.netloc))
+        if environment is None:  # proxies and CA bundle from the environment: read once per host, not per message
+            environment = self._environment[(parts.scheme, parts.netloc)] = \
+                self.session.merge_environment_settings(prepared.url, self.proxy, None, None, None)
+        response = self.session.send(prepared, allow_redirects=allow_redirects, timeout=timeout, **environment)
+        self.log_response(response.status_code, response)
+        return Response(int(response.status_code), response.text, response.headers)
+
+
+_clients: dict[tuple, Client] = {}
+_clients_lock = threading.Lock()
 
 
 def twilio_client() -> Client:
+    """This process's client (built on first use, again after a fork or a change of settings): one keep-alive
+    connection pool instead of a new TCP connection per message."""
     timeout = float(getattr(settings, "NOTIFICATIONS_TWILIO_TIMEOUT", 15))
     base = getattr(settings, "TWILIO_API_BASE", "")
-    http = RebasedHttpClient(base, timeout=timeout) if base else TwilioHttpClient(timeout=timeout)
-    return Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http)
+    threads = int(getattr(settings, "NOTIFICATIONS_SEND_THREADS", 8))
+    key = (os.getpid(), settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, base, timeout, threads)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            http = PooledHttpClient(base_url=base, pool_size=max(10, threads), timeout=timeout)
+            client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http)
+            client.messages, client.calls  # noqa: B018 - built here once, not lazily by two send threads at once
+            _clients.clear()
+            _clients[key] = client
+        return client
 
 
 def callback_url(route: str, notification) -> str:
@@ -54,4 +104,3 @@ def translate_error(exc: Exception):
     if isinstance(exc, requests.RequestException):
         return TransientSendError(f"{exc.__class__.__name__}: {exc}", code="network")
     return None
-

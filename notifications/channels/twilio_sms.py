@@ -14,6 +14,10 @@ def _sid_taken(sid: str, notification) -> bool:
 
 class TwilioSmsBackend(Backend):
     name = "twilio-sms"
+    sends_in_threads = True  # the pooled client is shared; a send is one HTTP request
+
+    def sender(self, notification) -> str:
+        return settings.TWILIO_FROM_NUMBER
 
     def send(self, notification) -> SendResult:
         if not notification.recipient_phone:

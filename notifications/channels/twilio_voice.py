@@ -33,7 +33,10 @@ def call_twiml(notification) -> str:
 
 
 class TwilioVoiceBackend(Backend):
-    name = "twilio-voice"
+    name = "twilio-voice"  # sent one at a time: the spoken menu is read from the database
+
+    def sender(self, notification) -> str:
+        return settings.TWILIO_FROM_NUMBER
 
     def send(self, notification) -> SendResult:
         if not notification.recipient_phone:

@@ -17,6 +17,7 @@ from .delivery import (
     backoff_seconds,
     lease_seconds,
     notification_deliver,
+    notification_deliver_batch,
     notification_dispatch_due,
 )
 from .escalation import notification_escalate_due
@@ -33,7 +34,7 @@ from .receipts import (
 
 __all__ = [
     "Recipient", "notification_create", "notification_cancel", "candidate_action_record",
-    "notification_dispatch_due", "notification_deliver", "notification_escalate_due",
+    "notification_dispatch_due", "notification_deliver", "notification_deliver_batch", "notification_escalate_due",
     "twilio_callback_record", "voice_gather_record", "notification_requeue",
     # settings and tables the services work by
     "lease_seconds", "backoff_seconds", "AMBIGUOUS_ERRORS", "MESSAGE_STATUS_MAP", "CALL_STATUS_MAP",

@@ -38,16 +38,18 @@ def fake_twilio(settings):
     settings.TWILIO_API_BASE = server.url
     settings.SMS_BACKEND = "twilio"
     settings.VOICE_BACKEND = "twilio"
+    settings.NOTIFICATIONS_SENDER_RATE = 0  # no limit unless a test sets one (the default against a fake Twilio)
     yield server
     server.stop()
 
 
 class Outbox:
     """Runs the outbox as production does, in-process: tasks enqueued on commit are
-    collected and executed by ``run()``, sweeps by ``tick(now)``."""
+    collected and executed by ``run()``, sweeps by ``tick(now)``. A queued id is one
+    task for one row, a queued list one batch task (what the dispatch sweep enqueues)."""
 
     def __init__(self, capture):
-        self.queue: list[int] = []
+        self.queue: list[int | list[int]] = []
         self.results: list[tuple[int, str]] = []
         self._capture = capture
 
@@ -57,12 +59,15 @@ class Outbox:
             yield
 
     def run(self):
-        from notifications.services import notification_deliver
+        from notifications.services import notification_deliver, notification_deliver_batch
 
         while self.queue:
-            notification_id = self.queue.pop(0)
+            task = self.queue.pop(0)
             with self.committing():
-                self.results.append((notification_id, notification_deliver(notification_id=notification_id)))
+                if isinstance(task, list):
+                    self.results.extend(notification_deliver_batch(notification_ids=task).items())
+                else:
+                    self.results.append((task, notification_deliver(notification_id=task)))
         return self.results
 
     def tick(self, now=None):
@@ -82,6 +87,7 @@ def outbox(monkeypatch, django_capture_on_commit_callbacks):
 
     box = Outbox(django_capture_on_commit_callbacks)
     monkeypatch.setattr(tasks, "enqueue_delivery", box.queue.append)
+    monkeypatch.setattr(tasks, "enqueue_deliveries", lambda ids: box.queue.append(list(ids)))
     return box
 
 

@@ -2,7 +2,8 @@
 
 It speaks enough of the 2010-04-01 API for the real ``twilio`` client:
 POST/GET Messages.json and Calls.json, GET Messages/{sid}.json, and the v2
-Lookup. Errors can be scripted (``fail_next(status, code, times)``).
+Lookup. Errors can be scripted (``fail_next(status, code, times)``). It keeps connections
+alive (HTTP/1.1) as Twilio does and counts them (``connections``).
 """
 
 import json
@@ -21,6 +22,7 @@ class FakeTwilio:
         self.calls: list[dict] = []
         self.requests: list[tuple[str, str]] = []
         self.failures: list[tuple[int, int]] = []
+        self.connections = 0
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -43,6 +45,14 @@ class FakeTwilio:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive: one connection serves many requests
+            disable_nagle_algorithm = True  # headers and body leave at once, not 40 ms apart (delayed ACK)
+
+            def setup(self):
+                super().setup()
+                with fake.lock:
+                    fake.connections += 1
+
             def log_message(self, *args):
                 pass
 
