@@ -98,7 +98,7 @@ def punches_ingest(*, device: Device, punches: list, source: str = PunchSource.A
                     .filter(clock_id__in={p[2] for p in parsed})
                     .values_list("pk", "clock_id", "state", "activated_at", "deactivated_at", "effective_date",
                                  "department_id", "department__path")}
-        keyed = []
+        candidates = {}  # dedup key -> the punch; a key repeated within the batch is a duplicate
         for i, seq_text, clock_id, moment, direction in parsed:
             account = accounts.get(clock_id)
             if account is None or not account.department_path.startswith(device.department.path):
@@ -108,22 +108,21 @@ def punches_ingest(*, device: Device, punches: list, source: str = PunchSource.A
                 results[i].update(status="rejected", reason="inactive_account")
                 continue
             key = seq_text or f"t{account.pk}-{int(moment.timestamp())}"
-            keyed.append((i, key, account, moment, direction))
-        existing = set(Punch.objects.filter(device=device, dedup_key__in=[k[1] for k in keyed])
-                       .values_list("dedup_key", flat=True))
-        new_rows, stale = [], set()
-        for i, key, account, moment, direction in keyed:
-            if key in existing:
+            if key in candidates:
+                results[i].update(status="duplicate", reason="duplicate")
+            else:
+                candidates[key] = (i, account, moment, direction)
+        stored = _store_new_punches(device=device, candidates=candidates, source=source, received_at=now)
+        stale = set()
+        for key, (i, account, moment, _direction) in candidates.items():
+            if key not in stored:
                 results[i].update(status="duplicate", reason="duplicate")
                 continue
-            existing.add(key)
-            new_rows.append((account.pk, key, moment, direction))
             results[i]["status"] = "accepted"
             # a punch after midnight may close the night shift of the day before
             local_day = moment.astimezone(tz).date()
             stale.add((account, local_day))
             stale.add((account, local_day - dt.timedelta(days=1)))
-        _insert_punches(device=device, rows=new_rows, source=source, received_at=now)
         _mark_stale({(a.pk, a.department_id, day) for a, day in stale if day >= a.effective_date})
         rejections = [PunchRejection(device=device, dedup_key=str(r.get("sequence", ""))[:40],
                                      clock_id=str((punches[r["index"]] or {}).get("clock_id", ""))[:40]
@@ -157,20 +156,28 @@ class _PunchAccount(NamedTuple):
     active_at = AttendanceAccount.active_at
 
 
-def _insert_punches(*, device, rows, source, received_at) -> None:
-    """New punches ``(account_id, dedup_key, punched_at, direction)``, idempotent on (device, dedup key).
+def _store_new_punches(*, device, candidates, source, received_at) -> set[str]:
+    """Store the punches ``{dedup_key: (index, account, punched_at, direction)}`` the device has not sent before
+    (idempotent on device and dedup key); returns the keys stored, the others were duplicates.
 
-    On PostgreSQL one INSERT of four arrays (``unnest``), so its cost hardly grows with the batch: the ORM's
-    ``bulk_create`` prepares every value of every row in Python, which was most of an upload's time."""
-    if not rows:
-        return
+    On PostgreSQL one INSERT .. ON CONFLICT DO NOTHING RETURNING of four arrays (``unnest``): it stores and
+    tells which were new in one statement whose cost hardly grows with the batch, where the ORM's
+    ``bulk_create`` prepared every value of every row in Python (most of an upload's time) after a query for
+    the keys already there. The device row is locked by the caller, so no other upload of it runs meanwhile."""
+    if not candidates:
+        return set()
     if connection.vendor != "postgresql":
-        Punch.objects.bulk_create([Punch(device=device, account_id=account_id, dedup_key=key, punched_at=moment,
+        existing = set(Punch.objects.filter(device=device, dedup_key__in=list(candidates))
+                       .values_list("dedup_key", flat=True))
+        Punch.objects.bulk_create([Punch(device=device, account_id=account.pk, dedup_key=key, punched_at=moment,
                                          direction=direction, source=source, received_at=received_at)
-                                   for account_id, key, moment, direction in rows],
-                                  batch_size=1000, ignore_conflicts=True)
-        return
-    account_ids, keys, moments, directions = (list(column) for column in zip(*rows, strict=True))
+                                   for key, (_i, account, moment, direction) in candidates.items()
+                                   if key not in existing], batch_size=1000, ignore_conflicts=True)
+        return set(candidates) - existing
+    keys = list(candidates)
+    account_ids = [candidates[key][1].pk for key in keys]
+    moments = [candidates[key][2] for key in keys]
+    directions = [candidates[key][3] for key in keys]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Punch._meta.db_table} "
@@ -178,8 +185,9 @@ def _insert_punches(*, device, rows, source, received_at) -> None:
             "SELECT %s, u.account_id, u.dedup_key, u.punched_at, u.direction, %s, %s "
             "FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[], %s::varchar[]) "
             "AS u(account_id, dedup_key, punched_at, direction) "
-            "ON CONFLICT DO NOTHING",
+            "ON CONFLICT (device_id, dedup_key) DO NOTHING RETURNING dedup_key",
             [device.pk, source, received_at, account_ids, keys, moments, directions])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _mark_stale(days) -> None:
