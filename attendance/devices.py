@@ -37,7 +37,8 @@ def authenticate_device(request) -> Device:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if header.startswith("Device "):
         token = header[len("Device "):].strip()
-        device = Device.objects.filter(token_hash=hash_token(token), auth=DeviceAuth.TOKEN).first() if token else None
+        device = (Device.objects.select_related("department").filter(token_hash=hash_token(token), auth=DeviceAuth.TOKEN)
+                  .first()) if token else None
         if device is None or not device.active:
             raise AuthenticationFailed(_("Unknown or inactive device."))
         return device
@@ -46,7 +47,7 @@ def authenticate_device(request) -> Device:
     signature = request.META.get("HTTP_X_SIGNATURE", "")
     if not (device_id.isdigit() and timestamp and signature):
         raise AuthenticationFailed(_("Device credentials missing."))
-    device = Device.objects.filter(pk=int(device_id), auth=DeviceAuth.HMAC).first()
+    device = Device.objects.select_related("department").filter(pk=int(device_id), auth=DeviceAuth.HMAC).first()
     if device is None or not device.active or not device.hmac_secret:
         raise AuthenticationFailed(_("Unknown or inactive device."))
     try:

@@ -23,6 +23,8 @@ PERMISSION = "dashboard.view_dashboard"
 #: Figures that name people (the to-do list, each new hire's attrition risk): viewing them is logged like
 #: any view of candidate or employee data (R-SEC-3); the other pages show aggregates.
 PERSONAL_FIGURES = {"todo", "risks", "feedback_rate"}  # feedback_rate: each interviewer's record (R-PIPE-7)
+#: Pages without the job / department filter bar (``base_dash.html``): their jobs and departments are not read.
+UNFILTERED_PAGES = {"home", "attrition"}
 
 
 def _log_personal(request, names, filters):
@@ -36,7 +38,8 @@ def _log_personal(request, names, filters):
 def _context(request, page, filters, figures):
     computed = [f.computed_at for f in figures if f.computed_at is not None]
     return {"page": page, "pages": [(key, spec[0]) for key, spec in PAGES.items()], "title": PAGES[page][0],
-            "filters": filters, "choices": selectors.filter_choices(user=request.user), "figures": figures,
+            "filters": filters, "figures": figures,
+            "choices": {} if page in UNFILTERED_PAGES else selectors.filter_choices(user=request.user),
             "query": filters.querystring(), "now": timezone.localtime(min(computed) if computed else None),
             "cached": bool(computed)}
 

@@ -1,4 +1,9 @@
-"""Today: the HR to-do list, each item linking to where it is handled (R-DASH-1)."""
+"""Today: the HR to-do list, each item linking to where it is handled (R-DASH-1).
+
+Always live (never cached) and bounded: each section reads its first ``TODO_ITEMS`` rows in the order of a partial
+index (``dashboard/migrations/0002_today_indexes.py``), and the sections that have more are counted together in one
+query that reads at most ``COUNT_CAP + 1`` rows each ("99+"), so the page costs the same at 1,000,000
+notifications as at a hundred."""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import datetime as dt
 from functools import reduce
 from operator import or_
 
+from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -27,13 +33,33 @@ from ._common import _admin, stuck_days
 
 CREDENTIAL_WARNING_DAYS = 30
 TODO_ITEMS = 8
+#: A section with more than this many rows shows "99+": the list says what to handle first, not how much there is
+#: (an exact count of a year's failed notifications reads them all).
+COUNT_CAP = 99
 
 
 def _section(key, title, qs, item, list_url):
     rows = list(qs[:TODO_ITEMS])
-    count = len(rows) if len(rows) < TODO_ITEMS else qs.count()
-    return {"key": key, "title": title, "count": count, "items": [item(r) for r in rows],
-            "url": list_url}
+    return {"key": key, "title": title, "count": len(rows), "more": False, "items": [item(r) for r in rows],
+            "url": list_url, "_count_of": qs if len(rows) == TODO_ITEMS else None}
+
+
+def _count_full_sections(sections) -> None:
+    """Count the sections whose first page was full, at most ``COUNT_CAP + 1`` rows each, in one query: a scalar
+    subquery per section, each a ``LIMIT`` in the section's own order (so it walks the section's index)."""
+    full = [(section, qs) for section in sections if (qs := section.pop("_count_of")) is not None]
+    parts, params = [], []
+    for n, (_full_section, qs) in enumerate(full):
+        sql, part_params = qs.values("pk")[:COUNT_CAP + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS section_{n})")
+        params.extend(part_params)
+    if not parts:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        counts = cursor.fetchone()
+    for (section, _qs), count in zip(full, counts, strict=True):
+        section["count"], section["more"] = min(count, COUNT_CAP), count > COUNT_CAP
 
 
 def todo(*, user, now=None) -> list[dict]:
@@ -115,7 +141,9 @@ def todo(*, user, now=None) -> list[dict]:
 
     limits = stuck_days()
     stuck_q = reduce(or_, (Q(state=s, state_changed_at__lt=now - dt.timedelta(days=d)) for s, d in limits.items()))
-    stuck = (Application.objects.for_user(user).filter(stuck_q).select_related("candidate", "job")
+    # the state list repeats what stuck_q implies, so the planner sees that the open-applications index applies
+    stuck = (Application.objects.for_user(user).filter(stuck_q, state__in=list(limits))
+             .select_related("candidate", "job")
              .order_by("state_changed_at", "pk"))
     sections.append(_section(
         "stuck", _("Applications stuck in a stage"), stuck,
@@ -124,4 +152,5 @@ def todo(*, user, now=None) -> list[dict]:
                        "stage": a.get_state_display(), "days": (now - a.state_changed_at).days},
                    "url": reverse("board:application", args=[a.pk])},  # where it is moved on
         _admin("candidates_application_changelist")))
+    _count_full_sections(sections)
     return sections

@@ -125,6 +125,28 @@ def test_r_att_3_batch_limit_and_bad_shape(client, setup, settings):
     assert r.status_code == 400 and set(r.json()["error"]["fields"]) == {"punches", "extra"}
 
 
+def test_r_att_3_a_punch_that_is_not_an_object_refuses_the_batch(client, setup):
+    batch = [punch(setup.account, 1, local(dt.date(2025, 11, 10), 9)), "2025-11-10 18:00"]
+    r = post(client, {"punches": batch}, device_headers(setup.token))
+    assert r.status_code == 400 and "punches" in r.json()["error"]["fields"]
+    assert not Punch.objects.exists()
+
+
+def test_r_att_3_upload_queries_do_not_grow_with_the_batch(client, setup, django_assert_max_num_queries):
+    """Punches, duplicates and the days to recompute are written per batch, never per punch."""
+    days = [dt.date(2025, 11, 3) + dt.timedelta(days=n) for n in range(8)]
+    batch = [punch(setup.account, 100 + n, local(day, hour)) for n, (day, hour) in
+             enumerate((d, h) for d in days for h in (9, 12, 18))]
+    with django_assert_max_num_queries(8):
+        body = post(client, {"punches": batch + batch[:5]}, device_headers(setup.token)).json()
+    assert (body["accepted"], body["duplicate"]) == (24, 5)
+    stale_days = set(DailyResult.objects.filter(account=setup.account, stale=True).values_list("work_date", flat=True))
+    assert stale_days == set(days)  # and the day before each, except before the account's first day
+    with django_assert_max_num_queries(8):
+        again = post(client, {"punches": batch}, device_headers(setup.token)).json()
+    assert (again["accepted"], again["duplicate"]) == (0, 24)
+
+
 def test_r_att_3_late_out_of_order_upload_recomputes_the_day(client, setup, time_machine):
     day = dt.date(2025, 11, 10)
     post(client, {"punches": [punch(setup.account, 5, local(day, 18, 1))]}, device_headers(setup.token))

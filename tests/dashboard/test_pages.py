@@ -11,7 +11,10 @@ from openpyxl import load_workbook
 
 from attendance.models import ProbationReview
 from dashboard.figures import FIGURES, PAGES
+from dashboard.selectors import TODO_ITEMS
+from dashboard.selectors.todo import COUNT_CAP
 from hrsys.audit.models import AccessLog
+from notifications.models import Notification
 from onboarding.models import ApprovalDecision, ChecklistItem, Offer, OfferApproval, OnboardingCase
 from tests.attendance.factories import active_account
 from tests.candidates.factories import CredentialFactory
@@ -78,6 +81,50 @@ def test_todo_items_link_to_where_they_are_handled_R_DASH_1(client, history, use
     assert len(links) >= 14
     for url in links:
         assert client.get(url).status_code == 200, url
+
+
+def _failed_notifications(n, *, dept):
+    Notification.objects.bulk_create([Notification(
+        idempotency_key=f"failed-{i}", recipient_type="candidates.candidate", recipient_id="1", channel="sms",
+        template_key="interview_reminder", body="x", due_at=dt.datetime(2025, 6, 1, tzinfo=dt.UTC),
+        next_attempt_at=dt.datetime(2025, 6, 1, tzinfo=dt.UTC), status="failed", department=dept,
+        failed_at=dt.datetime(2025, 6, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=i)) for i in range(n)])
+
+
+def test_today_counts_stop_at_99_plus_and_show_the_newest_first_R_DASH_1(client, history, users, org, frozen):
+    """A section with more than COUNT_CAP rows says "99+" (counting every failure of a year is not a to-do);
+    below the cap the count is exact."""
+    _failed_notifications(COUNT_CAP + 5, dept=org.emergency)  # and the history's one
+    client.force_login(users.hr)
+    response = client.get(reverse("dashboard:home"))
+    sections = {s["key"]: s for s in response.context["todo"].extra["sections"]}
+    failed = sections["failed_notifications"]
+    assert (failed["count"], failed["more"]) == (COUNT_CAP, True)
+    assert len(failed["items"]) == TODO_ITEMS
+    whens = [i["when"] for i in failed["items"] if i["when"] is not None]  # the history's failure has no time
+    assert len(whens) >= TODO_ITEMS - 1 and whens == sorted(whens, reverse=True)
+    assert f'{COUNT_CAP}+</span>' in response.content.decode()
+    assert (sections["no_shows"]["count"], sections["no_shows"]["more"]) == (2, False)
+    Notification.objects.filter(idempotency_key__startswith="failed-").exclude(
+        idempotency_key__in=[f"failed-{i}" for i in range(10)]).delete()  # 10 left, plus the history's one
+    sections = {s["key"]: s for s in client.get(reverse("dashboard:home")).context["todo"].extra["sections"]}
+    assert (sections["failed_notifications"]["count"], sections["failed_notifications"]["more"]) == (11, False)
+
+
+def test_today_stays_live_and_its_queries_do_not_grow_with_the_data(client, history, users, org, frozen,
+                                                                     pending_offer, after_hire,
+                                                                     django_assert_max_num_queries):
+    """Today is never cached: a failure recorded a moment ago shows on the next view; and full sections are
+    counted together, so more rows never mean more queries."""
+    client.force_login(users.hr)
+    client.get(reverse("dashboard:home"))
+    with django_assert_max_num_queries(22):
+        first = client.get(reverse("dashboard:home"))
+    assert {s["key"]: s for s in first.context["todo"].extra["sections"]}["failed_notifications"]["count"] == 1
+    _failed_notifications(COUNT_CAP * 2, dept=org.emergency)
+    with django_assert_max_num_queries(22):
+        again = client.get(reverse("dashboard:home"))
+    assert {s["key"]: s for s in again.context["todo"].extra["sections"]}["failed_notifications"]["more"]
 
 
 def test_the_approver_is_sent_to_the_approval_page(client, history, users, frozen, pending_offer):
