@@ -105,7 +105,8 @@ def ai_delivery_receive(*, vendor: Vendor, parsed: ParsedDelivery, body: bytes, 
     indexed reads and one insert: the vendor waits for nothing else.
     """
     now = now or timezone.now()
-    existing = Delivery.objects.filter(vendor=vendor, delivery_key=delivery_key).first()
+    known = Delivery.objects.filter(vendor=vendor, delivery_key=delivery_key).only("id", "status")
+    existing = known.first()
     if existing is not None:
         return existing, False
     invitation_id = (AIInvitation.objects.filter(vendor=vendor, assessment_id=parsed.assessment_id)
@@ -131,7 +132,7 @@ def ai_delivery_receive(*, vendor: Vendor, parsed: ParsedDelivery, body: bytes, 
                 _on_commit("process_delivery", delivery.pk)
     except IntegrityError:
         # A concurrent copy with the same delivery key committed first: that one is the delivery.
-        existing = Delivery.objects.filter(vendor=vendor, delivery_key=delivery_key).first()
+        existing = known.first()
         if existing is None:
             raise
         return existing, False
