@@ -290,7 +290,7 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next processing attempt"), null=True, blank=True, db_index=True)
     enqueued_at = models.DateTimeField(_("handed to the worker"), null=True, blank=True)
-    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     result = models.ForeignKey("AIInterviewResult", verbose_name=_("result"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="deliveries")
     invitation = models.ForeignKey(AIInvitation, verbose_name=_("invitation"), null=True, blank=True,

@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='delivery',
             name='processed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='processed'),
+            field=models.DateTimeField(blank=True, null=True, verbose_name='processed at'),
         ),
         # Deliveries stored before this were processed in their request: they are "processed"; new rows
         # start "received" (the worker processes them).
