@@ -269,9 +269,13 @@ def main() -> int:
 
     processed, seconds = run_tasks(noted, {"process_delivery"}, args.worker_threads)
     print(f"worker: {processed} delivery tasks (each run twice) in {seconds:.1f} s = {processed / seconds:.0f}/s")
-    moved, seconds = run_tasks(noted, {"apply_moves"}, args.worker_threads)
+    # one thread: django-fsm's refresh_from_db lifts the state field's protection for the whole class while it
+    # runs, so threads moving applications at once trip over it (Celery's worker pool is processes)
+    moved, seconds = run_tasks(noted, {"apply_moves"}, 1)
     print(f"worker: {moved} move tasks (each run twice) in {seconds:.1f} s = {moved / max(seconds, 1e-9):.0f}/s")
-    requeued = ai_deliveries_requeue_due(now=timezone.now() + timedelta(hours=1))["queued"]
+    noted.clear()
+    ai_deliveries_requeue_due(now=timezone.now() + timedelta(hours=1))  # nothing of this run may be left over
+    requeued = deliveries.filter(pk__in=[obj_id for name, obj_id in noted if name == "process_delivery"]).count()
 
     results = AIInterviewResult.objects.filter(vendor=vendor)
     stored = results.count()

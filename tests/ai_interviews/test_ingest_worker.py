@@ -45,9 +45,9 @@ def test_r_ai_1_the_request_stores_the_delivery_encrypted_and_the_worker_scores_
 
 
 def test_r_ai_1_the_request_reads_little(invited, post_result, django_assert_max_num_queries):
-    """The vendor waits for five statements: the vendor, the delivery key, the invitation, the known result
+    """The vendor waits for three statements: the vendor, one read (delivery key, invitation, known result)
     and one insert (plus the savepoint pair of the test's own transaction)."""
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(5):
         assert post_result(result_body(), process=False).status_code == 202
 
 

@@ -13,6 +13,7 @@ retried by the sweep ``ai_deliveries_requeue_due`` with back-off.
 import hashlib
 import json
 import logging
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -94,48 +95,68 @@ def _check_result_fields(vendor: Vendor, parsed: ParsedDelivery) -> None:
     mapping.map_scores(vendor, parsed.overall, parsed.dimensions)
 
 
+_RECEIVE_LOOKUPS = """
+    SELECT d.id, d.status,
+           (SELECT i.id FROM {invitation} i WHERE i.vendor_id = %s AND i.assessment_id = %s),
+           (SELECT r.id FROM {result} r WHERE r.vendor_id = %s AND r.vendor_result_id = %s)
+    FROM (SELECT 1) AS one LEFT JOIN {delivery} d ON d.vendor_id = %s AND d.delivery_key = %s
+"""
+
+
+def _receive_lookups(vendor: Vendor, parsed: ParsedDelivery, delivery_key: str) -> dict:
+    """In one statement, each part on a unique index: the delivery stored under this key (id and status),
+    the invitation of the assessment id, and the result already stored under this result id (a result that
+    is not a revision). Written as SQL: building it with the ORM cost the vendor more than running it."""
+    result_id = parsed.vendor_result_id if parsed.kind == "result" and not parsed.revision else None
+    sql = _RECEIVE_LOOKUPS.format(invitation=AIInvitation._meta.db_table, result=AIInterviewResult._meta.db_table,
+                                  delivery=Delivery._meta.db_table)
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(sql, [vendor.pk, parsed.assessment_id, vendor.pk, result_id, vendor.pk, delivery_key])
+        delivery_id, delivery_status, invitation_id, known_result_id = cursor.fetchone()
+    return {"delivery_id": delivery_id, "delivery_status": delivery_status, "invitation_id": invitation_id,
+            "result_id": known_result_id}
+
+
 def ai_delivery_receive(*, vendor: Vendor, parsed: ParsedDelivery, body: bytes, headers: dict, delivery_key: str,
                         source: str = "webhook", now: datetime | None = None) -> tuple[Delivery, bool]:
     """Store one verified delivery as received and hand it to the worker after commit (R-AI-1).
 
     Returns ``(delivery, True)`` for a new delivery to process. A known ``delivery_key`` (the vendor
-    retrying) returns the stored row and ``False``; so does a new delivery of a result already stored
-    (not a revision), kept as processed with outcome "duplicate". Unknown assessment ids, a missing
-    result id and scores outside the vendor's scale raise PayloadError before anything is written. A few
-    indexed reads and one insert: the vendor waits for nothing else.
+    retrying) returns the stored delivery (its id and status only) and ``False``; so does a new delivery of
+    a result already stored (not a revision), kept as processed with outcome "duplicate". Unknown
+    assessment ids, a missing result id and scores outside the vendor's scale raise PayloadError before
+    anything is written. One read and one insert: the vendor waits for nothing else.
     """
     now = now or timezone.now()
-    known = Delivery.objects.filter(vendor=vendor, delivery_key=delivery_key).only("id", "status")
-    existing = known.first()
-    if existing is not None:
-        return existing, False
-    invitation_id = (AIInvitation.objects.filter(vendor=vendor, assessment_id=parsed.assessment_id)
-                     .values_list("pk", flat=True).first())
-    if invitation_id is None:
+    found = _receive_lookups(vendor, parsed, delivery_key)
+    if found["delivery_id"] is not None:
+        return Delivery(pk=found["delivery_id"], vendor=vendor, status=found["delivery_status"]), False
+    if found["invitation_id"] is None:
         raise _unknown_assessment(parsed)
     _check_result_fields(vendor, parsed)
-    known_result_id = None
-    if parsed.kind == "result" and not parsed.revision:
-        known_result_id = (AIInterviewResult.objects.filter(vendor=vendor, vendor_result_id=parsed.vendor_result_id)
-                           .values_list("pk", flat=True).first())
+    known_result_id = found["result_id"]
     delivery = Delivery(vendor=vendor, delivery_key=delivery_key, event=parsed.event[:60], body=_body_text(body),
-                        body_sha256=hashlib.sha256(body).hexdigest(), headers=headers, invitation_id=invitation_id,
-                        source=source, received_at=now, enqueued_at=now)
+                        body_sha256=hashlib.sha256(body).hexdigest(), headers=headers,
+                        invitation_id=found["invitation_id"], source=source, received_at=now, enqueued_at=now)
     if known_result_id is not None:  # nothing to process: the vendor sent a result we hold
         delivery.status, delivery.outcome, delivery.result_id = Delivery.Status.PROCESSED, Delivery.Outcome.DUPLICATE, \
             known_result_id
         delivery.processed_at = now
+    connection = transaction.get_connection()
     try:
-        with transaction.atomic():
-            delivery.save()
+        # One INSERT: outside a transaction it is a transaction of its own, committed when it returns (no
+        # BEGIN and COMMIT round trips for the vendor to wait for); inside a caller's, a savepoint keeps a
+        # unique violation from breaking it. The task is enqueued after the commit either way.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            delivery.save(force_insert=True)
             if known_result_id is None:
                 _on_commit("process_delivery", delivery.pk)
     except IntegrityError:
         # A concurrent copy with the same delivery key committed first: that one is the delivery.
-        existing = known.first()
-        if existing is None:
+        stored = Delivery.objects.filter(vendor=vendor, delivery_key=delivery_key).only("id", "status").first()
+        if stored is None:
             raise
-        return existing, False
+        return stored, False
     return delivery, known_result_id is None
 
 
