@@ -188,6 +188,7 @@ def main() -> int:
     parser.add_argument("--worker-threads", type=int, default=4, help="threads running the worker tasks")
     parser.add_argument("--no-broker", action="store_true",
                         help="do not enqueue the after-commit tasks (measures the broker's share)")
+    parser.add_argument("--no-moves", action="store_true", help="do not run the move tasks after the load")
     parser.add_argument("--retries", type=float, default=0.2, help="share of deliveries sent a second time")
     parser.add_argument("--p95-limit-ms", type=float, default=50)
     args = parser.parse_args()
@@ -271,8 +272,9 @@ def main() -> int:
     print(f"worker: {processed} delivery tasks (each run twice) in {seconds:.1f} s = {processed / seconds:.0f}/s")
     # one thread: django-fsm's refresh_from_db lifts the state field's protection for the whole class while it
     # runs, so threads moving applications at once trip over it (Celery's worker pool is processes)
-    moved, seconds = run_tasks(noted, {"apply_moves"}, 1)
-    print(f"worker: {moved} move tasks (each run twice) in {seconds:.1f} s = {moved / max(seconds, 1e-9):.0f}/s")
+    if not args.no_moves:
+        moved, seconds = run_tasks(noted, {"apply_moves"}, 1)
+        print(f"worker: {moved} move tasks (each run twice) in {seconds:.1f} s = {moved / max(seconds, 1e-9):.0f}/s")
     noted.clear()
     ai_deliveries_requeue_due(now=timezone.now() + timedelta(hours=1))  # nothing of this run may be left over
     requeued = deliveries.filter(pk__in=[obj_id for name, obj_id in noted if name == "process_delivery"]).count()
@@ -282,7 +284,7 @@ def main() -> int:
     twice = results.values("vendor_result_id").annotate(n=Count("id")).filter(n__gt=1).count()
     statuses = dict(Counter(deliveries.values_list("status", flat=True)))
     outcomes = dict(Counter(deliveries.values_list("outcome", flat=True)))
-    pending_moves = results.filter(move_status=AIInterviewResult.MoveStatus.PENDING).count()
+    pending_moves = 0 if args.no_moves else results.filter(move_status=AIInterviewResult.MoveStatus.PENDING).count()
     rejected = RejectedDelivery.objects.filter(vendor=vendor).count()
     print(f"deliveries: {deliveries.count()} stored ({waiting_after_load} waiting after the load)  "
           f"status {statuses}  outcome {outcomes}  rejected {rejected}")

@@ -7,6 +7,7 @@ was processed (a vendor can never read anything else back).
 Every other endpoint is for staff, in their data scope (404 outside it).
 """
 
+import functools
 import hashlib
 import mimetypes
 import re
@@ -127,13 +128,18 @@ class ResultIngestApi(APIView):
             key = adapter.delivery_key(headers=request.headers, body=body, parsed=parsed)
             delivery, created = services.ai_delivery_receive(
                 vendor=vendor_obj, parsed=parsed, body=body, headers=headers_for_log(request.headers),
-                delivery_key=key, now=now)
+                delivery_key=key, now=now, hand_over=False)
         except DeliveryError as exc:
             return self._reject(request, vendor_obj, vendor, body, exc)
         # 202: stored, processed by the worker; 200: known already (vendors stop retrying on any 2xx)
-        return Response({"status": "accepted", "duplicate": not created,
-                         "delivery": {"id": delivery.pk, "status": delivery.status}},
-                        status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
+        response = Response({"status": "accepted", "duplicate": not created,
+                             "delivery": {"id": delivery.pk, "status": delivery.status}},
+                            status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
+        if created:
+            # The WSGI server closes the response once it is sent (the delivery is committed by then): the
+            # broker's time is not the vendor's.
+            response._resource_closers.append(functools.partial(services.ai_delivery_hand_over, delivery.pk))
+        return response
 
     def _reject(self, request, vendor_obj, slug, body: bytes, exc: DeliveryError, size: int | None = None):
         RejectedDelivery.objects.create(

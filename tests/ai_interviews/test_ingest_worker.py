@@ -159,3 +159,24 @@ def test_r_ai_1_integration_admin_lists_deliveries_by_status(invited, post_resul
     page = client.get("/admin/ai_interviews/delivery/?status__exact=received")
     assert page.status_code == 200 and "Received, waiting to be processed" in page.content.decode()
     assert "问" not in page.content.decode()  # never the body
+
+
+def test_r_ai_1_a_broker_that_is_down_costs_the_vendor_no_error(invited, post_result, worker, monkeypatch, caplog):
+    """The delivery is handed to the worker after the answer went out: with the broker down the vendor still
+    gets 202 (the delivery is stored), and the sweep hands it over later."""
+    from interviews.ai import tasks
+
+    def broker_down(name, obj_id):
+        raise ConnectionRefusedError("broker down")
+
+    with monkeypatch.context() as patched, caplog.at_level(logging.WARNING):
+        patched.setattr(tasks, "enqueue", broker_down)
+        response = post_result(result_body(), process=False)
+    assert response.status_code == 202
+    delivery = Delivery.objects.get()
+    assert delivery.status == "received" and worker.queue == []
+    assert "ConnectionRefusedError" in caplog.text
+    with worker.committing():
+        assert services.ai_deliveries_requeue_due(now=delivery.enqueued_at + timedelta(minutes=6)) == {"queued": 1}
+    worker.run(only="process_delivery")
+    assert Delivery.objects.get().status == "processed" and AIInterviewResult.objects.count() == 1

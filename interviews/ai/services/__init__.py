@@ -8,7 +8,8 @@ Public services
   (invitation message, reminders, no-show, rebooking) through ``interviews.services.interview_schedule``.
 * ``invitation_action_record`` -- link opened / started / completed (R-AI-7).
 * ``ai_delivery_receive`` -- the webhook: store one verified, parsed vendor delivery as received (idempotent)
-  and hand it to the worker; ``ai_delivery_process`` -- the worker task: its result, scores and the moves
+  and hand it to the worker (``ai_delivery_hand_over``: the webhook does it after answering);
+  ``ai_delivery_process`` -- the worker task: its result, scores and the moves
   enqueued, status and failure reason on the delivery; ``ai_deliveries_requeue_due`` -- the sweep that
   hands deliveries left waiting or failed back to the worker; ``ai_delivery_retry`` -- "process again".
 * ``ai_delivery_ingest`` -- store and process one delivery at once (the bulk import, the demo story).
@@ -34,6 +35,7 @@ from ._common import (
 )
 from .ingestion import (
     ai_deliveries_requeue_due,
+    ai_delivery_hand_over,
     ai_delivery_ingest,
     ai_delivery_process,
     ai_delivery_receive,
@@ -66,7 +68,7 @@ from .results import (
 __all__ = [
     "MEDIA_CONTENT_TYPES", "MOVE_PERMISSION", "NEXT_ROUND_HOOKS", "RELATED_INVITATION", "MediaFetchError",
     "_require", "_user",  # the bulk import checks as the services do
-    "ai_deliveries_requeue_due", "ai_delivery_ingest", "ai_delivery_process", "ai_delivery_receive",
+    "ai_deliveries_requeue_due", "ai_delivery_hand_over", "ai_delivery_ingest", "ai_delivery_process", "ai_delivery_receive",
     "ai_delivery_retry", "ai_hold_cancel", "ai_hold_release", "ai_holds_release_due", "ai_interview_invite",
     "ai_interview_passed", "ai_media_fetch", "ai_media_purge_due", "ai_media_upload", "ai_result_apply_moves",
     "ai_review_decide", "invitation_action_record", "job_policy", "media_max_bytes", "on_application_closed",

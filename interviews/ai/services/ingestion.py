@@ -37,7 +37,7 @@ from ..models import (
     Delivery,
     Vendor,
 )
-from ._common import MOVE_PERMISSION, _on_commit, job_policy, vendor_label
+from ._common import MOVE_PERMISSION, _enqueue, _on_commit, job_policy, vendor_label
 from .invitations import _action_on_locked
 
 logger = logging.getLogger(__package__)
@@ -118,8 +118,10 @@ def _receive_lookups(vendor: Vendor, parsed: ParsedDelivery, delivery_key: str) 
 
 
 def ai_delivery_receive(*, vendor: Vendor, parsed: ParsedDelivery, body: bytes, headers: dict, delivery_key: str,
-                        source: str = "webhook", now: datetime | None = None) -> tuple[Delivery, bool]:
-    """Store one verified delivery as received and hand it to the worker after commit (R-AI-1).
+                        source: str = "webhook", now: datetime | None = None,
+                        hand_over: bool = True) -> tuple[Delivery, bool]:
+    """Store one verified delivery as received and hand it to the worker after commit (R-AI-1). The webhook
+    passes ``hand_over=False`` and calls ``ai_delivery_hand_over`` once its answer is sent.
 
     Returns ``(delivery, True)`` for a new delivery to process. A known ``delivery_key`` (the vendor
     retrying) returns the stored delivery (its id and status only) and ``False``; so does a new delivery of
@@ -149,7 +151,7 @@ def ai_delivery_receive(*, vendor: Vendor, parsed: ParsedDelivery, body: bytes, 
         # unique violation from breaking it. The task is enqueued after the commit either way.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             delivery.save(force_insert=True)
-            if known_result_id is None:
+            if known_result_id is None and hand_over:
                 _on_commit("process_delivery", delivery.pk)
     except IntegrityError:
         # A concurrent copy with the same delivery key committed first: that one is the delivery.
@@ -158,6 +160,17 @@ def ai_delivery_receive(*, vendor: Vendor, parsed: ParsedDelivery, body: bytes, 
             raise
         return stored, False
     return delivery, known_result_id is None
+
+
+def ai_delivery_hand_over(delivery_id: int) -> None:
+    """Give a stored delivery to the worker now. The webhook calls it after its answer went out: the vendor
+    does not wait for the broker, and a broker that is down costs no error answer (the delivery is stored;
+    the sweep hands it over later)."""
+    try:
+        _enqueue("process_delivery", delivery_id)
+    except Exception as exc:  # noqa: BLE001 - the sweep ai_deliveries_requeue_due hands it over later
+        logger.warning("AI interview delivery %s not handed to the worker (%s); the sweep will", delivery_id,
+                       exc.__class__.__name__)
 
 
 def ai_delivery_process(*, delivery_id: int, now: datetime | None = None) -> str:
