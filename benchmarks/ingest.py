@@ -22,8 +22,11 @@ move pending. Exits 1 when not, or when p95 exceeds ``--p95-limit-ms`` (default 
 
 The database named by BENCH_DATABASE_URL is migrated (created on PostgreSQL when
 missing); the default is a fresh SQLite file var/bench-ai-ingest.sqlite3. The tasks
-are enqueued after commit into a throw-away broker directory, as in production (the
-request pays for the enqueue); the script also notes their ids to run them itself.
+are enqueued as in production -- into Redis when REDIS_URL is set (a queue of the
+run's own, purged at the end), else a throw-away filesystem broker directory -- and
+the script also notes their ids to run them itself.
+
+    REDIS_URL=redis://127.0.0.1:6379/0 BENCH_DATABASE_URL=postgres://... .venv/bin/python benchmarks/ingest.py
 """
 
 import argparse
@@ -236,7 +239,8 @@ def main() -> int:
     bare_url = f"{base}/bench/bare/"
     print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}  deliveries: {args.count}  "
           f"client threads: {args.concurrency}  server threads: {args.server_threads}  "
-          f"retried: {int(args.count * args.retries)}  broker: {'none' if args.no_broker else 'filesystem'}")
+          f"retried: {int(args.count * args.retries)}  "
+          f"broker: {'none' if args.no_broker else settings.CELERY_BROKER_URL.split(':')[0]}")
     urllib.request.urlopen(base + "/healthz", timeout=30).read()  # warm-up: imports, connection
     bodies = [body_for(run, i) for i in range(args.count)]
     half = len(bodies) // 2
@@ -290,6 +294,12 @@ def main() -> int:
           f"status {statuses}  outcome {outcomes}  rejected {rejected}")
     print(f"results stored: {stored}/{args.count}  stored twice: {twice}  moves pending: {pending_moves}  "
           f"left for the sweep: {requeued}")
+    if settings.CELERY_BROKER_URL.startswith("redis"):  # nobody consumes the run's queue: leave Redis as found
+        import redis
+
+        queue = settings.CELERY_TASK_DEFAULT_QUEUE
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(
+            queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
     ok = (first_codes == Counter({202: args.count}) and retry_codes == Counter({200: len(second)})
           and deliveries.count() == args.count and statuses == {Delivery.Status.PROCESSED: args.count}
           and outcomes == {Delivery.Outcome.STORED: args.count} and stored == args.count and twice == 0
