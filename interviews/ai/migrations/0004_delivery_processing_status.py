@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ai_interviews', '0002_vendor_media_hosts_refuse_when_empty'),
+        ('ai_interviews', '0003_files_in_configured_storage'),
     ]
 
     operations = [
