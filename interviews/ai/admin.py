@@ -119,11 +119,29 @@ class RejectedDeliveryAdmin(ReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("received_at", "vendor", "event", "outcome", "source", "result", "delivery_key")
-    list_filter = ("vendor", "outcome", "source")
+    list_display = ("received_at", "vendor", "event", "status", "outcome", "error", "attempts", "next_attempt_at",
+                    "source", "result", "delivery_key")
+    list_filter = ("status", "vendor", "outcome", "source")
     search_fields = ("delivery_key", "body_sha256")
     exclude = ("body",)  # the raw body holds personal data: stays in the database, not on screen
     date_hierarchy = "received_at"
+    actions = ["process_again"]
+
+    @admin.action(description=gettext_lazy("Process the failed deliveries again"))
+    def process_again(self, request, queryset):
+        _process_again(self, request, queryset)
+
+
+def _process_again(model_admin, request, deliveries):
+    done = 0
+    for delivery in deliveries.filter(status=Delivery.Status.FAILED):
+        try:
+            services.ai_delivery_retry(actor=request.user, delivery_id=delivery.pk)
+            done += 1
+        except PermissionDenied:
+            model_admin.message_user(request, _("You may not process deliveries again."), messages.ERROR)
+            return
+    model_admin.message_user(request, _("%(n)d failed deliveries handed to the worker again.") % {"n": done})
 
 
 # -- HR ------------------------------------------------------------------------------------------------
@@ -228,6 +246,26 @@ class InvitationEventInline(admin.TabularInline):
         return False
 
 
+class DeliveryInline(admin.TabularInline):
+    """What the vendor sent for this invitation and whether it was processed (never the body: personal data)."""
+
+    model = Delivery
+    extra = 0
+    fields = ("received_at", "event", "status", "outcome", "error", "attempts", "next_attempt_at", "result")
+    readonly_fields = fields
+    can_delete = False
+    ordering = ("-received_at", "-id")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True  # shown on an invitation page the viewer may already see (scoped by the invitation)
+
+
 @admin.register(AIInvitation)
 class AIInvitationAdmin(PipelinePermissionMixin, ScopedAdmin):
     list_display = ("application", "vendor", "assessment_id", "status", "deadline", "invited_at", "opened_at",
@@ -238,7 +276,12 @@ class AIInvitationAdmin(PipelinePermissionMixin, ScopedAdmin):
     readonly_fields = ("application", "vendor", "assessment_id", "candidate_url", "deadline", "status",
                        "notification", "invited_at", "opened_at", "started_at", "completed_at", "created_by")
     fields = readonly_fields
-    inlines = [InvitationEventInline]
+    inlines = [InvitationEventInline, DeliveryInline]
+    actions = [*ScopedAdmin.actions, "process_deliveries_again"]
+
+    @admin.action(description=gettext_lazy("Process their failed vendor deliveries again"))
+    def process_deliveries_again(self, request, queryset):
+        _process_again(self, request, Delivery.objects.filter(invitation__in=queryset))
 
     def has_add_permission(self, request):
         return False  # through ai_interview_invite (API), which moves the application and sends the message

@@ -2,10 +2,12 @@
 
 The vendor endpoint ``integrations/ai-interviews/<vendor>/results/`` has no
 session or token: the vendor's HMAC signature over the raw body authenticates
-it, and it answers only "accepted" (a vendor can never read anything back).
+it, and it answers only "accepted" with our id of the delivery and whether it
+was processed (a vendor can never read anything else back).
 Every other endpoint is for staff, in their data scope (404 outside it).
 """
 
+import functools
 import hashlib
 import mimetypes
 import re
@@ -34,7 +36,7 @@ from hrsys.core.ranges import note_viewing, ranged_response
 from . import importer, selectors, services
 from .adapters.base import DeliveryError, OversizedBody
 from .adapters.generic import EXAMPLE_RESULT, EXAMPLE_STARTED, GenericResultSerializer
-from .models import AIMedia, RejectedDelivery, Vendor
+from .models import AIMedia, Delivery, RejectedDelivery, Vendor
 
 LOGGED_HEADERS = ("Content-Type", "Content-Length", "User-Agent", "X-Hrsys-Delivery", "Vervoe-Event", "X-Request-Id")
 SIGNATURE_HEADERS = ("X-Hrsys-Signature", "Vervoe-Signature")
@@ -53,6 +55,11 @@ def headers_for_log(headers) -> dict:
 ACCEPTED = inline_serializer("AIDeliveryAccepted", {
     "status": serializers.CharField(help_text="always 'accepted'"),
     "duplicate": serializers.BooleanField(help_text="true when this delivery or result was known already"),
+    "delivery": inline_serializer("AIDeliveryReceipt", {
+        "id": serializers.IntegerField(help_text="our id of the stored delivery"),
+        "status": serializers.ChoiceField(choices=Delivery.Status.choices,
+                                          help_text="received: stored, processed shortly; processed; failed"),
+    }),
 })
 ERROR = inline_serializer("AIDeliveryError", {"error": serializers.JSONField()})
 
@@ -73,8 +80,10 @@ class ResultIngestApi(APIView):
             "`X-Hrsys-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + \".\" + body)>`, optional "
             "`X-Hrsys-Delivery: <id>` (retries reuse it). Vervoe: `Vervoe-Signature: t=<unix>,hash=<hex>` with the "
             "same HMAC and Vervoe's report-notification body. Timestamps older or newer than the vendor's tolerance "
-            "(default 300 s) are refused. The same delivery or the same `result_id` twice stores one result and "
-            "answers 200 both times. 400: malformed JSON, missing ids, unknown assessment id, scores outside the "
+            "(default 300 s) are refused. A verified delivery is stored and answered at once: **202** with our "
+            "delivery id and status `received` (the result is processed shortly after, exactly once); a retry of "
+            "a stored delivery, or a new delivery of a result already stored, answers **200** with "
+            "`duplicate: true` and changes nothing. 400: malformed JSON, missing ids, unknown assessment id, scores outside the "
             "vendor's scale (nothing stored). 401: signature header missing or malformed. 403: wrong signature or "
             "stale timestamp. 404: unknown vendor. 413: body larger than the vendor's limit."),
         request={"application/json": GenericResultSerializer},
@@ -88,7 +97,7 @@ class ResultIngestApi(APIView):
         ],
         examples=[OpenApiExample("Result (generic format)", value=EXAMPLE_RESULT, request_only=True),
                   OpenApiExample("Candidate started (generic format)", value=EXAMPLE_STARTED, request_only=True)],
-        responses={200: ACCEPTED, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 413: ERROR},
+        responses={202: ACCEPTED, 200: ACCEPTED, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 413: ERROR},
         auth=[],
         tags=["integrations"],
     )
@@ -117,12 +126,20 @@ class ResultIngestApi(APIView):
             adapter.verify(headers=request.headers, body=body, now=now)
             parsed = adapter.parse(body, headers=request.headers)
             key = adapter.delivery_key(headers=request.headers, body=body, parsed=parsed)
-            _delivery, created = services.ai_delivery_ingest(
+            delivery, created = services.ai_delivery_receive(
                 vendor=vendor_obj, parsed=parsed, body=body, headers=headers_for_log(request.headers),
-                delivery_key=key, now=now)
+                delivery_key=key, now=now, hand_over=False)
         except DeliveryError as exc:
             return self._reject(request, vendor_obj, vendor, body, exc)
-        return Response({"status": "accepted", "duplicate": not created}, status=status.HTTP_200_OK)
+        # 202: stored, processed by the worker; 200: known already (vendors stop retrying on any 2xx)
+        response = Response({"status": "accepted", "duplicate": not created,
+                             "delivery": {"id": delivery.pk, "status": delivery.status}},
+                            status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
+        if created:
+            # The WSGI server closes the response once it is sent (the delivery is committed by then): the
+            # broker's time is not the vendor's.
+            response._resource_closers.append(functools.partial(services.ai_delivery_hand_over, delivery.pk))
+        return response
 
     def _reject(self, request, vendor_obj, slug, body: bytes, exc: DeliveryError, size: int | None = None):
         RejectedDelivery.objects.create(

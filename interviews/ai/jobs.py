@@ -2,7 +2,14 @@
 
 from hrsys.core.periodic import periodic_job
 
-from .services import ai_holds_release_due, ai_media_purge_due
+from .services import ai_deliveries_requeue_due, ai_holds_release_due, ai_media_purge_due
+
+
+@periodic_job("ai_interviews.process_deliveries")
+def process_deliveries(now):
+    """Vendor deliveries left received too long, and failed ones due for a retry, go to the worker (R-AI-1)."""
+
+    return ai_deliveries_requeue_due(now=now)
 
 
 @periodic_job("ai_interviews.release_holds")

@@ -260,7 +260,10 @@ class Delivery(models.Model):
     """One accepted webhook delivery (or imported row), kept as received (R-AI-1).
 
     ``delivery_key`` is the vendor's delivery id, or the SHA-256 of the body: a
-    retried delivery finds its row and changes nothing.
+    retried delivery finds its row and changes nothing. The webhook only verifies,
+    stores and answers; a worker task processes the stored body (scores, result,
+    moves, messages) and records the ``status``: received -> processed, or failed
+    with a readable ``error`` (retried automatically while ``next_attempt_at`` is set).
     """
 
     class Outcome(models.TextChoices):
@@ -269,13 +272,25 @@ class Delivery(models.Model):
         REVISED = "revised", _("Result revised")
         EVENT = "event", _("Candidate action recorded")
 
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received, waiting to be processed")
+        PROCESSED = "processed", _("Processed")
+        FAILED = "failed", _("Processing failed")
+
     vendor = models.ForeignKey(Vendor, verbose_name=_("vendor"), on_delete=models.PROTECT, related_name="deliveries")
     delivery_key = models.CharField(_("delivery key"), max_length=120)
     event = models.CharField(_("event"), max_length=60, blank=True)
     body = EncryptedTextField(_("raw body"), blank=True, default="")
     body_sha256 = models.CharField(_("body SHA-256"), max_length=64)
     headers = models.JSONField(_("headers"), default=dict, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    status = models.CharField(_("processing"), max_length=10, choices=Status.choices, default=Status.RECEIVED,
+                              db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True, default="")
+    error = models.TextField(_("why processing failed"), blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next processing attempt"), null=True, blank=True, db_index=True)
+    enqueued_at = models.DateTimeField(_("handed to the worker"), null=True, blank=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     result = models.ForeignKey("AIInterviewResult", verbose_name=_("result"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="deliveries")
     invitation = models.ForeignKey(AIInvitation, verbose_name=_("invitation"), null=True, blank=True,

@@ -8,6 +8,8 @@ For other apps
 * ``follow_up_questions_for(*, user, application_id)`` -- suggested questions for the next round.
 * ``borderline_results_to_review(*, user)`` / ``held_rejections(*, user)`` -- dashboard to-dos.
 * ``candidate_preferences(application_id, *, user=None)`` -- times, salary, start date for scheduling/offers.
+* ``deliveries_in_processing(*, user, application_id)`` -- vendor deliveries not processed yet or failed, with
+  the reason (the panel shows them).
 * ``ai_result_panel_context(*, user, application_id)`` -- everything the ``ai_interviews/_result_panel.html``
   snippet (``{% ai_result_panel application_id %}``) renders.
 
@@ -30,6 +32,7 @@ from .models import (
     AIInvitation,
     AIMedia,
     CandidatePreferences,
+    Delivery,
     InvitationEvent,
     Question,
     QuestionUsage,
@@ -211,13 +214,24 @@ def svg_bar_chart(rows: list[dict], *, width: int = 480, bar_height: int = 22, g
     return "".join(parts)
 
 
+def deliveries_in_processing(*, user, application_id: int, limit: int = 5) -> list[Delivery]:
+    """The application's vendor deliveries still waiting for the worker or failed (newest first), in the
+    viewer's scope through their invitation: HR sees that a result arrived, or why it was not stored."""
+    invitations = AIInvitation.objects.for_user(user).filter(application_id=application_id)
+    return list(Delivery.objects.filter(invitation__in=invitations)
+                .exclude(status=Delivery.Status.PROCESSED).order_by("-received_at", "-id")
+                .only("received_at", "event", "status", "error", "attempts", "next_attempt_at")[:limit])
+
+
 def ai_result_panel_context(*, user, application_id: int) -> dict:
     """Context of the ``ai_interviews/_result_panel.html`` snippet: chart, report, media player, transcript,
-    follow-up questions, candidate actions. ``result`` is None outside the user's scope."""
+    follow-up questions, candidate actions, deliveries in processing. ``result`` is None outside the user's
+    scope."""
 
     result = ai_result_for_application(user=user, application_id=application_id)
+    deliveries = deliveries_in_processing(user=user, application_id=application_id)
     if result is None:
-        return {"result": None}
+        return {"result": None, "deliveries": deliveries} if deliveries else {"result": None}
     rows = dimension_rows(result)
     if result.overall_score is not None:
         rows = [{"key": "overall", "label": "Overall", "score": result.overall_score, "pass": None,
@@ -231,5 +245,5 @@ def ai_result_panel_context(*, user, application_id: int) -> dict:
         "media": media, "preferences": candidate_preferences(application_id, user=user),
         "follow_ups": follow_up_questions_for(user=user, application_id=application_id),
         "events": invitation_timeline(user=user, application_id=application_id),
-        "signals": result.signals,
+        "signals": result.signals, "deliveries": deliveries,
     }

@@ -3,6 +3,14 @@
 from celery import shared_task
 
 
+@shared_task(name="ai_interviews.process_delivery", ignore_result=True)
+def process_delivery(delivery_id: int) -> str:
+    """A received vendor delivery: its result, scores, moves and messages (the webhook only stored it)."""
+    from .services import ai_delivery_process  # noqa: PLC0415 - a cycle: the services enqueue through this module
+
+    return ai_delivery_process(delivery_id=delivery_id)
+
+
 @shared_task(name="ai_interviews.apply_moves", ignore_result=True)
 def apply_moves(result_id: int) -> str:
     from .services import ai_result_apply_moves  # noqa: PLC0415 - a cycle: the services enqueue through this module
@@ -27,7 +35,7 @@ def fetch_media(self, media_id: int) -> str:
         raise self.retry(exc=exc, countdown=60 * 2 ** self.request.retries)
 
 
-TASKS = {"apply_moves": apply_moves, "release_hold": release_hold, "fetch_media": fetch_media}
+TASKS = {"process_delivery": process_delivery, "apply_moves": apply_moves, "release_hold": release_hold, "fetch_media": fetch_media}
 
 
 def enqueue(name: str, obj_id: int) -> None:

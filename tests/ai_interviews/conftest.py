@@ -52,14 +52,18 @@ class Worker:
         with self._capture(execute=True):
             yield
 
-    def run(self):
-        while self.queue:
-            name, obj_id = self.queue.pop(0)
-            task = ai_tasks.TASKS[name]
-            fn = task.run
+    def run(self, only: str | None = None):
+        """Run the queued tasks, and those they enqueue, in order; with ``only``, just the tasks of that name
+        (the others stay queued)."""
+        while True:
+            todo = next((item for item in self.queue if only is None or item[0] == only), None)
+            if todo is None:
+                return self.done
+            self.queue.remove(todo)
+            name, obj_id = todo
+            fn = ai_tasks.TASKS[name].run
             with self.committing():
                 self.done.append((name, obj_id, fn(obj_id)))
-        return self.done
 
 
 @pytest.fixture(autouse=True)
@@ -119,12 +123,17 @@ def invited(er_job, generic_vendor):
 
 @pytest.fixture
 def post_result(client, worker):
-    def post(body, *, vendor="acme", headers=None, raw=False, **kwargs):
+    def post(body, *, vendor="acme", headers=None, raw=False, process=True, **kwargs):
+        """POST a signed delivery; then, unless ``process=False``, the worker processes what the webhook stored
+        (the task ``process_delivery`` only: the moves and downloads it enqueues stay queued)."""
         data = body if raw else json.dumps(body, ensure_ascii=False).encode()
         if headers is None:
             headers = generic_headers(data, **kwargs)
         with worker.committing():
-            return client.post(f"/api/v1/integrations/ai-interviews/{vendor}/results/", data=data,
-                               content_type="application/json", **headers)
+            response = client.post(f"/api/v1/integrations/ai-interviews/{vendor}/results/", data=data,
+                                   content_type="application/json", **headers)
+        if process:
+            worker.run(only="process_delivery")
+        return response
 
     return post

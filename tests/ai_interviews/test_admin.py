@@ -15,7 +15,7 @@ from tests.ai_interviews.test_ingest import result_body
 
 @pytest.fixture
 def result(invited, post_result, worker, users):
-    assert post_result(result_body(dimensions={"logic": 2, "comm": 0.8, "stress": 4})).status_code == 200
+    assert post_result(result_body(dimensions={"logic": 2, "comm": 0.8, "stress": 4})).status_code == 202
     worker.run()
     r = AIInterviewResult.objects.get()
     services.ai_media_upload(actor=users.hr, result_id=r.pk, kind="video", data=b"mp4-bytes", filename="v.mp4")

@@ -19,7 +19,7 @@ from tests.factories import UserFactory
 def scored(invited, post_result, worker):
     """logic 25 (weak), communication 95 (notable), stress 75 (passed, unremarkable)."""
     body = result_body(dimensions={"logic": 2, "comm": 0.95, "stress": 4})
-    assert post_result(body).status_code == 200
+    assert post_result(body).status_code == 202
     worker.run()
     return invited.application
 

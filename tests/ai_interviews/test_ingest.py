@@ -35,8 +35,10 @@ def assert_nothing_stored():
 def test_r_ai_1_signed_generic_result_is_stored_once_with_mapped_scores(invited, post_result, worker):
     """R-AI-1, R-AI-2: a signed delivery stores the result, scores mapped to the job's dimensions."""
     response = post_result(result_body())
-    assert response.status_code == 200, response.content
-    assert response.json() == {"status": "accepted", "duplicate": False}
+    assert response.status_code == 202, response.content
+    delivery = Delivery.objects.get()
+    assert response.json() == {"status": "accepted", "duplicate": False,
+                               "delivery": {"id": delivery.pk, "status": "received"}}
     result = AIInterviewResult.objects.get()
     assert result.application == invited.application
     assert result.overall_score == 80
@@ -57,7 +59,7 @@ def test_r_ai_3_scale_conversion_and_unmapped_dimensions(invited, post_result, g
     generic_vendor.save()
     body = result_body(overall_score=7.5, dimensions={"logic": 1, "comm": 0.25, "stress": 5, "empathy": 8,
                                                       "Vendor-Extra": 3})
-    assert post_result(body).status_code == 200
+    assert post_result(body).status_code == 202
     result = AIInterviewResult.objects.get()
     scores = {k: v["score"] for k, v in result.dimension_scores.items()}
     assert scores == {"logic": 0.0, "communication": 25.0, "stress_tolerance": 100.0, "empathy": 80.0}
@@ -73,15 +75,15 @@ def test_r_ai_1_replay_of_the_same_delivery_stores_one_result(invited, post_resu
     headers = generic_headers(body)
     first = post_result(body, raw=True, headers=headers)
     second = post_result(body, raw=True, headers=headers)
-    assert first.status_code == second.status_code == 200
-    assert second.json()["duplicate"] is True
+    assert first.status_code == 202 and second.status_code == 200
+    assert second.json()["duplicate"] is True and second.json()["delivery"]["id"] == first.json()["delivery"]["id"]
     assert AIInterviewResult.objects.count() == 1
     assert Delivery.objects.count() == 1
 
 
 def test_r_ai_1_duplicate_delivery_with_the_same_result_id(invited, post_result):
     """R-AI-1: a new delivery (other id, other timestamp) of a known result id: 200, still one result."""
-    assert post_result(result_body(), delivery="d-1").status_code == 200
+    assert post_result(result_body(), delivery="d-1").status_code == 202
     again = post_result(result_body(overall_score=10), delivery="d-2", t=int(time.time()) - 5)
     assert again.status_code == 200 and again.json()["duplicate"] is True
     assert AIInterviewResult.objects.get().overall_score == 80
@@ -145,7 +147,7 @@ def test_r_ai_1_previous_secret_still_accepted_during_rotation(invited, post_res
     generic_vendor.previous_secret = "generic-secret-0123456789abcdef"
     generic_vendor.secret = "the-new-secret-0123456789abcdef"
     generic_vendor.save()
-    assert post_result(result_body()).status_code == 200
+    assert post_result(result_body()).status_code == 202
 
 
 # -- strict validation ----------------------------------------------------------------------------------
@@ -219,7 +221,7 @@ def test_r_ai_1_a_vendor_cannot_read_anything_back(invited, post_result, client)
 def test_r_ai_7_started_event_records_a_candidate_action(invited, post_result):
     """R-AI-7: a progress event records the action on the invitation, no result."""
     response = post_result({"event": "started", "assessment_id": "A-1", "started_at": "2026-03-10T08:20:00+00:00"})
-    assert response.status_code == 200
+    assert response.status_code == 202
     invited.refresh_from_db()
     assert invited.status == "started" and invited.started_at.isoformat().startswith("2026-03-10T08:20")
     assert AIInterviewResult.objects.count() == 0
@@ -243,7 +245,7 @@ def test_r_ai_3_vervoe_report_webhook_signed_like_vervoe(vervoe_invited, post_re
     """R-AI-3: Vervoe's report notification, signed t=..,hash=.., is stored by candidateAssessmentUuid."""
     body = vervoe_fixture()
     response = post_result(body, raw=True, vendor="vervoe", headers=vervoe_headers(body))
-    assert response.status_code == 200, response.content
+    assert response.status_code == 202, response.content
     result = AIInterviewResult.objects.get()
     assert result.application == vervoe_invited.application
     assert result.vendor_result_id == "cbb3e136-ef30-4452-955b-1835a79caa65"
@@ -259,7 +261,7 @@ def test_r_ai_3_vervoe_score_changed_revises_the_one_result(vervoe_invited, post
     changed["event"] = "AI_SCORE_CHANGED"
     changed["score"]["score"] = 55
     changed = json.dumps(changed).encode()
-    assert post_result(changed, raw=True, vendor="vervoe", headers=vervoe_headers(changed)).status_code == 200
+    assert post_result(changed, raw=True, vendor="vervoe", headers=vervoe_headers(changed)).status_code == 202
     result = AIInterviewResult.objects.get()
     assert result.overall_score == 55 and result.revision == 2
 
@@ -291,7 +293,7 @@ def test_r_ai_7_vervoe_complete_interview_without_score_is_an_action(vervoe_invi
     body = json.dumps({"event": "CANDIDATE_COMPLETE_INTERVIEW",
                        "candidateAssessmentUuid": "cbb3e136-ef30-4452-955b-1835a79caa65",
                        "status": "complete", "completedAt": "2020-03-10T08:39:58+00:00"}).encode()
-    assert post_result(body, raw=True, vendor="vervoe", headers=vervoe_headers(body)).status_code == 200
+    assert post_result(body, raw=True, vendor="vervoe", headers=vervoe_headers(body)).status_code == 202
     vervoe_invited.refresh_from_db()
     assert vervoe_invited.status == "completed"
     assert AIInterviewResult.objects.count() == 0

@@ -114,7 +114,7 @@ def test_r_ai_1_the_result_completes_the_booked_interview_and_stops_its_reminder
     pending = Notification.objects.filter(related_type="interviews.interview", related_id=str(interview.pk),
                                           status="pending", due_at__gt=timezone.now())
     assert pending.exists()
-    assert post_result(result_body()).status_code == 200
+    assert post_result(result_body()).status_code == 202
     worker.run()
     interview.refresh_from_db()
     assert interview.state == "completed"

@@ -66,7 +66,7 @@ def local_media(settings, generic_vendor):
 def stored(invited, post_result, worker, media_server, local_media):
     body = result_body(media={"video_url": f"{media_server}/media/R-1.mp4",
                               "report_url": f"{media_server}/reports/R-1.pdf"})
-    assert post_result(body).status_code == 200
+    assert post_result(body).status_code == 202
     worker.run()
     return {m.kind: m for m in AIMedia.objects.all()}
 
@@ -154,7 +154,7 @@ def test_r_ai_6_anonymous_cannot_stream(stored, client):
 
 def test_r_ai_6_missing_vendor_file_fails_without_retry(invited, post_result, worker, media_server, local_media):
     body = result_body(result_id="R-2", media={"audio_url": f"{media_server}/nothing.mp3"})
-    assert post_result(body).status_code == 200
+    assert post_result(body).status_code == 202
     worker.run()
     media = AIMedia.objects.get()
     assert media.status == "failed" and "404" in media.error
@@ -163,14 +163,14 @@ def test_r_ai_6_missing_vendor_file_fails_without_retry(invited, post_result, wo
 def test_r_ai_6_media_host_allow_list(invited, post_result, worker, media_server, local_media, generic_vendor):
     generic_vendor.media_url_hosts = ["media.vendor.example"]
     generic_vendor.save()
-    assert post_result(result_body(media={"video_url": f"{media_server}/media/R-1.mp4"})).status_code == 200
+    assert post_result(result_body(media={"video_url": f"{media_server}/media/R-1.mp4"})).status_code == 202
     worker.run()
     media = AIMedia.objects.get()
     assert media.status == "failed" and "127.0.0.1 is not in the list of allowed hosts" in media.error
 
 
 def test_r_ai_6_hr_upload_is_encrypted_and_streamable(invited, post_result, worker, users, api_as):
-    assert post_result(result_body()).status_code == 200
+    assert post_result(result_body()).status_code == 202
     result_id = invited.results.get().pk
     upload = SimpleUploadedFile("interview.mp3", b"ID3audio", content_type="audio/mpeg")
     response = api_as(users.hr).post(f"/api/v1/ai-interviews/results/{result_id}/media/",

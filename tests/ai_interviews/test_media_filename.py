@@ -26,7 +26,7 @@ def test_r_ai_6_extension_follows_the_content_type(content_type, extension):
 ])
 def test_r_ai_6_uploaded_media_downloads_with_the_extension_of_its_type(invited, post_result, users, api_as,
                                                                         uploaded, content_type, expected):
-    assert post_result(result_body()).status_code == 200
+    assert post_result(result_body()).status_code == 202
     result_id = invited.results.get().pk
     client = api_as(users.hr)
     response = client.post(f"/api/v1/ai-interviews/results/{result_id}/media/",
@@ -46,7 +46,7 @@ def test_r_ai_6_vendor_media_named_png_but_sent_as_mpeg_downloads_as_mp3(invited
     """The vendor's URL ends in ``.png``, its server says ``audio/mpeg``: stored with the URL's extension,
     served as audio/mpeg named ``.mp3``."""
     monkeypatch.setattr(services.media, "_download", lambda url, **kwargs: (b"ID3audio-bytes", "audio/mpeg"))
-    assert post_result(result_body(media={"audio_url": "https://vendor.example/m/R-1.png"})).status_code == 200
+    assert post_result(result_body(media={"audio_url": "https://vendor.example/m/R-1.png"})).status_code == 202
     worker.run()
     media = AIMedia.objects.get()
     assert media.status == "stored" and media.file.name.endswith(".png") and media.content_type == "audio/mpeg"

@@ -103,7 +103,7 @@ def vendor(generic_vendor):
 def deliver(post_result, worker, url, **body):
     """A correctly signed result naming ``url`` as the video; the worker then runs the download task."""
     response = post_result(result_body(media={"video_url": url}, **body))
-    assert response.status_code == 200, response.content
+    assert response.status_code == 202, response.content
     worker.run()
     return AIMedia.objects.get(result__vendor_result_id=body.get("result_id", "R-1"))
 
@@ -478,12 +478,12 @@ def test_r_sec_1_vervoe_report_link_is_kept_only_as_a_web_link_and_never_fetched
     data = json.loads((FIXTURES / "vervoe_report_webhook.json").read_bytes())
     data["integrationCandidateCardUrl"] = "javascript:alert(document.cookie)"
     body = json.dumps(data).encode()
-    assert post_result(body, raw=True, vendor="vervoe", headers=vervoe_headers(body)).status_code == 200
+    assert post_result(body, raw=True, vendor="vervoe", headers=vervoe_headers(body)).status_code == 202
     assert AIInterviewResult.objects.get().report_url == ""
     data["integrationCandidateCardUrl"] = f"http://127.0.0.1:{listener.port}/card"
     data["event"] = "AI_SCORE_CHANGED"
     body = json.dumps(data).encode()
-    assert post_result(body, raw=True, vendor="vervoe", headers=vervoe_headers(body)).status_code == 200
+    assert post_result(body, raw=True, vendor="vervoe", headers=vervoe_headers(body)).status_code == 202
     worker.run()
     assert AIInterviewResult.objects.get().report_url == f"http://127.0.0.1:{listener.port}/card"
     assert_untouched(listener)

@@ -17,7 +17,7 @@ from tests.ai_interviews.test_ingest import result_body
 
 def deliver(post_result, worker, **overrides):
     response = post_result(result_body(**overrides))
-    assert response.status_code == 200, response.content
+    assert response.status_code == 202, response.content
     worker.run()
     return AIInterviewResult.objects.get(vendor_result_id=overrides.get("result_id", "R-1"))
 

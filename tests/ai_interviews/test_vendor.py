@@ -51,7 +51,7 @@ def test_r_ai_3_a_new_vendor_is_an_adapter_class_plus_a_row(settings, er_job, po
                       assessment_id="12345")
     body = (Path(__file__).resolve().parent.parent / "fixtures" / "greenhouse_test_status_response.json").read_bytes()
     response = post_result(body, raw=True, vendor="gh", headers=generic_headers(body))
-    assert response.status_code == 200, response.content
+    assert response.status_code == 202, response.content
     assert AIInterviewResult.objects.get().overall_score == 81
 
 

@@ -7,8 +7,12 @@ Public services
 * ``ai_interview_invite`` -- invite an application to a vendor's AI interview: the vendor side here, the booking
   (invitation message, reminders, no-show, rebooking) through ``interviews.services.interview_schedule``.
 * ``invitation_action_record`` -- link opened / started / completed (R-AI-7).
-* ``ai_delivery_ingest`` -- store one verified, parsed vendor delivery (idempotent); used by the webhook
-  and the bulk import.
+* ``ai_delivery_receive`` -- the webhook: store one verified, parsed vendor delivery as received (idempotent)
+  and hand it to the worker (``ai_delivery_hand_over``: the webhook does it after answering);
+  ``ai_delivery_process`` -- the worker task: its result, scores and the moves
+  enqueued, status and failure reason on the delivery; ``ai_deliveries_requeue_due`` -- the sweep that
+  hands deliveries left waiting or failed back to the worker; ``ai_delivery_retry`` -- "process again".
+* ``ai_delivery_ingest`` -- store and process one delivery at once (the bulk import, the demo story).
 * ``ai_result_apply_moves`` -- the automatic pipeline move for a stored result (task, after commit).
 * ``ai_holds_release_due`` / ``ai_hold_release`` / ``ai_hold_cancel`` -- held rejections.
 * ``ai_review_decide`` -- HR decides a borderline result.
@@ -29,7 +33,14 @@ from ._common import (
     job_policy,
     vendor_label,
 )
-from .ingestion import ai_delivery_ingest
+from .ingestion import (
+    ai_deliveries_requeue_due,
+    ai_delivery_hand_over,
+    ai_delivery_ingest,
+    ai_delivery_process,
+    ai_delivery_receive,
+    ai_delivery_retry,
+)
 from .invitations import (
     ai_interview_invite,
     invitation_action_record,
@@ -57,7 +68,8 @@ from .results import (
 __all__ = [
     "MEDIA_CONTENT_TYPES", "MOVE_PERMISSION", "NEXT_ROUND_HOOKS", "RELATED_INVITATION", "MediaFetchError",
     "_require", "_user",  # the bulk import checks as the services do
-    "ai_delivery_ingest", "ai_hold_cancel", "ai_hold_release", "ai_holds_release_due", "ai_interview_invite",
+    "ai_deliveries_requeue_due", "ai_delivery_hand_over", "ai_delivery_ingest", "ai_delivery_process", "ai_delivery_receive",
+    "ai_delivery_retry", "ai_hold_cancel", "ai_hold_release", "ai_holds_release_due", "ai_interview_invite",
     "ai_interview_passed", "ai_media_fetch", "ai_media_purge_due", "ai_media_upload", "ai_result_apply_moves",
     "ai_review_decide", "invitation_action_record", "job_policy", "media_max_bytes", "on_application_closed",
     "on_candidate_action", "question_usage_record", "start_next_round_scheduling", "vendor_label",

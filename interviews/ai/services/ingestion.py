@@ -1,19 +1,33 @@
-"""Vendor deliveries stored: the raw body and the mapped result in one transaction, idempotent, revisions
-with their history, and the candidate's stated preferences (R-AI-1, R-AI-2, R-AI-3)."""
+"""Vendor deliveries: received (verified, stored raw and answered at once), then processed by a worker task
+(the mapped result, the candidate's stated preferences, revisions with their history, the automatic move
+enqueued), idempotent at both steps (R-AI-1, R-AI-2, R-AI-3).
+
+The webhook's request does only what the vendor must be told about -- a bad signature, a body that is not
+a result of ours (malformed, unknown assessment id, scores outside the vendor's scale): those are refused
+with nothing stored -- and commits one :class:`Delivery` row keyed by the vendor's delivery id. Scoring, the
+result, the pipeline move and messages happen in ``ai_delivery_process`` (Celery task
+``ai_interviews.process_delivery``), which records on the row whether it worked and why not; failures are
+retried by the sweep ``ai_deliveries_requeue_due`` with back-off.
+"""
 
 import hashlib
 import json
-from datetime import datetime
+import logging
+from contextlib import nullcontext
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hrsys.audit.services import audit_record
+from hrsys.core.actors import require_perm
 
 from .. import mapping
-from ..adapters.base import ParsedDelivery, PayloadError, UnknownAssessment
+from ..adapters.base import DeliveryError, ParsedDelivery, PayloadError, UnknownAssessment
 from ..models import (
     AIInterviewResult,
     AIInvitation,
@@ -23,8 +37,13 @@ from ..models import (
     Delivery,
     Vendor,
 )
-from ._common import _on_commit, job_policy, vendor_label
+from ._common import MOVE_PERMISSION, _enqueue, _on_commit, job_policy, vendor_label
 from .invitations import _action_on_locked
+
+logger = logging.getLogger(__package__)
+
+#: processing attempts before a failing delivery waits for someone to press "process again"
+MAX_ATTEMPTS = 8
 
 
 def _body_text(body: bytes) -> str:
@@ -55,9 +74,190 @@ def _result_values(vendor, invitation, parsed: ParsedDelivery) -> dict:
     }
 
 
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def _unknown_assessment(parsed: ParsedDelivery) -> UnknownAssessment:
+    return UnknownAssessment(_("Unknown assessment id %(id)s: no invitation of this vendor has it.")
+                             % {"id": parsed.assessment_id[:120]},
+                             fields={"assessment_id": [_("No invitation has this assessment id.")]})
+
+
+def _check_result_fields(vendor: Vendor, parsed: ParsedDelivery) -> None:
+    """What makes a result delivery unusable whatever the database holds: no result id, scores outside the
+    vendor's scale (PayloadError, 400)."""
+    if parsed.kind == "progress":
+        return
+    if not parsed.vendor_result_id:
+        raise PayloadError(_("The result id is missing."), code="missing_id",
+                           fields={"result_id": [_("This field is required.")]})
+    mapping.map_scores(vendor, parsed.overall, parsed.dimensions)
+
+
+_RECEIVE_LOOKUPS = """
+    SELECT d.id, d.status,
+           (SELECT i.id FROM {invitation} i WHERE i.vendor_id = %s AND i.assessment_id = %s),
+           (SELECT r.id FROM {result} r WHERE r.vendor_id = %s AND r.vendor_result_id = %s)
+    FROM (SELECT 1) AS one LEFT JOIN {delivery} d ON d.vendor_id = %s AND d.delivery_key = %s
+"""
+
+
+def _receive_lookups(vendor: Vendor, parsed: ParsedDelivery, delivery_key: str) -> dict:
+    """In one statement, each part on a unique index: the delivery stored under this key (id and status),
+    the invitation of the assessment id, and the result already stored under this result id (a result that
+    is not a revision). Written as SQL: building it with the ORM cost the vendor more than running it."""
+    result_id = parsed.vendor_result_id if parsed.kind == "result" and not parsed.revision else None
+    sql = _RECEIVE_LOOKUPS.format(invitation=AIInvitation._meta.db_table, result=AIInterviewResult._meta.db_table,
+                                  delivery=Delivery._meta.db_table)
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(sql, [vendor.pk, parsed.assessment_id, vendor.pk, result_id, vendor.pk, delivery_key])
+        delivery_id, delivery_status, invitation_id, known_result_id = cursor.fetchone()
+    return {"delivery_id": delivery_id, "delivery_status": delivery_status, "invitation_id": invitation_id,
+            "result_id": known_result_id}
+
+
+def ai_delivery_receive(*, vendor: Vendor, parsed: ParsedDelivery, body: bytes, headers: dict, delivery_key: str,
+                        source: str = "webhook", now: datetime | None = None,
+                        hand_over: bool = True) -> tuple[Delivery, bool]:
+    """Store one verified delivery as received and hand it to the worker after commit (R-AI-1). The webhook
+    passes ``hand_over=False`` and calls ``ai_delivery_hand_over`` once its answer is sent.
+
+    Returns ``(delivery, True)`` for a new delivery to process. A known ``delivery_key`` (the vendor
+    retrying) returns the stored delivery (its id and status only) and ``False``; so does a new delivery of
+    a result already stored (not a revision), kept as processed with outcome "duplicate". Unknown
+    assessment ids, a missing result id and scores outside the vendor's scale raise PayloadError before
+    anything is written. One read and one insert: the vendor waits for nothing else.
+    """
+    now = now or timezone.now()
+    found = _receive_lookups(vendor, parsed, delivery_key)
+    if found["delivery_id"] is not None:
+        return Delivery(pk=found["delivery_id"], vendor=vendor, status=found["delivery_status"]), False
+    if found["invitation_id"] is None:
+        raise _unknown_assessment(parsed)
+    _check_result_fields(vendor, parsed)
+    known_result_id = found["result_id"]
+    delivery = Delivery(vendor=vendor, delivery_key=delivery_key, event=parsed.event[:60], body=_body_text(body),
+                        body_sha256=hashlib.sha256(body).hexdigest(), headers=headers,
+                        invitation_id=found["invitation_id"], source=source, received_at=now, enqueued_at=now)
+    if known_result_id is not None:  # nothing to process: the vendor sent a result we hold
+        delivery.status, delivery.outcome, delivery.result_id = Delivery.Status.PROCESSED, Delivery.Outcome.DUPLICATE, \
+            known_result_id
+        delivery.processed_at = now
+    connection = transaction.get_connection()
+    try:
+        # One INSERT: outside a transaction it is a transaction of its own, committed when it returns (no
+        # BEGIN and COMMIT round trips for the vendor to wait for); inside a caller's, a savepoint keeps a
+        # unique violation from breaking it. The task is enqueued after the commit either way.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            delivery.save(force_insert=True)
+            if known_result_id is None and hand_over:
+                _on_commit("process_delivery", delivery.pk)
+    except IntegrityError:
+        # A concurrent copy with the same delivery key committed first: that one is the delivery.
+        stored = Delivery.objects.filter(vendor=vendor, delivery_key=delivery_key).only("id", "status").first()
+        if stored is None:
+            raise
+        return stored, False
+    return delivery, known_result_id is None
+
+
+def ai_delivery_hand_over(delivery_id: int) -> None:
+    """Give a stored delivery to the worker now. The webhook calls it after its answer went out: the vendor
+    does not wait for the broker, and a broker that is down costs no error answer (the delivery is stored;
+    the sweep hands it over later)."""
+    try:
+        _enqueue("process_delivery", delivery_id)
+    except Exception as exc:  # noqa: BLE001 - the sweep ai_deliveries_requeue_due hands it over later
+        logger.warning("AI interview delivery %s not handed to the worker (%s); the sweep will", delivery_id,
+                       exc.__class__.__name__)
+
+
+def ai_delivery_process(*, delivery_id: int, now: datetime | None = None) -> str:
+    """Process one received delivery (the worker task ``ai_interviews.process_delivery``; R-AI-1, R-AI-2).
+
+    Idempotent: the delivery row is locked and a processed delivery is left alone, so a task delivered
+    twice, or re-enqueued by the sweep while another worker had it, stores the result once. The stored body
+    is parsed again by the vendor's adapter. A body that no longer fits (the invitation or the vendor's
+    scale changed meanwhile) fails for good with the reason; any other error fails with its kind and is
+    retried with back-off by ``ai_deliveries_requeue_due``. Returns the outcome or "failed".
+    """
+    now = now or timezone.now()
+    try:
+        return _process(delivery_id=delivery_id, now=now)
+    except DeliveryError as exc:
+        return _record_failure(delivery_id, reason=exc.message, retry=False, now=now)
+    except Exception as exc:  # noqa: BLE001 - recorded on the delivery for HR, retried by the sweep
+        # Only the id and the error's kind: an exception's text may quote the body (personal data).
+        logger.warning("AI interview delivery %s failed: %s", delivery_id, exc.__class__.__name__)
+        return _record_failure(delivery_id, retry=True, now=now, reason=_(
+            "Unexpected error (%(kind)s) while processing; tried again automatically.")
+            % {"kind": exc.__class__.__name__})
+
+
+@transaction.atomic
+def _process(*, delivery_id: int, now: datetime) -> str:
+    delivery = (Delivery.objects.select_for_update(of=("self",)).select_related("vendor")
+                .filter(pk=delivery_id).first())
+    if delivery is None or delivery.status == Delivery.Status.PROCESSED:
+        return delivery.outcome if delivery else "missing"
+    vendor = delivery.vendor
+    parsed = vendor.adapter_instance().parse(delivery.body.encode("utf-8"), headers=delivery.headers)
+    _apply(delivery, vendor, parsed, now=now)
+    return delivery.outcome
+
+
+def _record_failure(delivery_id: int, *, reason: str, retry: bool, now: datetime) -> str:
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None or delivery.status == Delivery.Status.PROCESSED:
+            return delivery.outcome if delivery else "missing"
+        delivery.attempts += 1
+        delivery.status, delivery.error = Delivery.Status.FAILED, str(reason)[:2000]
+        retry = retry and delivery.attempts < _setting("AI_DELIVERY_MAX_ATTEMPTS", MAX_ATTEMPTS)
+        delivery.next_attempt_at = now + timedelta(minutes=min(2 ** (delivery.attempts - 1), 60)) if retry else None
+        delivery.save(update_fields=["attempts", "status", "error", "next_attempt_at"])
+    return Delivery.Status.FAILED
+
+
+def ai_deliveries_requeue_due(*, now: datetime, batch: int = 200) -> dict:
+    """Sweep: deliveries left "received" longer than ``AI_DELIVERY_REQUEUE_SECONDS`` (default 300: the
+    broker lost the task, or no worker ran) and failed ones whose retry is due go to the worker again."""
+    lease = timedelta(seconds=_setting("AI_DELIVERY_REQUEUE_SECONDS", 300))
+    stale = now - lease
+    waiting = Q(status=Delivery.Status.RECEIVED) & (Q(enqueued_at__lte=stale) | Q(enqueued_at__isnull=True))
+    retry_due = Q(status=Delivery.Status.FAILED, next_attempt_at__lte=now)
+    with transaction.atomic():
+        ids = list(Delivery.objects.select_for_update(skip_locked=True).filter(waiting | retry_due)
+                   .order_by("received_at", "pk").values_list("pk", flat=True)[:batch])
+        claimed = Delivery.objects.filter(pk__in=ids)
+        claimed.filter(status=Delivery.Status.RECEIVED).update(enqueued_at=now)
+        # a failed delivery keeps a next attempt (a lease): if this task is lost too, the sweep tries again
+        claimed.filter(status=Delivery.Status.FAILED).update(enqueued_at=now, next_attempt_at=now + lease)
+        for delivery_id in ids:
+            _on_commit("process_delivery", delivery_id)
+    return {"queued": len(ids)}
+
+
+@transaction.atomic
+def ai_delivery_retry(*, actor, delivery_id: int) -> Delivery:
+    """Someone asks a failed delivery to be processed again now (the admin's action)."""
+    require_perm(actor, MOVE_PERMISSION)
+    delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+    if delivery.status != Delivery.Status.FAILED:
+        return delivery
+    delivery.enqueued_at, delivery.next_attempt_at = timezone.now(), None
+    delivery.save(update_fields=["enqueued_at", "next_attempt_at"])
+    audit_record(actor=actor, action="ai_delivery.retry", obj=delivery,
+                 changes={"attempts": [None, delivery.attempts]}, reason=delivery.error[:200])
+    _on_commit("process_delivery", delivery.pk)
+    return delivery
+
+
 def ai_delivery_ingest(*, vendor: Vendor, parsed: ParsedDelivery, body: bytes, headers: dict, delivery_key: str,
                        source: str = "webhook", now: datetime | None = None) -> tuple[Delivery, bool]:
-    """Store one verified delivery: the raw body and the parsed result in one transaction (R-AI-1).
+    """Store one verified delivery and process it in the same transaction (the bulk import and the demo
+    story: the staff member waits for the report; R-AI-3). The webhook uses ``ai_delivery_receive``.
 
     Idempotent: a known ``delivery_key`` or a known ``(vendor, vendor_result_id)`` stores
     nothing new and returns ``(delivery, False)``. Unknown assessment ids and out-of-range
@@ -80,48 +280,57 @@ def _ingest(*, vendor, parsed, body, headers, delivery_key, source, now):
     existing = Delivery.objects.filter(vendor=vendor, delivery_key=delivery_key).first()
     if existing is not None:
         return existing, False
+    delivery = Delivery(vendor=vendor, delivery_key=delivery_key, event=parsed.event[:60], body=_body_text(body),
+                        body_sha256=hashlib.sha256(body).hexdigest(), headers=headers, source=source,
+                        received_at=now, enqueued_at=now)
+    _apply(delivery, vendor, parsed, now=now)
+    return delivery, delivery.outcome != Delivery.Outcome.DUPLICATE
+
+
+def _apply(delivery: Delivery, vendor: Vendor, parsed: ParsedDelivery, *, now: datetime) -> None:
+    """What a delivery does: a candidate action, a new result, a revision or nothing (a duplicate); the
+    delivery row saved as processed with its outcome. Runs in the caller's transaction."""
     # Lock the invitation row only (not the joined job / department rows every delivery shares): concurrent
     # deliveries for one candidate serialise, others do not wait.
     invitation = (AIInvitation.objects.select_for_update(of=("self",))
                   .select_related("application__job__ai_policy", "application__candidate")
                   .filter(vendor=vendor, assessment_id=parsed.assessment_id).first())
     if invitation is None:
-        raise UnknownAssessment(_("Unknown assessment id %(id)s: no invitation of this vendor has it.")
-                                % {"id": parsed.assessment_id[:120]},
-                                fields={"assessment_id": [_("No invitation has this assessment id.")]})
-    body_hash = hashlib.sha256(body).hexdigest()
-    delivery = Delivery(vendor=vendor, delivery_key=delivery_key, event=parsed.event[:60], body=_body_text(body),
-                        body_sha256=body_hash, headers=headers, invitation=invitation, source=source,
-                        received_at=now)
+        raise _unknown_assessment(parsed)
+    delivery.invitation = invitation
+    delivery.status, delivery.processed_at, delivery.error, delivery.next_attempt_at = \
+        Delivery.Status.PROCESSED, now, "", None
+    delivery.attempts += 1
+    received = delivery.received_at or now
     label = vendor_label(vendor)
     if parsed.kind == "progress":
         delivery.outcome = Delivery.Outcome.EVENT
         delivery.save()
         at = parsed.started_at if parsed.action == "started" else parsed.completed_at
-        _action_on_locked(invitation, kind=parsed.action, source=label, at=at or now, detail={"event": parsed.event})
-        return delivery, True
-    if not parsed.vendor_result_id:
-        raise PayloadError(_("The result id is missing."), code="missing_id",
-                           fields={"result_id": [_("This field is required.")]})
+        _action_on_locked(invitation, kind=parsed.action, source=label, at=at or received,
+                          detail={"event": parsed.event})
+        return
+    _check_result_fields(vendor, parsed)
     values = _result_values(vendor, invitation, parsed)
     result = (AIInterviewResult.objects.select_for_update()
               .filter(vendor=vendor, vendor_result_id=parsed.vendor_result_id).first())
     if result is not None and not parsed.revision:
         delivery.outcome, delivery.result = Delivery.Outcome.DUPLICATE, result
         delivery.save()
-        return delivery, False
+        return
     if result is not None:
-        return _revise(result, values, delivery, label), True
-    # A unique violation here (a concurrent copy committed first) aborts this transaction;
-    # ai_delivery_ingest retries and finds the stored copy.
+        _revise(result, values, delivery, label)
+        return
+    # A unique violation here (a concurrent copy committed first) aborts this transaction; the caller
+    # retries (ai_delivery_ingest at once, the worker through the sweep) and finds the stored copy.
     result = AIInterviewResult.objects.create(
         application=invitation.application, vendor=vendor, invitation=invitation,
-        vendor_result_id=parsed.vendor_result_id, received_at=now, source=source, **values)
+        vendor_result_id=parsed.vendor_result_id, received_at=received, source=delivery.source, **values)
     delivery.outcome, delivery.result = Delivery.Outcome.STORED, result
     delivery.save()
     _preferences_save(result)
     media_ids = [AIMedia.objects.create(result=result, kind=kind, source_url=url).pk for kind, url in parsed.media]
-    _action_on_locked(invitation, kind="result", source=label, at=parsed.completed_at or now,
+    _action_on_locked(invitation, kind="result", source=label, at=parsed.completed_at or received,
                       detail={"result": result.pk})
     audit_record(actor=label, action="ai_result.store", obj=result,
                  changes={"overall_score": [None, values["overall_score"]], "decision": [None, values["decision"]],
@@ -129,7 +338,6 @@ def _ingest(*, vendor, parsed, body, headers, delivery_key, source, now):
     _on_commit("apply_moves", result.pk)
     for media_id in media_ids:
         _on_commit("fetch_media", media_id)
-    return delivery, True
 
 
 def _revise(result, values, delivery, label):
