@@ -162,7 +162,7 @@ def test_r_ai_1_integration_admin_lists_deliveries_by_status(invited, post_resul
 
 
 def test_r_ai_1_a_broker_that_is_down_costs_the_vendor_no_error(invited, post_result, worker, monkeypatch, caplog):
-    """The delivery is handed to the worker after the answer went out: with the broker down the vendor still
+    """The delivery is stored before it is handed to the worker: with the broker down the vendor still
     gets 202 (the delivery is stored), and the sweep hands it over later."""
     from interviews.ai import tasks
 

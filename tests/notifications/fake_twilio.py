@@ -8,6 +8,7 @@ alive (HTTP/1.1) as Twilio does and counts them (``connections``).
 
 import json
 import threading
+import time
 import uuid
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,8 @@ class FakeTwilio:
         self.requests: list[tuple[str, str]] = []
         self.failures: list[tuple[int, int]] = []
         self.connections = 0
+        #: seconds between taking a message and answering: a worker killed meanwhile never hears it was sent
+        self.answer_delay = 0.0
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -88,6 +91,8 @@ class FakeTwilio:
                             "date_updated": now, "status_callback": form.get("StatusCallback")}
                     with fake.lock:
                         fake.messages.append(item)
+                    if fake.answer_delay:
+                        time.sleep(fake.answer_delay)  # the provider's own latency, in the fake server's thread
                     return self._send(201, item)
                 if path.endswith("/Calls.json"):
                     item = {"sid": "CA" + uuid.uuid4().hex, "to": form.get("To"), "from": form.get("From"),

@@ -121,7 +121,7 @@ def ai_delivery_receive(*, vendor: Vendor, parsed: ParsedDelivery, body: bytes, 
                         source: str = "webhook", now: datetime | None = None,
                         hand_over: bool = True) -> tuple[Delivery, bool]:
     """Store one verified delivery as received and hand it to the worker after commit (R-AI-1). The webhook
-    passes ``hand_over=False`` and calls ``ai_delivery_hand_over`` once its answer is sent.
+    passes ``hand_over=False`` and calls ``ai_delivery_hand_over`` itself, which never fails its answer.
 
     Returns ``(delivery, True)`` for a new delivery to process. A known ``delivery_key`` (the vendor
     retrying) returns the stored delivery (its id and status only) and ``False``; so does a new delivery of
@@ -163,9 +163,8 @@ def ai_delivery_receive(*, vendor: Vendor, parsed: ParsedDelivery, body: bytes, 
 
 
 def ai_delivery_hand_over(delivery_id: int) -> None:
-    """Give a stored delivery to the worker now. The webhook calls it after its answer went out: the vendor
-    does not wait for the broker, and a broker that is down costs no error answer (the delivery is stored;
-    the sweep hands it over later)."""
+    """Give a stored (committed) delivery to the worker now. A broker that is down costs the webhook no error
+    answer: the delivery is stored and the sweep hands it over later."""
     try:
         _enqueue("process_delivery", delivery_id)
     except Exception as exc:  # noqa: BLE001 - the sweep ai_deliveries_requeue_due hands it over later
