@@ -266,6 +266,8 @@ def _supplement_world():
     from candidates.models import Application
     from dashboard.models import CostRecord, NotificationDaily
     from employees.models import Employee
+    from hrsys.events.models import Delivery as EventDelivery
+    from hrsys.events.models import DeliveryAttempt, Event, Subscription
     from interviews.ai.models import AIInterviewResult, AIMedia, CandidatePreferences
     from interviews.models import (
         BatchRun,
@@ -277,8 +279,6 @@ def _supplement_world():
         RebookingOffer,
         Room,
     )
-    from hrsys.events.models import Delivery as EventDelivery
-    from hrsys.events.models import DeliveryAttempt, Event, Subscription
     from notifications.models import CandidateAction, DeliveryReceipt, Notification
     from onboarding.models import CandidateDocument, Offer, OnboardingCase, OnboardingInfo
 
