@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hrsys.accounts.models import Department
 from hrsys.accounts.scope import ScopedQuerySet
@@ -118,7 +119,7 @@ class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("waiting to be sent")
     SENDING = "sending", _("sending")
     DELIVERED = "delivered", _("delivered")
-    FAILED = "failed", _("failed")
+    FAILED = "failed", pgettext_lazy("event delivery status", "failed")
 
 
 class Delivery(models.Model):
@@ -162,7 +163,7 @@ class DeliveryAttempt(models.Model):
         PERMANENT = "permanent", _("refused, not retried")
         ABANDONED = "abandoned", _("worker lost before the outcome was recorded")
 
-    delivery = models.ForeignKey(Delivery, verbose_name=_("delivery"), on_delete=models.CASCADE,
+    delivery = models.ForeignKey(Delivery, verbose_name=_("event delivery"), on_delete=models.CASCADE,
                                  related_name="attempts")
     number = models.PositiveIntegerField(_("number"))
     started_at = models.DateTimeField(_("started"))
