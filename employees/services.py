@@ -27,6 +27,7 @@ from hrsys.core.actors import require_perm as _require
 from hrsys.core.actors import require_visible
 from hrsys.core.actors import staff_user as _user
 from hrsys.core.inputs import clean_date
+from hrsys.events.services import event_publish
 from interviews.ai.selectors import ai_result_summary
 from interviews.models import InterviewFeedback
 from notifications.services import notification_create
@@ -101,6 +102,10 @@ def employee_create(*, actor, case_id: int, now=None) -> Employee:
                  changes={"employee_no": [None, employee.employee_no], "start_date": [None, str(case.start_date)],
                           "monthly_salary": [None, MASK]})  # encrypted personal data (R-SEC-2)
     signals.employee_created.send(sender=Employee, employee=employee, actor=actor)
+    event_publish(type="employee.created", organisation=employee.department_id, payload={
+        "employee_id": employee.pk, "employee_no": employee.employee_no, "application_id": application.pk,
+        "candidate_id": candidate.pk, "offer_id": offer.pk, "department_id": employee.department_id,
+        "start_date": employee.start_date, "state": employee.state})
     if application.state == "hired":
         user = _user(actor)
         pipeline_actor = user if user is not None and user.has_perm("candidates.change_application") \
@@ -174,4 +179,7 @@ def employee_exit(*, actor, employee_id: int, last_day, reason: str, note: str =
     audit_record(actor=actor, action="onboarding.employee.exit", obj=employee,
                  changes={"exit_date": [None, last.isoformat()], "attrition_reason": [None, reason]}, reason=note)
     signals.employee_exited.send(sender=Employee, employee=employee, last_day=last, reason=reason, actor=actor)
+    event_publish(type="employee.exited", organisation=employee.department_id, payload={
+        "employee_id": employee.pk, "employee_no": employee.employee_no, "department_id": employee.department_id,
+        "exit_date": last, "attrition_reason": reason, "state": employee.state})
     return employee

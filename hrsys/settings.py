@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "hrsys.audit",
     "hrsys.crypto",
     "hrsys.core",
+    "hrsys.events",
     "candidates",
     "interviews",
     "interviews.ai",
@@ -275,6 +276,17 @@ AI_INTERVIEWS_MEDIA_MAX_ATTEMPTS = env.int("AI_INTERVIEWS_MEDIA_MAX_ATTEMPTS", d
 # may resolve to a loopback or private address. Leave both empty in production.
 AI_MEDIA_HTTP_HOSTS = tuple(env.list("AI_MEDIA_HTTP_HOSTS", default=[]))
 AI_MEDIA_ALLOW_PRIVATE_HOSTS = tuple(env.list("AI_MEDIA_ALLOW_PRIVATE_HOSTS", default=[]))
+
+# Outgoing events (hrsys/events/, R-INT-2): signed webhooks to integrators' subscriptions. Deliveries go to
+# https URLs at public addresses only (hrsys/core/safe_http.py); for tests and development only, exact host
+# names that may use http / may resolve to a loopback or private address. Leave both empty in production.
+EVENTS_HTTP_HOSTS = tuple(env.list("EVENTS_HTTP_HOSTS", default=[]))
+EVENTS_ALLOW_PRIVATE_HOSTS = tuple(env.list("EVENTS_ALLOW_PRIVATE_HOSTS", default=[]))
+EVENTS_MAX_ATTEMPTS = env.int("EVENTS_MAX_ATTEMPTS", default=8)
+EVENTS_RETRY_BASE_SECONDS = env.int("EVENTS_RETRY_BASE_SECONDS", default=30)
+EVENTS_RETRY_MAX_SECONDS = env.int("EVENTS_RETRY_MAX_SECONDS", default=6 * 3600)
+EVENTS_LEASE_SECONDS = env.int("EVENTS_LEASE_SECONDS", default=120)
+EVENTS_TIMEOUT_SECONDS = env.int("EVENTS_TIMEOUT_SECONDS", default=10)
 
 # Offers (onboarding/) and the candidate portal (portal/).
 OFFER_LETTER_PDF = env.bool("OFFER_LETTER_PDF", default=True)

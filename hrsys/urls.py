@@ -24,6 +24,7 @@ api_v1 = [
     path("", include("interviews.api_urls")),
     path("", include("interviews.ai.api_urls")),
     path("", include("notifications.api_urls")),
+    path("", include("hrsys.events.api_urls")),
     path("", include("onboarding.api_urls")),
     path("", include("employees.api_urls")),
     path("", include("attendance.api_urls")),

@@ -26,6 +26,7 @@ from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm as _require
 from hrsys.core.actors import staff_user as _user
 from hrsys.core.timezones import local_today, local_tz
+from hrsys.events.services import event_publish
 from onboarding.models import Offer, OfferState
 from onboarding.services import onboarding_case_follow_start_date
 
@@ -65,6 +66,17 @@ def _save_audit(account, *, actor, action, source_state, changes=None, reason=""
     account.save()
     audit_record(actor=actor, action=f"attendance.account.{action}", obj=account,
                  changes={"state": [source_state, account.state], **(changes or {})}, reason=reason)
+    if action in OUTGOING_EVENTS:
+        # ids and states for integrators (R-INT-2); never the clock-in credentials or the reason text
+        event_publish(type=OUTGOING_EVENTS[action], organisation=account.department_id, payload={
+            "account_id": account.pk, "employee_id": account.employee_id, "application_id": account.application_id,
+            "offer_id": account.offer_id, "department_id": account.department_id, "state": account.state,
+            "effective_date": account.effective_date, "no_show": account.no_show})
+
+
+#: Account moves integrators hear about (R-INT-2): every account move is saved through _save_audit.
+OUTGOING_EVENTS = {"activate": "attendance.account.activated", "suspend": "attendance.account.suspended",
+                   "revoke": "attendance.account.revoked"}
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm as _require_perm
 from hrsys.core.actors import staff_user as _user
+from hrsys.events.services import event_publish
 
 from ..models import Application, Candidate, SourceChannel
 from .jobs import _job_for_application
@@ -22,6 +23,9 @@ def _application_insert(*, actor, candidate, job, source, reactivated_from=None)
                  changes={"candidate": [None, candidate.pk], "job": [None, job.pk], "state": [None, app.state]})
     _store_matches([Application.objects.select_related("job", "candidate").get(pk=app.pk)])
     app.refresh_from_db()
+    event_publish(type="application.created", organisation=job.department_id, payload={
+        "application_id": app.pk, "candidate_id": candidate.pk, "job_id": job.pk, "state": app.state,
+        "source": app.source, "reactivated_from_id": app.reactivated_from_id})
     return app
 
 

@@ -13,6 +13,7 @@ from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_visible as _visible
 from hrsys.core.actors import staff_user as _user
+from hrsys.events.services import event_publish
 from notifications.services import notification_create
 from notifications.types import Recipient
 
@@ -77,6 +78,9 @@ def application_transition(*, actor, application_id: int, transition: str, reaso
                                  stage_seconds=stage_seconds)
     audit_record(actor=actor, action=f"application.{transition}", obj=app,
                  changes={"state": [source, app.state]}, reason=reason)
+    event_publish(type="application.moved", organisation=app.job.department_id, payload={
+        "application_id": app.pk, "candidate_id": app.candidate_id, "job_id": app.job_id,
+        "transition": transition, "from_state": source, "to_state": app.state})
     if app.state in INACTIVE_STATES and source not in INACTIVE_STATES:
         application_closed.send(sender=Application, application=app, transition=transition, actor=actor,
                                 reason=reason)

@@ -23,6 +23,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "attendance.*",
         "accounts.view_*", "accounts.add_user", "accounts.change_user",
         "audit.view_*", "dashboard.*", "core.view_*",
+        "events.*",  # outgoing event subscriptions and their delivery log (R-INT-2): HR's administrator
     ),
     Role.HR_STAFF: (
         "candidates.*", "interviews.*", *AI_INTERVIEW_HR, "notifications.*", "onboarding.*", "employees.*",

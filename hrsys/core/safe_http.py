@@ -279,6 +279,49 @@ def fetch(url: str, *, allowed_hosts, http_hosts=(), private_hosts=(), headers=N
     raise Refused(_("More than %(n)d redirects.") % {"n": max_redirects}, url=target.url)
 
 
+def _own_host(url: str) -> str:
+    """The URL's host as :func:`check_url` compares it (punycode), to allow exactly that host."""
+    host = _norm_host(urlsplit(url or "").hostname or "")
+    try:
+        return host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return host
+
+
+@dataclass(frozen=True)
+class Posted:
+    status: int
+    headers: dict  # the response's headers (last value of each name)
+    data: bytes  # the first ``max_bytes`` of the response body
+
+
+def post(url: str, *, body: bytes, headers=None, http_hosts=(), private_hosts=(), max_bytes: int = 4096,
+         timeout: float = 30) -> Posted:
+    """POST ``body`` to ``url`` under this module's address rules and answer whatever status came back.
+
+    Used for outgoing webhooks (R-INT-2): the host is the subscriber's own, so the allow-list is that host,
+    while the scheme, address and pinning rules still keep the request off our own network. Redirects are
+    not followed (a 3xx is returned like any other status). Raises :class:`Refused` or :class:`FetchFailed`
+    (no answer: transient); a non-2xx answer is not an exception here.
+    """
+    deadline = time.monotonic() + timeout
+    target = check_url(url, allowed_hosts=[_own_host(url)], http_hosts=http_hosts)
+    addresses = resolve(target.host, target.port, private_hosts=private_hosts)
+    send = dict(headers or {})
+    send.setdefault("Accept-Encoding", "identity")
+    send["Content-Length"] = str(len(body))
+    response, conn = _request(target, addresses, send, deadline, method="POST", body=body)
+    try:
+        data = b""
+        try:
+            data = response.read(max_bytes)
+        except (OSError, http.client.HTTPException):
+            pass  # the status is what counts; a body cut short is not a failure of the delivery
+        return Posted(status=response.status, headers={k.lower(): v for k, v in response.getheaders()}, data=data)
+    finally:
+        conn.close()
+
+
 def _remaining(deadline: float) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
@@ -286,7 +329,8 @@ def _remaining(deadline: float) -> float:
     return left
 
 
-def _request(target: _Target, addresses: list[str], headers: dict, deadline: float):
+def _request(target: _Target, addresses: list[str], headers: dict, deadline: float, *, method: str = "GET",
+             body: bytes | None = None):
     last_error = None
     for address in addresses:
         timeout = _remaining(deadline)
@@ -296,7 +340,7 @@ def _request(target: _Target, addresses: list[str], headers: dict, deadline: flo
         else:
             conn = _PinnedHTTPConnection(target.host, target.port, address=address, timeout=timeout)
         try:
-            conn.request("GET", target.path, headers=headers)
+            conn.request(method, target.path, body=body, headers=headers)
             return conn.getresponse(), conn
         except Refused:
             conn.close()

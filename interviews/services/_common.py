@@ -8,6 +8,7 @@ from candidates.services import application_transition
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import staff_user as _user
 from hrsys.core.timezones import local_text
+from hrsys.events.services import event_publish
 
 from ..models import Interview, InterviewEvent
 
@@ -49,6 +50,23 @@ def _move(interview, transition_name, *, actor, detail=None, reason=""):
     interview.save()
     _log(interview, actor=actor, kind=transition_name, from_state=source, to_state=interview.state,
          detail=detail, reason=reason)
+    if transition_name in OUTGOING_EVENTS:
+        _publish(interview, OUTGOING_EVENTS[transition_name])
+
+
+#: Interview moves integrators hear about (R-INT-2): every booking, cancellation and no-show passes _move.
+OUTGOING_EVENTS = {"schedule": "interview.scheduled", "cancel": "interview.cancelled",
+                   "mark_no_show": "interview.no_show"}
+
+
+def _publish(interview, event_type):
+    """Ids, kind, times and state; never the reason (free text) or the meeting link."""
+    application = interview.application
+    event_publish(type=event_type, organisation=application.job.department_id, payload={
+        "interview_id": interview.pk, "application_id": application.pk, "candidate_id": application.candidate_id,
+        "job_id": application.job_id, "kind": interview.kind, "round_id": interview.round_id,
+        "starts_at": interview.starts_at, "ends_at": interview.ends_at, "state": interview.state,
+        "previous_interview_id": interview.previous_id})
 
 
 def _pipeline_actor(actor):

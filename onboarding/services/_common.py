@@ -16,6 +16,7 @@ from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import staff_user as _user
 from hrsys.core.inputs import clean_date
+from hrsys.events.services import event_publish
 from notifications.services import notification_create
 from notifications.types import Recipient
 
@@ -45,6 +46,16 @@ def _move(offer, name, *, actor, changes=None, reason=""):
     offer.save()
     audit_record(actor=actor, action=f"offer.{name}", obj=offer,
                  changes={"state": [source, offer.state], **(changes or {})}, reason=reason)
+    if name in OUTGOING_EVENTS:
+        application = offer.application
+        # ids, state and start date for integrators (R-INT-2); never the pay or the decline reason
+        event_publish(type=OUTGOING_EVENTS[name], organisation=application.job.department_id, payload={
+            "offer_id": offer.pk, "application_id": application.pk, "candidate_id": application.candidate_id,
+            "job_id": application.job_id, "state": offer.state, "start_date": offer.start_date})
+
+
+#: Offer moves integrators hear about (R-INT-2): every offer move passes _move.
+OUTGOING_EVENTS = {"approve": "offer.approved", "accept": "offer.accepted", "decline": "offer.declined"}
 
 
 def _pipeline(actor, application_id, name, reason=""):

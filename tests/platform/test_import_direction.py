@@ -35,7 +35,7 @@ LAYER_NAMES = {
 }
 LAYERS = {
     # 1. platform: the cross-cutting apps and the outbox every stage sends through
-    "hrsys": PLATFORM,
+    "hrsys": PLATFORM,  # hrsys.events (outgoing events, R-INT-2) included: the stages publish through it
     "notifications": PLATFORM,
     # 2.-6. the stages, in the order a person moves through them
     "candidates": CANDIDATES,

@@ -138,6 +138,8 @@ ROUTES: dict[str, object] = {
     "api:ai-result-import": OWN, "api:ai-question-stats": Listing(statuses=(200, 404)),
     "api:twilio-status": MACHINE, "api:twilio-voice-gather": MACHINE,
     "api:notification-list": Listing(query="page_size=200"),
+    "api:event-subscription-list": Listing(query="page_size=200"),
+    "api:event-subscription-detail": Obj("events.subscription"),
     "api:notification-failed": Listing(query="page_size=200"),
     "api:notification-evidence": Exempt("needs a candidate id in the query: tested in tests/notifications"),
     "api:notification-detail": Obj("notifications.notification"),
@@ -264,6 +266,8 @@ def _supplement_world():
     from candidates.models import Application
     from dashboard.models import CostRecord, NotificationDaily
     from employees.models import Employee
+    from hrsys.events.models import Delivery as EventDelivery
+    from hrsys.events.models import DeliveryAttempt, Event, Subscription
     from interviews.ai.models import AIInterviewResult, AIMedia, CandidatePreferences
     from interviews.models import (
         BatchRun,
@@ -334,6 +338,12 @@ def _supplement_world():
         InterviewerProfile.objects.get_or_create(user=staff)
         CandidateAction.objects.create(recipient_type="candidates.candidate", recipient_id=str(app.candidate_id),
                                        kind="link_open", department=dept)
+        subscription = Subscription.objects.create(organisation=dept.organization(), name=f"hook-{code}",
+                                                   url=f"https://hooks.example.org/{code}", secret="s" * 20,
+                                                   event_types=["application.created"])
+        event = Event.objects.create(type="application.created", organisation=dept.organization(), body="{}")
+        delivery = EventDelivery.objects.create(event=event, subscription=subscription)
+        DeliveryAttempt.objects.create(delivery=delivery, number=1, started_at=now, outcome="delivered")
 
 
 # -- the oracle: who may see what, computed without hrsys.accounts.scope -------------------------------------

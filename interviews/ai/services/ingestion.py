@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm
+from hrsys.events.services import event_publish
 
 from .. import mapping
 from ..adapters.base import DeliveryError, ParsedDelivery, PayloadError, UnknownAssessment
@@ -334,6 +335,11 @@ def _apply(delivery: Delivery, vendor: Vendor, parsed: ParsedDelivery, *, now: d
     audit_record(actor=label, action="ai_result.store", obj=result,
                  changes={"overall_score": [None, values["overall_score"]], "decision": [None, values["decision"]],
                           "dimensions": [None, {k: v["score"] for k, v in values["dimension_scores"].items()}]})
+    application = invitation.application
+    event_publish(type="ai_result.received", organisation=application.job.department_id, payload={
+        "result_id": result.pk, "application_id": application.pk, "candidate_id": application.candidate_id,
+        "job_id": application.job_id, "vendor": vendor.slug, "overall_score": result.overall_score,
+        "decision": result.decision, "revision": result.revision})
     _on_commit("apply_moves", result.pk)
     for media_id in media_ids:
         _on_commit("fetch_media", media_id)
