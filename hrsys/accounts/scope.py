@@ -29,13 +29,12 @@ Every reader -- admin, API, dashboards, exports, pages -- goes through
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Length, Substr
 from django.http import Http404
 
 _DEPARTMENTS_ATTR = "_hrsys_visible_department_ids"
@@ -56,19 +55,36 @@ def visible_department_ids(user) -> frozenset[int] | None:
     from .models import Department, Role  # noqa: PLC0415 - models import this module
     ids: frozenset[int] = frozenset()
     if user.role in (Role.HR_STAFF, Role.MANAGER):
-        paths = list(user.departments.values_list("path", flat=True))
-        if paths:
-            subtree = reduce(or_, (Q(path__startswith=p) for p in paths))
-            ids = frozenset(Department.objects.filter(subtree).values_list("pk", flat=True))
+        # one query: the departments whose path starts with the path of one of the user's departments
+        own_above = user.departments.filter(path=Substr(OuterRef("path"), 1, Length("path")))
+        ids = frozenset(Department.objects.filter(Exists(own_above)).values_list("pk", flat=True))
     setattr(user, _DEPARTMENTS_ATTR, ids)
     return ids
 
 
-def _visible_job_ids(department_ids: frozenset[int]) -> list[int]:
-    """The jobs of the visible departments, as a list (read afresh: jobs are created at any time):
-    counting 100,000 applications then reads the job_id index instead of joining every row to its job."""
+def _visible_application_anchors(user, department_ids: frozenset[int], interviewers: bool) -> tuple[list, list]:
+    """The jobs of the visible departments and, for interview data, the applications of the interviews
+    assigned to the user: two lists read in one query, afresh for every queryset (jobs and assignments
+    change at any time). The scope is then ``job_id IN (...) OR id IN (...)`` of constants, which the
+    job_id and primary key indexes answer, where a join or a subquery in the OR made the database read
+    every application to count or sort a page of them."""
     job_model = apps.get_model("candidates", "JobRequisition")
-    return list(job_model._base_manager.filter(department_id__in=department_ids).values_list("pk", flat=True))
+    parts = []
+    if department_ids:
+        parts.append(job_model._base_manager.filter(department_id__in=department_ids)
+                     .annotate(anchor=Value("job")).order_by().values_list("pk", "anchor"))
+    if interviewers and user is not None and user.is_authenticated:
+        interview_model = apps.get_model("interviews", "Interview")
+        parts.append(interview_model._base_manager.filter(interviewers=user.pk, application_id__isnull=False)
+                     .annotate(anchor=Value("application")).order_by()
+                     .values_list("application_id", "anchor"))
+    if not parts:
+        return [], []
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    jobs, applications = [], []
+    for pk, anchor in rows:
+        (jobs if anchor == "job" else applications).append(pk)
+    return jobs, applications
 
 
 def forget_cached_scope(user) -> None:
@@ -134,12 +150,6 @@ def _at(path: str, lookup: str) -> str:
     return f"{path}__{lookup}" if path else lookup
 
 
-def _assigned_applications(user):
-    """The applications of the interviews this user is actually assigned to (a subquery)."""
-    interview_model = apps.get_model("interviews", "Interview")
-    return interview_model._base_manager.filter(interviewers=user.pk).values("application_id")
-
-
 def scope_filter(model, user) -> Q | None:
     """The Q that limits ``model`` to what ``user`` may see (``None``: no limit)."""
     anchor = _resolve(model)
@@ -153,10 +163,11 @@ def scope_filter(model, user) -> Q | None:
         if ids:
             q |= Q(**{_at(anchor.path, "pk__in"): ids})
     else:
-        if ids:
-            q |= Q(**{_at(anchor.path, "job_id__in"): _visible_job_ids(ids)})
-        if getattr(model, "scope_interviewers", False):
-            q |= Q(**{_at(anchor.path, "pk__in"): _assigned_applications(user)})
+        job_ids, assigned_ids = _visible_application_anchors(user, ids, getattr(model, "scope_interviewers", False))
+        if job_ids:
+            q |= Q(**{_at(anchor.path, "job_id__in"): job_ids})
+        if assigned_ids:
+            q |= Q(**{_at(anchor.path, "pk__in"): assigned_ids})
     owner = getattr(model, "scope_owner", None)
     if owner:
         q |= Q(**{owner: user.pk})
