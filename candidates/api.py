@@ -553,9 +553,9 @@ class ApplicationListApi(APIView):
     def get(self, request):
         filters = _application_filters(request)
         filters.pop("format", None)
+        rows, applications = selectors.application_list_values(user=request.user, filters=filters)
         paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.application_list_values(user=request.user, filters=filters),
-                                           request, view=self)
+        page = paginator.paginate_queryset(rows, request, view=self, count_queryset=applications)
         return paginator.get_paginated_response(application_list_rows(page))
 
     @extend_schema(request=InputSerializer, responses={201: ApplicationDetailOutputSerializer})

@@ -38,6 +38,7 @@ from django.db.models.functions import Length, Substr
 from django.http import Http404
 
 _DEPARTMENTS_ATTR = "_hrsys_visible_department_ids"
+_NOT_RESOLVED = frozenset({-1})  # a marker: the user's departments were not read yet in this request
 
 DEPARTMENT = "accounts.department"
 APPLICATION = "candidates.application"
@@ -52,14 +53,20 @@ def visible_department_ids(user) -> frozenset[int] | None:
     cached = getattr(user, _DEPARTMENTS_ATTR, None)
     if cached is not None:
         return cached
-    from .models import Department, Role  # noqa: PLC0415 - models import this module
-    ids: frozenset[int] = frozenset()
-    if user.role in (Role.HR_STAFF, Role.MANAGER):
-        # one query: the departments whose path starts with the path of one of the user's departments
-        own_above = user.departments.filter(path=Substr(OuterRef("path"), 1, Length("path")))
-        ids = frozenset(Department.objects.filter(Exists(own_above)).values_list("pk", flat=True))
+    departments = _visible_departments(user)
+    ids = frozenset() if departments is None else frozenset(departments.values_list("pk", flat=True))
     setattr(user, _DEPARTMENTS_ATTR, ids)
     return ids
+
+
+def _visible_departments(user):
+    """The departments an HR staff member or a manager sees, as a query not yet run (``None`` for other
+    roles, who see none): those whose path starts with the path of one of the user's own departments."""
+    from .models import Department, Role  # noqa: PLC0415 - models import this module
+    if user.role not in (Role.HR_STAFF, Role.MANAGER):
+        return None
+    own_above = user.departments.filter(path=Substr(OuterRef("path"), 1, Length("path")))
+    return Department.objects.filter(Exists(own_above))
 
 
 def _visible_application_anchors(user, department_ids: frozenset[int], interviewers: bool) -> tuple[list, list]:
@@ -67,11 +74,18 @@ def _visible_application_anchors(user, department_ids: frozenset[int], interview
     assigned to the user: two lists read in one query, afresh for every queryset (jobs and assignments
     change at any time). The scope is then ``job_id IN (...) OR id IN (...)`` of constants, which the
     job_id and primary key indexes answer, where a join or a subquery in the OR made the database read
-    every application to count or sort a page of them."""
+    every application to count or sort a page of them. When the departments are not known yet in this
+    request, the same query finds them (a subquery): the application lists then need one query for scope."""
     job_model = apps.get_model("candidates", "JobRequisition")
     parts = []
-    if department_ids:
-        parts.append(job_model._base_manager.filter(department_id__in=department_ids)
+    departments = department_ids
+    if department_ids is _NOT_RESOLVED:
+        departments = _visible_departments(user)
+        departments = None if departments is None else departments.order_by().values("pk")
+    elif not department_ids:
+        departments = None
+    if departments is not None:
+        parts.append(job_model._base_manager.filter(department_id__in=departments)
                      .annotate(anchor=Value("job")).order_by().values_list("pk", "anchor"))
     if interviewers and user is not None and user.is_authenticated:
         interview_model = apps.get_model("interviews", "Interview")
@@ -153,7 +167,13 @@ def _at(path: str, lookup: str) -> str:
 def scope_filter(model, user) -> Q | None:
     """The Q that limits ``model`` to what ``user`` may see (``None``: no limit)."""
     anchor = _resolve(model)
-    ids = visible_department_ids(user)
+    if anchor.label == APPLICATION and user is not None and user.is_authenticated and user.is_active \
+            and not user.sees_everything:
+        ids = getattr(user, _DEPARTMENTS_ATTR, None)
+        if ids is None:
+            ids = _NOT_RESOLVED  # not read yet in this request: read with the jobs, in the same query
+    else:
+        ids = visible_department_ids(user)
     if ids is None:
         return None
     q = Q(pk__in=[])
