@@ -7,6 +7,8 @@ itself and grows with the table; counting at most 1,001 rows does not. ``next`` 
 the page is read with one row more than it shows."""
 
 from django.core.paginator import InvalidPage
+from django.db.models import IntegerField
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
@@ -38,17 +40,25 @@ class Pagination(PageNumberPagination):
         except (TypeError, ValueError, InvalidPage):
             raise NotFound(_("Invalid page.")) from None
         offset = (number - 1) * page_size
+        counted = None
+        if count_queryset is not None:  # the bounded count rides along with the page: one round trip
+            queryset = queryset.annotate(**{_COUNTED: _bounded_count_expression(count_queryset, self.count_limit + 1)})
         rows = list(queryset[offset:offset + page_size + 1])
         if not rows and number > 1:
             raise NotFound(_("Invalid page."))
+        if count_queryset is not None:
+            counts = [_pop(row, _COUNTED) for row in rows]
+            counted = counts[0] if counts else 0
         self.number, self.has_next = number, len(rows) > page_size
         rows = rows[:page_size]
         if not self.has_next:
             total = offset + len(rows)  # the last page: the count is known
         elif offset + page_size > self.count_limit:
             total = self.count_limit + 1
+        elif counted is not None:
+            total = counted
         else:
-            total = _bounded_count(queryset if count_queryset is None else count_queryset, self.count_limit + 1)
+            total = _bounded_count(queryset, self.count_limit + 1)
         self.count, self.count_exact = min(total, self.count_limit), total <= self.count_limit
         return rows
 
@@ -102,6 +112,20 @@ class Pagination(PageNumberPagination):
              "description": f"Number of results per page (default {self.page_size}, at most {self.max_page_size}).",
              "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size}},
         ]
+
+
+_COUNTED = "_bounded_count"
+
+
+def _pop(row, name):
+    return row.pop(name) if isinstance(row, dict) else row.__dict__.pop(name)
+
+
+def _bounded_count_expression(queryset, limit: int) -> RawSQL:
+    """``(SELECT COUNT(*) FROM (<queryset's ids> LIMIT limit))``: a constant the database computes once per
+    query, so the page and its count are read in one round trip."""
+    sql, params = queryset.order_by().values("pk")[:limit].query.sql_with_params()
+    return RawSQL(f"SELECT COUNT(*) FROM ({sql}) bounded", params, output_field=IntegerField())
 
 
 def _bounded_count(queryset, limit: int) -> int:
