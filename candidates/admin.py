@@ -61,6 +61,19 @@ class IdentifierSearchMixin:
         return super().get_search_results(request, queryset, search_term)
 
 
+#: The columns of the HR application list (the changelist reads these only).
+ADMIN_APPLICATION_LIST_FIELDS = (
+    "id", "candidate_id", "job_id", "state", "source", "match_score", "created_at", "candidate__name", "job__title",
+    "job__priority", "job__department_id", "job__required_credentials", "job__department__name",
+)
+
+
+def _showing_changelist(request, url_name) -> bool:
+    """A GET of the list page (its rows are shown, not exported or acted upon: those read whole rows)."""
+    return request.method == "GET" and request.resolver_match is not None \
+        and request.resolver_match.url_name == url_name
+
+
 class BoundedCountPaginator(Paginator):
     """Counts at most ``COUNT_LIMIT`` + 1 rows (``count_exact`` says whether it stopped there): an exact count of
     a scoped list of 100,000 applications costs more than the page it belongs to, and grows with the table.
@@ -277,6 +290,8 @@ class CandidateAdmin(BoundedCountAdmin, IdentifierSearchMixin, ScopedAdmin):
         qs = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name == "candidates_candidate_changelist":
             qs = qs.defer("phone", "email", "id_number")
+        if _showing_changelist(request, "candidates_candidate_changelist"):
+            qs = qs.only("id", "name", "education", "years_experience", "source", "created_at")
         return qs
 
     def get_form(self, request, obj=None, **kwargs):
@@ -433,6 +448,9 @@ class ApplicationAdmin(BoundedCountAdmin, IdentifierSearchMixin, ScopedAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request).defer(*selectors.ENCRYPTED_CANDIDATE_FIELDS)
+        if _showing_changelist(request, "candidates_application_changelist"):
+            # the columns only: no breakdown, no job description, no candidate skills (JSON decoded per row)
+            qs = qs.only(*ADMIN_APPLICATION_LIST_FIELDS)
         return qs.prefetch_related(Prefetch("candidate__credentials", queryset=Credential.objects.defer("number")))
 
     def has_add_permission(self, request):

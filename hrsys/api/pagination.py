@@ -6,8 +6,9 @@ false ("1000+"). Counting every row of a large scoped list (100,000 applications
 itself and grows with the table; counting at most 1,001 rows does not. ``next`` is known without any count:
 the page is read with one row more than it shows."""
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import InvalidPage
-from django.db.models import IntegerField
+from django.db.models import IntegerField, Value
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
@@ -121,10 +122,13 @@ def _pop(row, name):
     return row.pop(name) if isinstance(row, dict) else row.__dict__.pop(name)
 
 
-def _bounded_count_expression(queryset, limit: int) -> RawSQL:
+def _bounded_count_expression(queryset, limit: int):
     """``(SELECT COUNT(*) FROM (<queryset's ids> LIMIT limit))``: a constant the database computes once per
     query, so the page and its count are read in one round trip."""
-    sql, params = queryset.order_by().values("pk")[:limit].query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values("pk")[:limit].query.sql_with_params()
+    except EmptyResultSet:  # a scope or filter that matches nothing (``pk IN ()``)
+        return Value(0, output_field=IntegerField())
     return RawSQL(f"SELECT COUNT(*) FROM ({sql}) bounded", params, output_field=IntegerField())
 
 
