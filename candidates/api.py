@@ -555,7 +555,8 @@ class ApplicationListApi(APIView):
         filters.pop("format", None)
         rows, applications = selectors.application_list_values(user=request.user, filters=filters)
         paginator = Pagination()
-        page = paginator.paginate_queryset(rows, request, view=self, count_queryset=applications)
+        paginator.count_queryset = applications
+        page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(application_list_rows(page))
 
     @extend_schema(request=InputSerializer, responses={201: ApplicationDetailOutputSerializer})

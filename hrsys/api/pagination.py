@@ -25,13 +25,16 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     count_limit = COUNT_LIMIT
+    #: Optional: the same rows as the list without the joins its columns need. Set, the bounded count reads
+    #: it (one index, not the joins) inside the page's query: page and count in one round trip.
+    count_queryset = None
 
-    def paginate_queryset(self, queryset, request, view=None, count_queryset=None):
+    def paginate_queryset(self, queryset, request, view=None):
         """The page (one query for ``page_size + 1`` rows) and, only when the page is full, a bounded count
-        (one more query, reading at most ``count_limit + 1`` rows): the queries do not depend on the page
-        size, and their cost not on the size of the table. ``count_queryset``: the same rows without the
-        joins the page's columns need (counting then reads one index)."""
+        (one more query, reading at most ``count_limit + 1`` rows; none with ``count_queryset``): the queries
+        do not depend on the page size, and their cost not on the size of the table."""
         self.request = request
+        count_queryset = self.count_queryset
         page_size = self.get_page_size(request)
         raw_number = request.query_params.get(self.page_query_param) or 1
         try:
