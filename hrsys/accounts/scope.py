@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db import connection, models
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length, Substr
 from django.http import Http404
 
@@ -75,30 +75,74 @@ def _visible_application_anchors(user, department_ids: frozenset[int], interview
     change at any time). The scope is then ``job_id IN (...) OR id IN (...)`` of constants, which the
     job_id and primary key indexes answer, where a join or a subquery in the OR made the database read
     every application to count or sort a page of them. When the departments are not known yet in this
-    request, the same query finds them (a subquery): the application lists then need one query for scope."""
-    job_model = apps.get_model("candidates", "JobRequisition")
-    parts = []
-    departments = department_ids
-    if department_ids is _NOT_RESOLVED:
-        departments = _visible_departments(user)
-        departments = None if departments is None else departments.order_by().values("pk")
-    elif not department_ids:
-        departments = None
-    if departments is not None:
-        parts.append(job_model._base_manager.filter(department_id__in=departments)
-                     .annotate(anchor=Value("job")).order_by().values_list("pk", "anchor"))
+    request, the same query finds them (a subquery): the application lists then need one query for scope.
+
+    Plain SQL of a fixed shape (table and column names from the models): the ORM took longer to compile
+    this union than the database to answer it, on every list request."""
+    from .models import Role  # noqa: PLC0415 - models import this module
+    t = _anchor_tables()
+    parts, params = [], []
+    if department_ids is _NOT_RESOLVED and user.role in (Role.HR_STAFF, Role.MANAGER):
+        parts.append(f"SELECT j.{t.pk} AS pk, 0 AS anchor FROM {t.job} j JOIN {t.dept} d ON d.{t.pk} = j.{t.job_dept} "
+                     f"WHERE EXISTS (SELECT 1 FROM {t.user_depts} ud JOIN {t.dept} o ON o.{t.pk} = ud.{t.ud_dept} "
+                     f"WHERE ud.{t.ud_user} = %s AND SUBSTR(d.{t.path}, 1, LENGTH(o.{t.path})) = o.{t.path})")
+        params.append(user.pk)
+    elif department_ids and department_ids is not _NOT_RESOLVED:
+        ids = sorted(department_ids)
+        parts.append(f"SELECT j.{t.pk} AS pk, 0 AS anchor FROM {t.job} j "
+                     f"WHERE j.{t.job_dept} IN ({', '.join(['%s'] * len(ids))})")
+        params.extend(ids)
     if interviewers and user is not None and user.is_authenticated:
-        interview_model = apps.get_model("interviews", "Interview")
-        parts.append(interview_model._base_manager.filter(interviewers=user.pk, application_id__isnull=False)
-                     .annotate(anchor=Value("application")).order_by()
-                     .values_list("application_id", "anchor"))
+        parts.append(f"SELECT i.{t.iv_app} AS pk, 1 AS anchor FROM {t.iv_users} iu "
+                     f"JOIN {t.iv} i ON i.{t.pk} = iu.{t.iu_iv} WHERE iu.{t.iu_user} = %s AND i.{t.iv_app} IS NOT NULL")
+        params.append(user.pk)
     if not parts:
         return [], []
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     jobs, applications = [], []
-    for pk, anchor in rows:
-        (jobs if anchor == "job" else applications).append(pk)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for pk, anchor in cursor.fetchall():
+            (applications if anchor else jobs).append(pk)
     return jobs, applications
+
+
+@dataclass(frozen=True)
+class _AnchorTables:
+    job: str
+    job_dept: str
+    dept: str
+    path: str
+    user_depts: str
+    ud_user: str
+    ud_dept: str
+    iv: str
+    iv_app: str
+    iv_users: str
+    iu_iv: str
+    iu_user: str
+    pk: str = "id"
+
+
+_ANCHOR_TABLES: list[_AnchorTables] = []
+
+
+def _anchor_tables() -> _AnchorTables:
+    if not _ANCHOR_TABLES:
+        q = connection.ops.quote_name
+        job = apps.get_model("candidates", "JobRequisition")
+        dept = apps.get_model("accounts", "Department")
+        departments = apps.get_model("accounts", "User")._meta.get_field("departments")
+        interview = apps.get_model("interviews", "Interview")
+        interviewers = interview._meta.get_field("interviewers")
+        _ANCHOR_TABLES.append(_AnchorTables(
+            job=q(job._meta.db_table), job_dept=q(job._meta.get_field("department").column),
+            dept=q(dept._meta.db_table), path=q(dept._meta.get_field("path").column),
+            user_depts=q(departments.m2m_db_table()), ud_user=q(departments.m2m_column_name()),
+            ud_dept=q(departments.m2m_reverse_name()),
+            iv=q(interview._meta.db_table), iv_app=q(interview._meta.get_field("application").column),
+            iv_users=q(interviewers.m2m_db_table()), iu_iv=q(interviewers.m2m_column_name()),
+            iu_user=q(interviewers.m2m_reverse_name())))
+    return _ANCHOR_TABLES[0]
 
 
 def forget_cached_scope(user) -> None:
