@@ -126,8 +126,10 @@ def main() -> int:
     print(f"{'case':<48} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
     ok = True
     baseline_ms = None
+    figures = {}
     for label, user, url, bigger in cases:
         median, p95, q = measure(user, url, args.runs)
+        figures[label] = (median, p95, q)
         share = ""
         if url == RAW_BASELINE_URL:
             baseline_ms = median
@@ -144,6 +146,23 @@ def main() -> int:
             ok &= q_big == q or "admin" in label
         if label.startswith("board"):  # R-UI-3: <= 100 ms, <= 15 queries
             ok &= median <= 100 and q <= 15
+
+    def fig(label):
+        median, p95, q = figures[label]
+        return f"{median:.1f} ms / p95 {p95:.1f} ms, {q} queries"
+
+    same_job = "admin changelist, HR staff, the board's job"
+    raw = figures["baseline: bare DRF view, 50 rows by raw SQL"][0]
+    api = figures["API list, manager, page 50, filtered"][0]
+    print(f"README: application list API (manager, page of 50, filtered), HR admin lists of applications and "
+          f"candidates, and the pipeline board of one job ({Application.objects.filter(job=job).count():,} of the "
+          f"{total:,} applications); beside them in the same run a bare DRF view answering 50 rows by raw SQL | "
+          f"API {fig('API list, manager, page 50, filtered')} = {raw / api:.0%} of the raw-SQL view's speed "
+          f"({fig('baseline: bare DRF view, 50 rows by raw SQL')}), unfiltered "
+          f"{fig('API list, manager, page 50, unfiltered')}; admin applications {fig('admin changelist, HR staff')}, "
+          f"candidates {fig('admin candidate changelist, HR staff')}; board (HR) {fig('board, HR staff (R-UI-3)')}, "
+          f"beside that job's admin list {fig(same_job)}; manager's "
+          f"read-only board {fig('board, manager (read-only)')}; query counts independent of page size and of cards")
     return 0 if ok else 1
 
 
