@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('candidates', '0006_jobrequisition_published'),
+        ('candidates', '0007_files_in_configured_storage'),
     ]
 
     operations = [
