@@ -7,11 +7,13 @@ the admin, the API and bulk actions share the same rules, logs and audit.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -19,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from hrsys.accounts.models import Department
 from hrsys.api.errors import Conflict
+from hrsys.api.pagination import COUNT_LIMIT
 from hrsys.audit.labels import actor_in_words
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
@@ -56,6 +59,37 @@ class IdentifierSearchMixin:
         if term and selectors._looks_like_identifier(term):
             return queryset.filter(selectors.candidate_search_q(term, prefix=self.candidate_prefix)), False
         return super().get_search_results(request, queryset, search_term)
+
+
+#: The columns of the HR application list (the changelist reads these only).
+ADMIN_APPLICATION_LIST_FIELDS = (
+    "id", "candidate_id", "job_id", "state", "source", "match_score", "created_at", "candidate__name", "job__title",
+    "job__priority", "job__department_id", "job__required_credentials", "job__department__name",
+)
+
+
+def _showing_changelist(request, url_name) -> bool:
+    """A GET of the list page (its rows are shown, not exported or acted upon: those read whole rows)."""
+    return request.method == "GET" and request.resolver_match is not None \
+        and request.resolver_match.url_name == url_name
+
+
+class BoundedCountPaginator(Paginator):
+    """Counts at most ``COUNT_LIMIT`` + 1 rows (``count_exact`` says whether it stopped there): an exact count of
+    a scoped list of 100,000 applications costs more than the page it belongs to, and grows with the table.
+    Past the limit the list shows "more than 1000" and pages up to it; filters narrow it down."""
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by()[:COUNT_LIMIT + 1].count()
+        self.count_exact = counted <= COUNT_LIMIT
+        return min(counted, COUNT_LIMIT)
+
+
+class BoundedCountAdmin:
+    """HR list pages of the large tables (applications, candidates): bounded count, its own pagination line."""
+
+    paginator = BoundedCountPaginator
 
 
 def _visible_departments(request):
@@ -240,7 +274,7 @@ class ApplicationInline(admin.TabularInline):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(IdentifierSearchMixin, ScopedAdmin):
+class CandidateAdmin(BoundedCountAdmin, IdentifierSearchMixin, ScopedAdmin):
     form = CandidateAdminForm
     candidate_prefix = ""
     list_display = ("name", "education", "years_experience", "source", "created_at")
@@ -256,6 +290,8 @@ class CandidateAdmin(IdentifierSearchMixin, ScopedAdmin):
         qs = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name == "candidates_candidate_changelist":
             qs = qs.defer("phone", "email", "id_number")
+        if _showing_changelist(request, "candidates_candidate_changelist"):
+            qs = qs.only("id", "name", "education", "years_experience", "source", "created_at")
         return qs
 
     def get_form(self, request, obj=None, **kwargs):
@@ -391,7 +427,7 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(Application)
-class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
+class ApplicationAdmin(BoundedCountAdmin, IdentifierSearchMixin, ScopedAdmin):
     list_display = ("candidate_name", "job_title", "department_name", "priority", "state", "match_score",
                     "credentials_flag", "source", "created_at")
     list_display_links = ("candidate_name",)
@@ -412,6 +448,9 @@ class ApplicationAdmin(IdentifierSearchMixin, ScopedAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request).defer(*selectors.ENCRYPTED_CANDIDATE_FIELDS)
+        if _showing_changelist(request, "candidates_application_changelist"):
+            # the columns only: no breakdown, no job description, no candidate skills (JSON decoded per row)
+            qs = qs.only(*ADMIN_APPLICATION_LIST_FIELDS)
         return qs.prefetch_related(Prefetch("candidate__credentials", queryset=Credential.objects.defer("number")))
 
     def has_add_permission(self, request):

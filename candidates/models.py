@@ -238,6 +238,10 @@ class Candidate(models.Model):
         verbose_name = _("candidate")
         verbose_name_plural = _("candidates")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # the HR candidate list (admin, API) in its order: a page is read from the index, not sorted
+            models.Index(F("created_at").desc(), F("id").desc(), name="cand_cand_created"),
+        ]
 
     def __str__(self):
         return self.name

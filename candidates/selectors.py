@@ -84,10 +84,25 @@ def job_get(*, user, pk) -> JobRequisition:
 def application_list(*, user, filters: dict | None = None):
     """The screening queue: filter by job, department (with its sub-departments), stage, priority,
     source, score range, tag; search by name, or exactly by phone / email / ID number."""
-    filters = filters or {}
     qs = (Application.objects.for_user(user)
           .select_related("candidate", "job", "job__department")
           .only(*APPLICATION_LIST_FIELDS))
+    return _filtered_applications(qs, filters or {})
+
+
+def application_list_values(*, user, filters: dict | None = None):
+    """``application_list`` as plain rows of the columns the list API shows (no model instances, no breakdown:
+    the list answers 50 to 200 of them a request), and the same applications without those columns' joins
+    (to count them): ``(rows, applications)``."""
+    applications = _filtered_applications(Application.objects.for_user(user), filters or {})
+    rows = applications.values(
+        "id", "candidate_id", "job_id", "state", "source", "match_score", "created_at", "state_changed_at",
+        candidate_name=F("candidate__name"), job_title=F("job__title"), priority=F("job__priority"),
+        department_id=F("job__department_id"), department_name=F("job__department__name"))
+    return rows, applications
+
+
+def _filtered_applications(qs, filters: dict):
     if filters.get("job"):
         qs = qs.filter(job_id=filters["job"])
     if filters.get("department"):

@@ -29,16 +29,16 @@ Every reader -- admin, API, dashboards, exports, pages -- goes through
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Length, Substr
 from django.http import Http404
 
 _DEPARTMENTS_ATTR = "_hrsys_visible_department_ids"
+_NOT_RESOLVED = frozenset({-1})  # a marker: the user's departments were not read yet in this request
 
 DEPARTMENT = "accounts.department"
 APPLICATION = "candidates.application"
@@ -53,22 +53,96 @@ def visible_department_ids(user) -> frozenset[int] | None:
     cached = getattr(user, _DEPARTMENTS_ATTR, None)
     if cached is not None:
         return cached
-    from .models import Department, Role  # noqa: PLC0415 - models import this module
-    ids: frozenset[int] = frozenset()
-    if user.role in (Role.HR_STAFF, Role.MANAGER):
-        paths = list(user.departments.values_list("path", flat=True))
-        if paths:
-            subtree = reduce(or_, (Q(path__startswith=p) for p in paths))
-            ids = frozenset(Department.objects.filter(subtree).values_list("pk", flat=True))
+    departments = _visible_departments(user)
+    ids = frozenset() if departments is None else frozenset(departments.values_list("pk", flat=True))
     setattr(user, _DEPARTMENTS_ATTR, ids)
     return ids
 
 
-def _visible_job_ids(department_ids: frozenset[int]) -> list[int]:
-    """The jobs of the visible departments, as a list (read afresh: jobs are created at any time):
-    counting 100,000 applications then reads the job_id index instead of joining every row to its job."""
-    job_model = apps.get_model("candidates", "JobRequisition")
-    return list(job_model._base_manager.filter(department_id__in=department_ids).values_list("pk", flat=True))
+def _visible_departments(user):
+    """The departments an HR staff member or a manager sees, as a query not yet run (``None`` for other
+    roles, who see none): those whose path starts with the path of one of the user's own departments."""
+    from .models import Department, Role  # noqa: PLC0415 - models import this module
+    if user.role not in (Role.HR_STAFF, Role.MANAGER):
+        return None
+    own_above = user.departments.filter(path=Substr(OuterRef("path"), 1, Length("path")))
+    return Department.objects.filter(Exists(own_above))
+
+
+def _visible_application_anchors(user, department_ids: frozenset[int], interviewers: bool) -> tuple[list, list]:
+    """The jobs of the visible departments and, for interview data, the applications of the interviews
+    assigned to the user: two lists read in one query, afresh for every queryset (jobs and assignments
+    change at any time). The scope is then ``job_id IN (...) OR id IN (...)`` of constants, which the
+    job_id and primary key indexes answer, where a join or a subquery in the OR made the database read
+    every application to count or sort a page of them. When the departments are not known yet in this
+    request, the same query finds them (a subquery): the application lists then need one query for scope.
+
+    Plain SQL of a fixed shape (table and column names from the models): the ORM took longer to compile
+    this union than the database to answer it, on every list request."""
+    from .models import Role  # noqa: PLC0415 - models import this module
+    t = _anchor_tables()
+    parts, params = [], []
+    if department_ids is _NOT_RESOLVED and user.role in (Role.HR_STAFF, Role.MANAGER):
+        parts.append(f"SELECT j.{t.pk} AS pk, 0 AS anchor FROM {t.job} j JOIN {t.dept} d ON d.{t.pk} = j.{t.job_dept} "
+                     f"WHERE EXISTS (SELECT 1 FROM {t.user_depts} ud JOIN {t.dept} o ON o.{t.pk} = ud.{t.ud_dept} "
+                     f"WHERE ud.{t.ud_user} = %s AND SUBSTR(d.{t.path}, 1, LENGTH(o.{t.path})) = o.{t.path})")
+        params.append(user.pk)
+    elif department_ids and department_ids is not _NOT_RESOLVED:
+        ids = sorted(department_ids)
+        parts.append(f"SELECT j.{t.pk} AS pk, 0 AS anchor FROM {t.job} j "
+                     f"WHERE j.{t.job_dept} IN ({', '.join(['%s'] * len(ids))})")
+        params.extend(ids)
+    if interviewers and user is not None and user.is_authenticated:
+        parts.append(f"SELECT i.{t.iv_app} AS pk, 1 AS anchor FROM {t.iv_users} iu "
+                     f"JOIN {t.iv} i ON i.{t.pk} = iu.{t.iu_iv} WHERE iu.{t.iu_user} = %s AND i.{t.iv_app} IS NOT NULL")
+        params.append(user.pk)
+    if not parts:
+        return [], []
+    jobs, applications = [], []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for pk, anchor in cursor.fetchall():
+            (applications if anchor else jobs).append(pk)
+    return jobs, applications
+
+
+@dataclass(frozen=True)
+class _AnchorTables:
+    job: str
+    job_dept: str
+    dept: str
+    path: str
+    user_depts: str
+    ud_user: str
+    ud_dept: str
+    iv: str
+    iv_app: str
+    iv_users: str
+    iu_iv: str
+    iu_user: str
+    pk: str = "id"
+
+
+_ANCHOR_TABLES: list[_AnchorTables] = []
+
+
+def _anchor_tables() -> _AnchorTables:
+    if not _ANCHOR_TABLES:
+        q = connection.ops.quote_name
+        job = apps.get_model("candidates", "JobRequisition")
+        dept = apps.get_model("accounts", "Department")
+        departments = apps.get_model("accounts", "User")._meta.get_field("departments")
+        interview = apps.get_model("interviews", "Interview")
+        interviewers = interview._meta.get_field("interviewers")
+        _ANCHOR_TABLES.append(_AnchorTables(
+            job=q(job._meta.db_table), job_dept=q(job._meta.get_field("department").column),
+            dept=q(dept._meta.db_table), path=q(dept._meta.get_field("path").column),
+            user_depts=q(departments.m2m_db_table()), ud_user=q(departments.m2m_column_name()),
+            ud_dept=q(departments.m2m_reverse_name()),
+            iv=q(interview._meta.db_table), iv_app=q(interview._meta.get_field("application").column),
+            iv_users=q(interviewers.m2m_db_table()), iu_iv=q(interviewers.m2m_column_name()),
+            iu_user=q(interviewers.m2m_reverse_name())))
+    return _ANCHOR_TABLES[0]
 
 
 def forget_cached_scope(user) -> None:
@@ -134,16 +208,16 @@ def _at(path: str, lookup: str) -> str:
     return f"{path}__{lookup}" if path else lookup
 
 
-def _assigned_applications(user):
-    """The applications of the interviews this user is actually assigned to (a subquery)."""
-    interview_model = apps.get_model("interviews", "Interview")
-    return interview_model._base_manager.filter(interviewers=user.pk).values("application_id")
-
-
 def scope_filter(model, user) -> Q | None:
     """The Q that limits ``model`` to what ``user`` may see (``None``: no limit)."""
     anchor = _resolve(model)
-    ids = visible_department_ids(user)
+    if anchor.label == APPLICATION and user is not None and user.is_authenticated and user.is_active \
+            and not user.sees_everything:
+        ids = getattr(user, _DEPARTMENTS_ATTR, None)
+        if ids is None:
+            ids = _NOT_RESOLVED  # not read yet in this request: read with the jobs, in the same query
+    else:
+        ids = visible_department_ids(user)
     if ids is None:
         return None
     q = Q(pk__in=[])
@@ -153,10 +227,11 @@ def scope_filter(model, user) -> Q | None:
         if ids:
             q |= Q(**{_at(anchor.path, "pk__in"): ids})
     else:
-        if ids:
-            q |= Q(**{_at(anchor.path, "job_id__in"): _visible_job_ids(ids)})
-        if getattr(model, "scope_interviewers", False):
-            q |= Q(**{_at(anchor.path, "pk__in"): _assigned_applications(user)})
+        job_ids, assigned_ids = _visible_application_anchors(user, ids, getattr(model, "scope_interviewers", False))
+        if job_ids:
+            q |= Q(**{_at(anchor.path, "job_id__in"): job_ids})
+        if assigned_ids:
+            q |= Q(**{_at(anchor.path, "pk__in"): assigned_ids})
     owner = getattr(model, "scope_owner", None)
     if owner:
         q |= Q(**{owner: user.pk})

@@ -48,8 +48,10 @@ def test_pagination_shape(users, api_as):
     for i in range(7):
         UserFactory(username=f"extra{i}")
     body = api_as(users.director).get("/api/v1/staff/?page_size=5").json()
-    assert set(body) == {"count", "next", "previous", "results"}
+    # issue 17: the count is bounded (exact up to 1,000) and count_exact says whether it is the whole figure
+    assert set(body) == {"count", "count_exact", "next", "previous", "results"}
     assert len(body["results"]) == 5 and body["next"]
+    assert body["count"] == 13 and body["count_exact"] is True
 
 
 def test_list_query_count_does_not_grow_with_page_size(users, api_as, django_assert_max_num_queries):

@@ -140,8 +140,10 @@ def test_r_int_1_every_view_that_paginates_documents_count_next_previous_results
         op = schema["paths"][path]["get"]
         body = _resolve(schema, op["responses"]["200"]["content"]["application/json"]["schema"])
         assert body["type"] == "object", path
-        assert set(body["required"]) == {"count", "next", "previous", "results"}, path
+        # issue 17: count is bounded (exact up to 1,000), count_exact says whether it is the whole figure
+        assert set(body["required"]) == {"count", "count_exact", "next", "previous", "results"}, path
         assert body["properties"]["count"]["type"] == "integer"
+        assert body["properties"]["count_exact"]["type"] == "boolean"
         assert body["properties"]["next"]["nullable"] and body["properties"]["previous"]["nullable"]
         assert body["properties"]["results"]["type"] == "array", path
         query = {p["name"] for p in op.get("parameters", []) if p["in"] == "query"}
