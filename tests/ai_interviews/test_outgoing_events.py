@@ -8,12 +8,12 @@ from hrsys.events.models import Event
 from interviews.ai.models import AIInterviewResult, Delivery
 from interviews.ai.services import ingestion
 from tests.ai_interviews.test_ingest import result_body
-from tests.events.emitted import only_event, subscribe  # noqa: F401 - a fixture
+from tests.events.emitted import _no_event_broker, only_event, subscribe  # noqa: F401 - an autouse fixture
 
 pytestmark = pytest.mark.django_db
 
 
-def test_r_int_2_a_stored_result_records_ai_result_received(invited, post_result, subscribe, org):
+def test_r_int_2_a_stored_result_records_ai_result_received(invited, post_result, org):
     subscribe(org.hospital, "ai_result.received")
     assert post_result(result_body()).status_code == 202
     result = AIInterviewResult.objects.get()
@@ -25,7 +25,7 @@ def test_r_int_2_a_stored_result_records_ai_result_received(invited, post_result
                     "overall_score": 80.0, "decision": result.decision, "revision": 1}
 
 
-def test_r_int_2_a_duplicate_delivery_records_no_second_event(invited, post_result, subscribe, org):
+def test_r_int_2_a_duplicate_delivery_records_no_second_event(invited, post_result, org):
     subscribe(org.hospital, "ai_result.received")
     post_result(result_body())
     post_result(result_body(), delivery="another-delivery-of-the-same-result")
@@ -33,7 +33,7 @@ def test_r_int_2_a_duplicate_delivery_records_no_second_event(invited, post_resu
     assert Event.objects.filter(type="ai_result.received").count() == 1
 
 
-def test_r_int_2_processing_that_fails_after_publishing_records_nothing(invited, post_result, subscribe, org,
+def test_r_int_2_processing_that_fails_after_publishing_records_nothing(invited, post_result, org,
                                                                         monkeypatch):
     subscribe(org.hospital, "ai_result.received")
 

@@ -11,7 +11,7 @@ from attendance.models import AccountState
 from hrsys.events.models import Event
 from onboarding import services as offer_services
 from tests.attendance.factories import local
-from tests.events.emitted import only_event, subscribe  # noqa: F401 - a fixture
+from tests.events.emitted import _no_event_broker, only_event, subscribe  # noqa: F401 - an autouse fixture
 from tests.onboarding.factories import PNG, band, interviewing_app, sent_offer
 
 pytestmark = pytest.mark.django_db
@@ -39,13 +39,13 @@ def _activate(users, account, time_machine):
     time_machine.move_to(local(account.effective_date, 8), tick=False)
     return services.attendance_account_activate(actor=users.hr, account_id=account.pk, now=timezone.now())
 
-def test_r_int_2_activation_records_account_activated(users, org, account, subscribe, time_machine):
+def test_r_int_2_activation_records_account_activated(users, org, account, time_machine):
     subscribe(org.hospital, "attendance.account.activated")
     _activate(users, account, time_machine)
     data = only_event("attendance.account.activated", org.hospital, personal=_personal(account))
     assert data == _expected(account, "active")
 
-def test_r_int_2_suspension_records_account_suspended_without_the_reason(users, org, account, subscribe,
+def test_r_int_2_suspension_records_account_suspended_without_the_reason(users, org, account,
                                                                           time_machine):
     _activate(users, account, time_machine)
     subscribe(org.hospital, "attendance.account.suspended", "attendance.account.activated")
@@ -55,7 +55,7 @@ def test_r_int_2_suspension_records_account_suspended_without_the_reason(users, 
     services.attendance_account_resume(actor=users.hr, account_id=account.pk)
     assert list(Event.objects.values_list("type", flat=True)) == ["attendance.account.suspended"]  # resume: none
 
-def test_r_int_2_a_day_one_no_show_revocation_records_account_revoked(users, org, account, subscribe):
+def test_r_int_2_a_day_one_no_show_revocation_records_account_revoked(users, org, account):
     subscribe(org.hospital, "attendance.account.revoked")
     services.attendance_account_revoke(actor=users.hr, account_id=account.pk, reason="没来报到", no_show=True)
     data = only_event("attendance.account.revoked", org.hospital, personal=_personal(account, "没来报到"))
@@ -63,7 +63,7 @@ def test_r_int_2_a_day_one_no_show_revocation_records_account_revoked(users, org
     services.attendance_account_revoke(actor=users.hr, account_id=account.pk, reason="again")  # does nothing
     assert Event.objects.count() == 1
 
-def test_r_int_2_a_rolled_back_account_move_records_nothing(users, org, account, subscribe, time_machine):
+def test_r_int_2_a_rolled_back_account_move_records_nothing(users, org, account, time_machine):
     subscribe(org.hospital, "attendance.account.activated", "attendance.account.suspended",
               "attendance.account.revoked")
     time_machine.move_to(local(account.effective_date, 8), tick=False)

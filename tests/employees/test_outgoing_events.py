@@ -8,7 +8,7 @@ from django.db import transaction
 from employees import services
 from hrsys.events.models import Event
 from tests.attendance.factories import local
-from tests.events.emitted import only_event, subscribe  # noqa: F401 - a fixture
+from tests.events.emitted import _no_event_broker, only_event, subscribe  # noqa: F401 - an autouse fixture
 from tests.onboarding.factories import band, interviewing_app
 from tests.onboarding_cases.test_cases import accept
 
@@ -25,7 +25,7 @@ def _personal(candidate, *extra):
     return (candidate.name, candidate.phone, candidate.email, candidate.id_number, "10000.00", *extra)
 
 
-def test_r_int_2_creating_the_employee_file_records_employee_created(users, org, case, subscribe, time_machine):
+def test_r_int_2_creating_the_employee_file_records_employee_created(users, org, case, time_machine):
     subscribe(org.hospital, "employee.created")
     time_machine.move_to(local(case.start_date, 8), tick=False)
     employee = services.employee_create(actor=users.hr, case_id=case.pk)
@@ -38,7 +38,7 @@ def test_r_int_2_creating_the_employee_file_records_employee_created(users, org,
     assert Event.objects.filter(type="employee.created").count() == 1
 
 
-def test_r_int_2_an_exit_records_employee_exited_without_the_note(users, org, case, subscribe, time_machine):
+def test_r_int_2_an_exit_records_employee_exited_without_the_note(users, org, case, time_machine):
     time_machine.move_to(local(case.start_date, 8), tick=False)
     employee = services.employee_create(actor=users.hr, case_id=case.pk)
     subscribe(org.hospital, "employee.exited")
@@ -50,7 +50,7 @@ def test_r_int_2_an_exit_records_employee_exited_without_the_note(users, org, ca
                     "attrition_reason": "commute", "state": "left"}
 
 
-def test_r_int_2_a_rolled_back_creation_or_exit_records_nothing(users, org, case, subscribe, time_machine):
+def test_r_int_2_a_rolled_back_creation_or_exit_records_nothing(users, org, case, time_machine):
     subscribe(org.hospital, "employee.created", "employee.exited")
     time_machine.move_to(local(case.start_date, 8), tick=False)
     with pytest.raises(RuntimeError), transaction.atomic():

@@ -1,6 +1,6 @@
 """What the stages' emitter tests share (R-INT-2): subscribe an organisation to some event types, then check
 that exactly one event of a type was recorded for it, with the keys docs/events.md documents and none of the
-person's data in the JSON. Each stage's test module imports the ``subscribe`` fixture."""
+person's data in the JSON. Each stage's test module imports the ``_no_event_broker`` fixture."""
 
 import json
 import re
@@ -30,20 +30,19 @@ def documented_keys() -> dict[str, list[str]]:
     return keys
 
 
-@pytest.fixture
-def subscribe(monkeypatch):
-    """``subscribe(organisation, *types)``: an active subscription; deliveries enqueued on commit are collected
-    (no broker), in ``subscribe.enqueued``."""
+@pytest.fixture(autouse=True)
+def _no_event_broker(monkeypatch):
+    """Deliveries enqueued on commit are collected, not sent to a broker (import this autouse fixture)."""
     enqueued: list[int] = []
     monkeypatch.setattr(tasks, "enqueue_delivery", enqueued.append)
+    return enqueued
 
-    def make(organisation, *types):
-        return Subscription.objects.create(organisation=organisation, name="集成 receiver",
-                                           url="https://hooks.example.org/hrsys", secret="whsec-test-0123456789abcdef",
-                                           event_types=list(types))
 
-    make.enqueued = enqueued
-    return make
+def subscribe(organisation, *types) -> Subscription:
+    """An active subscription of ``organisation`` to ``types``."""
+    return Subscription.objects.create(organisation=organisation, name="集成 receiver",
+                                       url="https://hooks.example.org/hrsys", secret="whsec-test-0123456789abcdef",
+                                       event_types=list(types))
 
 
 def only_event(type_: str, organisation, *, personal=()) -> dict:

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from hrsys.events.models import Event
 from interviews import services
-from tests.events.emitted import only_event, subscribe  # noqa: F401 - a fixture
+from tests.events.emitted import _no_event_broker, only_event, subscribe  # noqa: F401 - an autouse fixture
 from tests.interviews.conftest import local
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def _book(world, start=None, **kw):
                                        meeting_url="https://meet.example.org/room-7", **kw)
 
 
-def test_r_int_2_booking_records_interview_scheduled(world, subscribe):
+def test_r_int_2_booking_records_interview_scheduled(world):
     subscribe(world.org.hospital, "interview.scheduled")
     interview = _book(world)
     data = only_event("interview.scheduled", world.org.hospital,
@@ -44,7 +44,7 @@ def test_r_int_2_booking_records_interview_scheduled(world, subscribe):
                     "ends_at": "2026-03-04T01:45:00Z", "state": "scheduled", "previous_interview_id": None}
 
 
-def test_r_int_2_reschedule_records_the_new_booking_with_its_predecessor(world, subscribe):
+def test_r_int_2_reschedule_records_the_new_booking_with_its_predecessor(world):
     old = _book(world)
     subscribe(world.org.hospital, "interview.scheduled", "interview.cancelled")
     new = services.interview_reschedule(actor=world.users.hr, interview_id=old.pk, starts_at=local(2026, 3, 5, 14),
@@ -55,7 +55,7 @@ def test_r_int_2_reschedule_records_the_new_booking_with_its_predecessor(world, 
     assert not Event.objects.filter(type="interview.cancelled").exists()  # the old one is replaced, not cancelled
 
 
-def test_r_int_2_cancelling_records_interview_cancelled_without_the_reason(world, subscribe):
+def test_r_int_2_cancelling_records_interview_cancelled_without_the_reason(world):
     interview = _book(world)
     subscribe(world.org.hospital, "interview.cancelled")
     services.interview_cancel(actor=world.users.hr, interview_id=interview.pk, reason="候选人 13800138000 改期")
@@ -65,7 +65,7 @@ def test_r_int_2_cancelling_records_interview_cancelled_without_the_reason(world
     assert (data["starts_at"], data["ends_at"]) == ("2026-03-04T01:00:00Z", "2026-03-04T01:45:00Z")
 
 
-def test_r_int_2_no_show_records_interview_no_show(world, subscribe):
+def test_r_int_2_no_show_records_interview_no_show(world):
     interview = _book(world)
     subscribe(world.org.hospital, "interview.no_show")
     with time_machine.travel(local(2026, 3, 4, 13), tick=False):
@@ -74,14 +74,14 @@ def test_r_int_2_no_show_records_interview_no_show(world, subscribe):
     assert data["interview_id"] == interview.pk and data["state"] == "no_show"
 
 
-def test_r_int_2_other_organisations_and_types_hear_nothing(world, subscribe):
+def test_r_int_2_other_organisations_and_types_hear_nothing(world):
     subscribe(world.org.company, "interview.scheduled")
     subscribe(world.org.hospital, "interview.cancelled")
     _book(world)
     assert not Event.objects.exists()
 
 
-def test_r_int_2_a_rolled_back_booking_or_cancellation_records_nothing(world, subscribe):
+def test_r_int_2_a_rolled_back_booking_or_cancellation_records_nothing(world):
     subscribe(world.org.hospital, "interview.scheduled", "interview.cancelled", "interview.no_show")
     with pytest.raises(RuntimeError), transaction.atomic():
         _book(world)

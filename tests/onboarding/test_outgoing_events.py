@@ -8,7 +8,7 @@ from django.db import transaction
 from hrsys.events.models import Event
 from onboarding import services
 from onboarding.models import OfferState
-from tests.events.emitted import only_event, subscribe  # noqa: F401 - a fixture
+from tests.events.emitted import _no_event_broker, only_event, subscribe  # noqa: F401 - an autouse fixture
 from tests.onboarding.factories import PNG, band, drafted, interviewing_app, sent_offer
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def _expected(offer, state):
             "job_id": offer.application.job_id, "state": state, "start_date": offer.start_date.isoformat()}
 
 
-def test_r_int_2_only_the_last_approval_records_offer_approved(users, org, app, subscribe):
+def test_r_int_2_only_the_last_approval_records_offer_approved(users, org, app):
     subscribe(org.hospital, "offer.approved")
     offer = drafted(users, app, salary=13000)  # above the band: the hiring manager, then the HR director
     services.offer_submit(actor=users.hr, offer_id=offer.pk)
@@ -43,7 +43,7 @@ def test_r_int_2_only_the_last_approval_records_offer_approved(users, org, app, 
     assert only_event("offer.approved", org.hospital, personal=_personal(app)) == _expected(offer, "approved")
 
 
-def test_r_int_2_signing_records_offer_accepted(users, org, app, subscribe):
+def test_r_int_2_signing_records_offer_accepted(users, org, app):
     offer = sent_offer(users, app)
     subscribe(org.hospital, "offer.accepted", "offer.approved")
     services.offer_sign(candidate_id=app.candidate_id, offer_id=offer.pk, typed_name=app.candidate.name,
@@ -53,7 +53,7 @@ def test_r_int_2_signing_records_offer_accepted(users, org, app, subscribe):
     assert not Event.objects.filter(type="offer.approved").exists()
 
 
-def test_r_int_2_declining_records_offer_declined_without_the_reason(users, org, app, subscribe):
+def test_r_int_2_declining_records_offer_declined_without_the_reason(users, org, app):
     offer = sent_offer(users, app)
     subscribe(org.hospital, "offer.declined")
     services.offer_decline(candidate_id=app.candidate_id, offer_id=offer.pk, reason="另一家医院给了更高的薪资")
@@ -62,7 +62,7 @@ def test_r_int_2_declining_records_offer_declined_without_the_reason(users, org,
     assert data == _expected(offer, "declined")
 
 
-def test_r_int_2_a_rolled_back_offer_move_records_nothing(users, org, app, subscribe):
+def test_r_int_2_a_rolled_back_offer_move_records_nothing(users, org, app):
     offer = sent_offer(users, app)
     subscribe(org.hospital, "offer.approved", "offer.accepted", "offer.declined")
     Event.objects.all().delete()
