@@ -1,6 +1,8 @@
 """What the interview services share: the settings they read, the row lock, the event log and audit line of
 every change, the pipeline moves they make and the local time they write."""
 
+from datetime import UTC
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
@@ -60,13 +62,18 @@ OUTGOING_EVENTS = {"schedule": "interview.scheduled", "cancel": "interview.cance
 
 
 def _publish(interview, event_type):
-    """Ids, kind, times and state; never the reason (free text) or the meeting link."""
+    """Ids, kind, times and state; never the reason (free text) or the meeting link. Times in UTC, whether the
+    interview was just booked (the caller's zone) or read back from the database."""
     application = interview.application
     event_publish(type=event_type, organisation=application.job.department_id, payload={
         "interview_id": interview.pk, "application_id": application.pk, "candidate_id": application.candidate_id,
         "job_id": application.job_id, "kind": interview.kind, "round_id": interview.round_id,
-        "starts_at": interview.starts_at, "ends_at": interview.ends_at, "state": interview.state,
+        "starts_at": _utc(interview.starts_at), "ends_at": _utc(interview.ends_at), "state": interview.state,
         "previous_interview_id": interview.previous_id})
+
+
+def _utc(moment):
+    return moment.astimezone(UTC) if moment is not None else None
 
 
 def _pipeline_actor(actor):

@@ -31,3 +31,15 @@ def test_r_int_2_the_docs_recipe_verifies_what_hrsys_sends():
     assert namespace["verify"]("s3cret-s3cret-s3cret", header, body)
     assert not namespace["verify"]("another-secret-value", header, body)
     assert not namespace["verify"]("s3cret-s3cret-s3cret", header, body + b" ")
+
+
+def test_r_int_2_the_docs_table_documents_every_event_type_with_its_keys():
+    """The emitter tests (tests/*/test_outgoing_events.py) compare each payload with this table's keys."""
+    from hrsys.events.types import EVENT_TYPES
+    from tests.events.emitted import documented_keys
+
+    keys = documented_keys()
+    assert list(keys) == list(EVENT_TYPES)
+    assert all(keys.values()) and keys["offer.declined"] == keys["offer.approved"]
+    assert keys["employee.exited"] == ["employee_id", "employee_no", "department_id", "exit_date", "attrition_reason",
+                                       "state"]
