@@ -11,6 +11,7 @@ AUTH_TOKEN = "12345"
 ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC = "https://hr.example.org"
 REAL_ENQUEUE = _tasks.enqueue_delivery
+REAL_ENQUEUE_BATCHES = _tasks.enqueue_deliveries
 
 
 @pytest.fixture(autouse=True)
