@@ -111,6 +111,18 @@ def no_show(user, f: Filters) -> Figure:
                    ("rebooked_rate", _("after re-booking"))], True)
 
 
+def human_no_show(user, f: Filters) -> Figure:
+    data = selectors.human_no_show_trend(user=user, filters=f)
+    return _trend("human_no_show", _("Interview no-show rate (rounds held by people)"), data, f,
+                  [("n", _("Interviews"), "int"), ("no_show", _("No-shows"), "int"), ("rate", _("Rate"), "pct"),
+                   ("reminded_n", _("With a delivered reminder"), "int"),
+                   ("reminded_rate", _("Rate after reminders"), "pct"),
+                   ("rebooked_n", _("Re-booked after a no-show"), "int"),
+                   ("rebooked_rate", _("Rate after re-booking"), "pct")],
+                  [("rate", _("all")), ("reminded_rate", _("after reminders")),
+                   ("rebooked_rate", _("after re-booking"))], True)
+
+
 def time_to_hire(user, f: Filters) -> Figure:
     data = selectors.time_to_hire(user=user, filters=f)
     return _trend("time_to_hire", _("Time to hire (median days)"), data, f,
@@ -218,7 +230,7 @@ def todo(user, f: Filters) -> Figure:
 FIGURES: dict[str, Callable] = {
     "todo": todo, "funnel": funnel, "rounds": rounds, "feedback_rate": feedback_rate, "dropoff": dropoff,
     "time_in_stage": time_in_stage,
-    "stuck": stuck, "no_show": no_show, "time_to_hire": time_to_hire, "time_to_offer": time_to_offer,
+    "stuck": stuck, "no_show": no_show, "human_no_show": human_no_show, "time_to_hire": time_to_hire, "time_to_offer": time_to_offer,
     "offers": offers, "reminders": reminders, "sources": sources, "costs": costs, "correlations": correlations,
     "risks": risks,
 }
@@ -226,8 +238,8 @@ FIGURES: dict[str, Callable] = {
 PAGES = {
     "home": (gettext_lazy("Today"), []),
     "funnel": (gettext_lazy("Funnel"), ["funnel", "rounds", "feedback_rate", "time_in_stage", "stuck", "dropoff"]),
-    "figures": (gettext_lazy("Headline figures"), ["no_show", "time_to_hire", "time_to_offer", "offers",
-                                                   "reminders"]),
+    "figures": (gettext_lazy("Headline figures"), ["no_show", "human_no_show", "time_to_hire",
+                                                   "time_to_offer", "offers", "reminders"]),
     "sources": (gettext_lazy("Sources and cost"), ["sources", "costs"]),
     "insights": (gettext_lazy("AI interview insights"), ["correlations"]),
     "attrition": (gettext_lazy("Attrition risk"), ["risks"]),

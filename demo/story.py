@@ -333,6 +333,10 @@ def _rounds(world, rng, app, plan, hr):
             if plan["stop"] == "no_show":  # booked at once, a week ahead
                 yield _office(rng, _now(), 0.2, 1)
                 interview = _book(world, rng, hr, app, rnd, _now() + dt.timedelta(days=6))
+            elif plan["stop"] == "ahead":  # booked at once, on a working day after the story's end, whatever
+                # the hour and the weekday the demo is made on: the interviewer always has interviews ahead
+                yield _office(rng, _now(), 0.2, 1)
+                interview = _book(world, rng, hr, app, rnd, world.end + dt.timedelta(days=rng.uniform(1, 3)))
             else:
                 yield _office(rng, _now(), 1, 30)
                 interview = _book(world, rng, hr, app, rnd, _now() + dt.timedelta(days=rng.uniform(1, 4)))

@@ -39,7 +39,13 @@ from .ai_insights import (
 from .filters import Filters, applications, filter_choices
 from .funnel import FUNNEL, drop_off_reasons, funnel_stages, stuck_by_stage, time_in_stage
 from .hiring_time import time_to_hire, time_to_offer
-from .interviewing import ai_no_show_trend, feedback_rates, reminder_rates, round_pass_rates
+from .interviewing import (
+    ai_no_show_trend,
+    feedback_rates,
+    human_no_show_trend,
+    reminder_rates,
+    round_pass_rates,
+)
 from .offers import offer_acceptance
 from .sourcing import cost_per_hire, source_effectiveness
 from .todo import CREDENTIAL_WARNING_DAYS, TODO_ITEMS, todo
@@ -49,7 +55,7 @@ __all__ = [
     "HIRED_STATES", "MIN_SAMPLE", "NEGATIVE", "OUTCOMES", "POSITIVE", "REMINDER_RELATED", "TODO_ITEMS", "Filters",
     "PercentileCont",
     "_latest_ai_scores",  # the attrition model reads the same latest scores
-    "ai_insights", "ai_no_show_trend", "application_outcomes", "applications", "cost_per_hire",
+    "ai_insights", "ai_no_show_trend", "human_no_show_trend", "application_outcomes", "applications", "cost_per_hire",
     "drop_off_reasons", "feedback_rates", "filter_choices", "funnel_stages", "offer_acceptance", "reminder_rates",
     "round_pass_rates", "source_effectiveness", "stuck_by_stage", "stuck_days", "time_in_stage", "time_to_hire",
     "time_to_offer", "todo",

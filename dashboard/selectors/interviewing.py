@@ -131,13 +131,24 @@ def feedback_rates(*, user, filters: Filters = Filters(), now=None) -> list[dict
 def ai_no_show_trend(*, user, filters: Filters = Filters()) -> dict:
     """AI interview no-show rate per period, overall, for interviews with a delivered reminder, and for
     slots re-booked after a no-show (R-DASH-1, R-NS-5)."""
+    return _no_show_trend(user=user, filters=filters, ai=True)
+
+
+def human_no_show_trend(*, user, filters: Filters = Filters()) -> dict:
+    """The same for the rounds people hold (every kind but the AI interview), so HR sees whether reminders
+    and re-booking work there too (issue 18 item 6)."""
+    return _no_show_trend(user=user, filters=filters, ai=False)
+
+
+def _no_show_trend(*, user, filters: Filters, ai: bool) -> dict:
     apps = applications(user=user, filters=filters, cohort=False)
     reminded = Notification.objects.filter(
         related_type=REMINDER_RELATED, related_id=Cast(OuterRef("pk"), CharField()),
         status__in=[NotificationStatus.DELIVERED, NotificationStatus.READ])
-    qs = _in_range(Interview.objects.filter(application__in=apps, kind=InterviewKind.AI,
-                                            state__in=[InterviewState.COMPLETED, InterviewState.NO_SHOW]),
-                   "starts_at", filters)
+    held = Interview.objects.filter(application__in=apps,
+                                    state__in=[InterviewState.COMPLETED, InterviewState.NO_SHOW])
+    held = held.filter(kind=InterviewKind.AI) if ai else held.exclude(kind=InterviewKind.AI)
+    qs = _in_range(held, "starts_at", filters)
     no_show = Q(state=InterviewState.NO_SHOW)
     rebooked = Q(previous__state=InterviewState.NO_SHOW)
     rows = (qs.annotate(reminded=Exists(reminded)).annotate(p=_trunc(filters.period, "starts_at"))

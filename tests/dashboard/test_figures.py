@@ -149,3 +149,26 @@ def test_probation_pass_rate_per_source_through_the_attendance_hook(history, use
     rows = by(selectors.source_effectiveness(user=users.director), "source")
     assert (rows["referral"]["probation_passed"], rows["referral"]["probation_rate"]) == (1, 1.0)
     assert (rows["agency"]["probation_decided"], rows["agency"]["probation_rate"]) == (1, 0.0)
+
+
+def test_no_show_rate_of_rounds_held_by_people_next_to_the_ai_one(history, users, frozen):
+    """Issue 18 item 6: the ER manager's human rounds in May are A1's (held), A2's missed one and A2's next
+    one (held, not linked as a re-booking): 1 of 3; the AI interviews are not counted here."""
+    data = selectors.human_no_show_trend(user=users.er_manager)
+    [may] = data["series"]
+    assert may["period"] == dt.date(2025, 5, 1)
+    assert (may["n"], may["no_show"], may["rate"]) == (3, 1, 0.3333)
+    assert (may["rebooked_n"], may["rebooked_rate"]) == (0, None)
+    assert data["total"]["n"] == 3
+    # the hospital's view adds the IT round (held): 1 of 4
+    assert selectors.human_no_show_trend(user=users.director)["total"]["rate"] == 0.25
+
+
+def test_both_no_show_rates_are_figures_of_the_api_and_the_headline_page(history, users, frozen, client):
+    from dashboard.figures import FIGURES, PAGES
+
+    assert "human_no_show" in FIGURES and PAGES["figures"][1][:2] == ["no_show", "human_no_show"]
+    client.force_login(users.director)
+    body = client.get("/api/v1/dashboard/figures/human_no_show/").json()
+    [may] = body["rows"]
+    assert (may["n"], may["no_show"], may["rate"]) == (4, 1, 0.25)
