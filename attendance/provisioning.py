@@ -13,14 +13,14 @@ retries (4xx other than 408/429 are permanent).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from dataclasses import dataclass
 
 import requests
 from django.conf import settings
+
+from hrsys.events.signing import sign as hrsys_v1_sign
 
 
 @dataclass
@@ -32,8 +32,7 @@ class PushResult:
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"sha256={mac}"
+    return f"sha256={hrsys_v1_sign(secret, timestamp, body)}"
 
 
 def account_payload(account, action: str) -> dict:

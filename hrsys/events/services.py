@@ -20,7 +20,7 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -30,6 +30,7 @@ from hrsys.accounts.models import Department
 from hrsys.audit.services import audit_record, diff_fields, snapshot
 from hrsys.core import safe_http
 from hrsys.core.actors import require_perm, staff_user
+from hrsys.core.transactions import retry_when_locked
 
 from . import tasks
 from .models import Delivery, DeliveryAttempt, DeliveryStatus, Event, Subscription
@@ -113,18 +114,6 @@ def event_publish(*, type: str, organisation, payload: dict, occurred_at: dateti
 
 # -- delivering -------------------------------------------------------------------------------------------
 
-def _retry_when_locked(fn, *, tries: int = 8):
-    """A short transaction again when the database reports a lock conflict (SQLite 'database is locked')."""
-    for attempt in range(tries):
-        try:
-            with transaction.atomic():
-                return fn()
-        except OperationalError as exc:
-            if attempt == tries - 1 or not any(w in str(exc).lower() for w in ("locked", "deadlock", "serializ")):
-                raise
-            time.sleep(0.05 * 2 ** attempt)
-    raise AssertionError("unreachable")
-
 
 def _retry_after_seconds(value: str, now: datetime) -> int | None:
     """``Retry-After`` as seconds (a number or an HTTP date), or None."""
@@ -182,7 +171,7 @@ def _claim(delivery_id: int):
 
 def delivery_send(*, delivery_id: int) -> str:
     """Post one delivery (the Celery task calls this); see the module docstring. Returns the outcome."""
-    claimed = _retry_when_locked(lambda: _claim(delivery_id))
+    claimed = retry_when_locked(lambda: _claim(delivery_id))
     if isinstance(claimed, str):
         return claimed
     delivery, attempt = claimed
@@ -246,7 +235,7 @@ def delivery_send(*, delivery_id: int) -> str:
                                 "last_error"])
         return outcome
 
-    outcome = _retry_when_locked(finish)
+    outcome = retry_when_locked(finish)
     logger.info("event delivery %s (%s, attempt %s): %s%s", delivery_id, delivery.event.type, attempt.number,
                 outcome, f" ({error})" if error else "")
     return outcome

@@ -13,7 +13,7 @@ EVENT_TYPE_HEADER = "X-Hrsys-Event-Type"
 DELIVERY_ID_HEADER = "X-Hrsys-Delivery-Id"
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
+def sign(secret: str, timestamp: int | str, body: bytes) -> str:
     return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
 
 

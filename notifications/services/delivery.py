@@ -5,7 +5,6 @@ retries back off, and a failed message becomes an alert to HR (R-NS-4)."""
 import logging
 import os
 import socket
-import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -13,12 +12,13 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hrsys.accounts.models import Role, User
+from hrsys.core.transactions import retry_when_locked
 
 from .. import tasks
 from ..catalog import is_secret
@@ -109,20 +109,6 @@ def notification_dispatch_due(*, now: datetime) -> dict:
     return {"claimed": claimed, "deferred": deferred, "reclaimed": reclaimed}
 
 
-def _retry_when_locked(fn, *, tries: int = 8):
-    """Run a short transaction again when the database reports a lock conflict
-    (SQLite 'database is locked', PostgreSQL serialization / deadlock)."""
-    for attempt in range(tries):
-        try:
-            with transaction.atomic():
-                return fn()
-        except OperationalError as exc:
-            if attempt == tries - 1 or not any(word in str(exc).lower() for word in ("locked", "deadlock",
-                                                                                   "serializ")):
-                raise
-            time.sleep(0.05 * 2 ** attempt)
-    raise AssertionError("unreachable")
-
 
 #: Errors after which the provider may or may not have accepted the message.
 AMBIGUOUS_ERRORS = {"network", "internal_error"}
@@ -161,10 +147,10 @@ def notification_deliver_batch(*, notification_ids: list[int]) -> dict[int, str]
     """
     ids = list(dict.fromkeys(int(pk) for pk in notification_ids))
     outcomes: dict[int, str] = {}
-    sends = _retry_when_locked(lambda: _begin(ids, outcomes))
+    sends = retry_when_locked(lambda: _begin(ids, outcomes))
     _call_providers(sends)
     # The outcomes must not be lost to a briefly locked database: the provider already has the messages.
-    _retry_when_locked(lambda: _finish(sends))
+    retry_when_locked(lambda: _finish(sends))
     for send in sends:
         outcomes[send.notification.pk] = send.outcome
         # The one log line per try: nothing personal in it, never the text (R-SEC-2).

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from hrsys.events.signing import sign as hrsys_v1_sign
+
 from ..models import SignatureScheme
 
 
@@ -82,9 +84,9 @@ class ParsedDelivery:
 
 # -- signatures ------------------------------------------------------------------------------------
 
-def sign(secret: str, timestamp: int | str, body: bytes) -> str:
-    """Hex HMAC-SHA256 of ``<t>.<raw body>``: the scheme both hrsys-v1 and Vervoe use."""
-    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+# Hex HMAC-SHA256 of ``<t>.<raw body>``: the scheme both hrsys-v1 and Vervoe use, and hrsys's own outgoing
+# events (one recipe for both directions)
+sign = hrsys_v1_sign
 
 
 def _parse_signature_header(value: str, sig_key: str) -> tuple[int, list[str]]:
