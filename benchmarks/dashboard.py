@@ -314,6 +314,9 @@ def main() -> int:
     sys.modules[urlconf.__name__] = urlconf
     settings.ROOT_URLCONF = urlconf.__name__
     clear_url_caches()
+    from hrsys.core.gc_tuning import freeze_loaded_objects
+
+    freeze_loaded_objects()  # as gunicorn's workers do once the application is loaded (gunicorn.conf.py)
     pages = ["/dashboard/", "/dashboard/funnel/", "/dashboard/figures/", "/dashboard/sources/",
              "/dashboard/insights/", "/dashboard/attrition/", "/dashboard/export/funnel/?format=csv"]
 

@@ -6,7 +6,7 @@ when the database has fewer):
 * the application list API, page of 50, filtered and sorted by match score, as a
   department manager; beside it, in the same run, a bare DRF view answering 50 rows of the same table by raw
   SQL (the same middleware, session and authentication, no scope, no filters, no serializer): the list API's
-  speed is printed as a share of that baseline (goal: at least 50 %);
+  speed is printed as a share of that baseline, measured alternately with it (goal: at least 50 %);
 * the admin application and candidate changelists, as HR staff (goal: at most 100 ms);
 * the pipeline board of one job (R-UI-3, ``/workspace/jobs/<id>/board/``: columns, counts, 20 cards a column with
   the latest AI score and the next interview), as HR staff and as the department's manager, beside the admin
@@ -82,27 +82,38 @@ def main() -> int:
     print(f"database: {connection.vendor}, applications: {total:,}")
 
     _install_raw_baseline(settings)
+    from hrsys.core.gc_tuning import freeze_loaded_objects
+
+    freeze_loaded_objects()  # as gunicorn's workers do once the application is loaded (gunicorn.conf.py)
     manager, hr = User.objects.get(username="er_manager"), User.objects.get(username="hr")
     job = JobRequisition.objects.filter(department__code="emergency", priority="urgent").first()
 
-    def measure(user, url, runs):
+    def measure(user, url, runs, beside=None):
+        """Median and p95 ms and the most queries of ``runs`` requests; with ``beside`` (a URL), each request
+        alternates with one to it (the same client), so both see the same machine: returns its figures too."""
         client = Client()
         client.force_login(user)
-        client.get(url)  # warm up (connection, caches of the process)
-        times, queries = [], []
+        urls = [url] if beside is None else [url, beside]
+        for each in urls:
+            client.get(each)  # warm up (connection, caches of the process)
+        times, queries = {each: [] for each in urls}, {each: [] for each in urls}
         for _ in range(runs):
-            forget_cached_scope(user)
-            with CaptureQueriesContext(connection) as ctx:
-                t0 = time.perf_counter()
-                response = client.get(url)
-                times.append((time.perf_counter() - t0) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-            queries.append(len(ctx))
-        times.sort()
-        return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)], max(queries)
+            for each in urls:
+                forget_cached_scope(user)
+                with CaptureQueriesContext(connection) as ctx:
+                    t0 = time.perf_counter()
+                    response = client.get(each)
+                    times[each].append((time.perf_counter() - t0) * 1000)
+                assert response.status_code == 200, (each, response.status_code)
+                queries[each].append(len(ctx))
+
+        def figures(each):
+            ordered = sorted(times[each])
+            return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)], max(queries[each])
+
+        return figures(url) if beside is None else (figures(url), figures(beside))
 
     cases = [
-        ("baseline: bare DRF view, 50 rows by raw SQL", manager, RAW_BASELINE_URL, None),
         ("API list, manager, page 50, filtered",
          manager, f"/api/v1/applications/?job={job.pk}&state=screening,new&ordering=-match_score&page_size=50",
          f"/api/v1/applications/?job={job.pk}&state=screening,new&ordering=-match_score&page_size=200"),
@@ -125,17 +136,20 @@ def main() -> int:
     print(f"board job #{job.pk} {job.title}: {Application.objects.filter(job=job).count():,} applications")
     print(f"{'case':<48} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
     ok = True
-    baseline_ms = None
     figures = {}
     for label, user, url, bigger in cases:
-        median, p95, q = measure(user, url, args.runs)
-        figures[label] = (median, p95, q)
         share = ""
-        if url == RAW_BASELINE_URL:
-            baseline_ms = median
-        elif label.startswith("API list"):  # the goal: at least half the baseline's requests per second
-            share = f"  = {baseline_ms / median:.0%} of the baseline's speed"
+        if label.startswith("API list"):  # the goal: at least half the baseline's requests per second
+            # measured alternately with the baseline (same manager, same client): a busy moment of the machine
+            # slows both, not one of them
+            (median, p95, q), baseline = measure(user, url, args.runs, beside=RAW_BASELINE_URL)
+            baseline_ms = baseline[0]
+            figures[f"baseline beside {label}"] = baseline
+            share = f"  = {baseline_ms / median:.0%} of the baseline's speed ({baseline_ms:.1f} ms beside it)"
             ok &= baseline_ms / median >= 0.5
+        else:
+            median, p95, q = measure(user, url, args.runs)
+        figures[label] = (median, p95, q)
         print(f"{label:<48} {median:>10.1f} {p95:>8.1f} {q:>8}{share}")
         if label.startswith("admin"):  # HR list pages: <= 100 ms at 100,000 applications
             ok &= median <= 100
@@ -152,13 +166,13 @@ def main() -> int:
         return f"{median:.1f} ms / p95 {p95:.1f} ms, {q} queries"
 
     same_job = "admin changelist, HR staff, the board's job"
-    raw = figures["baseline: bare DRF view, 50 rows by raw SQL"][0]
-    api = figures["API list, manager, page 50, filtered"][0]
+    filtered = "API list, manager, page 50, filtered"
+    raw, api = figures[f"baseline beside {filtered}"][0], figures[filtered][0]
     print(f"README: application list API (manager, page of 50, filtered), HR admin lists of applications and "
           f"candidates, and the pipeline board of one job ({Application.objects.filter(job=job).count():,} of the "
           f"{total:,} applications); beside them in the same run a bare DRF view answering 50 rows by raw SQL | "
           f"API {fig('API list, manager, page 50, filtered')} = {raw / api:.0%} of the raw-SQL view's speed "
-          f"({fig('baseline: bare DRF view, 50 rows by raw SQL')}), unfiltered "
+          f"({fig(f'baseline beside {filtered}')}, measured alternately with it), unfiltered "
           f"{fig('API list, manager, page 50, unfiltered')}; admin applications {fig('admin changelist, HR staff')}, "
           f"candidates {fig('admin candidate changelist, HR staff')}; board (HR) {fig('board, HR staff (R-UI-3)')}, "
           f"beside that job's admin list {fig(same_job)}; manager's "

@@ -1,8 +1,9 @@
 import os
 
 from celery import Celery
-from celery.signals import after_setup_logger, after_setup_task_logger
+from celery.signals import after_setup_logger, after_setup_task_logger, worker_process_init
 
+from hrsys.core.gc_tuning import freeze_loaded_objects
 from hrsys.core.masking import install_on
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrsys.settings")
@@ -19,3 +20,9 @@ def _mask_worker_logs(logger, **kwargs):
     same masking filters as settings.LOGGING (R-SEC-2)."""
 
     install_on(logger)
+
+
+@worker_process_init.connect
+def _freeze_loaded_objects(**kwargs):
+    """A worker process has loaded Django and the tasks: their objects leave the collector's walks (gc_tuning)."""
+    freeze_loaded_objects()

@@ -32,7 +32,9 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -160,6 +162,10 @@ def _flags(app, job, today) -> list[dict]:
     return flags
 
 
+#: the columns a card needs (its candidate's name; state and score; what the guards read)
+CARD_FIELDS = ("id", "state", "match_score", "job_id", "candidate_id", "candidate__id", "candidate__name")
+
+
 def _top_ids(base, limits: dict) -> list[int]:
     """The ids of the best matches of each stage, ``limits[state]`` of them, in one query: per stage a top-N
     read in the order of the index ``cand_app_job_stage_score`` (a window over all the job's rows would read and
@@ -175,6 +181,17 @@ def _top_ids(base, limits: dict) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def _move_buttons(moves: list[dict]) -> tuple[list[dict], str, str]:
+    """The moves, and their buttons as HTML, those without and those with a reason: the same for every card of a
+    stage (and credential status), so built once per board, not rendered again in each of up to 200 cards."""
+    button = '<button type="submit"{} name="transition" value="{}" data-move="{}">{}</button>'
+    plain = format_html_join("", button, (("", m["name"], m["name"], m["label"]) for m in moves
+                                          if not m["needs_reason"]))
+    reason = format_html_join("", button, ((mark_safe(' class="secondary"'), m["name"], m["name"], m["label"])
+                                           for m in moves if m["needs_reason"]))
+    return moves, plain, reason
 
 
 def board_data(*, user, job, filters: Filters, now=None) -> list[Column]:
@@ -199,13 +216,16 @@ def board_data(*, user, job, filters: Filters, now=None) -> list[Column]:
                      .order_by("-received_at", "-id").values("overall_score")[:1])
         next_interview = (Interview.objects.filter(application=OuterRef("pk"), state__in=INTERVIEW_ACTIVE_STATES,
                                                    starts_at__gte=now).order_by("starts_at").values("starts_at")[:1])
-        qs = (Application.objects.filter(pk__in=ids).select_related("candidate")
+        # what a card shows and the guards read, nothing else: no encrypted contact details to decrypt, no
+        # match breakdown or skills to decode, per card
+        qs = (Application.objects.filter(pk__in=ids).select_related("candidate").only(*CARD_FIELDS)
               .annotate(ai_score=Subquery(latest_ai), next_interview=Subquery(next_interview))
               .order_by(Coalesce("match_score", -1).desc(), "-id"))
         required = list(job.required_credentials or [])
         if required:
-            qs = qs.prefetch_related(Prefetch("candidate__credentials",
-                                              queryset=Credential.objects.filter(type__in=required)))
+            qs = qs.prefetch_related(Prefetch(
+                "candidate__credentials", queryset=Credential.objects.filter(type__in=required)
+                .only("id", "candidate_id", "type", "expires_on", "issued_on")))
         cards = list(qs)
     tz, today = local_tz(), timezone.localtime(now, local_tz()).date()
     may_move = user.has_perm(MOVE_PERMISSION)
@@ -221,10 +241,10 @@ def board_data(*, user, job, filters: Filters, now=None) -> list[Column]:
         if may_move:
             key = (app.state, any(f["kind"] == "bad" for f in app.flags))
             if key not in moves_for:
-                moves_for[key] = [{"name": name, "label": _label(name), "needs_reason": _needs_reason(name)}
-                                  for name in services.allowed_transitions(app, user)]
-            app.moves = moves_for[key]
-            app.needs_reason = any(m["needs_reason"] for m in app.moves)
+                moves_for[key] = _move_buttons([{"name": name, "label": _label(name), "needs_reason": _needs_reason(name)}
+                                                for name in services.allowed_transitions(app, user)])
+            app.moves, app.plain_buttons, app.reason_buttons = moves_for[key]
+            app.needs_reason = bool(app.reason_buttons)
         by_state.setdefault(app.state, []).append(app)
     for column in columns:
         for state in column.states:
