@@ -38,7 +38,8 @@ class Bench:
 
 
 BENCHES = {
-    "pipeline": Bench("pipeline.py", "DATABASE_URL", [], ["--applications", "10000", "--runs", "10"]),
+    "pipeline": Bench("pipeline.py", "DATABASE_URL", ["--then", "1000000"],
+                      ["--applications", "10000", "--runs", "10", "--then", "20000"]),
     "notifications": Bench("notifications.py", "BENCH_DATABASE_URL", [], ["--count", "2000"], redis=True),
     "scheduling": Bench("scheduling.py", None, [], ["--sizes", "100"]),
     "ingest": Bench("ingest.py", "BENCH_DATABASE_URL", ["--concurrency", "16"], ["--count", "300", "--concurrency", "16"],
