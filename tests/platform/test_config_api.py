@@ -321,3 +321,18 @@ def test_r_int_4_door_groups_and_rooms(api_as, users, org):
     assert "department_id" in _fields(moved)
     assert Room.objects.get().department_id == org.emergency.pk
     assert AuditEvent.objects.filter(action__in=["attendance.door_group.create", "room.create"]).count() == 2
+
+
+def test_r_int_4_department_admin_writes_through_the_same_services(client, users, org):
+    """The admin form offers only visible parents and keeps the tree rules; its save is audited like the API."""
+    client.force_login(users.hr)
+    url = "/admin/accounts/department/add/"
+    refused = client.post(url, {"name": "外科", "code": "surgery", "kind": "department", "parent": org.company.pk})
+    assert refused.status_code == 200 and not Department.objects.filter(code="surgery").exists()
+    refused = client.post(url, {"name": "外科", "code": "surgery", "kind": "department", "parent": ""})
+    assert refused.status_code == 200 and "parent" in refused.context["adminform"].form.errors
+    saved = client.post(url, {"name": "外科", "code": "surgery", "kind": "department", "parent": org.hospital.pk})
+    assert saved.status_code == 302, saved.content
+    surgery = Department.objects.get(code="surgery")
+    assert surgery.path == f"/{org.hospital.pk}/{surgery.pk}/"
+    assert _audit("department.create", surgery).actor == users.hr
