@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, config_api
 
 urlpatterns = [
     # devices (per-device token or HMAC)
@@ -19,6 +19,20 @@ urlpatterns = [
          name="attendance-probation-decide"),
     path("attendance/reports/monthly/", api.MonthlyReportApi.as_view(), name="attendance-monthly-report"),
     path("attendance/devices/<int:pk>/import/", api.PunchImportApi.as_view(), name="attendance-punch-import"),
+    # configuration (R-INT-4)
+    path("attendance/devices/", config_api.DeviceListApi.as_view(), name="attendance-device-list"),
+    path("attendance/devices/<int:pk>/", config_api.DeviceDetailApi.as_view(), name="attendance-device-detail"),
+    path("attendance/devices/<int:pk>/deactivate/", config_api.DeviceDeactivateApi.as_view(),
+         name="attendance-device-deactivate"),
+    path("attendance/devices/<int:pk>/rotate-credential/", config_api.DeviceCredentialRotateApi.as_view(),
+         name="attendance-device-rotate-credential"),
+    path("attendance/shift-templates/", config_api.ShiftTemplateListApi.as_view(),
+         name="attendance-shift-template-list"),
+    path("attendance/shift-templates/<int:pk>/", config_api.ShiftTemplateDetailApi.as_view(),
+         name="attendance-shift-template-detail"),
+    path("attendance/door-groups/", config_api.DoorAccessGroupListApi.as_view(), name="attendance-door-group-list"),
+    path("attendance/door-groups/<int:pk>/", config_api.DoorAccessGroupDetailApi.as_view(),
+         name="attendance-door-group-detail"),
     # the employee file with its clock-in account and probation review (the list is in employees/api_urls.py)
     path("employees/<int:pk>/", api.EmployeeDetailApi.as_view(), name="employee-detail"),
     path("employees/<int:pk>/exit/", api.EmployeeExitApi.as_view(), name="employee-exit"),

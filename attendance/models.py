@@ -7,6 +7,7 @@ default; see ``hrsys.core.timezones``).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -327,6 +328,23 @@ class ShiftTemplate(models.Model):
     @property
     def crosses_midnight(self) -> bool:
         return self.end_time <= self.start_time
+
+    def clean(self):
+        errors = {}
+        if self.kind == ShiftKind.DAY and self.start_time and self.end_time and self.crosses_midnight:
+            errors["end_time"] = [_("A day shift ends after it starts; a shift that ends the next day is a night "
+                                    "shift or an on-call rotation.")]
+        if not self.cycle_days or self.cycle_days < 1:
+            errors["cycle_days"] = [_("The rotation cycle is at least one day.")]
+        days = self.on_days or []
+        if not isinstance(days, list) or not all(isinstance(d, int) and not isinstance(d, bool) for d in days):
+            errors["on_days"] = [_("List the working days of the cycle as numbers, e.g. [0].")]
+        elif self.cycle_days and self.cycle_days >= 1 and (
+                len(set(days)) != len(days) or any(d < 0 or d >= self.cycle_days for d in days)):
+            errors["on_days"] = [_("Each working day appears once and lies within the cycle (0 to %(last)d).")
+                                 % {"last": self.cycle_days - 1}]
+        if errors:
+            raise ValidationError(errors)
 
 
 class ShiftAssignment(models.Model):

@@ -431,6 +431,9 @@ SPECTACULAR_SETTINGS = {
         "OnboardingCaseStateEnum": "onboarding.models.CaseState",
         "EmployeeStateEnum": "employees.models.EmployeeState",
         "AttritionReasonEnum": "employees.models.AttritionReason",
+        "DepartmentKindEnum": "hrsys.accounts.models.Department.Kind",
+        "DeviceKindEnum": "attendance.models.DeviceKind",
+        "ShiftKindEnum": "attendance.models.ShiftKind",
     },
 }
 

@@ -6,6 +6,7 @@ from django.views.generic.base import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hrsys.accounts import api as accounts_api
+from hrsys.accounts import config_api as accounts_config_api
 from hrsys.core import views as core_views
 
 admin.site.site_header = _("hrsys HR back office")
@@ -18,6 +19,8 @@ api_v1 = [
     path("staff/", accounts_api.StaffListApi.as_view(), name="staff-list"),
     path("staff/export/", accounts_api.StaffExportApi.as_view(), name="staff-export"),
     path("staff/<int:pk>/", accounts_api.StaffDetailApi.as_view(), name="staff-detail"),
+    path("departments/", accounts_config_api.DepartmentListApi.as_view(), name="department-list"),
+    path("departments/<int:pk>/", accounts_config_api.DepartmentDetailApi.as_view(), name="department-detail"),
     path("system/task-probes/", core_views.TaskProbeCreateApi.as_view(), name="task-probe-create"),
     path("system/task-probes/<int:pk>/", core_views.TaskProbeDetailApi.as_view(), name="task-probe-detail"),
     path("", include("candidates.api_urls")),

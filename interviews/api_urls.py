@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, config_api
 
 urlpatterns = [
     path("interviews/", api.InterviewListApi.as_view(), name="interview-list"),
@@ -17,6 +17,12 @@ urlpatterns = [
          name="join-problem-resolve"),
     path("interviews/rebook/<str:token>/", api.RebookApi.as_view(), name="interview-rebook"),
     path("interviews/could-not-join/<str:token>/", api.CouldNotJoinApi.as_view(), name="interview-could-not-join"),
+    # configuration (R-INT-4)
+    path("interviews/reminder-policies/", config_api.ReminderPolicyListApi.as_view(), name="reminder-policy-list"),
+    path("interviews/reminder-policies/<int:pk>/", config_api.ReminderPolicyDetailApi.as_view(),
+         name="reminder-policy-detail"),
+    path("interviews/rooms/", config_api.RoomListApi.as_view(), name="room-list"),
+    path("interviews/rooms/<int:pk>/", config_api.RoomDetailApi.as_view(), name="room-detail"),
     path("interviews/<int:pk>/", api.InterviewDetailApi.as_view(), name="interview-detail"),
     path("interviews/<int:pk>/reschedule/", api.InterviewRescheduleApi.as_view(), name="interview-reschedule"),
     path("interviews/<int:pk>/cancel/", api.InterviewCancelApi.as_view(), name="interview-cancel"),

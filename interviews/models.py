@@ -18,6 +18,7 @@ import uuid
 from datetime import time
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -159,6 +160,29 @@ class ReminderPolicy(models.Model):
     def __str__(self):
         return str(self.job) if self.job_id else str(_("Default reminder policy"))
 
+    def clean(self):
+        """Each step: minutes before the interview (> 0) and the channels a candidate is reached on."""
+        steps = self.steps if isinstance(self.steps, list) else None
+        problems = [] if steps is not None else [_("A list of steps.")]
+        for number, step in enumerate(steps or [], start=1):
+            if not isinstance(step, dict):
+                problems.append(_("Step %(n)d: not a step.") % {"n": number})
+                continue
+            minutes = step.get("before_minutes")
+            if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
+                problems.append(_("Step %(n)d: minutes before the interview, more than 0.") % {"n": number})
+            channels = step.get("channels")
+            if not isinstance(channels, list) or not channels or any(c not in REMINDER_CHANNELS for c in channels):
+                problems.append(_("Step %(n)d: channels among %(channels)s.")
+                                % {"n": number, "channels": ", ".join(REMINDER_CHANNELS)})
+        keys = [str(s.get("key")) for s in steps or [] if isinstance(s, dict) and s.get("key")]
+        if len(keys) != len(set(keys)):
+            problems.append(_("Each step's key appears once."))
+        if problems:
+            raise ValidationError({"steps": problems})
+
+
+REMINDER_CHANNELS = ("sms", "email", "voice")  # the channels a candidate is reminded on (notifications.Channel)
 
 DEFAULT_STEPS = [
     {"key": "2d", "before_minutes": 2 * 24 * 60, "channels": ["sms", "email"], "confirm": True},

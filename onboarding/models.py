@@ -6,6 +6,7 @@ Transitions are guards only (no I/O, no other rows); ``onboarding.services`` run
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -57,6 +58,20 @@ class PayBand(models.Model):
     def __str__(self):
         return f"{self.department} {self.job_level}: {self.minimum}-{self.maximum}"
 
+    def clean(self):
+        """The ordering the check constraint keeps, as field messages (R-OFFER-1)."""
+        errors = {}
+        if None not in (self.minimum, self.midpoint) and self.minimum > self.midpoint:
+            errors["midpoint"] = [_("The midpoint is at least the minimum.")]
+        if None not in (self.midpoint, self.maximum) and self.midpoint > self.maximum:
+            errors["maximum"] = [_("The maximum is at least the midpoint.")]
+        elif None not in (self.minimum, self.maximum) and self.minimum > self.maximum:
+            errors["maximum"] = [_("The maximum is at least the minimum.")]
+        if self.minimum is not None and self.minimum < 0:
+            errors["minimum"] = [_("Pay cannot be negative.")]
+        if errors:
+            raise ValidationError(errors)
+
 
 class OfferTemplate(models.Model):
     """Defaults an offer is drafted from: probation, validity, benefits text; per department or global."""
@@ -73,6 +88,11 @@ class OfferTemplate(models.Model):
     benefits = models.TextField(_("benefits"), blank=True,
                                 default="五险一金 / social insurance and housing fund")
     active = models.BooleanField(_("active"), default=True)
+
+    # staff configure the templates of their departments; a template for every department (no department) is
+    # the HR director's and the system administrator's (R-INT-4)
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "department"
 
     class Meta:
         verbose_name = _("offer template")
@@ -381,6 +401,10 @@ class ChecklistTemplate(models.Model):
     department = models.ForeignKey("accounts.Department", verbose_name=_("department"), null=True, blank=True,
                                    on_delete=models.CASCADE, related_name="checklist_templates")
     active = models.BooleanField(_("active"), default=True)
+
+    # as offer templates: a job's template carries the job's department (set by the services)
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "department"
 
     class Meta:
         verbose_name = _("onboarding checklist template")

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hrsys.accounts.models import Department
-from hrsys.audit.services import audit_record
+from hrsys.audit.services import audit_record, snapshot
 from hrsys.core.actors import require_perm as _require
 from hrsys.core.actors import require_visible as _visible
+from hrsys.core.config import apply_changes, config_save, locked_for, visible_or_invalid
 
 from .. import devices, tasks
 from ..models import (
@@ -44,10 +45,20 @@ def _queue_provisioning(account, action: str) -> None:
         transaction.on_commit(functools.partial(tasks.enqueue_push, delivery.pk))
 
 
+DEVICE_FIELDS = ("name", "kind", "department", "location", "auth", "provisioning", "push_url", "active")
+DEVICE_UPDATABLE = ("name", "kind", "department_id", "location", "provisioning", "push_url", "active")
+
+
+def _device_rules(device) -> None:
+    if device.provisioning == Provisioning.WEBHOOK and not device.push_url:
+        raise ValidationError({"push_url": [_("A webhook device needs a URL.")]})
+
+
 @transaction.atomic
 def device_create(*, actor, name: str, department_id: int, kind: str = "clock", auth: str = DeviceAuth.TOKEN,
                   provisioning: str = Provisioning.PULL, push_url: str = "", location: str = "") -> tuple[Device, str]:
-    """A new device and its credential (token or HMAC secret), shown once; only the token's hash is kept."""
+    """A new device and its credential (token or HMAC secret), shown once; only the token's hash is kept
+    (R-ATT-3, R-INT-4). A staff actor places it in a department they may see."""
     _require(actor, "attendance.add_device")
     errors = {}
     if auth not in DeviceAuth.values:
@@ -56,17 +67,39 @@ def device_create(*, actor, name: str, department_id: int, kind: str = "clock", 
         errors["provisioning"] = [_("Unknown provisioning.")]
     if provisioning == Provisioning.WEBHOOK and not push_url:
         errors["push_url"] = [_("A webhook device needs a URL.")]
-    if not Department.objects.filter(pk=department_id).exists():
-        errors["department"] = [_("Unknown department.")]
+    try:
+        visible_or_invalid(Department, actor, department_id, field="department_id")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     device = Device(name=name, department_id=department_id, kind=kind, auth=auth, provisioning=provisioning,
                     push_url=push_url, location=location)
     secret = _assign_credentials(device)
-    device.save()
-    audit_record(actor=actor, action="attendance.device.create", obj=device,
-                 changes={"name": [None, name], "auth": [None, auth], "provisioning": [None, provisioning]})
+    config_save(device, actor=actor, action="attendance.device.create", fields=DEVICE_FIELDS,
+                scope_field="department_id")
     return device, secret
+
+
+@transaction.atomic
+def device_update(*, actor, device_id: int, **changes) -> Device:
+    """Rename, move or reconfigure a device, or (``active``) switch it off or on (R-INT-4). Its credential is
+    not changed here: :func:`device_rotate_credentials` issues a new one."""
+    _require(actor, "attendance.change_device")
+    device = locked_for(Device, actor, device_id)
+    before = snapshot(device, DEVICE_FIELDS)
+    if "department_id" in changes:
+        visible_or_invalid(Department, actor, changes["department_id"], field="department_id")
+    apply_changes(device, changes, allowed=DEVICE_UPDATABLE)
+    _device_rules(device)
+    return config_save(device, actor=actor, action="attendance.device.update", fields=DEVICE_FIELDS, before=before,
+                       scope_field="department_id")
+
+
+@transaction.atomic
+def device_deactivate(*, actor, device_id: int) -> Device:
+    """Switch a device off: its credential stops working at once (``attendance.devices``), its records stay."""
+    return device_update(actor=actor, device_id=device_id, active=False)
 
 
 def _assign_credentials(device) -> str:
@@ -83,6 +116,7 @@ def _assign_credentials(device) -> str:
 
 @transaction.atomic
 def device_rotate_credentials(*, actor, device_id: int) -> str:
+    """A new credential for the device, shown once; the old one stops working (R-ATT-3, R-INT-4)."""
     _require(actor, "attendance.change_device")
     _visible(Device, actor, device_id)
     device = Device.objects.select_for_update().get(pk=device_id)

@@ -36,7 +36,8 @@ def seed(stdout=None, **options) -> dict:
     by_code = {d.code: d for d in Department.objects.all()}
     for code, name, parent, kind in DEPARTMENTS:
         if code not in by_code:
-            by_code[code] = department_create(actor=ACTOR, name=name, code=code, parent=by_code.get(parent), kind=kind)
+            by_code[code] = department_create(actor=ACTOR, name=name, code=code, kind=kind,
+                                               parent_id=by_code[parent].pk if parent else None)
             created["departments"] += 1
     existing = set(User.objects.values_list("username", flat=True))
     for username, full_name, role, codes, phone in USERS:

@@ -22,6 +22,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "candidates.*", "interviews.*", *AI_INTERVIEW_HR, "notifications.*", "onboarding.*", "employees.*",
         "attendance.*",
         "accounts.view_*", "accounts.add_user", "accounts.change_user",
+        "accounts.add_department", "accounts.change_department",  # the tree, within the scope (R-INT-4)
         "audit.view_*", "dashboard.*", "core.view_*",
         "events.*",  # outgoing event subscriptions and their delivery log (R-INT-2): HR's administrator
     ),
@@ -29,6 +30,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "candidates.*", "interviews.*", *AI_INTERVIEW_HR, "notifications.*", "onboarding.*", "employees.*",
         "attendance.*",
         "accounts.view_user", "accounts.view_department", "dashboard.*",
+        # departments below their own, through the services' scope checks (R-INT-4)
+        "accounts.add_department", "accounts.change_department",
     ),
     Role.MANAGER: (
         "candidates.view_*", "interviews.view_*", "ai_interviews.view_aiinterviewresult",

@@ -35,6 +35,12 @@ OBJECTS = {
     "attendance.punches": gettext_lazy("Clock-in records"), "attendance.shift": gettext_lazy("Shift"),
     "dashboard": gettext_lazy("Dashboard"), "portal": gettext_lazy("Candidate portal"), "user": gettext_lazy("User"),
     "department": gettext_lazy("Department"),
+    # the configuration API's writes (R-INT-4)
+    "pay_band": gettext_lazy("Pay band"), "offer_template": gettext_lazy("Offer template"),
+    "onboarding.checklist_template": gettext_lazy("Onboarding checklist template"),
+    "attendance.shift_template": gettext_lazy("Shift template"),
+    "attendance.door_group": gettext_lazy("Door access group"), "reminder_policy": gettext_lazy("Reminder policy"),
+    "room": gettext_lazy("Interview room"),
 }
 
 VERBS = {

@@ -16,6 +16,8 @@ Public services other apps call
   ``feedback_reminders_send`` -- the sweep reminding interviewers 2 hours after the end (``feedback``).
 * ``busy_block_create`` / ``busy_blocks_import_ics`` -- interviewers' busy time (``busy_blocks``).
 * ``batch_schedule_start`` / ``batch_schedule_run`` -- batch scheduling (``batch``).
+* ``reminder_policy_create`` / ``_update``, ``room_create`` / ``_update`` -- the configuration API (``config``,
+  R-INT-4).
 
 The modules: ``booking`` (the interview's own life and the double-booking lock), ``messages`` (what the candidate,
 interviewers and HR are told, with calendars), ``reminders``, ``no_shows``, ``rebooking``, ``backups`` (an urgent
@@ -46,6 +48,7 @@ from .booking import (
     interview_schedule,
 )
 from .busy_blocks import busy_block_create, busy_blocks_import_ics
+from .config import reminder_policy_create, reminder_policy_update, room_create, room_update
 from .feedback import (
     FEEDBACK_REMINDER_LOOKBACK_DAYS,
     FEEDBACK_REMINDER_MINUTES,
@@ -94,6 +97,6 @@ __all__ = [
     "interview_mark_no_show", "interview_next_round_start", "interview_report_could_not_join",
     "interview_reschedule", "interview_schedule", "join_problem_resolve", "no_show_grace", "no_show_mark_handled",
     "no_show_rebook", "no_show_rebooking_link_send", "policy_steps", "promote_backup", "rebooking_book",
-    "rebooking_expire_due", "rebooking_link", "rebooking_offer_create", "rebooking_offer_for_token",
+    "rebooking_expire_due", "reminder_policy_create", "reminder_policy_update", "room_create", "room_update", "rebooking_link", "rebooking_offer_create", "rebooking_offer_for_token",
     "rebooking_slots",
 ]

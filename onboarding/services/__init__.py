@@ -16,6 +16,9 @@ Staff (``actor`` is a User, or a machine label):
 * ``cases`` -- the onboarding case and its checklist: ``onboarding_case_open`` / ``_reschedule`` / ``_cancel``,
   ``checklist_item_complete`` (+ ``_by_candidate``), sweep ``checklist_remind_due``.
 
+* ``config`` -- the configuration API's writes (R-INT-4): pay bands, offer templates, checklist templates and
+  their items.
+
 Candidate (portal; ``candidate_id`` comes from the portal session, never from the request):
 
 * ``onboarding_data`` -- ``onboarding_info_save`` / ``candidate_document_upload``.
@@ -43,6 +46,14 @@ from .cases import (
     onboarding_case_open,
     onboarding_case_reschedule,
     template_for_job,
+)
+from .config import (
+    checklist_template_create,
+    checklist_template_update,
+    offer_template_create,
+    offer_template_update,
+    pay_band_create,
+    pay_band_update,
 )
 from .drafts import (
     EDITABLE_FIELDS,
@@ -73,6 +84,8 @@ from .outcomes import (
 from .sending import letter_context, offer_document_verify, offer_send
 
 __all__ = [
+    "checklist_template_create", "checklist_template_update", "offer_template_create", "offer_template_update",
+    "pay_band_create", "pay_band_update",
     "DECISIONS", "DEFAULT_CHECKLIST", "EDITABLE_FIELDS", "MAX_PROBATION_MONTHS", "OUTCOME_WORDS", "SECRET_FIELDS",
     "SIGNATURE_MAX_BYTES", "UPLOAD_MAX_BYTES", "UPLOAD_TYPES", "approval_chain", "approval_url",
     "approvals_remind_due", "candidate_document_upload", "check_band_rules", "check_credentials", "check_terms",

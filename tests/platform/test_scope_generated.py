@@ -139,6 +139,25 @@ ROUTES: dict[str, object] = {
     "api:twilio-status": MACHINE, "api:twilio-voice-gather": MACHINE,
     "api:notification-list": Listing(query="page_size=200"),
     "api:event-subscription-list": Listing(query="page_size=200"),
+    # the configuration API (R-INT-4)
+    "api:department-list": Listing(query="page_size=200"), "api:department-detail": Obj("accounts.department"),
+    "api:attendance-device-list": Listing(query="page_size=200"),
+    "api:attendance-device-detail": Obj("attendance.device"),
+    "api:attendance-device-deactivate": Obj("attendance.device"),
+    "api:attendance-device-rotate-credential": Obj("attendance.device"),
+    "api:attendance-shift-template-list": Listing(query="page_size=200"),
+    "api:attendance-shift-template-detail": Exempt("shift templates: one set for the installation, no "
+                                                   "department; permission-gated (tests/platform/test_config_api.py)"),
+    "api:attendance-door-group-list": Listing(query="page_size=200"),
+    "api:attendance-door-group-detail": Obj("attendance.dooraccessgroup"),
+    "api:pay-band-list": Listing(query="page_size=200"), "api:pay-band-detail": Obj("onboarding.payband"),
+    "api:offer-template-list": Listing(query="page_size=200"),
+    "api:offer-template-detail": Obj("onboarding.offertemplate"),
+    "api:checklist-template-list": Listing(query="page_size=200"),
+    "api:checklist-template-detail": Obj("onboarding.checklisttemplate"),
+    "api:reminder-policy-list": Listing(query="page_size=200"),
+    "api:reminder-policy-detail": Obj("interviews.reminderpolicy"),
+    "api:room-list": Listing(query="page_size=200"), "api:room-detail": Obj("interviews.room"),
     "api:event-subscription-detail": Obj("events.subscription"),
     "api:notification-failed": Listing(query="page_size=200"),
     "api:notification-evidence": Exempt("needs a candidate id in the query: tested in tests/notifications"),
@@ -277,10 +296,19 @@ def _supplement_world():
         InterviewFeedback,
         JoinProblem,
         RebookingOffer,
+        ReminderPolicy,
         Room,
     )
     from notifications.models import CandidateAction, DeliveryReceipt, Notification
-    from onboarding.models import CandidateDocument, Offer, OnboardingCase, OnboardingInfo
+    from onboarding.models import (
+        CandidateDocument,
+        ChecklistTemplate,
+        Offer,
+        OfferTemplate,
+        OnboardingCase,
+        OnboardingInfo,
+        PayBand,
+    )
 
     now = timezone.now()
     today = timezone.localdate()
@@ -323,6 +351,11 @@ def _supplement_world():
         PunchRejection.objects.create(device=device, reason="unknown_account")
         CostRecord.objects.create(department=dept, kind="advertising", month=today.replace(day=1), amount=100)
         DoorAccessGroup.objects.create(department=dept, code=f"door-{code}", name=f"door {code}")
+        PayBand.objects.get_or_create(department=dept, job_level="scope", defaults={
+            "minimum": 1, "midpoint": 2, "maximum": 3})
+        OfferTemplate.objects.create(name=f"offer-{code}", department=dept)
+        ChecklistTemplate.objects.create(name=f"checklist-{code}", department=dept)
+        ReminderPolicy.objects.get_or_create(job=job, defaults={"steps": []})
         ProvisioningDelivery.objects.create(device=device, account=account, action="create")
         NotificationDaily.objects.get_or_create(department=dept, day=today, channel="sms")
         RebookingOffer.objects.create(interview=interview, expires_at=now + dt.timedelta(days=2))
