@@ -38,7 +38,7 @@ def _people_opened(viewer: User, rows) -> int:
     return len({key for key, _name in people_of(viewer, list(records)).values()})
 
 
-def access_volume_alerts(*, now: dt.datetime) -> dict:
+def access_volume_alert_due(*, now: dt.datetime) -> dict:
     """Alert the HR directors about each user above the threshold in the hour before ``now`` (R-SEC-7)."""
     threshold = settings.ACCESS_ALERT_PEOPLE_PER_HOUR
     if threshold <= 0:

@@ -2,9 +2,9 @@
 
 from hrsys.core.periodic import periodic_job
 
-from .alerts import access_volume_alerts
+from .alerts import access_volume_alert_due
 
 
 @periodic_job("audit.access_volume")
 def access_volume(now):
-    return access_volume_alerts(now=now)
+    return access_volume_alert_due(now=now)

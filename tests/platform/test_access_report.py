@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from hrsys.audit.alerts import access_volume_alerts
+from hrsys.audit.alerts import access_volume_alert_due
 from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.periodic import registered_jobs, run_due_jobs
@@ -153,7 +153,7 @@ def test_r_sec_7_more_people_than_the_threshold_within_an_hour_alerts_the_hr_dir
     # three people, each as page + application (six records): at the threshold, not above it
     _open_people(users.hr, 3, org=org, also_application=True)
     time_machine.move_to(NOW + dt.timedelta(minutes=20), tick=False)
-    assert access_volume_alerts(now=NOW + dt.timedelta(minutes=20)) == {"checked": 1, "alerted": 0}
+    assert access_volume_alert_due(now=NOW + dt.timedelta(minutes=20)) == {"checked": 1, "alerted": 0}
     assert not _alerts(users.director).exists()
 
     _open_people(users.hr, 1, org=org)  # the fourth person within the hour
@@ -168,13 +168,13 @@ def test_r_sec_7_more_people_than_the_threshold_within_an_hour_alerts_the_hr_dir
     # more reading within the hour: no second alert
     time_machine.move_to(NOW + dt.timedelta(minutes=50), tick=False)
     _open_people(users.hr, 5, org=org)
-    assert access_volume_alerts(now=NOW + dt.timedelta(minutes=50))["alerted"] == 0
+    assert access_volume_alert_due(now=NOW + dt.timedelta(minutes=50))["alerted"] == 0
     assert _alerts(users.director).count() == 1
 
     # an hour after the alert, still reading: a new one
     later = NOW + dt.timedelta(minutes=81)
     time_machine.move_to(later, tick=False)
-    assert access_volume_alerts(now=later)["alerted"] == 1
+    assert access_volume_alert_due(now=later)["alerted"] == 1
     assert _alerts(users.director).count() == 2
 
 
@@ -183,11 +183,11 @@ def test_r_sec_7_reading_spread_over_more_than_an_hour_does_not_alert(org, users
     _open_people(users.hr, 2, org=org)
     time_machine.move_to(NOW + dt.timedelta(minutes=70), tick=False)
     _open_people(users.hr, 2, org=org)
-    assert access_volume_alerts(now=NOW + dt.timedelta(minutes=70)) == {"checked": 0, "alerted": 0}
+    assert access_volume_alert_due(now=NOW + dt.timedelta(minutes=70)) == {"checked": 0, "alerted": 0}
     assert not _alerts(users.director).exists()
 
 
 def test_r_sec_7_zero_turns_the_alert_off(org, users, settings):
     settings.ACCESS_ALERT_PEOPLE_PER_HOUR = 0
     _open_people(users.hr, 2, org=org)
-    assert access_volume_alerts(now=NOW) == {"disabled": True}
+    assert access_volume_alert_due(now=NOW) == {"disabled": True}
