@@ -3,6 +3,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hrsys.audit.labels import register_resolver
+from hrsys.audit.people import register_people
 from notifications.recipients import Directory, register_directory
 
 
@@ -17,6 +18,9 @@ class CandidatesConfig(AppConfig):
         # the outbox finds candidates by name or identifier, within the viewer's scope (R-UI-2, R-SEC-1)
         register_directory(selectors.CANDIDATE_RECIPIENT, Directory(
             search=selectors.outbox_candidates_found, visible=selectors.outbox_candidates_visible))
+        # the access report's "by person": a candidate's page, résumé, applications and scans are the candidate's
+        for object_type in selectors.CANDIDATE_RECORDS:
+            register_people(object_type, selectors.candidate_people_of(object_type))
 
 
 def _application_move_words(obj: str, verb: str) -> str | None:

@@ -293,3 +293,27 @@ def candidate_messages_context(user, candidate_id) -> dict:
             for n in notification_selectors.recipient_messages(user=user, recipient_type=CANDIDATE_RECIPIENT,
                                                                recipient_id=candidate_id, limit=10)]
     return {"candidate_messages": rows, "candidate_messages_url": candidate_messages_url(candidate_id)}
+
+
+#: Records whose access-log rows are about one candidate: the access report's "by person" (R-SEC-7).
+CANDIDATE_RECORDS = {
+    "candidates.candidate": ("pk", "name"),
+    "candidates.resume": ("candidate_id", "candidate__name"),
+    "candidates.application": ("candidate_id", "candidate__name"),
+    "candidates.credential": ("candidate_id", "candidate__name"),
+}
+
+
+def candidate_people_of(object_type: str):
+    """A resolver for ``hrsys.audit.people``: ids of ``object_type`` rows -> (the candidate's key, name), within
+    the viewer's scope (a row outside it stays unnamed)."""
+    model = {"candidates.candidate": Candidate, "candidates.resume": Resume, "candidates.application": Application,
+             "candidates.credential": Credential}[object_type]
+    candidate_field, name_field = CANDIDATE_RECORDS[object_type]
+
+    def resolve(user, ids: list[str]) -> dict[str, tuple[str, str]]:
+        pks = [int(i) for i in ids if str(i).isdigit()]
+        rows = model.objects.for_user(user).filter(pk__in=pks).values_list("pk", candidate_field, name_field)
+        return {str(pk): (f"{CANDIDATE_RECIPIENT}:{cid}", name) for pk, cid, name in rows}
+
+    return resolve

@@ -441,6 +441,10 @@ SPECTACULAR_SETTINGS = {
 # header (hrsys.core.middleware.client_ip, the one client address for audit, login throttling, portal limits).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# Who looked at whom (R-SEC-7, hrsys/audit/alerts.py): a staff user who opens the records of more than this many
+# different people within an hour gets the HR directors an in-app alert (at most one per user per hour); 0 = off.
+ACCESS_ALERT_PEOPLE_PER_HOUR = env.int("ACCESS_ALERT_PEOPLE_PER_HOUR", default=50)
+
 # Staff login throttling for the admin login and the token endpoint (R-SEC-1), on django-axes; see
 # hrsys/accounts/throttle.py. Per account and client address: LOGIN_FAILURE_LIMIT failures -> that pair waits
 # LOGIN_FAILURE_WINDOW_SECONDS. Per account from all addresses: LOGIN_ACCOUNT_FAILURE_LIMIT failures within

@@ -6,3 +6,6 @@ class AuditConfig(AppConfig):
     name = "hrsys.audit"
     label = "audit"
     verbose_name = _("Audit")
+
+    def ready(self):
+        from . import jobs  # noqa: F401, PLC0415 - in ready(): registers the access-volume sweep (R-SEC-7)

@@ -34,7 +34,7 @@ OBJECTS = {
     "attendance.leave": gettext_lazy("Leave request"), "attendance.probation": gettext_lazy("Probation review"),
     "attendance.punches": gettext_lazy("Clock-in records"), "attendance.shift": gettext_lazy("Shift"),
     "dashboard": gettext_lazy("Dashboard"), "portal": gettext_lazy("Candidate portal"), "user": gettext_lazy("User"),
-    "department": gettext_lazy("Department"),
+    "department": gettext_lazy("Department"), "system.backup": gettext_lazy("Backup"),
     # the configuration API's writes (R-INT-4)
     "pay_band": gettext_lazy("Pay band"), "offer_template": gettext_lazy("Offer template"),
     "onboarding.checklist_template": gettext_lazy("Onboarding checklist template"),
@@ -67,6 +67,7 @@ VERBS = {
     "decline": gettext_lazy("declined"), "withdraw": gettext_lazy("withdrawn"), "expire": gettext_lazy("expired"),
     "sign": gettext_lazy("signed"), "pass": gettext_lazy("passed"), "extend": gettext_lazy("extended"),
     "fail": gettext_lazy("failed"), "cost_record_create": gettext_lazy("cost recorded"),
+    "restore": gettext_lazy("restored"),
 }
 
 
@@ -76,7 +77,7 @@ MACHINE_ACTORS = {
     "onboarding": gettext_lazy("System"), "attendance": gettext_lazy("System"), "pipeline": gettext_lazy("System"),
     "portal": gettext_lazy("Candidate (portal)"), "candidate": gettext_lazy("Candidate (portal)"),
     "careers": gettext_lazy("Candidate (careers site)"), "vendor": gettext_lazy("AI interview vendor"),
-    "demo": gettext_lazy("Demo data"), "benchmark": gettext_lazy("Benchmark"),
+    "demo": gettext_lazy("Demo data"), "backup": gettext_lazy("System (backup)"), "benchmark": gettext_lazy("Benchmark"),
 }
 
 

@@ -22,7 +22,8 @@ def _procfile():
 def test_compose_has_the_production_services_with_health_checks_and_volumes():
     compose = _compose()
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "minio", "createbucket", "migrate", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "minio", "createbucket", "migrate", "web", "worker", "beat",
+                             "backup"}
     for name in ("postgres", "redis", "minio", "web", "worker"):
         assert "healthcheck" in services[name], name
     assert services["migrate"]["command"][-2:] == ["migrate", "--noinput"]
@@ -30,7 +31,7 @@ def test_compose_has_the_production_services_with_health_checks_and_volumes():
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     declared = set(compose["volumes"])
     used = {v.split(":")[0] for s in services.values() for v in s.get("volumes", [])}
-    assert used <= declared and {"pgdata", "redisdata", "media", "miniodata"} <= declared
+    assert used <= declared and {"pgdata", "redisdata", "media", "miniodata", "backups"} <= declared
 
 
 def test_compose_web_and_worker_share_the_stored_files_through_minio():  # R-INT-5
@@ -72,3 +73,17 @@ def test_env_example_lists_every_variable_settings_read():
     readme = (ROOT / "README.md").read_text()
     undocumented = {name for name in read if name not in readme}
     assert not undocumented, f"document these in README: {sorted(undocumented)}"
+
+
+def test_compose_backs_up_daily_into_the_backups_volume():  # R-SEC-4
+    """The scheduled backup: `manage.py backup` in a loop, once a day by default, into its own volume, after
+    migrate; the image carries pg_dump; the bucket keeps old versions of the files."""
+    compose = _compose()
+    backup = compose["services"]["backup"]
+    script = " ".join(backup["command"])
+    assert "manage.py backup --dest /backups --keep" in script and "BACKUP_INTERVAL_SECONDS:-86400" in script
+    assert "backups:/backups" in backup["volumes"]
+    assert backup["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert backup["environment"]["DATABASE_URL"] == compose["services"]["web"]["environment"]["DATABASE_URL"]
+    assert "postgresql-client" in (ROOT / "Dockerfile").read_text()
+    assert "mc version enable" in " ".join(compose["services"]["createbucket"]["command"])

@@ -227,6 +227,7 @@ ADMIN_ROUTES: dict[str, object] = {
     "admin:autocomplete": Exempt("answers only for a scoped admin's own queryset (get_queryset)"),
     "admin:app_list": PUBLIC,
     "admin:attendance_monthly_report": Listing(query=MONTH),
+    "admin:audit_accesslog_report": Listing(),  # who looked at whom (R-SEC-7); tests/platform/test_access_report.py
     "admin:attendance_probation_decide": Obj("attendance.probationreview"),
     "admin:candidates_candidate_import": OWN,
     "admin:candidates_application_diagram": PUBLIC,
