@@ -35,7 +35,7 @@ def _require(user, perm):
         raise PermissionDenied(perm)
 
 
-def _page(view, request, qs, serializer_class):
+def _paginate(view, request, qs, serializer_class):
     paginator = Pagination()
     page = paginator.paginate_queryset(qs, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
@@ -121,7 +121,7 @@ class VendorListApi(APIView):
     @extend_schema(responses=paginated(VendorOutputSerializer), tags=TAGS)
     def get(self, request):
         _require(request.user, "ai_interviews.view_vendor")
-        return _page(self, request, Vendor.objects.order_by("pk"), VendorOutputSerializer)
+        return _paginate(self, request, Vendor.objects.order_by("pk"), VendorOutputSerializer)
 
     @extend_schema(request=VendorInputSerializer, responses={201: VendorOutputSerializer}, tags=TAGS)
     def post(self, request):
@@ -209,7 +209,7 @@ class JobAIPolicyListApi(APIView):
     @extend_schema(responses=paginated(JobAIPolicyOutputSerializer), tags=TAGS)
     def get(self, request):
         _require(request.user, "ai_interviews.view_jobaipolicy")
-        return _page(self, request, _policies(request.user).order_by("pk"), JobAIPolicyOutputSerializer)
+        return _paginate(self, request, _policies(request.user).order_by("pk"), JobAIPolicyOutputSerializer)
 
     @extend_schema(request=JobAIPolicyInputSerializer, responses={201: JobAIPolicyOutputSerializer}, tags=TAGS)
     def post(self, request):
@@ -299,7 +299,7 @@ class QuestionListApi(APIView):
     @extend_schema(responses=paginated(QuestionOutputSerializer), tags=TAGS)
     def get(self, request):
         _require(request.user, "ai_interviews.view_question")
-        return _page(self, request, Question.objects.for_user(request.user).order_by("pk"), QuestionOutputSerializer)
+        return _paginate(self, request, Question.objects.for_user(request.user).order_by("pk"), QuestionOutputSerializer)
 
     @extend_schema(request=QuestionInputSerializer, responses={201: QuestionOutputSerializer}, tags=TAGS)
     def post(self, request):
