@@ -23,7 +23,7 @@ from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.exports import export_response
 
-from . import diagram, importer, selectors, services
+from . import diagram, importer, job_settings, selectors, services
 from .exports import APPLICATION_EXPORT_COLUMNS, CANDIDATE_EXPORT_COLUMNS
 from .models import (
     TRANSITION_NAMES,
@@ -58,6 +58,8 @@ def duplicate_response(request, exc: services.DuplicateCandidate) -> Response:
 # -- jobs -----------------------------------------------------------------------------------------
 
 class RoundSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="the round's id, as scheduling asks for it; a job update that gives "
+                                            "`rounds` replaces them with new ids")
     order = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=InterviewRound.Kind.choices)
     interviewers = serializers.SerializerMethodField()
@@ -88,6 +90,23 @@ class JobOutputSerializer(serializers.Serializer):
     rounds = RoundSerializer(many=True)
 
 
+class JobDetailOutputSerializer(JobOutputSerializer):
+    """A job with what the AI interview stage keeps for it (``job_settings``)."""
+
+    job_family = serializers.CharField(help_text="the AI policy's job family: picks bank follow-up questions")
+    question_tags = serializers.ListField(child=serializers.CharField(),
+                                          help_text="the AI policy's question tags: pick bank follow-up questions")
+    ai_policy = serializers.JSONField(allow_null=True, help_text="the job's AI interview policy as "
+                                      "/api/v1/ai-interviews/job-policies/<id>/ answers it; null: the defaults")
+
+    def to_representation(self, instance):
+        return {**JobOutputSerializer(instance, context=self.context).data, **job_settings.read(instance)}
+
+
+def _job_detail(request, pk):
+    return JobDetailOutputSerializer(selectors.job_get(user=request.user, pk=pk)).data
+
+
 class JobInputSerializer(StrictSerializer):
     department = serializers.IntegerField()
     title = serializers.CharField(max_length=120)
@@ -104,6 +123,12 @@ class JobInputSerializer(StrictSerializer):
     assessment_dimensions = serializers.JSONField(required=False)
     rejection_message = serializers.CharField(required=False, allow_blank=True)
     rounds = serializers.JSONField(required=False)
+    job_family = serializers.CharField(required=False, allow_blank=True, max_length=60,
+                                       help_text="kept in the job's AI policy: picks bank follow-up questions of "
+                                                 "this family, e.g. nursing")
+    question_tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=20,
+                                          help_text="kept in the job's AI policy: picks bank follow-up questions "
+                                                    "carrying one of these tags")
 
 
 class JobFilterSerializer(StrictSerializer):
@@ -124,13 +149,12 @@ class JobListApi(APIView):
         return _paginate(self, request, selectors.job_list(user=request.user, filters=filters.validated_data),
                          JobOutputSerializer)
 
-    @extend_schema(request=JobInputSerializer, responses={201: JobOutputSerializer})
+    @extend_schema(request=JobInputSerializer, responses={201: JobDetailOutputSerializer})
     def post(self, request):
         data = JobInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = services.job_create(actor=request.user, **data.validated_data)
-        return Response(JobOutputSerializer(selectors.job_get(user=request.user, pk=job.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(_job_detail(request, job.pk), status=status.HTTP_201_CREATED)
 
 
 class JobDetailApi(APIView):
@@ -140,17 +164,17 @@ class JobDetailApi(APIView):
             for field in self.fields.values():
                 field.required = False
 
-    @extend_schema(responses=JobOutputSerializer)
+    @extend_schema(responses=JobDetailOutputSerializer)
     def get(self, request, pk: int):
-        return Response(JobOutputSerializer(selectors.job_get(user=request.user, pk=pk)).data)
+        return Response(_job_detail(request, pk))
 
-    @extend_schema(request=UpdateSerializer, responses=JobOutputSerializer)
+    @extend_schema(request=UpdateSerializer, responses=JobDetailOutputSerializer)
     def patch(self, request, pk: int):
         selectors.job_get(user=request.user, pk=pk)
         data = self.UpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.job_update(actor=request.user, job_id=pk, **data.validated_data)
-        return Response(JobOutputSerializer(selectors.job_get(user=request.user, pk=pk)).data)
+        return Response(_job_detail(request, pk))
 
 
 # -- candidates -----------------------------------------------------------------------------------

@@ -415,6 +415,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several apps have a "state" / "status" / "channel"; name each choice set after its owner.
     "ENUM_NAME_OVERRIDES": {
+        "PreferredLanguageEnum": "candidates.models.Language",  # a candidate's language, a bank question's
         "ApplicationStateEnum": "candidates.models.State",
         "EducationLevelEnum": "candidates.models.Education",
         "SourceChannelEnum": "candidates.models.SourceChannel",

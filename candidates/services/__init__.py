@@ -61,7 +61,15 @@ from .intake import (
     resume_confirm,
     resume_upload,
 )
-from .jobs import JOB_FIELDS, REQUIREMENT_FIELDS, _job_for_application, job_create, job_publish, job_update
+from .jobs import (
+    JOB_FIELDS,
+    REQUIREMENT_FIELDS,
+    _job_for_application,
+    job_backup_pool_set,
+    job_create,
+    job_publish,
+    job_update,
+)
 from .matches import application_recompute_match, candidate_recompute_matches, job_recompute_matches
 from .pipeline import application_transition, application_withdraw_by_candidate
 from .talent_pool import system_tag, talent_pool_reactivate, talent_pool_tag
@@ -74,6 +82,6 @@ __all__ = [
     "allowed_transitions", "application_create", "application_recompute_match", "application_transition",
     "application_withdraw_by_candidate", "candidate_create", "candidate_merge", "candidate_recompute_matches",
     "candidate_update", "clean_candidate_fields", "credential_add", "credential_problems_in_words",
-    "find_duplicates", "job_create", "job_publish", "job_recompute_matches", "job_update", "resume_confirm", "resume_upload",
+    "find_duplicates", "job_backup_pool_set", "job_create", "job_publish", "job_recompute_matches", "job_update", "resume_confirm", "resume_upload",
     "system_tag", "talent_pool_reactivate", "talent_pool_tag", "transition_label",
 ]

@@ -11,7 +11,8 @@ from hrsys.core.actors import require_perm as _require_perm
 from hrsys.core.actors import require_visible as _visible
 from hrsys.core.actors import staff_user as _user
 
-from ..models import InterviewRound, JobRequisition
+from .. import job_settings
+from ..models import Candidate, InterviewRound, JobRequisition
 from .matches import job_recompute_matches
 
 JOB_FIELDS = ("department", "title", "headcount", "priority", "status", "description", "skills", "min_years",
@@ -100,14 +101,24 @@ def _save_job(actor, job, values, rounds, *, creating):
     return job
 
 
+def _split_settings(values: dict) -> dict:
+    """Take the later stages' job settings (``job_settings.FIELDS``: the AI policy's job family and question
+    tags) out of ``values``."""
+    return {name: values.pop(name) for name in job_settings.FIELDS if name in values}
+
+
 @transaction.atomic
 def job_create(*, actor, rounds: list | None = None, published: bool | None = None, **values) -> JobRequisition:
     """Open a requisition with its requirements, assessment dimensions and interview plan (R-PIPE-1); with
-    ``published``, shown on the careers site or not (``job_publish``)."""
+    ``published``, shown on the careers site or not (``job_publish``); with ``job_family`` / ``question_tags``,
+    the AI interview stage keeps them (``job_settings``, R-AI-5)."""
     _require_perm(actor, "candidates.add_jobrequisition")
+    extra = _split_settings(values)
     job = _save_job(actor, JobRequisition(), values, rounds, creating=True)
     audit_record(actor=actor, action="job.create", obj=job,
                  changes=diff_fields({}, snapshot(job, JOB_FIELDS)))
+    if extra:
+        job_settings.write(actor=actor, job=job, values=extra)
     if published is not None:
         job = job_publish(actor=actor, job_id=job.pk, published=published)
     return job
@@ -120,9 +131,12 @@ def job_update(*, actor, job_id: int, rounds: list | None = None, published: boo
     ``published`` as in ``job_create``."""
     _require_perm(actor, "candidates.change_jobrequisition")
     _visible(JobRequisition, actor, job_id)
+    extra = _split_settings(changes)
     job = JobRequisition.objects.select_for_update().get(pk=job_id)
     before = snapshot(job, JOB_FIELDS)
     job = _save_job(actor, job, changes, rounds, creating=False)
+    if extra:
+        job_settings.write(actor=actor, job=job, values=extra)
     diff = diff_fields(before, snapshot(job, JOB_FIELDS))
     if rounds is not None:
         diff["rounds"] = [None, len(rounds)]
@@ -151,4 +165,28 @@ def job_publish(*, actor, job_id: int, published: bool) -> JobRequisition:
         job.save(update_fields=["published", "updated_at"])
         audit_record(actor=actor, action="job.publish" if published else "job.unpublish", obj=job,
                      changes={"published": [before, published]})
+    return job
+
+
+@transaction.atomic
+def job_backup_pool_set(*, actor, job_id: int, candidate_ids: list[int]) -> JobRequisition:
+    """The job's backup pool, in the order given (the first is promoted first on an urgent no-show); every
+    candidate must be one the actor may see (400 naming the others)."""
+    _require_perm(actor, "candidates.change_jobrequisition")
+    _visible(JobRequisition, actor, job_id)
+    job = JobRequisition.objects.select_for_update().get(pk=job_id)
+    ids = list(dict.fromkeys(candidate_ids))
+    user = _user(actor)
+    qs = Candidate.objects.for_user(user) if user is not None else Candidate.objects.all()
+    known = set(qs.filter(pk__in=ids).values_list("pk", flat=True))
+    missing = [str(i) for i in ids if i not in known]
+    if missing:
+        raise ValidationError({"backup_pool": [_("Unknown candidates: %(ids)s.") % {"ids": ", ".join(missing)}]})
+    before = list(job.backup_pool.through.objects.filter(jobrequisition=job).order_by("pk")
+                  .values_list("candidate_id", flat=True))
+    if before != ids:
+        job.backup_pool.clear()
+        for candidate_id in ids:  # one insert each: the rows' order is the pool's order
+            job.backup_pool.add(candidate_id)
+        audit_record(actor=actor, action="job.backup_pool", obj=job, changes={"backup_pool": [before, ids]})
     return job

@@ -208,6 +208,8 @@ class ResultOutputSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField()
     signals = serializers.JSONField()
     transcript = serializers.CharField()
+    report_url = serializers.CharField(help_text="the vendor's report link (Vervoe: integrationCandidateCardUrl); "
+                                                 "the stored copy is the `report` entry of `media`")
     media = serializers.SerializerMethodField()
 
     def get_dimensions(self, obj) -> list[dict]:
@@ -359,6 +361,11 @@ def extension_for(content_type: str) -> str:
     return MEDIA_EXTENSIONS.get(kind) or mimetypes.guess_extension(kind) or ""
 
 
+def _plays_inline(content_type: str) -> bool:
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return kind.startswith(("audio/", "video/")) or kind in ("application/pdf", "image/png", "image/jpeg")
+
+
 class MediaStreamApi(APIView):
     """Stream a recording or report, decrypted, to a user whose scope includes the application; 404
     otherwise. Every view and download is written to the AccessLog (R-AI-6)."""
@@ -382,6 +389,9 @@ class MediaStreamApi(APIView):
                                    filename=f"ai-{media.kind}-{media.result_id}{extension_for(content_type)}")
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
+        if not _plays_inline(content_type):
+            # a vendor's report page (HTML, SVG ...) shown from our origin must not run its scripts here
+            response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
         return response
 
 

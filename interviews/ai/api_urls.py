@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, config_api
 
 urlpatterns = [
     path("integrations/ai-interviews/<slug:vendor>/results/", api.ResultIngestApi.as_view(), name="ai-result-ingest"),
@@ -16,4 +16,13 @@ urlpatterns = [
     path("ai-interviews/results/<int:pk>/media/", api.MediaUploadApi.as_view(), name="ai-media-upload"),
     path("ai-interviews/media/<int:pk>/", api.MediaStreamApi.as_view(), name="ai-media-stream"),
     path("ai-interviews/imports/", api.ResultImportApi.as_view(), name="ai-result-import"),
+]
+urlpatterns += [
+    path("ai-interviews/vendors/", config_api.VendorListApi.as_view(), name="ai-vendor-list"),
+    path("ai-interviews/vendors/<int:pk>/", config_api.VendorDetailApi.as_view(), name="ai-vendor-detail"),
+    path("ai-interviews/job-policies/", config_api.JobAIPolicyListApi.as_view(), name="ai-job-policy-list"),
+    path("ai-interviews/job-policies/<int:pk>/", config_api.JobAIPolicyDetailApi.as_view(),
+         name="ai-job-policy-detail"),
+    path("ai-interviews/questions/", config_api.QuestionListApi.as_view(), name="ai-question-list"),
+    path("ai-interviews/questions/<int:pk>/", config_api.QuestionDetailApi.as_view(), name="ai-question-detail"),
 ]

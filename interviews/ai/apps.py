@@ -14,11 +14,18 @@ class AiInterviewsConfig(AppConfig):
     verbose_name = _("AI interviews")
 
     def ready(self):
+        from candidates import job_settings  # noqa: PLC0415 - in ready(): the models are loaded by now
         from candidates.signals import application_closed  # noqa: PLC0415 - in ready(): the models are loaded by now
         from notifications.signals import candidate_action_recorded  # noqa: PLC0415 - in ready(): the models are loaded by now
 
         from . import jobs  # noqa: F401, PLC0415 - in ready(): registers the periodic sweeps
-        from .services import on_application_closed, on_candidate_action  # noqa: PLC0415 - in ready(): the models are loaded by now
+        from .config_api import job_ai_settings  # noqa: PLC0415 - in ready(): the models are loaded by now
+        from .services import (  # noqa: PLC0415 - in ready(): the models are loaded by now
+            job_ai_settings_save,  # noqa: PLC0415 - in ready(): the models are loaded by now
+            on_application_closed,
+            on_candidate_action,
+        )
 
+        job_settings.register(read=job_ai_settings, write=job_ai_settings_save)
         candidate_action_recorded.connect(on_candidate_action, dispatch_uid="ai_interviews.link_open")
         application_closed.connect(on_application_closed, dispatch_uid="ai_interviews.application_closed")

@@ -54,6 +54,24 @@ def _media_host_valid(entry: str) -> bool:
     return all(_HOST_LABEL.match(label) for label in labels) and (not suffix or len(labels) >= 2)
 
 
+TAG_PATTERN = re.compile(r"^[\w-]{1,40}$")
+
+
+def clean_tags(value, field: str = "tags") -> list[str]:
+    """Tags as stored: a list of short words (letters, digits, ``_`` or ``-``), lower-case, each once, in the
+    order given; ValidationError naming ``field`` otherwise (R-AI-5)."""
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise ValidationError({field: [_("Give a list of tags.")]})
+    tags = list(dict.fromkeys(t.strip().lower() for t in value))
+    bad = [t for t in tags if not TAG_PATTERN.match(t)]
+    if bad:
+        raise ValidationError({field: [_("Not a tag: %(tags)s. Use up to 40 letters, digits, _ or -.")
+                                       % {"tags": ", ".join(bad)}]})
+    if len(tags) > 20:
+        raise ValidationError({field: [_("At most 20 tags.")]})
+    return tags
+
+
 class Vendor(models.Model):
     """An AI interview platform that pushes results to us (R-AI-1, R-AI-3).
 
@@ -167,6 +185,8 @@ class JobAIPolicy(models.Model):
     overall_borderline = models.FloatField(_("overall borderline threshold"), null=True, blank=True)
     job_family = models.CharField(_("job family"), max_length=60, blank=True,
                                   help_text=_("picks questions of this family from the question bank, e.g. nursing"))
+    tags = models.JSONField(_("question tags"), default=list, blank=True,
+                            help_text=_('picks bank questions carrying one of these tags, e.g. ["icu", "night_shift"]'))
     default_vendor = models.ForeignKey(Vendor, verbose_name=_("default vendor"), null=True, blank=True,
                                        on_delete=models.SET_NULL, related_name="+")
     duration_minutes = models.PositiveSmallIntegerField(_("AI interview length (minutes)"), default=20)
@@ -180,6 +200,26 @@ class JobAIPolicy(models.Model):
 
     def __str__(self):
         return str(self.job)
+
+    def clean(self):
+        errors = {}
+        for name in ("overall_pass", "overall_borderline"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 100:
+                errors[name] = [_("Choose between 0 and 100.")]
+        if (self.overall_pass is not None and self.overall_borderline is not None and not errors
+                and self.overall_borderline > self.overall_pass):
+            errors["overall_borderline"] = [_("The borderline threshold cannot be above the pass threshold.")]
+        if self.rejection_hold_hours is not None and self.rejection_hold_hours > 720:
+            errors["rejection_hold_hours"] = [_("Hold a rejection for at most 720 hours.")]
+        if self.duration_minutes is not None and not 5 <= self.duration_minutes <= 240:
+            errors["duration_minutes"] = [_("Choose between 5 and 240 minutes.")]
+        try:
+            self.tags = clean_tags(self.tags)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if errors:
+            raise ValidationError(errors)
 
 
 class AIInvitation(models.Model):
@@ -481,7 +521,12 @@ class CandidatePreferences(models.Model):
 
 
 class Question(models.Model):
-    """A follow-up question of the bank, tagged by dimension, job family and language (R-AI-5)."""
+    """A follow-up question of the bank, tagged by dimension, job family, tags and language (R-AI-5).
+
+    A question is suggested for a job whose family it names, or which shares one of its tags (the job's AI
+    policy), or for any job when it names neither. ``organisation``: the hospital or company whose bank it is
+    (empty: a bank every organisation shares, managed in the admin).
+    """
 
     class Use(models.TextChoices):
         WEAK = "weak", _("Probe a weak score")
@@ -496,10 +541,19 @@ class Question(models.Model):
                                  help_text=_("the assessment dimension key, e.g. stress_tolerance"))
     job_family = models.CharField(_("job family"), max_length=60, blank=True, db_index=True,
                                   help_text=_("empty: any job"))
+    tags = models.JSONField(_("tags"), default=list, blank=True,
+                            help_text=_('suggested for jobs carrying one of these tags, e.g. ["icu"]'))
+    organisation = models.ForeignKey("accounts.Department", verbose_name=_("organisation"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+",
+                                     limit_choices_to={"kind": "organization"},
+                                     help_text=_("the hospital or company whose bank this is; empty: shared"))
     use_for = models.CharField(_("use for"), max_length=8, choices=Use.choices, default=Use.ANY)
     guidance = models.TextField(_("what to listen for"), blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "organisation"
 
     class Meta:
         verbose_name = _("interview question")
@@ -508,6 +562,20 @@ class Question(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+    def clean(self):
+        errors = {}
+        try:
+            self.tags = clean_tags(self.tags)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if self.organisation_id and self.organisation.kind != "organization":
+            errors["organisation"] = [_("Choose a hospital or company.")]
+        if self.translation_of_id and (self.translation_of_id == self.pk
+                                       or self.translation_of.organisation_id not in (None, self.organisation_id)):
+            errors["translation_of"] = [_("Choose another question of the same bank.")]
+        if errors:
+            raise ValidationError(errors)
 
 
 class QuestionUsage(models.Model):

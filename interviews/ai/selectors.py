@@ -42,7 +42,7 @@ from .services import job_policy
 
 def _results(user):
     qs = AIInterviewResult.objects.all() if user is None else AIInterviewResult.objects.for_user(user)
-    return qs.select_related("vendor", "application__job", "application__candidate")
+    return qs.select_related("vendor", "application__job__department", "application__candidate")
 
 
 def ai_result_for_application(*, user, application_id: int) -> AIInterviewResult | None:
@@ -117,12 +117,23 @@ def _notable_score() -> float:
     return float(getattr(settings, "AI_INTERVIEWS_NOTABLE_SCORE", 90))
 
 
+def _question_fits(question: Question, family: str, job_tags: set[str]) -> bool:
+    """A bank question fits a job that has its family or shares one of its tags; one naming neither fits
+    every job (R-AI-5)."""
+    if question.job_family and question.job_family == family:
+        return True
+    if job_tags.intersection(question.tags or []):
+        return True
+    return not question.job_family and not question.tags
+
+
 def follow_up_questions_for(*, user, application_id: int, per_dimension: int = 2) -> list[dict]:
     """Suggested follow-up questions for the next round (R-AI-4, R-AI-5, R-PIPE-7).
 
     For every job dimension that is weak (below its pass threshold) or notable (at or
-    above ``AI_INTERVIEWS_NOTABLE_SCORE``), active bank questions of that dimension, for
-    the job's family (or any family), in the candidate's language first; least-asked first.
+    above ``AI_INTERVIEWS_NOTABLE_SCORE``), active bank questions of that dimension from the
+    job's organisation's bank or the shared one, for the job's family or one of its tags (or
+    any job), in the candidate's language first, specific before general; least-asked first.
     Weakest dimensions come first. Empty when the user may not see the result.
     """
 
@@ -130,7 +141,9 @@ def follow_up_questions_for(*, user, application_id: int, per_dimension: int = 2
     if result is None:
         return []
     job = result.application.job
-    family = job_policy(job).job_family
+    policy = job_policy(job)
+    family, job_tags = policy.job_family, set(policy.tags or [])
+    organisation_id = job.department.organization_pk
     language = result.application.candidate.preferred_language or "zh-hans"
     notable = _notable_score()
     wanted = []
@@ -146,9 +159,11 @@ def follow_up_questions_for(*, user, application_id: int, per_dimension: int = 2
     out = []
     for row, reason in wanted:
         qs = (Question.objects.filter(active=True, dimension=row["key"], use_for__in=[reason, Question.Use.ANY])
-              .filter(Q(job_family="") | Q(job_family=family))
+              .filter(Q(organisation__isnull=True) | Q(organisation_id=organisation_id))
               .annotate(times_asked=Count("usages")))
-        picked = sorted(qs, key=lambda q: (q.language != language, q.job_family == "", q.times_asked, q.pk))
+        matching = [q for q in qs if _question_fits(q, family, job_tags)]
+        picked = sorted(matching, key=lambda q: (q.language != language, not (q.job_family or q.tags),
+                                                 q.times_asked, q.pk))
         seen_groups, questions = set(), []
         for q in picked:
             group = q.translation_of_id or q.pk

@@ -469,17 +469,21 @@ def test_r_sec_1_vendor_media_hosts_are_normalised(generic_vendor):
 
 # -- the Vervoe report link -------------------------------------------------------------------------------
 
-def test_r_sec_1_vervoe_report_link_is_kept_only_as_a_web_link_and_never_fetched(
+def test_r_sec_1_vervoe_report_link_is_fetched_only_under_the_media_host_rules(
         er_job, vervoe_vendor, post_result, worker, listener):
-    """R-SEC-1: integrationCandidateCardUrl is shown to HR as a link, never downloaded by the worker; a
-    javascript: link is dropped, an https link kept."""
+    """R-SEC-1, R-AI-6: integrationCandidateCardUrl is shown to HR as a link and fetched as the result's report
+    like a recording: a javascript: link is dropped (no link, no media row); a link to a host outside the
+    vendor's media hosts (here: none configured) is refused without a connection, the report row failing with
+    the reason."""
     app = ApplicationFactory(job=er_job, state="ai_invited")
     InvitationFactory(application=app, vendor=vervoe_vendor, assessment_id="cbb3e136-ef30-4452-955b-1835a79caa65")
     data = json.loads((FIXTURES / "vervoe_report_webhook.json").read_bytes())
     data["integrationCandidateCardUrl"] = "javascript:alert(document.cookie)"
     body = json.dumps(data).encode()
     assert post_result(body, raw=True, vendor="vervoe", headers=vervoe_headers(body)).status_code == 202
+    worker.run()
     assert AIInterviewResult.objects.get().report_url == ""
+    assert not AIMedia.objects.exists()
     data["integrationCandidateCardUrl"] = f"http://127.0.0.1:{listener.port}/card"
     data["event"] = "AI_SCORE_CHANGED"
     body = json.dumps(data).encode()
@@ -487,4 +491,7 @@ def test_r_sec_1_vervoe_report_link_is_kept_only_as_a_web_link_and_never_fetched
     worker.run()
     assert AIInterviewResult.objects.get().report_url == f"http://127.0.0.1:{listener.port}/card"
     assert_untouched(listener)
-    assert not AIMedia.objects.exists()
+    report = AIMedia.objects.get()
+    assert (report.kind, report.status, report.source_url) == ("report", "failed",
+                                                               f"http://127.0.0.1:{listener.port}/card")
+    assert report.error.startswith("Refused") and not report.file

@@ -128,6 +128,14 @@ ROUTES: dict[str, object] = {
     "api:interview-earlier-feedback": Obj("interviews.interview"),
     "api:ai-result-ingest": MACHINE, "api:ai-invitation-create": OWN,
     "api:ai-application-result": Obj("candidates.application", where={"ai_results__isnull": False}),
+    "api:ai-vendor-list": Exempt("AI vendor configuration, no personal data, administrator only; tested in "
+                                 "tests/ai_interviews/test_config_api.py"),
+    "api:ai-vendor-detail": Exempt("AI vendor configuration, no personal data, administrator only; tested in "
+                                   "tests/ai_interviews/test_config_api.py"),
+    "api:ai-job-policy-list": Listing(query="page_size=200"),
+    "api:ai-job-policy-detail": Obj("ai_interviews.jobaipolicy"),
+    "api:ai-question-list": Listing(query="page_size=200"),
+    "api:ai-question-detail": Obj("ai_interviews.question", where={"organisation__isnull": False}),
     "api:ai-follow-up-questions": Obj("candidates.application", where={"ai_results__isnull": False}),
     "api:ai-question-asked": Obj("candidates.application"),
     "api:ai-review-queue": Listing(query="page_size=200"),
@@ -288,7 +296,7 @@ def _supplement_world():
     from employees.models import Employee
     from hrsys.events.models import Delivery as EventDelivery
     from hrsys.events.models import DeliveryAttempt, Event, Subscription
-    from interviews.ai.models import AIInterviewResult, AIMedia, CandidatePreferences
+    from interviews.ai.models import AIInterviewResult, AIMedia, CandidatePreferences, Question
     from interviews.models import (
         BatchRun,
         BusyBlock,
@@ -333,6 +341,7 @@ def _supplement_world():
         result = AIInterviewResult.objects.filter(application=app).first()
         AIMedia.objects.create(result=result, kind="video")
         CandidatePreferences.objects.get_or_create(application=app)
+        Question.objects.create(organisation=dept.organization(), text=f"scope question {code}", dimension="logic")
         offer = Offer.objects.filter(application__job__department=dept).first() or Offer.objects.create(
             application=app, monthly_salary="10000", start_date=today, valid_until=today)
         case = OnboardingCase.objects.filter(department=dept).first() or OnboardingCase.objects.create(

@@ -2,7 +2,9 @@
 
 Header ``Vervoe-Signature: t=<unix>,hash=<hex HMAC-SHA256(secret, t + "." + raw body)>``.
 The body names the candidate only by ``candidateAssessmentUuid`` (kept on the
-invitation). One result per assessment: ``AI_SCORE_CHANGED`` revises it.
+invitation). One result per assessment: ``AI_SCORE_CHANGED`` revises it. The report link
+(``integrationCandidateCardUrl``) is kept on the result and fetched into encrypted storage as the result's
+report, like a recording (only from the vendor's media hosts).
 Vervoe's documented example body is not valid JSON (a comma is missing after
 ``score``): it is answered 400 with the line and column, like any malformed body.
 """
@@ -53,8 +55,11 @@ class VervoeAdapter(Adapter):
         if score.get("type"):
             signals["score_type"] = str(score["type"])[:40]
         report = data.get("integrationCandidateCardUrl") or ""
+        report = report.strip() if isinstance(report, str) else ""
         return ParsedDelivery(
             event=event, kind="result", assessment_id=uuid, vendor_result_id=uuid,
             revision=event.endswith("_CHANGED"), overall=overall, dimensions=dims, signals=signals,
-            report_url=report if isinstance(report, str) else "", started_at=started, completed_at=completed,
+            report_url=report, started_at=started, completed_at=completed,
+            # fetched with the recordings, under the vendor's media host rules (R-AI-6, R-SEC-1)
+            media=[("report", report)] if report else [],
         )

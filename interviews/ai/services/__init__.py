@@ -17,7 +17,11 @@ Public services
 * ``ai_holds_release_due`` / ``ai_hold_release`` / ``ai_hold_cancel`` -- held rejections.
 * ``ai_review_decide`` -- HR decides a borderline result.
 * ``ai_media_fetch`` / ``ai_media_upload`` / ``ai_media_purge_due`` -- recordings and reports (R-AI-6).
-* ``question_usage_record`` -- a bank question was asked in a round (R-AI-5).
+* ``question_usage_record`` -- a bank question was asked in a round (R-AI-5); ``question_create`` /
+  ``question_update`` -- the bank over the API (R-AI-5, R-INT-4).
+* ``vendor_create`` / ``vendor_update``, ``job_ai_policy_create`` / ``job_ai_policy_update`` -- configuration over
+  the API, secrets write-only (R-INT-4); ``job_ai_settings_save`` -- the job family and question tags given
+  with a job through the job API.
 
 Applications only move through ``candidates.services.application_transition``.
 """
@@ -32,6 +36,13 @@ from ._common import (
     ai_interview_passed,
     job_policy,
     vendor_label,
+)
+from .config import (
+    job_ai_policy_create,
+    job_ai_policy_update,
+    job_ai_settings_save,
+    vendor_create,
+    vendor_update,
 )
 from .ingestion import (
     ai_deliveries_requeue_due,
@@ -55,7 +66,7 @@ from .media import (
     ai_media_upload,
     media_max_bytes,
 )
-from .questions import question_usage_record
+from .questions import question_create, question_update, question_usage_record
 from .results import (
     ai_hold_cancel,
     ai_hold_release,
@@ -71,6 +82,8 @@ __all__ = [
     "ai_deliveries_requeue_due", "ai_delivery_hand_over", "ai_delivery_ingest", "ai_delivery_process", "ai_delivery_receive",
     "ai_delivery_retry", "ai_hold_cancel", "ai_hold_release", "ai_holds_release_due", "ai_interview_invite",
     "ai_interview_passed", "ai_media_fetch", "ai_media_purge_due", "ai_media_upload", "ai_result_apply_moves",
-    "ai_review_decide", "invitation_action_record", "job_policy", "media_max_bytes", "on_application_closed",
-    "on_candidate_action", "question_usage_record", "start_next_round_scheduling", "vendor_label",
+    "ai_review_decide", "invitation_action_record", "job_ai_policy_create", "job_ai_policy_update",
+    "job_ai_settings_save", "job_policy", "media_max_bytes", "on_application_closed", "on_candidate_action",
+    "question_create", "question_update", "question_usage_record", "start_next_round_scheduling", "vendor_create",
+    "vendor_label", "vendor_update",
 ]

@@ -52,14 +52,25 @@ def _body_text(body: bytes) -> str:
 
 
 def _report_link(url: str) -> str:
-    """The vendor's report link, shown to HR as a link and never fetched by the server: kept only when it
-    is an https (or http) URL, so a ``javascript:`` or ``file:`` link never reaches a page (R-SEC-1)."""
+    """The vendor's report link, shown to HR as a link: kept only when it is an https (or http) URL, so a
+    ``javascript:`` or ``file:`` link never reaches a page (R-SEC-1). The server fetches the report only as
+    a media row (``ai_media_fetch``), under the vendor's media host rules."""
     url = (url or "").strip()[:1000]
+    return url if _web_url(url) else ""
+
+
+def _web_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
     except ValueError:
-        return ""
-    return url if parts.scheme.lower() in ("https", "http") and parts.netloc else ""
+        return False
+    return parts.scheme.lower() in ("https", "http") and bool(parts.netloc)
+
+
+def _media_create(result, media: list[tuple[str, str]]) -> list[int]:
+    """A media row per web link of the delivery, fetched after commit by the worker (R-AI-6)."""
+    return [AIMedia.objects.create(result=result, kind=kind, source_url=url.strip()).pk
+            for kind, url in media if _web_url(url.strip())]
 
 
 def _result_values(vendor, invitation, parsed: ParsedDelivery) -> dict:
@@ -329,7 +340,7 @@ def _apply(delivery: Delivery, vendor: Vendor, parsed: ParsedDelivery, *, now: d
     delivery.outcome, delivery.result = Delivery.Outcome.STORED, result
     delivery.save()
     _preferences_save(result)
-    media_ids = [AIMedia.objects.create(result=result, kind=kind, source_url=url).pk for kind, url in parsed.media]
+    media_ids = _media_create(result, parsed.media)
     _action_on_locked(invitation, kind="result", source=label, at=parsed.completed_at or received,
                       detail={"result": result.pk})
     audit_record(actor=label, action="ai_result.store", obj=result,
@@ -371,6 +382,10 @@ def _revise(result, values, delivery, label):
         result.save(update_fields=["move_status", "hold_until"])
     if result.move_status == AIInterviewResult.MoveStatus.PENDING:
         _on_commit("apply_moves", result.pk)
+    if values["report_url"] and not result.media.filter(kind=AIMedia.Kind.REPORT).exists():
+        # the first delivery had no report yet (or no usable link): fetch the one this revision names
+        for media_id in _media_create(result, [(AIMedia.Kind.REPORT, values["report_url"])]):
+            _on_commit("fetch_media", media_id)
     return delivery
 
 
