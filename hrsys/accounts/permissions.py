@@ -5,6 +5,7 @@ the data scope (``scope.py``) decides *which rows*. Patterns use fnmatch, so
 ``candidates.*`` is every permission of the candidates app.
 """
 
+import functools
 from fnmatch import fnmatch
 
 from .models import Role
@@ -50,7 +51,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+@functools.cache
 def role_allows(role: str, perm: str) -> bool:
+    """Answered once per (role, permission) and process: a list page asks for every row (the table is constant)."""
     return any(fnmatch(perm, pattern) for pattern in ROLE_PERMISSIONS.get(role, ()))
 
 

@@ -2,8 +2,11 @@
 access logging and scoped exports (R-SEC-1, R-SEC-3, R-DASH-4)."""
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.db import models
 from django.http import Http404
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hrsys.audit.models import AccessLog
@@ -76,6 +79,13 @@ class ScopedAdmin(ReadableJSONMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
+
+    def action_checkbox(self, obj):
+        """Django's checkbox of a row, the same HTML written directly: Django renders a form widget template for
+        each row, a third of a 50-row list page's time (issue 17 item 1)."""
+        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+                           helpers.ACTION_CHECKBOX_NAME, obj.pk,
+                           format_html(gettext("Select this object for an action - {}"), str(obj)))
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Outside the viewer's scope an object does not exist for them: 404, not a
