@@ -193,8 +193,10 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Beat's period: every tick claims its period (hrsys.core.tasks.hr_tick), so a second beat runs nothing twice.
+HR_TICK_SECONDS = env.float("HR_TICK_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
-    "hr-tick-every-minute": {"task": "hrsys.core.tasks.hr_tick", "schedule": env.float("HR_TICK_SECONDS", default=60.0)},
+    "hr-tick-every-minute": {"task": "hrsys.core.tasks.hr_tick", "schedule": HR_TICK_SECONDS},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -188,7 +188,8 @@ class CeleryProcesses:
             env["REDIS_URL"] = settings.REDIS_URL
         return env
 
-    def start(self, *, broker: str = "filesystem", beat: bool = False, concurrency: int = 2, **extra_env):
+    def start(self, *, broker: str = "filesystem", beat: bool | int = False, concurrency: int = 2, **extra_env):
+        """``beat``: True for a beat process, or how many (a second beat: what an operator's mistake starts)."""
         import subprocess
         import sys
 
@@ -201,9 +202,9 @@ class CeleryProcesses:
                   "--without-mingle", "--hostname", f"{self.queue}@%h"]
         self.procs.append(subprocess.Popen(worker, env=env, stdout=log, stderr=subprocess.STDOUT,
                                            cwd=settings.BASE_DIR, start_new_session=True))
-        if beat:
+        for n in range(int(beat)):
             beat_cmd = [sys.executable, "-m", "celery", "-A", "hrsys", "beat", "--loglevel", "INFO",
-                        "--schedule", str(self.tmp_path / "beat-schedule")]
+                        "--schedule", str(self.tmp_path / f"beat-schedule-{n}")]
             self.procs.append(subprocess.Popen(beat_cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
                                                cwd=settings.BASE_DIR, start_new_session=True))
         return self

@@ -22,6 +22,9 @@ class TickRun(models.Model):
 
     started_at = models.DateTimeField(_("started at"), auto_now_add=True, db_index=True)
     moment = models.DateTimeField(_("moment"))
+    # the beat period this run claimed (its start): a second beat, or a tick delivered twice, finds it taken and
+    # runs nothing (issue 21 item 4); runs by hand claim none
+    slot = models.DateTimeField(_("beat period"), null=True, blank=True, unique=True)
     source = models.CharField(_("source"), max_length=20)
     results = models.JSONField(_("results"), default=dict)
 

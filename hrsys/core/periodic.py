@@ -11,6 +11,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from django.db import IntegrityError, transaction
+
 from .models import TickRun
 
 logger = logging.getLogger(__name__)
@@ -32,8 +34,21 @@ def registered_jobs() -> dict[str, Callable[[datetime], object]]:
     return dict(sorted(_jobs.items()))
 
 
-def run_due_jobs(*, now: datetime, only: list[str] | None = None, source: str = "manual") -> dict[str, object]:
-    """Run every registered job for the moment ``now``; one failing job does not stop the others."""
+def run_due_jobs(*, now: datetime, only: list[str] | None = None, source: str = "manual",
+                 slot: datetime | None = None) -> dict[str, object] | None:
+    """Run every registered job for the moment ``now``; one failing job does not stop the others.
+
+    With ``slot`` (beat's period), the run first claims it: a unique row, committed before any job runs. A second
+    beat, or the same tick delivered twice, finds it taken and returns None having run nothing.
+    """
+    claimed = None
+    if slot is not None:
+        try:
+            with transaction.atomic():
+                claimed = TickRun.objects.create(moment=now, source=source, slot=slot, results={})
+        except IntegrityError:
+            logger.info("periodic run for %s skipped: another tick has run it", slot.isoformat())
+            return None
     results: dict[str, object] = {}
     for name, job in registered_jobs().items():
         if only and name not in only:
@@ -44,5 +59,10 @@ def run_due_jobs(*, now: datetime, only: list[str] | None = None, source: str = 
             logger.exception("periodic job %s failed", name)
             results[name] = f"error: {exc.__class__.__name__}: {exc}"
 
-    TickRun.objects.create(moment=now, source=source, results={k: str(v) for k, v in results.items()})
+    summary = {k: str(v) for k, v in results.items()}
+    if claimed is not None:
+        claimed.results = summary
+        claimed.save(update_fields=["results"])
+    else:
+        TickRun.objects.create(moment=now, source=source, results=summary)
     return results

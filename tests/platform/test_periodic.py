@@ -46,3 +46,51 @@ def test_hr_tick_rejects_bad_moment_and_unknown_job(recorded):
 def test_registering_two_jobs_under_one_name_is_an_error(recorded):
     with pytest.raises(ValueError):
         periodic.periodic_job("test.record")(lambda now: None)
+
+
+def test_r_sec_8_a_beat_period_runs_once_however_many_ticks_claim_it(recorded):
+    """R-SEC-8: two beats (or one tick delivered twice) for the same period: the first claims it, the second runs
+    no job and writes no run."""
+    moment = datetime(2026, 11, 23, 1, 0, 20, tzinfo=UTC)
+    slot = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    assert periodic.run_due_jobs(now=moment, source="beat", slot=slot) is not None
+    assert periodic.run_due_jobs(now=moment, source="beat", slot=slot) is None
+    assert recorded == [moment]
+    run = TickRun.objects.get()
+    assert run.slot == slot and run.results["test.record"] == "1"  # the claimed row holds what the run did
+
+
+def test_beat_slot_is_the_start_of_the_period(settings):
+    from hrsys.core.tasks import beat_slot
+
+    settings.HR_TICK_SECONDS = 60
+    assert beat_slot(datetime(2026, 11, 23, 1, 0, 59, 999, tzinfo=UTC)) == datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    settings.HR_TICK_SECONDS = 1
+    assert beat_slot(datetime(2026, 11, 23, 1, 0, 59, 999, tzinfo=UTC)) == datetime(2026, 11, 23, 1, 0, 59, tzinfo=UTC)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r_sec_8_a_tick_while_another_runs_skips(recorded):
+    """R-SEC-8: on PostgreSQL a tick that comes while another worker still runs the sweeps runs nothing (it does
+    not wait either: what is due is due at the next tick)."""
+    import psycopg2
+    from django.db import connection
+
+    from hrsys.core import tasks
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the advisory lock is PostgreSQL's")
+    cfg = connection.settings_dict
+    other = psycopg2.connect(host=cfg["HOST"] or "127.0.0.1", port=cfg["PORT"] or 5432, user=cfg["USER"],
+                             dbname=cfg["NAME"])
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [tasks.TICK_LOCK_KEY])  # the other worker's tick
+        assert tasks.hr_tick() == {"skipped": "another tick is still running"}
+        assert recorded == [] and not TickRun.objects.exists()
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [tasks.TICK_LOCK_KEY])  # that tick is done
+    finally:
+        other.close()
+    assert tasks.hr_tick()["test.record"] == "1"
+    assert TickRun.objects.get().source == "beat"
