@@ -193,6 +193,8 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# What a 503 asks clients to wait (Retry-After) when the database cannot be reached (hrsys.core.views.server_error).
+SERVICE_RETRY_AFTER_SECONDS = env.int("SERVICE_RETRY_AFTER_SECONDS", default=30)
 # Beat's period: every tick claims its period (hrsys.core.tasks.hr_tick), so a second beat runs nothing twice.
 HR_TICK_SECONDS = env.float("HR_TICK_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {

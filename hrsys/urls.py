@@ -63,3 +63,5 @@ handler400 = "hrsys.api.errors.bad_request"
 handler404 = "hrsys.api.errors.page_not_found"
 # A refused page: the API's JSON under /api/, elsewhere templates/403.html with the header and a way back.
 handler403 = "hrsys.core.views.permission_denied"
+# The database unreachable: 503 with Retry-After, never a traceback (R-SEC-8); other failures as above.
+handler500 = "hrsys.core.views.server_error"

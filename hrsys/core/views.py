@@ -1,10 +1,15 @@
+import sys
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import JsonResponse
+from django.db import DatabaseError, DataError, IntegrityError, ProgrammingError, connection
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -63,6 +68,27 @@ def admin_login(request):
     if request.method == "GET" and admin.site.has_permission(request):
         return redirect(navigation.start_url(request.user))
     return admin.site.login(request, extra_context={REDIRECT_FIELD_NAME: reverse("start")})
+
+
+def server_error(request):
+    """``handler500``. The database unreachable (a restart, a fail-over): 503 with ``Retry-After``, the API's error
+    format under ``/api/`` and elsewhere a page that reads nothing from the database (R-SEC-8). Anything else:
+    the API's error format under ``/api/``, Django's page elsewhere."""
+    failure = sys.exc_info()[1]
+    if isinstance(failure, DatabaseError) and not isinstance(failure, DataError | IntegrityError | ProgrammingError):
+        retry_after = str(settings.SERVICE_RETRY_AFTER_SECONDS)
+        if request.path.startswith("/api/"):
+            response = JsonResponse(error_body("service_unavailable", _(
+                "The database cannot be reached at the moment; nothing was saved. Try again shortly.")), status=503)
+        else:
+            response = HttpResponse(render_to_string("503.html", {"retry_after": retry_after}, request=request),
+                                    status=503)
+        response["Retry-After"] = retry_after
+        return response
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("server_error", _("Something went wrong on our side; it has been logged.")),
+                            status=500)
+    return defaults.server_error(request)
 
 
 def permission_denied(request, exception=None):
