@@ -1,8 +1,12 @@
 """Periodic sweeps of the notifications app, run every minute by hr_tick."""
 
+from django.utils import timezone
+
+from hrsys.core.health import health_figure
 from hrsys.core.periodic import periodic_job
 
 from . import services
+from .models import Notification, Status
 
 
 @periodic_job("notifications.dispatch")
@@ -13,3 +17,13 @@ def dispatch(now):
 @periodic_job("notifications.escalate")
 def escalate(now):
     return services.notification_escalate_due(now=now)
+
+
+@health_figure("oldest_due_message_seconds")
+def oldest_due_message_seconds() -> int:
+    """How long the longest-waiting message due to be sent has waited (0: none waits); what the dispatch sweep
+    reads first, on the same index. Growing minute after minute: no beat, no worker, or the provider is down."""
+    now = timezone.now()
+    oldest = (Notification.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
+              .order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first())
+    return int((now - oldest).total_seconds()) if oldest else 0

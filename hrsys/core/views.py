@@ -20,14 +20,16 @@ from rest_framework.views import APIView
 from hrsys.api.errors import error_body
 
 from . import navigation
-from .health import broker_state
+from .health import broker_state, health_figures, queue_depth
 from .models import TaskProbe, TickRun
 from .services import task_probe_request
 
 
 @never_cache
 def healthz(request):
-    """Database and broker state; 200 when both answer, 503 otherwise."""
+    """Database and broker state, 200 when both answer and 503 otherwise; the last beat tick, the tasks waiting
+    in the broker and the figures apps register (the oldest due message's wait): what the README's operations
+    section says to watch."""
     try:
         with connection.cursor() as cur:
             cur.execute("SELECT 1")
@@ -37,9 +39,14 @@ def healthz(request):
     broker = broker_state()
     healthy = database == "ok" and broker == "ok"
     last_tick = TickRun.objects.filter(source="beat").values_list("started_at", flat=True).first() if database == "ok" else None
+    try:
+        depth = queue_depth() if broker == "ok" else None
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        depth = f"error: {exc.__class__.__name__}"
     return JsonResponse(
         {"status": "ok" if healthy else "degraded", "database": database, "broker": broker,
-         "last_beat_tick": last_tick.isoformat() if last_tick else None},
+         "last_beat_tick": last_tick.isoformat() if last_tick else None, "queue_depth": depth,
+         **(health_figures() if database == "ok" else {})},
         status=200 if healthy else 503,
     )
 

@@ -78,6 +78,25 @@ def test_healthz_reports_database_and_broker(client, db):
     assert response.json()["database"] == "ok" and response.json()["broker"] == "ok"
 
 
+def test_healthz_reports_what_operations_watch(client, db):
+    """The README's operations section: the oldest due message's wait, the broker's queue, the last beat tick."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.services import notification_create
+    from notifications.types import Recipient
+
+    assert client.get("/healthz").json()["oldest_due_message_seconds"] == 0
+    notification_create(recipient=Recipient(type="candidates.candidate", id=1, name="张伟", phone="+8613800138000"),
+                        channel="sms", template_key="generic_message", context={"message": "m", "subject": "s"},
+                        idempotency_key="healthz:1", due_at=timezone.now() - timedelta(minutes=10),
+                        ignore_quiet_hours=True)
+    body = client.get("/healthz").json()
+    assert 590 <= body["oldest_due_message_seconds"] <= 660
+    assert "queue_depth" in body and "last_beat_tick" in body
+
+
 def test_admin_login_is_throttled_after_repeated_failures(users, client, settings):  # R-SEC-1
     for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
         page = client.post("/admin/login/", {"username": "hr", "password": "wrong"})
