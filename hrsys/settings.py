@@ -254,6 +254,11 @@ NOTIFICATIONS_TWILIO_TIMEOUT = env.int("NOTIFICATIONS_TWILIO_TIMEOUT", default=1
 NOTIFICATIONS_SEND_BATCH = env.int("NOTIFICATIONS_SEND_BATCH", default=100)
 NOTIFICATIONS_SEND_THREADS = env.int("NOTIFICATIONS_SEND_THREADS", default=8)
 NOTIFICATIONS_SENDER_RATE = env.float("NOTIFICATIONS_SENDER_RATE", default=0.0 if TWILIO_API_BASE else 1.0)
+# A provider failing again and again (5xx, 429, timeouts) pauses its messages instead of burning their tries:
+# after this many failures in a row, for this long; then a few go as a probe (notifications.ProviderCircuit).
+NOTIFICATIONS_CIRCUIT_THRESHOLD = env.int("NOTIFICATIONS_CIRCUIT_THRESHOLD", default=20)
+NOTIFICATIONS_CIRCUIT_OPEN_SECONDS = env.int("NOTIFICATIONS_CIRCUIT_OPEN_SECONDS", default=300)
+NOTIFICATIONS_CIRCUIT_PROBES = env.int("NOTIFICATIONS_CIRCUIT_PROBES", default=3)
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env.str("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default="hrsys.local")
 # A tracked link (/l/<token>) stops redirecting this many days after the message was written (R-SEC-3).
 TRACKED_LINK_TTL_DAYS = env.int("TRACKED_LINK_TTL_DAYS", default=30)

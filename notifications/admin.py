@@ -22,6 +22,7 @@ from .models import (
     EscalationPolicy,
     MessageTemplate,
     Notification,
+    ProviderCircuit,
     TrackedLink,
 )
 from .rendering import render_message, render_texts, sms_parts, validate_template
@@ -192,6 +193,14 @@ class DeliveryReceiptAdmin(ScopedAdmin, ReadOnlyAdmin):
     list_display = ("received_at", "provider", "provider_message_id", "provider_status", "applied", "notification")
     list_filter = ("provider_status", "applied")
     search_fields = ("=provider_message_id",)
+
+
+@admin.register(ProviderCircuit)
+class ProviderCircuitAdmin(ReadOnlyAdmin):
+    """Which sending backends are paused after failing again and again, until when, and the last error (no
+    personal data: the provider's code and message)."""
+
+    list_display = ("backend", "consecutive_failures", "open_until", "opened_count", "last_error", "updated_at")
 
 
 @admin.register(MessageTemplate)

@@ -6,7 +6,7 @@ from hrsys.core.health import health_figure
 from hrsys.core.periodic import periodic_job
 
 from . import services
-from .models import Notification, Status
+from .models import Notification, ProviderCircuit, Status
 
 
 @periodic_job("notifications.dispatch")
@@ -27,3 +27,9 @@ def oldest_due_message_seconds() -> int:
     oldest = (Notification.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
               .order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first())
     return int((now - oldest).total_seconds()) if oldest else 0
+
+
+@health_figure("paused_providers")
+def paused_providers() -> list[str]:
+    """Sending backends whose circuit is open (a provider failing again and again): their messages wait."""
+    return list(ProviderCircuit.objects.filter(open_until__gt=timezone.now()).values_list("backend", flat=True))

@@ -293,6 +293,28 @@ class DeliveryAttempt(models.Model):
         return f"#{self.number} {self.outcome}"
 
 
+class ProviderCircuit(models.Model):
+    """A sending backend's circuit breaker (issue 21 item 3): after ``NOTIFICATIONS_CIRCUIT_THRESHOLD`` failures
+    in a row that are worth another try (5xx, 429, timeouts, refused connections) the backend is paused for
+    ``NOTIFICATIONS_CIRCUIT_OPEN_SECONDS``: its due messages wait, no try counted, instead of each burning its
+    attempts against a provider that is down. Then a few go as a probe; one success closes it."""
+
+    backend = models.CharField(_("sending backend"), max_length=40, unique=True)
+    consecutive_failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    open_until = models.DateTimeField(_("paused until"), null=True, blank=True)
+    opened_count = models.PositiveIntegerField(_("times paused"), default=0)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("provider circuit")
+        verbose_name_plural = _("provider circuits")
+        ordering = ["backend"]
+
+    def __str__(self):
+        return self.backend
+
+
 class DeliveryReceipt(models.Model):
     """A provider's status callback, stored raw (R-NS-4). Replays are recognised by their digest."""
 

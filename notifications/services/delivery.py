@@ -13,7 +13,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,7 @@ from ..catalog import is_secret
 from ..channels import Backend, PermanentSendError, SendResult, TransientSendError, get_backend
 from ..channels.base import SendError, masked_recipient
 from ..channels.rate_limit import sender_rate_limiter
-from ..models import Channel, DeliveryAttempt, Notification, Status
+from ..models import Channel, DeliveryAttempt, Notification, ProviderCircuit, Status
 from ..types import Recipient
 from ._common import _quiet_deferral, _setting
 from .outbox import notification_create
@@ -233,6 +233,7 @@ def _begin(ids: list[int], outcomes: dict[int, str]) -> list[_Send]:
     if rate_limited:  # no slot of its number within the horizon: back in the queue, no try counted
         Notification.objects.filter(pk__in=rate_limited).update(
             status=Status.PENDING, lease_until=None, next_attempt_at=now + timedelta(seconds=limiter.horizon))
+    ready = _hold_paused(ready, outcomes, now)
     if not ready:
         return []
     worker = socket.gethostname()
@@ -250,6 +251,78 @@ def _begin(ids: list[int], outcomes: dict[int, str]) -> list[_Send]:
         notification.lease_until = lease_until
         sends.append(_Send(notification, attempt, backend, since, not_before))
     return sends
+
+
+def _circuit_settings() -> tuple[int, int, int]:
+    return (max(1, int(_setting("NOTIFICATIONS_CIRCUIT_THRESHOLD", 20))),
+            max(1, int(_setting("NOTIFICATIONS_CIRCUIT_OPEN_SECONDS", 300))),
+            max(1, int(_setting("NOTIFICATIONS_CIRCUIT_PROBES", 3))))
+
+
+def _hold_paused(ready: list, outcomes: dict[int, str], now: datetime) -> list:
+    """Messages of a backend whose circuit is open wait until it closes, no try counted; when the pause is over
+    (half open) a few of each batch go as a probe and the others wait a little (issue 21 item 3)."""
+    names = {backend.name for _n, backend, _s, _a in ready}
+    circuits = {c.backend: c for c in ProviderCircuit.objects.filter(backend__in=names)
+                if c.consecutive_failures or c.open_until}
+    if not circuits:
+        return ready
+    threshold, open_seconds, probes = _circuit_settings()
+    kept, held, probing = [], defaultdict(list), defaultdict(int)
+    for item in ready:
+        notification, backend = item[0], item[1]
+        circuit = circuits.get(backend.name)
+        if circuit is not None and circuit.open_until and circuit.open_until > now:
+            held[circuit.open_until].append(notification.pk)
+            outcomes[notification.pk] = "paused"
+            continue
+        if circuit is not None and circuit.consecutive_failures >= threshold:  # half open
+            if probing[backend.name] >= probes:
+                held[now + timedelta(seconds=min(60, open_seconds))].append(notification.pk)
+                outcomes[notification.pk] = "paused"
+                continue
+            probing[backend.name] += 1
+        kept.append(item)
+    for until, ids in held.items():
+        Notification.objects.filter(pk__in=ids).update(status=Status.PENDING, lease_until=None,
+                                                       next_attempt_at=until)
+    return kept
+
+
+def _record_circuits(sends: list[_Send], now: datetime) -> None:
+    """A batch's outcomes per backend: a success closes its circuit, failures worth another try count up and
+    open it at the threshold (a log line and ``/healthz``'s ``paused_providers`` say so)."""
+    tally: dict[str, list] = {}
+    for send in sends:
+        counts = tally.setdefault(send.backend.name, [0, 0, ""])
+        if send.error is None:
+            counts[0] += 1
+        elif isinstance(send.error, TransientSendError):
+            counts[1] += 1
+            counts[2] = f"{send.error.code}: {send.error}"[:200]
+    recovered = [name for name, counts in tally.items() if counts[0]]
+    if recovered:  # the usual case: one statement, which changes nothing unless the backend had been failing
+        closed = (ProviderCircuit.objects.filter(backend__in=recovered)
+                  .filter(Q(consecutive_failures__gt=0) | Q(open_until__isnull=False))
+                  .update(consecutive_failures=0, open_until=None, updated_at=now))
+        if closed:
+            logger.info("provider %s answers again: sending resumes", ", ".join(sorted(recovered)))
+    tally = {name: counts for name, counts in tally.items() if counts[1] and not counts[0]}
+    if not tally:
+        return
+    ProviderCircuit.objects.bulk_create([ProviderCircuit(backend=name) for name in tally], ignore_conflicts=True)
+    threshold, open_seconds, _probes = _circuit_settings()
+    for circuit in ProviderCircuit.objects.select_for_update().filter(backend__in=tally).order_by("backend"):
+        _successes, failures, last_error = tally[circuit.backend]
+        circuit.consecutive_failures += failures
+        circuit.last_error = last_error
+        if circuit.consecutive_failures >= threshold and not (circuit.open_until and circuit.open_until > now):
+            circuit.open_until = now + timedelta(seconds=open_seconds)
+            circuit.opened_count += 1
+            logger.warning("provider %s failed %d times in a row: its messages wait until %s",
+                           circuit.backend, circuit.consecutive_failures, circuit.open_until.isoformat())
+        circuit.save(update_fields=["consecutive_failures", "open_until", "opened_count", "last_error",
+                                    "updated_at"])
 
 
 def _call_provider(send: _Send) -> None:
@@ -382,6 +455,7 @@ def _finish(sends: list[_Send]) -> None:
             changed.append(notification)
             failed.append(notification)
             send.outcome = "failed"
+    _record_circuits(sends, now)
     _update_each(DeliveryAttempt, [s.attempt for s in sends], ["finished_at", "outcome", "provider_message_id",
                                                                "response", "error_code", "error_message"])
     _update_each(Notification, [n for n in changed if n.pk not in secret], _OUTCOME_WRITES)
