@@ -1,4 +1,5 @@
-"""Event subscriptions over the API (R-INT-2): ``/api/v1/event-subscriptions/``.
+"""Event subscriptions over the API (R-INT-2): ``/api/v1/event-subscriptions/``, and each one's delivery log
+(``/api/v1/event-subscriptions/<id>/deliveries/``).
 
 The HR director and the system administrator (``events.*``), each within their organisations (the data
 scope); the secret is write-only (never in an answer); bad input is a 400 naming the fields.
@@ -16,7 +17,7 @@ from hrsys.api.schema import paginated
 from hrsys.api.serializers import StrictSerializer
 
 from . import services
-from .models import Subscription
+from .models import Delivery, DeliveryStatus, Subscription
 from .types import EVENT_TYPES
 
 
@@ -94,3 +95,45 @@ class SubscriptionDetailApi(APIView):
         _require(request.user, "events.delete_subscription")
         services.subscription_delete(actor=request.user, subscription_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeliveryOutputSerializer(serializers.ModelSerializer):
+    event_id = serializers.UUIDField(help_text="the event's id, also the X-Hrsys-Event-Id header of the request")
+    event_type = serializers.CharField(source="event.type")
+    occurred_at = serializers.DateTimeField(source="event.occurred_at")
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices)
+    replay_of = serializers.IntegerField(source="replay_of_id", allow_null=True)
+
+    class Meta:
+        model = Delivery
+        fields = ("id", "event_id", "event_type", "occurred_at", "status", "attempt_count", "max_attempts",
+                  "next_attempt_at", "last_status_code", "last_error", "delivered_at", "replay_of", "created_at")
+
+
+class DeliveryFilterSerializer(StrictSerializer):
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices, required=False)
+    event_type = serializers.ChoiceField(choices=list(EVENT_TYPES), required=False)
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=200)
+
+
+class SubscriptionDeliveryListApi(APIView):
+    """The delivery log of one subscription, newest first: each event sent to it, its status (pending, sending,
+    delivered, failed), the attempts made and the last answer's code or error (R-INT-2). The payloads are not
+    repeated here (they carry ids only, see docs/events.md); 404 for a subscription outside the viewer's
+    organisations, 403 without ``events.view_subscription``."""
+
+    @extend_schema(parameters=[DeliveryFilterSerializer], responses=paginated(DeliveryOutputSerializer))
+    def get(self, request, pk: int):
+        _require(request.user, "events.view_subscription")
+        subscription = get_for_user_or_404(Subscription, request.user, pk=pk)
+        filters = DeliveryFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = Delivery.objects.for_user(request.user).filter(subscription=subscription).select_related("event")
+        if "status" in filters.validated_data:
+            qs = qs.filter(status=filters.validated_data["status"])
+        if "event_type" in filters.validated_data:
+            qs = qs.filter(event__type=filters.validated_data["event_type"])
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs.order_by("-created_at", "-pk"), request, view=self)
+        return paginator.get_paginated_response(DeliveryOutputSerializer(page, many=True).data)

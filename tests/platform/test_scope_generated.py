@@ -167,6 +167,7 @@ ROUTES: dict[str, object] = {
     "api:reminder-policy-detail": Obj("interviews.reminderpolicy"),
     "api:room-list": Listing(query="page_size=200"), "api:room-detail": Obj("interviews.room"),
     "api:event-subscription-detail": Obj("events.subscription"),
+    "api:event-subscription-deliveries": Obj("events.subscription"),
     "api:notification-failed": Listing(query="page_size=200"),
     "api:notification-evidence": Exempt("needs a candidate id in the query: tested in tests/notifications"),
     "api:notification-detail": Obj("notifications.notification"),
