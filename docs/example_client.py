@@ -52,6 +52,7 @@ import zipfile
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape
 
 EVENT_TYPES = ["application.created", "application.moved", "interview.scheduled", "interview.cancelled",
                "ai_result.received", "offer.approved", "offer.accepted", "employee.created",
@@ -156,8 +157,6 @@ def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
 
 def docx_resume(lines: list[str]) -> bytes:
     """A minimal Word (.docx) file: one paragraph per line."""
-    from xml.sax.saxutils import escape  # noqa: PLC0415 - only here
-
     paragraphs = "".join(f"<w:p><w:r><w:t>{escape(line)}</w:t></w:r></w:p>" for line in lines)
     files = {
         "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
