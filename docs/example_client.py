@@ -27,7 +27,7 @@ Run it against ``make run``'s demo (see docs/api.md)::
         --username hr --password hrsys-demo-2026 \\
         --vendor demo-ai --vendor-secret demo-ai-secret-change-me-2026 \\
         --interviewer interviewer:hrsys-demo-2026 --approver er_manager:hrsys-demo-2026 \\
-        --director director:hrsys-demo-2026 --parent-department er
+        --director director:hrsys-demo-2026 --parent-department emergency
 
 Exit codes: 0 the story ran (possibly with SKIPs, each explained), 1 a step failed, 2 bad arguments.
 The last line printed is ``STORY {json}``: the ids of everything the story created.
