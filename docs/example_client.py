@@ -602,14 +602,13 @@ class Story:
 
     # 12. the deliveries
     def deliveries(self):
-        self.step("The event subscription's delivery log (GET /api/v1/event-subscriptions/{id}/deliveries/)")
+        self.step("The event subscription's delivery log (GET /api/v1/event-deliveries/?subscription=)")
         if not self.subscription:
             self.skip("no subscription (see above)")
             return
         client = self.director or self.hr
-        path = f"/api/v1/event-subscriptions/{self.subscription['id']}/deliveries/"
-        status, rows = client.call("GET", path, query={"page_size": 200}, expect=(200, 404),
-                                   what="list the deliveries")
+        path, query = "/api/v1/event-deliveries/", {"subscription": self.subscription["id"], "page_size": 200}
+        status, rows = client.call("GET", path, query=query, expect=(200, 404), what="list the deliveries")
         if status == 404:
             self.skip("this server has no delivery log API; see the admin's Outgoing events -> event deliveries")
             return
@@ -618,7 +617,7 @@ class Story:
             while not all(r["status"] in ("delivered", "failed") for r in rows["results"]) \
                     and time.monotonic() < deadline:
                 time.sleep(self.args.poll)
-                rows = client.get(path, query={"page_size": 200}, what="list the deliveries")
+                rows = client.get(path, query=query, what="list the deliveries")
         by_type: dict[str, dict[str, int]] = {}
         for row in rows["results"]:
             by_type.setdefault(row["event_type"], {}).setdefault(row["status"], 0)

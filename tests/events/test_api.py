@@ -112,8 +112,8 @@ def test_r_int_2_admin_keeps_the_secret_write_only_and_replays(client, users, or
 
 
 def test_r_int_2_the_delivery_log_of_a_subscription_over_the_api(api_as, users, director, org, subscription):
-    """GET event-subscriptions/<id>/deliveries/: newest first, filterable, ids and states only; HR's administrator
-    of that organisation only (403 for other roles, 404 for another organisation's subscription)."""
+    """GET event-deliveries/?subscription=<id>: newest first, filterable, ids and states only; HR's administrator
+    only (403 for other roles), and only their organisations' subscriptions (another's lists nothing)."""
     from hrsys.events.models import Delivery, Event
 
     first = Event.objects.create(type="application.created", organisation=org.hospital, body="{}")
@@ -127,16 +127,18 @@ def test_r_int_2_the_delivery_log_of_a_subscription_over_the_api(api_as, users, 
     Delivery.objects.create(event=Event.objects.create(type="application.created", organisation=org.company,
                                                        body="{}"), subscription=other_sub)
     client = api_as(director)
-    url = f"{URL}{subscription.pk}/deliveries/"
-    listed = client.get(url)
+    url = "/api/v1/event-deliveries/"
+    listed = client.get(url, {"subscription": subscription.pk})
     assert listed.status_code == 200, listed.content
     rows = listed.json()["results"]
     assert [r["id"] for r in rows] == [new.pk, old.pk]
     assert rows[0]["event_type"] == "application.moved" and rows[0]["event_id"] == str(second.pk)
     assert rows[0]["status"] == "failed" and rows[0]["attempt_count"] == 3 and rows[0]["last_status_code"] == 500
     assert SECRET not in listed.content.decode()
-    assert [r["id"] for r in client.get(url, {"status": "delivered"}).json()["results"]] == [old.pk]
-    assert [r["id"] for r in client.get(url, {"event_type": "application.moved"}).json()["results"]] == [new.pk]
+    mine = {"subscription": subscription.pk}
+    assert [r["id"] for r in client.get(url, {**mine, "status": "delivered"}).json()["results"]] == [old.pk]
+    assert [r["id"] for r in client.get(url, {**mine, "event_type": "application.moved"}).json()["results"]] \
+        == [new.pk]
     assert client.get(url, {"status": "lost"}).status_code == 400
     for user in (users.hr, users.er_manager, users.interviewer):
         assert api_as(user).get(url).status_code == 403
@@ -146,5 +148,5 @@ def test_r_int_2_the_delivery_log_of_a_subscription_over_the_api(api_as, users, 
     users.hr.user_permissions.add(Permission.objects.get(content_type__app_label="events",
                                                          codename="view_subscription"))
     hr = type(users.hr).objects.get(pk=users.hr.pk)  # permission cache
-    assert api_as(hr).get(url).status_code == 200
-    assert api_as(hr).get(f"{URL}{other_sub.pk}/deliveries/").status_code == 404
+    assert {r["id"] for r in api_as(hr).get(url).json()["results"]} == {new.pk, old.pk}
+    assert api_as(hr).get(url, {"subscription": other_sub.pk}).json()["results"] == []

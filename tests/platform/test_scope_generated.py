@@ -147,6 +147,7 @@ ROUTES: dict[str, object] = {
     "api:twilio-status": MACHINE, "api:twilio-voice-gather": MACHINE,
     "api:notification-list": Listing(query="page_size=200"),
     "api:event-subscription-list": Listing(query="page_size=200"),
+    "api:event-delivery-list": Listing(query="page_size=200"),
     # the configuration API (R-INT-4)
     "api:department-list": Listing(query="page_size=200"), "api:department-detail": Obj("accounts.department"),
     "api:attendance-device-list": Listing(query="page_size=200"),
@@ -167,7 +168,6 @@ ROUTES: dict[str, object] = {
     "api:reminder-policy-detail": Obj("interviews.reminderpolicy"),
     "api:room-list": Listing(query="page_size=200"), "api:room-detail": Obj("interviews.room"),
     "api:event-subscription-detail": Obj("events.subscription"),
-    "api:event-subscription-deliveries": Obj("events.subscription"),
     "api:notification-failed": Listing(query="page_size=200"),
     "api:notification-evidence": Exempt("needs a candidate id in the query: tested in tests/notifications"),
     "api:notification-detail": Obj("notifications.notification"),
