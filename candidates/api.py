@@ -9,7 +9,8 @@ import io
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -115,14 +116,22 @@ class JobInputSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=JobRequisition.Status.choices, required=False)
     published = serializers.BooleanField(required=False, help_text="show on the public careers site while open")
     description = serializers.CharField(required=False, allow_blank=True)
-    skills = serializers.JSONField(required=False)
+    skills = serializers.JSONField(required=False, help_text=(
+        'the skills matched against résumés, weight 1..10: [{"name": "triage", "weight": 3, "aliases": ["分诊"]}]'))
     min_years = serializers.IntegerField(min_value=0, max_value=60, required=False)
     education_level = serializers.ChoiceField(choices=Education.choices, required=False)
-    required_credentials = serializers.JSONField(required=False)
-    credential_checkpoints = serializers.JSONField(required=False)
-    assessment_dimensions = serializers.JSONField(required=False)
+    required_credentials = serializers.JSONField(required=False, help_text=(
+        f'credential types the job requires, e.g. ["nurse_licence"]; one of: {", ".join(CredentialType.values)}'))
+    credential_checkpoints = serializers.JSONField(required=False, help_text=(
+        'the moves that check the credentials first, e.g. ["advance_to_interview", "make_offer", "hire"]'))
+    assessment_dimensions = serializers.JSONField(required=False, help_text=(
+        'what the AI interview and the scorecards assess, with the thresholds of the automatic moves on 0..100 '
+        '(R-PIPE-3): [{"key": "communication", "label": "沟通", "pass": 70, "borderline": 50}]'))
     rejection_message = serializers.CharField(required=False, allow_blank=True)
-    rounds = serializers.JSONField(required=False)
+    rounds = serializers.JSONField(required=False, help_text=(
+        'the interview plan, in order; replaces the rounds when given: [{"kind": "technical", "interviewers": '
+        f'[<user id>], "duration_minutes": 45, "requires_credentials": false}}]; kind one of: '
+        f'{", ".join(InterviewRound.Kind.values)}'))
     job_family = serializers.CharField(required=False, allow_blank=True, max_length=60,
                                        help_text="kept in the job's AI policy: picks bank follow-up questions of "
                                                  "this family, e.g. nursing")
@@ -610,7 +619,10 @@ class ApplicationTransitionApi(APIView):
         reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
     @extend_schema(request=InputSerializer, responses=ApplicationDetailOutputSerializer,
-                   description="Moves: " + ", ".join(TRANSITION_NAMES))
+                   description="Moves: " + ", ".join(TRANSITION_NAMES) + ". The application's "
+                               "`allowed_transitions` lists those possible now; any other answers 409 with them.",
+                   parameters=[OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                                enum=list(TRANSITION_NAMES), description="the move")])
     def post(self, request, pk: int, name: str):
         selectors.application_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)

@@ -194,7 +194,17 @@ class FeedbackSubmitApi(APIView):
 
 
 class EarlierFeedbackApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    """What this round's interviewer reads before it (R-PIPE-7, R-AI-4): the submitted scorecards of the
+    application's earlier rounds and its AI interview results."""
+
+    @extend_schema(responses=inline_serializer("EarlierFeedback", {
+        "feedback": inline_serializer("EarlierScorecard", {
+            "interview": serializers.IntegerField(), "round": serializers.CharField(),
+            "interviewer": serializers.CharField(), "scores": serializers.JSONField(help_text="{dimension: 1..5}"),
+            "recommendation": serializers.CharField(), "notes": serializers.CharField()}, many=True),
+        "ai_results": inline_serializer("EarlierAIResult", {
+            "interview": serializers.IntegerField(), "completed_at": serializers.DateTimeField(allow_null=True),
+            "result": serializers.JSONField(help_text="overall score, decision, dimension scores")}, many=True)}))
     def get(self, request, pk):
         interview = selectors.interview_get(user=request.user, pk=pk)
         data = selectors.earlier_feedback(user=request.user, interview=interview)
@@ -207,7 +217,19 @@ class EarlierFeedbackApi(APIView):
         })
 
 
+class SlotSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    interviewers = serializers.ListField(child=serializers.IntegerField(), help_text="user ids, all free then")
+    room = serializers.IntegerField(allow_null=True)
+    round = serializers.IntegerField(help_text="the job's interview round the slot is for")
+
+
 class SlotProposeApi(APIView):
+    """Free slots for an application's next round (or ``round``), earliest first: every interviewer of the round
+    (or ``interviewers``), a room when ``rooms`` are given and the candidate free, within working time, busy blocks
+    and daily limits (R-SCHED-1, R-SCHED-3). Book one with ``interviews/schedule/`` as it is."""
+
     class InputSerializer(StrictSerializer):
         application = serializers.IntegerField()
         round = serializers.IntegerField(required=False, allow_null=True)
@@ -216,7 +238,8 @@ class SlotProposeApi(APIView):
         days = serializers.IntegerField(required=False, min_value=1, max_value=30, default=10)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=5)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer,
+                   responses=inline_serializer("SlotProposals", {"slots": SlotSerializer(many=True)}))
     def post(self, request):
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)

@@ -2,7 +2,8 @@
 R-ONB-2, R-SEC-1); every read of a case is logged (R-SEC-3). Thin: selectors read, services write."""
 
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -117,7 +118,13 @@ class OfferTransitionApi(APIView):
         reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
     @extend_schema(request=InputSerializer, responses=OfferOutputSerializer,
-                   description="Moves: " + ", ".join(TRANSITIONS))
+                   description="Moves: " + ", ".join(TRANSITIONS) + ". submit: a draft into approval (the hiring "
+                               "manager, and the HR director above the band, for an urgent job or a level without "
+                               "a band; each approver decides at `offer-approvals/{id}/decide/`); send: an approved "
+                               "offer to the candidate, who accepts or declines in the candidate portal; withdraw: "
+                               "needs `reason`. 409 when the offer's state does not allow the move.",
+                   parameters=[OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(TRANSITIONS),
+                                                description="the move")])
     def post(self, request, pk: int, name: str):
         selectors.offer_get(user=request.user, pk=pk)
         data = self.InputSerializer(data=request.data)

@@ -1,4 +1,5 @@
-"""Event subscriptions over the API (R-INT-2): ``/api/v1/event-subscriptions/``.
+"""Event subscriptions over the API (R-INT-2): ``/api/v1/event-subscriptions/``, and their delivery log
+(``/api/v1/event-deliveries/?subscription=<id>``).
 
 The HR director and the system administrator (``events.*``), each within their organisations (the data
 scope); the secret is write-only (never in an answer); bad input is a 400 naming the fields.
@@ -16,7 +17,7 @@ from hrsys.api.schema import paginated
 from hrsys.api.serializers import StrictSerializer
 
 from . import services
-from .models import Subscription
+from .models import Delivery, DeliveryStatus, Subscription
 from .types import EVENT_TYPES
 
 
@@ -94,3 +95,48 @@ class SubscriptionDetailApi(APIView):
         _require(request.user, "events.delete_subscription")
         services.subscription_delete(actor=request.user, subscription_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeliveryOutputSerializer(serializers.ModelSerializer):
+    event_id = serializers.UUIDField(help_text="the event's id, also the X-Hrsys-Event-Id header of the request")
+    event_type = serializers.CharField(source="event.type")
+    occurred_at = serializers.DateTimeField(source="event.occurred_at")
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices)
+    replay_of = serializers.IntegerField(source="replay_of_id", allow_null=True)
+
+    class Meta:
+        model = Delivery
+        fields = ("id", "event_id", "event_type", "occurred_at", "status", "attempt_count", "max_attempts",
+                  "next_attempt_at", "last_status_code", "last_error", "delivered_at", "replay_of", "created_at")
+
+
+class DeliveryFilterSerializer(StrictSerializer):
+    subscription = serializers.IntegerField(required=False, help_text="one subscription's deliveries")
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices, required=False)
+    event_type = serializers.ChoiceField(choices=list(EVENT_TYPES), required=False)
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=200)
+
+
+class DeliveryListApi(APIView):
+    """The delivery log of the subscriptions of the viewer's organisations, newest first: each event sent to a
+    subscription, its status (pending, sending, delivered, failed), the attempts made and the last answer's code
+    or error (R-INT-2). The payloads are not repeated here (they carry ids only, see docs/events.md). A
+    ``subscription`` outside the viewer's organisations lists nothing; 403 without ``events.view_subscription``."""
+
+    @extend_schema(parameters=[DeliveryFilterSerializer], responses=paginated(DeliveryOutputSerializer))
+    def get(self, request):
+        _require(request.user, "events.view_subscription")
+        filters = DeliveryFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        v = filters.validated_data
+        qs = Delivery.objects.for_user(request.user).select_related("event")
+        if "subscription" in v:
+            qs = qs.filter(subscription_id=v["subscription"])
+        if "status" in v:
+            qs = qs.filter(status=v["status"])
+        if "event_type" in v:
+            qs = qs.filter(event__type=v["event_type"])
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs.order_by("-created_at", "-pk"), request, view=self)
+        return paginator.get_paginated_response(DeliveryOutputSerializer(page, many=True).data)

@@ -109,3 +109,44 @@ def test_r_int_2_admin_keeps_the_secret_write_only_and_replays(client, users, or
     replay = Delivery.objects.get(replay_of=delivery)
     assert replay.event == event and replay.status == "pending"
     assert AuditEvent.objects.filter(action="event_delivery.replay", actor=users.admin).count() == 1
+
+
+def test_r_int_2_the_delivery_log_of_a_subscription_over_the_api(api_as, users, director, org, subscription):
+    """GET event-deliveries/?subscription=<id>: newest first, filterable, ids and states only; HR's administrator
+    only (403 for other roles), and only their organisations' subscriptions (another's lists nothing)."""
+    from hrsys.events.models import Delivery, Event
+
+    first = Event.objects.create(type="application.created", organisation=org.hospital, body="{}")
+    second = Event.objects.create(type="application.moved", organisation=org.hospital, body="{}")
+    old = Delivery.objects.create(event=first, subscription=subscription, status="delivered", attempt_count=1,
+                                  last_status_code=200)
+    new = Delivery.objects.create(event=second, subscription=subscription, status="failed", attempt_count=3,
+                                  last_status_code=500, last_error="HTTP 500")
+    other_sub = Subscription.objects.create(organisation=org.company, name="company", url="https://x.example.org/",
+                                            secret=SECRET, event_types=["application.created"])
+    Delivery.objects.create(event=Event.objects.create(type="application.created", organisation=org.company,
+                                                       body="{}"), subscription=other_sub)
+    client = api_as(director)
+    url = "/api/v1/event-deliveries/"
+    listed = client.get(url, {"subscription": subscription.pk})
+    assert listed.status_code == 200, listed.content
+    rows = listed.json()["results"]
+    assert [r["id"] for r in rows] == [new.pk, old.pk]
+    assert rows[0]["event_type"] == "application.moved" and rows[0]["event_id"] == str(second.pk)
+    assert rows[0]["status"] == "failed" and rows[0]["attempt_count"] == 3 and rows[0]["last_status_code"] == 500
+    assert SECRET not in listed.content.decode()
+    mine = {"subscription": subscription.pk}
+    assert [r["id"] for r in client.get(url, {**mine, "status": "delivered"}).json()["results"]] == [old.pk]
+    assert [r["id"] for r in client.get(url, {**mine, "event_type": "application.moved"}).json()["results"]] \
+        == [new.pk]
+    assert client.get(url, {"status": "lost"}).status_code == 400
+    for user in (users.hr, users.er_manager, users.interviewer):
+        assert api_as(user).get(url).status_code == 403
+    # granted the permission outside the role table, HR of the hospital still sees only its organisation's log
+    from django.contrib.auth.models import Permission
+
+    users.hr.user_permissions.add(Permission.objects.get(content_type__app_label="events",
+                                                         codename="view_subscription"))
+    hr = type(users.hr).objects.get(pk=users.hr.pk)  # permission cache
+    assert {r["id"] for r in api_as(hr).get(url).json()["results"]} == {new.pk, old.pk}
+    assert api_as(hr).get(url, {"subscription": other_sub.pk}).json()["results"] == []

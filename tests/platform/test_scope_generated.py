@@ -147,6 +147,7 @@ ROUTES: dict[str, object] = {
     "api:twilio-status": MACHINE, "api:twilio-voice-gather": MACHINE,
     "api:notification-list": Listing(query="page_size=200"),
     "api:event-subscription-list": Listing(query="page_size=200"),
+    "api:event-delivery-list": Listing(query="page_size=200"),
     # the configuration API (R-INT-4)
     "api:department-list": Listing(query="page_size=200"), "api:department-detail": Obj("accounts.department"),
     "api:attendance-device-list": Listing(query="page_size=200"),
