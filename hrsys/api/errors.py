@@ -14,6 +14,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from hrsys.crypto.storage import StorageUnavailable
+
 
 class Conflict(exceptions.APIException):
     """An illegal state change: answered 409 with the moves allowed now."""
@@ -51,6 +53,13 @@ def error_body(code: str, message: str, **extra) -> dict:
     return {"error": {"code": code, "message": message, **extra}}
 
 
+class StorageFull(exceptions.APIException):
+    """A file could not be stored (hrsys.crypto.storage.StorageUnavailable): 503, nothing saved."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "storage_unavailable"
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
@@ -60,6 +69,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, StorageUnavailable):
+        exc = StorageFull(str(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

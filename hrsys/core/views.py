@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hrsys.api.errors import error_body
+from hrsys.crypto.storage import StorageUnavailable
 
 from . import navigation
 from .health import broker_state, health_figures, queue_depth
@@ -82,14 +83,20 @@ def server_error(request):
     format under ``/api/`` and elsewhere a page that reads nothing from the database (R-SEC-8). Anything else:
     the API's error format under ``/api/``, Django's page elsewhere."""
     failure = sys.exc_info()[1]
-    if isinstance(failure, DatabaseError) and not isinstance(failure, DataError | IntegrityError | ProgrammingError):
+    database_away = isinstance(failure, DatabaseError) and not isinstance(
+        failure, DataError | IntegrityError | ProgrammingError)
+    if database_away or isinstance(failure, StorageUnavailable):
         retry_after = str(settings.SERVICE_RETRY_AFTER_SECONDS)
+        if database_away:
+            code, message = "service_unavailable", _(
+                "The database cannot be reached at the moment; nothing was saved. Try again shortly.")
+        else:  # a file could not be written (disk full, media folder unwritable): the form was not saved
+            code, message = "storage_unavailable", str(failure)
         if request.path.startswith("/api/"):
-            response = JsonResponse(error_body("service_unavailable", _(
-                "The database cannot be reached at the moment; nothing was saved. Try again shortly.")), status=503)
+            response = JsonResponse(error_body(code, message), status=503)
         else:
-            response = HttpResponse(render_to_string("503.html", {"retry_after": retry_after}, request=request),
-                                    status=503)
+            response = HttpResponse(render_to_string("503.html", {
+                "retry_after": retry_after, "reason": "" if database_away else message}, request=request), status=503)
         response["Retry-After"] = retry_after
         return response
     if request.path.startswith("/api/"):

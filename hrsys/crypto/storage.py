@@ -19,10 +19,21 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from django.utils.encoding import filepath_to_uri
+from django.utils.translation import gettext as _
 
 from . import keys
 
 ENCRYPTED_FILES = "encrypted_files"  # the STORAGES alias every encrypted FileField uses
+
+
+class StorageUnavailable(Exception):
+    """A file could not be written: the disk is full, the media folder unwritable, the object store down (issue 21
+    item 5). The operation that stored it is refused as a whole (503: the request may be made again later)."""
+
+    def __init__(self, cause: OSError | None = None):
+        super().__init__(_("The file could not be stored: the server's storage is full or not writable. Nothing "
+                           "was saved; try again later or tell the system administrator."))
+        self.kind = cause.__class__.__name__ if cause is not None else ""
 
 
 class EncryptedStorageMixin:
@@ -40,7 +51,15 @@ class EncryptedStorageMixin:
     def _save(self, name, content):
         content.seek(0)
         blob = keys.encrypt_bytes(content.read(), aad=self.aad)
-        return super()._save(name, ContentFile(blob))
+        try:
+            return super()._save(name, ContentFile(blob))
+        except OSError as exc:  # ENOSPC, EACCES, EROFS, a store that does not answer: refused as a whole
+            try:
+                if self.exists(name):  # what a full disk let through: no half file stays behind
+                    self.delete(name)
+            except OSError:
+                pass
+            raise StorageUnavailable(exc) from exc
 
     def _open(self, name, mode="rb"):
         return ContentFile(keys.decrypt_bytes(self._read_blob(name), aad=self.aad), name=name)

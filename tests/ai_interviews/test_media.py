@@ -199,3 +199,28 @@ def test_r_ai_6_retention_purge_sweep(stored, generic_vendor):
     import os
 
     assert not os.path.exists(path)
+
+
+def test_r_sec_8_a_recording_fetched_onto_a_full_disk_waits_and_is_stored_later(
+        invited, post_result, worker, media_server, local_media, settings, tmp_path):
+    """R-SEC-8 (issue 21 item 5): the disk under the media folder full (a real full tmpfs): the recording stays to
+    be fetched, with the reason, no file and no row pointing at one; with room again the retry stores it."""
+    from interviews.ai.services import MediaFetchError
+    from tests.faults.disk import full_disk
+
+    folder = tmp_path / "full-media"
+    with full_disk(folder) as free:
+        settings.MEDIA_ROOT = str(folder)
+        assert post_result(result_body(media={"video_url": f"{media_server}/media/R-1.mp4"})).status_code == 202
+        worker.run(only="process_delivery")
+        with pytest.raises(MediaFetchError):  # the task backs off and tries again (Celery's retry)
+            worker.run(only="fetch_media")
+        media = AIMedia.objects.get()
+        assert media.status == "pending" and media.attempts == 1 and "storage is full" in media.error
+        assert not media.file and not [p for p in folder.rglob("*") if p.is_file() and p.name != "filler"]
+
+        free()
+        worker.queue.append(("fetch_media", media.pk))  # the retry
+        worker.run(only="fetch_media")
+        media.refresh_from_db()
+        assert media.status == "stored" and media.file.storage.read_plain(media.file.name) == VIDEO

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from hrsys.audit.services import audit_record
 from hrsys.core import safe_http
 from hrsys.core.actors import require_perm as _require
+from hrsys.crypto.storage import StorageUnavailable
 
 from ..models import AIMedia, Vendor
 from ._common import MOVE_PERMISSION, _result_for_actor, vendor_label
@@ -99,6 +100,22 @@ def ai_media_fetch(*, media_id: int) -> str:
             raise
         return row.status
     ext = os.path.splitext(parts.path)[1].lower()[:6]
+    try:
+        return _store_fetched(media_id, media, vendor, data, ctype, ext)
+    except StorageUnavailable as exc:  # a full disk is no reason to give the recording up: tried again later
+        with transaction.atomic():
+            row = AIMedia.objects.select_for_update().get(pk=media_id)
+            row.attempts += 1
+            row.error = str(exc)
+            if row.attempts >= int(getattr(settings, "AI_INTERVIEWS_MEDIA_MAX_ATTEMPTS", 5)):
+                row.status = AIMedia.Status.FAILED
+            row.save(update_fields=["attempts", "error", "status"])
+        if row.status != AIMedia.Status.PENDING:
+            return row.status
+        raise MediaFetchError(str(exc), transient=True) from exc
+
+
+def _store_fetched(media_id: int, media, vendor, data: bytes, ctype: str, ext: str) -> str:
     with transaction.atomic():
         row = AIMedia.objects.select_for_update().get(pk=media_id)
         if row.status != AIMedia.Status.PENDING:
