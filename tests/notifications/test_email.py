@@ -69,3 +69,51 @@ def test_smtp_down_is_a_transient_error(settings, make_notification):
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # nobody listens
     n = reload(make_notification(channel="email", run=True))
     assert n.status == Status.PENDING and n.last_error_code == "smtp_unavailable"
+
+
+@pytest.mark.no_daytime
+def test_r_sec_8_smtp_refusing_for_ten_minutes_loses_nothing_and_sends_each_once(settings, make_notification,
+                                                                                  outbox):
+    """R-SEC-8 (issue 21 item 3): the mail server refuses connections for ten minutes while 20 e-mails are due.
+    Retries back off, the backend is paused after five failures in a row instead of using up every message's
+    tries, nothing fails; when the server answers again every message is delivered exactly once."""
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    from notifications.models import Notification, ProviderCircuit
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # nobody listens yet
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.NOTIFICATIONS_CIRCUIT_THRESHOLD = 5
+    settings.NOTIFICATIONS_CIRCUIT_OPEN_SECONDS = 180
+    settings.NOTIFICATIONS_DISPATCH_BATCH = 5
+    settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 60
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+    with time_machine.travel(start, tick=False):
+        ids = [make_notification(channel="email", idempotency_key=f"smtp-down:{i}", max_attempts=5).pk
+               for i in range(20)]
+    for minute in range(11):  # beat's sweep every minute while the server refuses
+        with time_machine.travel(start + timedelta(minutes=minute), tick=False):
+            outbox.tick()
+    rows = Notification.objects.filter(pk__in=ids)
+    assert not rows.filter(status__in=[Status.SENT, Status.FAILED]).exists()
+    assert max(rows.values_list("attempt_count", flat=True)) <= 3  # paused, not burning the five tries
+    assert ProviderCircuit.objects.get(backend="email").opened_count >= 1
+
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=settings.EMAIL_PORT)
+    controller.start()  # the mail server answers again
+    try:
+        for minute in range(11, 40):
+            with time_machine.travel(start + timedelta(minutes=minute), tick=False):
+                outbox.tick()
+            if rows.filter(status=Status.SENT).count() == 20:
+                break
+    finally:
+        controller.stop()
+    assert rows.filter(status=Status.SENT).count() == 20
+    delivered = [email.message_from_bytes(e.content)["Message-ID"] for e in handler.envelopes]
+    assert len(delivered) == 20 and len(set(delivered)) == 20
