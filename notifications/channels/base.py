@@ -10,10 +10,13 @@ class SendResult:
 
 
 class SendError(Exception):
-    def __init__(self, message: str, *, code: str = "", response: dict | None = None):
+    def __init__(self, message: str, *, code: str = "", response: dict | None = None,
+                 retry_after: float | None = None):
         super().__init__(message)
         self.code = str(code or "")
         self.response = response or {}
+        #: what the provider asked us to wait before the next try (HTTP ``Retry-After``), in seconds
+        self.retry_after = retry_after
 
 
 class TransientSendError(SendError):

@@ -62,7 +62,21 @@ class PooledHttpClient(TwilioHttpClient):
                 self.session.merge_environment_settings(prepared.url, self.proxy, None, None, None)
         response = self.session.send(prepared, allow_redirects=allow_redirects, timeout=timeout, **environment)
         self.log_response(response.status_code, response)
+        # the library's exception keeps no headers: a 429's Retry-After is kept for this thread's translate_error
+        _last_retry_after.value = _seconds(response.headers.get("Retry-After")) if response.status_code == 429 \
+            else None
         return Response(int(response.status_code), response.text, response.headers)
+
+
+_last_retry_after = threading.local()
+
+
+def _seconds(value: str | None) -> float | None:
+    """``Retry-After`` in seconds (the delay form; an HTTP date is read as no advice), at most an hour."""
+    try:
+        return min(max(float(value), 0.0), 3600.0) if value else None
+    except ValueError:
+        return None
 
 
 _clients: dict[tuple, Client] = {}
@@ -99,7 +113,10 @@ def translate_error(exc: Exception):
         code = exc.code or exc.status
         response = {"status": exc.status, "code": exc.code, "message": exc.msg}
         if exc.status == 429 or exc.status >= 500 or (exc.code in TRANSIENT_CODES):
-            return TransientSendError(str(exc.msg), code=str(code), response=response)
+            retry_after = getattr(_last_retry_after, "value", None) if exc.status == 429 else None
+            if retry_after is not None:
+                response["retry_after"] = retry_after
+            return TransientSendError(str(exc.msg), code=str(code), response=response, retry_after=retry_after)
         return PermanentSendError(str(exc.msg), code=str(code), response=response)
     if isinstance(exc, requests.RequestException):
         return TransientSendError(f"{exc.__class__.__name__}: {exc}", code="network")

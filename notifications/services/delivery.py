@@ -445,7 +445,8 @@ def _finish(sends: list[_Send]) -> None:
         if notification.status != Status.SENDING:
             send.outcome = "stale"
         elif not permanent and notification.attempt_count < notification.max_attempts:
-            at = now + timedelta(seconds=backoff_seconds(notification.attempt_count))
+            # the back-off, or longer where the provider said how long to wait (429 Retry-After)
+            at = now + timedelta(seconds=max(backoff_seconds(notification.attempt_count), error.retry_after or 0))
             notification.retry_later(at=at, code=error.code, message=str(error))
             changed.append(notification)
             send.outcome = "retry"

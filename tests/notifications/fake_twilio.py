@@ -40,9 +40,9 @@ class FakeTwilio:
         self.server.shutdown()
         self.server.server_close()
 
-    def fail_next(self, status: int, code: int, times: int = 1):
+    def fail_next(self, status: int, code: int, times: int = 1, retry_after: int | None = None):
         with self.lock:
-            self.failures.extend([(status, code)] * times)
+            self.failures.extend([(status, code, retry_after)] * times)
 
     def _handler(self):
         fake = self
@@ -59,9 +59,11 @@ class FakeTwilio:
             def log_message(self, *args):
                 pass
 
-            def _send(self, status, payload):
+            def _send(self, status, payload, retry_after=None):
                 body = json.dumps(payload).encode()
                 self.send_response(status)
+                if retry_after is not None:
+                    self.send_header("Retry-After", str(retry_after))
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -71,9 +73,9 @@ class FakeTwilio:
                 with fake.lock:
                     if not fake.failures:
                         return False
-                    status, code = fake.failures.pop(0)
+                    status, code, retry_after = fake.failures.pop(0)
                 self._send(status, {"code": code, "message": f"fake error {code}", "status": status,
-                                    "more_info": f"https://www.twilio.com/docs/errors/{code}"})
+                                    "more_info": f"https://www.twilio.com/docs/errors/{code}"}, retry_after)
                 return True
 
             def do_POST(self):  # noqa: N802

@@ -60,6 +60,26 @@ def test_rate_limit_is_retried_with_exponential_backoff(fake_twilio, make_notifi
     assert [a.outcome for a in n3.attempts.all()] == ["transient_error", "transient_error", "sent"]
 
 
+def test_r_sec_8_a_429_waits_as_long_as_twilio_says(fake_twilio, make_notification, outbox, settings):
+    """R-SEC-8 (issue 21 item 3): Twilio's 429 with ``Retry-After: 300`` waits five minutes, not the one-minute
+    back-off; a ``Retry-After`` shorter than the back-off leaves the back-off."""
+    settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 60
+    fake_twilio.fail_next(429, 20429, retry_after=300)
+    n = reload(make_notification(run=True))
+    attempt = n.attempts.get(number=1)
+    assert n.status == Status.PENDING and 299 <= (n.next_attempt_at - attempt.finished_at).total_seconds() <= 301
+    assert attempt.response["retry_after"] == 300
+    outbox.tick(n.next_attempt_at - timezone.timedelta(seconds=1))
+    assert reload(n).attempt_count == 1  # not before
+    fake_twilio.fail_next(429, 20429, retry_after=5)
+    outbox.tick(n.next_attempt_at)
+    n = reload(n)
+    second = n.attempts.get(number=2)
+    assert 119 <= (n.next_attempt_at - second.finished_at).total_seconds() <= 121  # the back-off is longer
+    outbox.tick(n.next_attempt_at)
+    assert reload(n).status == Status.SENT and len(fake_twilio.messages) == 1
+
+
 def test_server_errors_exhaust_retries_then_fail_visibly(fake_twilio, make_notification, outbox, users, org):
     fake_twilio.fail_next(500, 20500, times=10)
     n = make_notification(max_attempts=3, department=org.emergency, run=True)
