@@ -86,6 +86,15 @@ def _private_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _staff_sign_in_defaults(settings):
+    """Tests sign staff in with ``force_login`` or the password form alone: no role must enrol a second factor
+    and sessions do not time out while a test travels in time. Users who have an authenticator are still asked
+    for a code. tests/accounts/test_two_factor.py and test_password_policy.py turn the product's defaults on."""
+    settings.STAFF_2FA_REQUIRED_ROLES = ()
+    settings.STAFF_IDLE_TIMEOUT_MINUTES = 0
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 

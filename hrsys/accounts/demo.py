@@ -1,9 +1,21 @@
-"""Demo organisation and one user per role. Idempotent: existing rows are kept."""
+"""Demo organisation and one user per role. Idempotent: existing rows are kept.
+
+The demo users whose roles sign in with two factors (R-SEC-9: admin, HR director, HR staff) get an authenticator
+with one published key, ``DEMO_TOTP_KEY`` (README): add it to any authenticator app, or print the current code
+with ``manage.py demo_totp``. A demo key is public by design; real users enrol their own.
+"""
+
+import base64
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Department, Role, User
 from .services import department_create, user_create
 
 DEMO_PASSWORD = "hrsys-demo-2026"
+#: The demo authenticator key, base32 as an app takes it typed in (README "Demo logins").
+DEMO_TOTP_KEY = "HRSYSDEMOTOTPKEYFORLOCALUSE23456"
+TWO_FACTOR_ROLES = (Role.SYSADMIN, Role.HR_DIRECTOR, Role.HR_STAFF)
 ACTOR = "seed_demo"
 
 DEPARTMENTS = [
@@ -49,8 +61,14 @@ def seed(stdout=None, **options) -> dict:
         if role == Role.SYSADMIN:
             User.objects.filter(pk=user.pk).update(is_superuser=True)
         created["users"] += 1
+    demo_key = base64.b32decode(DEMO_TOTP_KEY).hex()
+    for user in User.objects.filter(username__in=[u for u, _n, r, _d, _p in USERS if r in TWO_FACTOR_ROLES]):
+        if not TOTPDevice.objects.filter(user=user).exists():
+            TOTPDevice.objects.create(user=user, name="demo", key=demo_key, confirmed=True)
+            created["authenticators"] = created.get("authenticators", 0) + 1
     return created
 
 
 def logins() -> list[tuple[str, str, str]]:
-    return [(u, DEMO_PASSWORD, str(Role(r).label)) for u, _, r, _, _ in USERS]
+    return [(u, DEMO_PASSWORD, str(Role(r).label) + (" + code" if r in TWO_FACTOR_ROLES else ""))
+            for u, _, r, _, _ in USERS]
