@@ -107,7 +107,7 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
     def two_factor(self, obj):
         if obj is None or obj.pk is None:
             return "-"
-        state = gettext("on") if twofactor.enrolled(obj) else gettext("off")
+        state = gettext("Set up") if twofactor.enrolled(obj) else gettext("Not set up")
         ctx = context.current()
         viewer = User.objects.filter(pk=ctx.user_id).first() if ctx and ctx.user_id else None
         if viewer is None or not twofactor.may_reset(viewer) or not TOTPDevice.objects.filter(user=obj).exists():

@@ -233,7 +233,7 @@ def test_r_sec_9_a_code_is_not_checked_before_the_password(users, api_client, cl
     assert not AuditEvent.objects.filter(action="user.two_factor_refused").exists()
 
 
-def test_r_sec_9_demo_users_get_the_published_authenticator(db):
+def test_r_sec_9_demo_users_get_the_published_authenticator(db, product_roles):
     from hrsys.accounts import demo
 
     demo.seed()
