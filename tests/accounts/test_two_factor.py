@@ -182,7 +182,7 @@ def test_r_sec_9_a_system_administrator_resets_a_second_factor_with_a_reason_aud
     assert not StaticDevice.objects.filter(user=users.hr).exists()
     event = AuditEvent.objects.get(action="user.two_factor_reset")
     assert (event.actor, event.object_id, event.reason) == (users.admin, str(users.hr.pk), "lost phone")
-    assert admin.get(f"/admin/accounts/user/987654/two-factor-reset/").status_code == 404
+    assert admin.get("/admin/accounts/user/987654/two-factor-reset/").status_code == 404
 
 
 @pytest.mark.parametrize("username", ["hr", "director", "er_manager", "interviewer"])
