@@ -62,6 +62,7 @@ def verify(request):
         else:
             form.add_error("code", _("That code is not right. Enter the 6 digits your app shows now, or one of your "
                                      "recovery codes."))
+        form.data = {**form.data.dict(), "code": ""}  # a wrong code is not shown again
         status = 400
     return _page(request, "accounts/verify.html", {
         "title": _("Enter your sign-in code"), "form": form, "next": _next_url(request)}, status=status)
@@ -83,6 +84,7 @@ def enrol(request):
             device, codes = twofactor.totp_enrolment_confirm(user=request.user, code=form.cleaned_data["code"])
         except ValidationError as exc:
             form.add_error("code", exc.message_dict["code"])
+            form.data = {**form.data.dict(), "code": ""}
             status = 400
         else:
             request.session.cycle_key()
