@@ -85,6 +85,10 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "axes",
+    # before hrsys.accounts: its admin unregisters django-otp's device admins (devices change through services)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "hrsys.accounts",
@@ -116,6 +120,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "hrsys.core.middleware.RequestUserMiddleware",
+    # Staff sign-in (R-SEC-9): which device verified this session, then the idle timeout and the second-factor
+    # gate (hrsys/accounts/security_middleware.py).
+    "django_otp.middleware.OTPMiddleware",
+    "hrsys.accounts.security_middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a refused or locked-out staff login into the 429 page (hrsys.accounts.throttle).
@@ -345,12 +353,36 @@ ONBOARDING_REMIND_DAYS_BEFORE = env.int("ONBOARDING_REMIND_DAYS_BEFORE", default
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=900)
 DASHBOARD_WARM_VIEWERS = env.int("DASHBOARD_WARM_VIEWERS", default=20)
 
+# Staff passwords (R-SEC-9, MLPS level 3): at least PASSWORD_MIN_LENGTH characters, three of the four kinds
+# (upper case, lower case, digits, symbols), none of the last PASSWORD_HISTORY passwords (hrsys/accounts/passwords.py).
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=12)
+PASSWORD_HISTORY = env.int("PASSWORD_HISTORY", default=5)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "hrsys.accounts.passwords.ComplexityValidator"},
+    {"NAME": "hrsys.accounts.passwords.PasswordHistoryValidator", "OPTIONS": {"history": PASSWORD_HISTORY}},
 ]
+
+# Staff sign-in with a second factor (R-SEC-9, hrsys/accounts/twofactor.py): these roles must enrol a TOTP
+# authenticator before reaching any staff page; everyone else may (Security page). Staff sessions idle for
+# STAFF_IDLE_TIMEOUT_MINUTES end (0: never); the cookie's lifetime stays SESSION_COOKIE_AGE.
+STAFF_2FA_REQUIRED_ROLES = tuple(role for role in env.list(
+    "STAFF_2FA_REQUIRED_ROLES", default=["sysadmin", "hr_director", "hr_staff"]) if role)
+STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="hrsys")
+OTP_TOTP_THROTTLE_FACTOR = 1  # wrong codes: wait 1, 2, 4, 8 ... seconds before the next try (per device)
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# Audit and access logs are kept at least six months (the Cybersecurity Law's minimum, R-SEC-9): a purge
+# (manage.py audit_purge) refuses rows younger than AUDIT_RETENTION_DAYS, which cannot be set below 180.
+AUDIT_RETENTION_MIN_DAYS = 180
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=AUDIT_RETENTION_MIN_DAYS)
+if AUDIT_RETENTION_DAYS < AUDIT_RETENTION_MIN_DAYS:
+    raise ImproperlyConfigured(f"AUDIT_RETENTION_DAYS must be at least {AUDIT_RETENTION_MIN_DAYS} (six months)")
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

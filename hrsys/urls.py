@@ -46,6 +46,7 @@ urlpatterns = [
     # before admin/: the admin's login form, its "next" defaulting to the start page by role
     path("admin/login/", core_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
+    path("account/", include("hrsys.accounts.urls")),  # sign-in's second factor and the Security page (R-SEC-9)
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -85,6 +85,18 @@ def _private_cache(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _staff_sign_in_defaults():
+    """Tests sign staff in with ``force_login`` or the password form alone: no role must enrol a second factor
+    (so the demo seeds no authenticators) and sessions do not time out while a test travels in time. Users who
+    have an authenticator are still asked for a code. Session-scoped, so module-scoped worlds see it too;
+    tests/accounts/ turn the product's defaults on with the ``settings`` fixture (R-SEC-9)."""
+    from django.conf import settings
+
+    settings.STAFF_2FA_REQUIRED_ROLES = ()
+    settings.STAFF_IDLE_TIMEOUT_MINUTES = 0
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")

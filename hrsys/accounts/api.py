@@ -15,13 +15,14 @@ from hrsys.audit.models import AccessLog
 from hrsys.audit.services import access_log
 from hrsys.core.exports import export_response
 
-from . import selectors, throttle
+from . import selectors, throttle, twofactor
 from .models import Role
 
 
 class TokenObtainApi(APIView):
-    """Exchange username and password for an API token (R-INT-1). Failures are throttled per account and client
-    address, and per account (R-SEC-1, ``hrsys.accounts.throttle``): a locked-out try answers 429 with Retry-After."""
+    """Exchange username and password for an API token (R-INT-1); users with two-factor sign-in add ``otp``
+    (R-SEC-9, ``hrsys.accounts.twofactor``). Failures are throttled per account and client address, and per
+    account (R-SEC-1, ``hrsys.accounts.throttle``): a locked-out try answers 429 with Retry-After."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -29,6 +30,9 @@ class TokenObtainApi(APIView):
     class InputSerializer(StrictSerializer):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
+        otp = serializers.CharField(max_length=20, required=False, allow_blank=True,
+                                    help_text="The 6-digit code from the authenticator app, or a recovery code: "
+                                              "required for users with two-factor sign-in (R-SEC-9).")
 
     @extend_schema(
         request=InputSerializer,
@@ -48,6 +52,9 @@ class TokenObtainApi(APIView):
                 error_body("invalid_credentials", _("Wrong username or password.")),
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        otp_error = twofactor.token_code_error(user=user, code=data.validated_data.get("otp", ""))
+        if otp_error:
+            raise serializers.ValidationError({"otp": [otp_error]})
         throttle.login_succeeded(request, username=username)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -1,9 +1,21 @@
-"""Demo organisation and one user per role. Idempotent: existing rows are kept."""
+"""Demo organisation and one user per role. Idempotent: existing rows are kept.
+
+The demo users whose roles must sign in with two factors (R-SEC-9, ``STAFF_2FA_REQUIRED_ROLES``: by default
+admin, HR director, HR staff) get an authenticator with one published key, ``DEMO_TOTP_KEY`` (README): add it to any authenticator app, or print the current code
+with ``manage.py demo_totp``. A demo key is public by design; real users enrol their own.
+"""
+
+import base64
+
+from django.conf import settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Department, Role, User
 from .services import department_create, user_create
 
 DEMO_PASSWORD = "hrsys-demo-2026"
+#: The demo authenticator key, base32 as an app takes it typed in (README "Demo logins").
+DEMO_TOTP_KEY = "HRSYSDEMOTOTPKEYFORLOCALUSE23456"
 ACTOR = "seed_demo"
 
 DEPARTMENTS = [
@@ -49,8 +61,18 @@ def seed(stdout=None, **options) -> dict:
         if role == Role.SYSADMIN:
             User.objects.filter(pk=user.pk).update(is_superuser=True)
         created["users"] += 1
+    demo_key = base64.b32decode(DEMO_TOTP_KEY).hex()
+    for user in User.objects.filter(username__in=[u for u, _n, r, _d, _p in USERS if _needs_code(r)]):
+        if not TOTPDevice.objects.filter(user=user).exists():
+            TOTPDevice.objects.create(user=user, name="demo", key=demo_key, confirmed=True)
+            created["authenticators"] = created.get("authenticators", 0) + 1
     return created
 
 
+def _needs_code(role: str) -> bool:
+    return role in settings.STAFF_2FA_REQUIRED_ROLES
+
+
 def logins() -> list[tuple[str, str, str]]:
-    return [(u, DEMO_PASSWORD, str(Role(r).label)) for u, _, r, _, _ in USERS]
+    return [(u, DEMO_PASSWORD, str(Role(r).label) + (" + code" if _needs_code(r) else ""))
+            for u, _, r, _, _ in USERS]

@@ -103,3 +103,20 @@ class User(AbstractUser):
     @property
     def sees_everything(self) -> bool:
         return self.is_superuser or self.role in (Role.HR_DIRECTOR, Role.SYSADMIN)
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's recent passwords, so a new one cannot repeat them (R-SEC-9). Written by
+    ``hrsys.accounts.passwords.PasswordHistoryValidator.password_changed``; only the newest few are kept."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(_("password"), max_length=128)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("previous password")
+        verbose_name_plural = _("previous passwords")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.user_id} @ {self.at:%Y-%m-%d}"

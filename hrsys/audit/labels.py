@@ -41,6 +41,7 @@ OBJECTS = {
     "attendance.shift_template": gettext_lazy("Shift template"),
     "attendance.door_group": gettext_lazy("Door access group"), "reminder_policy": gettext_lazy("Reminder policy"),
     "room": gettext_lazy("Interview room"),
+    "audit_log": gettext_lazy("Audit and access logs"),
 }
 
 VERBS = {
@@ -68,6 +69,12 @@ VERBS = {
     "sign": gettext_lazy("signed"), "pass": gettext_lazy("passed"), "extend": gettext_lazy("extended"),
     "fail": gettext_lazy("failed"), "cost_record_create": gettext_lazy("cost recorded"),
     "restore": gettext_lazy("restored"),
+    # staff sign-in with a second factor (R-SEC-9, hrsys/accounts/twofactor.py)
+    "two_factor_enrol": gettext_lazy("two-factor sign-in set up"),
+    "two_factor_reset": gettext_lazy("two-factor sign-in reset"),
+    "two_factor_refused": gettext_lazy("wrong sign-in code"),
+    "recovery_code_use": gettext_lazy("signed in with a recovery code"),
+    "recovery_codes_renew": gettext_lazy("new recovery codes made"),
 }
 
 
@@ -78,6 +85,7 @@ MACHINE_ACTORS = {
     "portal": gettext_lazy("Candidate (portal)"), "candidate": gettext_lazy("Candidate (portal)"),
     "careers": gettext_lazy("Candidate (careers site)"), "vendor": gettext_lazy("AI interview vendor"),
     "demo": gettext_lazy("Demo data"), "backup": gettext_lazy("System (backup)"), "benchmark": gettext_lazy("Benchmark"),
+    "audit_purge": gettext_lazy("System (log retention)"),
 }
 
 

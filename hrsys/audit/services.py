@@ -1,7 +1,13 @@
 """Writers of audit rows. Call them inside the service's transaction, so an
 audit row exists exactly when the change it describes was committed."""
 
-from django.db import models
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hrsys.core import context
 from hrsys.crypto.fields import EncryptedTextField
@@ -83,3 +89,25 @@ def access_log(*, actor, kind: str, obj, detail: str = "", channel: str = "") ->
         ip=ctx.ip if ctx else None,
         user_agent=ctx.user_agent if ctx else "",
     )
+
+
+@transaction.atomic
+def audit_logs_purge(*, actor, before: datetime) -> dict[str, int]:
+    """R-SEC-9: delete audit events and access-log rows older than ``before``, which must lie at least
+    ``AUDIT_RETENTION_DAYS`` (never under 180: the Cybersecurity Law's six months) in the past; a younger
+    cut-off deletes nothing and raises ``ValidationError``. The purge itself is audited. Nothing else deletes
+    these rows: the querysets, the rows and the admin refuse."""
+    oldest_allowed = timezone.now() - timedelta(days=max(settings.AUDIT_RETENTION_DAYS,
+                                                         settings.AUDIT_RETENTION_MIN_DAYS))
+    if before > oldest_allowed:
+        raise ValidationError({"before": [
+            _("Audit and access logs are kept for %(days)d days: choose a date on or before %(date)s.")
+            % {"days": settings.AUDIT_RETENTION_DAYS, "date": timezone.localdate(oldest_allowed).isoformat()}]})
+    counts = {
+        # past the append-only guard on purpose: the one place old rows go
+        "audit_events": models.QuerySet.delete(AuditEvent.objects.filter(at__lt=before))[0],
+        "access_log": models.QuerySet.delete(AccessLog.objects.filter(at__lt=before))[0],
+    }
+    audit_record(actor=actor, action="audit_log.purge", obj=("audit_log", before.date().isoformat()),
+                 changes={name: [count, 0] for name, count in counts.items()})
+    return counts

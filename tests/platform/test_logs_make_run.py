@@ -87,7 +87,9 @@ def make_run(celery_worker_process, tmp_path, settings, monkeypatch):
     # outbox directory's default, given here. The web runs as make run's: static files as whitenoise serves them.
     worker = celery_worker_process.start(**env)
     port = _free_port()
-    web_env = {**worker.env("filesystem", **env), "HRSYS_TESTING": "0", "PORT": str(port)}
+    # the staff member signs in with the password alone (two-factor sign-in: tests/accounts/test_two_factor.py)
+    web_env = {**worker.env("filesystem", **env), "HRSYS_TESTING": "0", "PORT": str(port),
+               "STAFF_2FA_REQUIRED_ROLES": ""}
     # make run's own step before honcho: whitenoise serves /static/ from the collected files
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=web_env, cwd=ROOT,
                    check=True, timeout=300, capture_output=True)

@@ -95,6 +95,8 @@ ROUTES: dict[str, object] = {
     "admin-login": PUBLIC, "healthz": PUBLIC, "set_language": PUBLIC, "favicon": PUBLIC, "schema": PUBLIC,
     "swagger-ui": PUBLIC,
     "api:auth-token": PUBLIC, "api:me": OWN,
+    # the signed-in staff member's own second factor (R-SEC-9; tests/accounts/test_two_factor.py)
+    "account-verify": OWN, "account-security": OWN, "account-enrol": OWN, "account-recovery-codes": OWN,
     "api:staff-list": Listing(query="page_size=200"), "api:staff-export": Listing(query="format=csv"),
     "api:staff-detail": Obj("accounts.user"),
     "api:task-probe-create": OWN, "api:task-probe-detail": Exempt("a platform probe row, no personal data"),
@@ -243,6 +245,7 @@ ADMIN_ROUTES: dict[str, object] = {
     "admin:candidates_application_transition": Obj("candidates.application", extra={"name": "reject"},
                                                    inside=False),  # POST only: a GET is 404 for everyone
     "admin:auth_user_password_change": Obj("accounts.user", kwarg="id"),
+    "admin:accounts_user_two_factor_reset": Obj("accounts.user"),  # a system administrator's; 403 for others
     "dev_outbox:list": Exempt("console-backend messages for local use, staff with notification permission"),
     "dev_outbox:file": Exempt("console-backend messages for local use, staff with notification permission"),
     "admin:candidates_resume_file": Obj("candidates.resume", where={"file__gt": ""}),

@@ -10,7 +10,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from hrsys.accounts.demo import logins
+from hrsys.accounts.demo import DEMO_TOTP_KEY, logins
 
 SEED_ORDER = [
     "hrsys.accounts", "candidates", "notifications", "interviews.ai", "onboarding", "attendance", "story", "dashboard",
@@ -49,3 +49,5 @@ class Command(BaseCommand):
             self.stdout.write("\nDemo logins (http://127.0.0.1:8000/admin/):")
             for username, password, role in logins():
                 self.stdout.write(f"  {username:<16} {password:<18} {role}")
+            self.stdout.write(f"  code: the 6 digits of `manage.py demo_totp`, or an authenticator app with the key "
+                              f"{DEMO_TOTP_KEY}")
