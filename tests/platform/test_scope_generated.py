@@ -261,7 +261,7 @@ UNSCOPED_ADMIN_MODELS = {
     "onboarding.checklisttemplate", "attendance.shifttemplate", "dashboard.attritionmodel", "core.tickrun",
     "ai_interviews.vendor", "ai_interviews.rejecteddelivery", "ai_interviews.delivery", "audit.auditevent",
     "audit.accesslog", "ai_interviews.question", "axes.accessattempt", "axes.accessfailurelog", "axes.accesslog",
-    "django_celery_beat.periodictask", "auth.group", "authtoken.tokenproxy",
+    "django_celery_beat.periodictask", "auth.group", "authtoken.tokenproxy", "notifications.providercircuit",
 }
 
 
