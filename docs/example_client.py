@@ -36,11 +36,13 @@ The last line printed is ``STORY {json}``: the ids of everything the story creat
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import hmac
 import io
 import json
 import secrets
+import struct
 import sys
 import threading
 import time
@@ -63,6 +65,15 @@ DIMENSIONS = [  # the job's assessment dimensions; the demo vendor maps its keys
     {"key": "professional_skill", "label": "Professional skill", "pass": 70, "borderline": 50},
 ]
 VENDOR_SCORES = {"communication": 5, "logic": 5, "professional": 4.5}  # the demo vendor's own keys and scale
+
+
+def totp(key_base32: str, at: float | None = None) -> str:
+    """The 6-digit time-based code (RFC 6238: HMAC-SHA1, 30-second steps) an authenticator app shows for the key."""
+    key = base64.b32decode(key_base32.replace(" ", "").upper() + "=" * (-len(key_base32.replace(" ", "")) % 8))
+    counter = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 class StoryError(Exception):
@@ -253,7 +264,10 @@ class Story:
         username, _sep, password = spec.partition(":")
         if not password:
             raise StoryError(f"--{label}: give USERNAME:PASSWORD")
-        data = self.api.post("/api/v1/auth/token/", {"username": username, "password": password}, expect=(200,),
+        credentials = {"username": username, "password": password}
+        if self.args.totp_key:  # two-factor sign-in (admin, HR director, HR): the code of the moment
+            credentials["otp"] = totp(self.args.totp_key)
+        data = self.api.post("/api/v1/auth/token/", credentials, expect=(200,),
                              what=f"obtain an API token for {username}")
         client = self.api.as_user(data["token"], username)
         me = client.get("/api/v1/me/", what=f"read {username}'s profile")
@@ -666,6 +680,9 @@ def parse_args(argv=None):
     p.add_argument("--timeout", type=float, default=60, help="how long to wait for the server's workers")
     p.add_argument("--poll", type=float, default=0.5, help="seconds between polls")
     p.add_argument("--http-timeout", type=float, default=30)
+    p.add_argument("--totp-key", metavar="BASE32",
+                   help="the authenticator key of the users who sign in with two factors (the demo's is in README); "
+                        "their token requests then carry the current 6-digit code")
     return p.parse_args(argv)
 
 
