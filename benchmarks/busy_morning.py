@@ -41,10 +41,12 @@ from collections import defaultdict
 from pathlib import Path
 
 from bench_db import fresh_database  # benchmarks/, next to this script
+from django_otp.oath import TOTP
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PASSWORD = "busy-morning-2026"
+TOTP_KEY_HEX = "48525359534255535942454e43484d41524b3230"  # the bench users' authenticator key
 VENDOR_SECRET = "busy-morning-vendor-secret-0123456789"
 
 
@@ -116,6 +118,10 @@ def _hr_user(args) -> list:
     status, _body, ms, _h = s.form("/admin/login/", {"username": username, "password": PASSWORD, "next": "/start/"},
                                    base + "/admin/login/")
     out.append(("sign-in", status, ms))
+    # the second factor HR signs in with (R-SEC-9): the code the authenticator shows now
+    code = f"{TOTP(bytes.fromhex(TOTP_KEY_HEX)).token():06d}"
+    status, _body, ms, _h = s.form("/account/verify/", {"code": code, "next": "/start/"}, base + "/account/verify/")
+    out.append(("sign-in code", status, ms))
     pages = [("Today", lambda: "/dashboard/"), ("jobs list", lambda: "/workspace/jobs/"),
              ("board", lambda: f"/workspace/jobs/{rng.choice(jobs)}/board/"),
              ("application page", lambda: f"/workspace/applications/{rng.choice(applications)}/"),
@@ -232,6 +238,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connections
     from django.utils import timezone
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from attendance import services as attendance_services
     from attendance.models import AccountState, AttendanceAccount, Punch
@@ -251,6 +258,7 @@ def main() -> int:
                               for n in hr_names])
     for user in User.objects.filter(username__in=hr_names):
         user.departments.add(hospital)
+        TOTPDevice.objects.create(user=user, name="bench", key=TOTP_KEY_HEX, confirmed=True)
     mine = {"job__department__path__startswith": hospital.path}  # what these HR users' scope holds
     jobs = list(JobRequisition.objects.filter(department__path__startswith=hospital.path).values_list("pk", flat=True))
     applications = list(Application.objects.filter(**mine).order_by("-pk").values_list("pk", flat=True)[:2000])
@@ -367,7 +375,7 @@ def main() -> int:
             sent_punches += item[3]
             accepted_punches += item[4] if status == 200 else 0
     stored_punches = Punch.objects.count() - punches_before
-    deliveries = Delivery.objects.filter(vendor=vendor, delivery_key__startswith=f"D-BM-{run}-")
+    deliveries = Delivery.objects.filter(vendor=vendor, invitation__assessment_id__startswith=f"BM-{run}-")
     delivered = sum(1 for item in results if item[0] == "AI result delivery" and item[1] in (200, 202))
     unsent = Notification.objects.filter(status__in=[Status.PENDING, Status.SENDING, Status.FAILED],
                                          idempotency_key__startswith=f"busy-{run}-").count()
