@@ -160,3 +160,65 @@ def test_r_sec_8_messages_due_while_postgres_was_down_are_sent_once_after(cluste
     sent_ids = Counter(line.split(":", 1)[1].strip() for p in files for line in p.read_text().splitlines()
                        if line.startswith("Notification:"))
     assert len(sent_ids) == count and set(sent_ids.values()) == {1}, sent_ids  # each message once, none lost
+
+
+def test_r_sec_8_a_move_during_the_outage_is_refused_whole_and_made_once_after(cluster, tmp_path):
+    """A move asked for while PostgreSQL is down answers 503 and leaves no trace (no half-written transition: the
+    application's stage and its history as before); asked again once it is back, it is made once."""
+    make_world = (
+        "from candidates.models import Application, Candidate, JobRequisition\n"
+        "from hrsys.accounts.models import Department, User\n"
+        "from rest_framework.authtoken.models import Token\n"
+        "org = Department.objects.create(code='f-org', name='医院', kind='organization')\n"
+        "dept = Department.objects.create(code='f-er', name='急诊科', parent=org)\n"
+        "hr = User.objects.create_user(username='f-hr', password='x', role='hr_staff')\n"
+        "hr.departments.add(org)\n"
+        "job = JobRequisition.objects.create(department=dept, title='护士', status='open')\n"
+        "app = Application.objects.create(candidate=Candidate.objects.create(name='张三'), job=job, state='new')\n"
+        "print(Token.objects.create(user=hr).key, app.pk)\n")
+    env = _environment(cluster, tmp_path, STAFF_2FA_REQUIRED_ROLES="")
+    made = subprocess.run([sys.executable, "manage.py", "shell", "-c", make_world], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True, timeout=120)
+    token, app_id = made.stdout.split()[-2:]
+    port = free_port()
+    web = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "hrsys.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "1", "--threads", "2"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "web.log", "wb"))  # noqa: SIM115 - closed with the process
+    base = f"http://127.0.0.1:{port}"
+
+    def move():
+        request = urllib.request.Request(f"{base}/api/v1/applications/{app_id}/transitions/screen/", data=b"{}",
+                                         method="POST", headers={"Authorization": f"Token {token}",
+                                                                 "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"{}")
+
+    def stage_and_history():
+        import psycopg2
+
+        with psycopg2.connect(host="127.0.0.1", port=cluster.port, user="root", dbname="hrsys") as conn:
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT state FROM candidates_application WHERE id = %s", [app_id])
+                state = cursor.fetchone()[0]
+                cursor.execute("SELECT COUNT(*) FROM candidates_transitionlog WHERE application_id = %s", [app_id])
+                return state, cursor.fetchone()[0]
+
+    try:
+        wait_until(lambda: _get(base + "/healthz")[0] == 200, timeout=90, interval=0.5, message="gunicorn answering")
+        cluster.stop()
+        status, body = move()
+        assert status == 503 and body["error"]["code"] == "service_unavailable"
+        cluster.start()
+        cluster.wait_ready()
+        assert stage_and_history() == ("new", 0)  # nothing of the refused move was written
+        status, _body = move()
+        assert status == 200
+        assert stage_and_history() == ("screening", 1)
+        assert move()[0] == 409  # and not twice
+    finally:
+        web.terminate()
+        web.wait(30)
