@@ -45,6 +45,9 @@ BENCHES = {
     "ingest": Bench("ingest.py", "BENCH_DATABASE_URL", ["--concurrency", "16"], ["--count", "300", "--concurrency", "16"],
                     redis=True),
     "attendance": Bench("attendance.py", "DATABASE_URL", [], ["--employees", "1000"]),
+    "busy_morning": Bench("busy_morning.py", "BENCH_DATABASE_URL", [],
+                          ["--minutes", "1", "--hr-users", "10", "--deliveries", "4", "--clocks", "4", "--scale", "2000",
+                           "--reminders", "100"], redis=True),
     "dashboard": Bench("dashboard.py", "DATABASE_URL", [],
                        ["--applications", "10000", "--notifications", "100000", "--punches", "60000", "--runs", "3"]),
 }
