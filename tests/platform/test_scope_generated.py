@@ -262,6 +262,7 @@ UNSCOPED_ADMIN_MODELS = {
     "ai_interviews.vendor", "ai_interviews.rejecteddelivery", "ai_interviews.delivery", "audit.auditevent",
     "audit.accesslog", "ai_interviews.question", "axes.accessattempt", "axes.accessfailurelog", "axes.accesslog",
     "django_celery_beat.periodictask", "auth.group", "authtoken.tokenproxy", "notifications.providercircuit",
+    "privacy.retentionsweep",  # counts per data class only (R-SEC-5)
 }
 
 
