@@ -15,7 +15,7 @@ from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin
 
 from . import services
 from .models import RetentionPolicy, RetentionSweep
-from .registry import data_class, data_classes
+from .registry import UnknownDataClass, data_class, data_classes
 
 
 def _editable_choices():
@@ -31,7 +31,7 @@ class RetentionPolicyForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if user is not None:
+        if user is not None and "organization" in self.fields:  # absent when read-only (a change, a viewer)
             self.fields["organization"].queryset = Department.objects.for_user(user).filter(
                 kind=Department.Kind.ORGANIZATION)
 
@@ -55,7 +55,13 @@ class RetentionPolicyAdmin(ScopedAdmin):
 
     @admin.display(description=gettext_lazy("data class"), ordering="data_class")
     def data_class_label(self, obj):
-        return data_class(obj.data_class).label
+        try:
+            return data_class(obj.data_class).label
+        except UnknownDataClass:  # a class no app registers any more: shown by its key, not an error page
+            return obj.data_class
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("organization", "data_class") if obj else ()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -68,9 +74,8 @@ class RetentionPolicyAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         # the form checked the model's rules; the service writes and audits
-        saved = services.retention_policy_set(actor=request.user, organization=form.cleaned_data["organization"],
-                                              data_class_key=form.cleaned_data["data_class"],
-                                              days=form.cleaned_data["days"])
+        saved = services.retention_policy_set(actor=request.user, organization=obj.organization,
+                                              data_class_key=obj.data_class, days=form.cleaned_data["days"])
         obj.pk = saved.pk
 
     def changelist_view(self, request, extra_context=None):

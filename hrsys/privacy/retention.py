@@ -1,5 +1,6 @@
 """The platform's own data class: access logs (R-SEC-5, R-SEC-9: kept at least 180 days)."""
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -7,8 +8,9 @@ from hrsys.audit.models import AccessLog
 
 from .registry import DELETE, DataClass, register_data_class
 
-#: access and audit logs are never purged younger than this (R-SEC-9: logs kept >= 6 months)
-LOG_FLOOR_DAYS = 180
+#: access and audit logs are never purged younger than this (R-SEC-9: logs kept >= 6 months); the audit app's
+#: own floor when it declares one
+LOG_FLOOR_DAYS = max(180, getattr(settings, "AUDIT_RETENTION_MIN_DAYS", 180))
 
 
 def _access_logs_due(cutoffs):

@@ -111,3 +111,15 @@ def test_r_sec_5_hr_places_and_releases_a_legal_hold_in_the_admin(users, org):
     hold.refresh_from_db()
     assert hold.released_by == users.hr and hold.released_at is not None
     assert AuditEvent.objects.filter(action__in=["legal_hold.place", "legal_hold.release"]).count() == 2
+
+
+def test_r_sec_5_the_director_changes_the_days_of_an_existing_period(users, org):
+    policy = RetentionPolicy.objects.create(organization=org.hospital, data_class="resumes", days=90)
+    client = login(users.director)
+    assert client.get(f"{URL}{policy.pk}/change/").status_code == 200
+    response = client.post(f"{URL}{policy.pk}/change/", {"days": 120})
+    assert response.status_code == 302, response.content[:2000]
+    policy.refresh_from_db()
+    assert (policy.organization, policy.data_class, policy.days) == (org.hospital, "resumes", 120)
+    assert RetentionPolicy.objects.count() == 1
+    assert login(users.hr).get(f"{URL}{policy.pk}/change/").status_code == 200  # HR may look

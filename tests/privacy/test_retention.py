@@ -5,8 +5,9 @@ import os
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.http import Http404
 from django.utils import timezone
 
 from candidates.models import Candidate, LegalHold, Resume, State
@@ -26,7 +27,9 @@ from hrsys.privacy.services import (
     retention_sweep_schedule,
 )
 from notifications.models import Notification
+from portal.models import PortalSession
 from tests.candidates.factories import ApplicationFactory, JobFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -252,12 +255,8 @@ def test_r_sec_5_a_hold_needs_a_reason_and_is_placed_in_scope_only(org, users):
     with pytest.raises(ValidationError):
         legal_hold_place(actor=users.hr, candidate_id=candidate.pk, reason="  ")
     other = closed_candidate(org.company, days_ago=10)
-    from django.http import Http404
-
     with pytest.raises(Http404):
         legal_hold_place(actor=users.hr, candidate_id=other.pk, reason="x")  # the company is not hr's
-    from django.core.exceptions import PermissionDenied
-
     with pytest.raises(PermissionDenied):
         legal_hold_place(actor=users.interviewer, candidate_id=candidate.pk, reason="x")
     assert not LegalHold.objects.exists()
@@ -306,3 +305,32 @@ def test_r_sec_5_the_task_takes_the_sweep_id_and_runs_it(org):
         tasks.retention_sweep.run(sweep_row.pk)
     sweep_row.refresh_from_db()
     assert sweep_row.finished_at is not None and sweep_row.counts["rejected_candidates"] == 1
+
+
+def test_r_sec_5_anonymising_is_for_hr_in_scope_only(org, users):
+    candidate = closed_candidate(org.emergency, days_ago=10)
+    with pytest.raises(PermissionDenied):
+        candidate_anonymise(actor=users.er_manager, candidate_id=candidate.pk, reason="x")
+    company_hr = UserFactory(username="hr_company", role="hr_staff", departments=[org.company])
+    with pytest.raises(Http404):
+        candidate_anonymise(actor=company_hr, candidate_id=candidate.pk, reason="x")
+    assert Candidate.objects.get(pk=candidate.pk).anonymised_at is None
+    candidate_anonymise(actor=users.hr, candidate_id=candidate.pk, reason="the person asked")
+    assert Candidate.objects.get(pk=candidate.pk).anonymised_at is not None
+
+
+def test_r_sec_5_anonymising_ends_the_persons_portal_sessions(org, users):
+    candidate = closed_candidate(org.emergency, days_ago=10)
+    session = PortalSession.objects.create(candidate=candidate, key_hash="k" * 64, method="sms",
+                                           expires_at=timezone.now() + dt.timedelta(hours=1), ip="10.0.0.1",
+                                           user_agent="Mobile Safari")
+    candidate_anonymise(actor=users.hr, candidate_id=candidate.pk, reason="the person asked")
+    session.refresh_from_db()
+    assert session.ended_at is not None and session.ip is None and session.user_agent == ""
+
+
+def test_r_sec_5_a_policy_row_of_a_class_no_longer_registered_does_not_break_the_admin(org, users, client):
+    RetentionPolicy.objects.create(organization=org.hospital, data_class="retired_class", days=10)
+    assert client.login(username="director", password=PASSWORD)
+    response = client.get("/admin/privacy/retentionpolicy/")
+    assert response.status_code == 200 and "retired_class" in response.content.decode()
