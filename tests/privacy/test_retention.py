@@ -104,6 +104,7 @@ def test_r_sec_5_access_logs_are_never_kept_under_180_days(org, users):
         access_log(actor=users.hr, kind="view", obj=("candidates.candidate", 2), detail="test")
     assert sweep()["access_logs"] == 2
     assert list(AccessLog.objects.values_list("object_id", flat=True)) == ["1"]
+    assert AuditEvent.objects.filter(action="audit_log.purge", actor_label="retention").exists()
 
 
 def test_r_sec_5_ai_recordings_keep_the_vendors_period_and_refuse_an_organisation_policy(org, users):

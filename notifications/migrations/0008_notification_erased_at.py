@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0006_message_texts_composed'),
+        ('notifications', '0007_provider_circuit'),
     ]
 
     operations = [
