@@ -7,6 +7,7 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("Attendance")
 
     def ready(self):
-        from . import jobs, receivers  # noqa: F401, PLC0415 - in ready(): importing jobs registers the periodic sweeps
+        from . import jobs, receivers, retention  # noqa: F401, PLC0415 - in ready(): importing jobs registers the periodic sweeps
 
         receivers.connect()  # what onboarding and the employee file tell attendance
+        retention.register()  # the retention sweep's data class (R-SEC-5)

@@ -40,6 +40,7 @@ from .models import (
     Education,
     InterviewRound,
     JobRequisition,
+    LegalHold,
     Priority,
     Resume,
     State,
@@ -742,6 +743,76 @@ class TalentPoolEntryAdmin(IdentifierSearchMixin, ScopedAdmin):
     @admin.display(description=gettext_lazy("tags"))
     def tag_names(self, obj):
         return ", ".join(t.name for t in obj.tags.all())
+
+
+class LegalHoldForm(forms.ModelForm):
+    class Meta:
+        model = LegalHold
+        fields = ("candidate", "reason")
+
+    def clean_candidate(self):
+        candidate = self.cleaned_data["candidate"]
+        if services.candidate_on_hold(candidate.pk):
+            raise ValidationError(_("This candidate is already under a legal hold."))
+        if candidate.anonymised_at:
+            raise ValidationError(_("This candidate's data was already removed."))
+        return candidate
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(ScopedAdmin):
+    """Legal holds on candidates (R-SEC-5): the retention sweep skips them and their deletion is refused.
+    Placed with a reason, released by the action; never edited or deleted (the history is the point)."""
+
+    form = LegalHoldForm
+    list_display = ("candidate", "placed_at", "placed_by", "released_at", "released_by")
+    list_filter = (("released_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("candidate", "placed_by", "released_by")
+    raw_id_fields = ("candidate",)
+    fields = ("candidate", "reason", "placed_at", "placed_by", "released_at", "released_by")
+    readonly_fields = ("placed_at", "placed_by", "released_at", "released_by")
+    actions = ["release"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "candidate", "reason") if obj else self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "candidate":
+            kwargs["queryset"] = Candidate.objects.for_user(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)  # the action releases, no edits
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # an HR matter: managers, who may view the pipeline's records, do not see why someone is held
+        return request.user.has_perm("candidates.add_legalhold") and super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            hold = services.legal_hold_place(actor=request.user, candidate_id=form.cleaned_data["candidate"].pk,
+                                             reason=form.cleaned_data["reason"])
+        except Conflict as exc:
+            raise PermissionDenied(str(exc.detail)) from exc
+        obj.pk = hold.pk
+
+    @admin.action(description=gettext_lazy("Release the selected legal holds"),
+                  permissions=["release"])
+    def release(self, request, queryset):
+        done = 0
+        for hold in queryset.filter(released_at__isnull=True):
+            services.legal_hold_release(actor=request.user, hold_id=hold.pk)
+            done += 1
+        self.message_user(request, _("%(n)s legal hold(s) released.") % {"n": done}, messages.SUCCESS)
+
+    def has_release_permission(self, request):
+        return request.user.has_perm("candidates.change_legalhold")
 
 
 @admin.register(Tag)

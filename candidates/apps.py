@@ -12,7 +12,7 @@ class CandidatesConfig(AppConfig):
     verbose_name = _("Hiring pipeline")
 
     def ready(self):
-        from . import selectors  # noqa: PLC0415 - it imports the models, not loaded yet when apps.py is imported
+        from . import retention, selectors  # noqa: PLC0415 - they import the models, not loaded yet at import time
 
         register_resolver(_application_move_words)  # the audit trail's moves by their labels
         # the outbox finds candidates by name or identifier, within the viewer's scope (R-UI-2, R-SEC-1)
@@ -21,6 +21,7 @@ class CandidatesConfig(AppConfig):
         # the access report's "by person": a candidate's page, résumé, applications and scans are the candidate's
         for object_type in selectors.CANDIDATE_RECORDS:
             register_people(object_type, selectors.candidate_people_of(object_type))
+        retention.register()  # rejected candidates, talent pool, résumés, message texts (R-SEC-5)
 
 
 def _application_move_words(obj: str, verb: str) -> str | None:

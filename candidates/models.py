@@ -229,6 +229,8 @@ class Candidate(models.Model):
     consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, db_index=True,
+                                         help_text=_("Personal data removed (retention or the person's request)."))
 
     objects = CandidateQuerySet.as_manager()
     scope_path = "applications"
@@ -620,3 +622,30 @@ class TalentPoolEntry(models.Model):
 
     def __str__(self):
         return str(self.candidate)
+
+
+class LegalHold(models.Model):
+    """Keep everything of this candidate: the retention sweep skips them and deletion is refused (R-SEC-5)."""
+
+    candidate = models.ForeignKey(Candidate, verbose_name=_("candidate"), on_delete=models.CASCADE,
+                                  related_name="legal_holds")
+    reason = models.TextField(_("reason"))
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("placed by"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    placed_at = models.DateTimeField(_("placed"), default=timezone.now)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("released by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "candidate__applications"
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        ordering = ["-placed_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["candidate"], condition=Q(released_at__isnull=True),
+                                               name="cand_one_active_hold")]
+
+    def __str__(self):
+        return f"hold #{self.pk}"

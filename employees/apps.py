@@ -7,6 +7,7 @@ class EmployeesConfig(AppConfig):
     verbose_name = _("Employees")
 
     def ready(self):
-        from . import jobs, receivers  # noqa: F401, PLC0415 - in ready(): importing jobs registers the periodic sweep
+        from . import jobs, receivers, retention  # noqa: F401, PLC0415 - in ready(): importing jobs registers the periodic sweep
 
         receivers.connect()  # what onboarding tells the employee file
+        retention.register()  # the retention sweep's data class (R-SEC-5)

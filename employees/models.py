@@ -73,6 +73,8 @@ class Employee(models.Model):
     exit_note = models.TextField(_("exit note"), blank=True)
     created_by = models.CharField(_("created by"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True,
+                                         help_text=_("Personal data removed after the retention period."))
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "department"

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "hrsys.crypto",
     "hrsys.core",
     "hrsys.events",
+    "hrsys.privacy",
     "candidates",
     "interviews",
     "interviews.ai",

@@ -167,6 +167,8 @@ class Notification(ConcurrentTransitionMixin, models.Model):
                                        on_delete=models.SET_NULL, related_name="escalations")
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    erased_at = models.DateTimeField(_("text erased"), null=True, blank=True,
+                                     help_text=_("The message text was removed after its retention period."))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)

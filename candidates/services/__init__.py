@@ -72,6 +72,7 @@ from .jobs import (
 )
 from .matches import application_recompute_match, candidate_recompute_matches, job_recompute_matches
 from .pipeline import application_transition, application_withdraw_by_candidate
+from .privacy import candidate_anonymise, candidate_on_hold, legal_hold_place, legal_hold_release
 from .talent_pool import system_tag, talent_pool_reactivate, talent_pool_tag
 from .transitions import allowed_transitions, transition_label
 
@@ -80,7 +81,8 @@ __all__ = [
     "DuplicateCandidate",
     "_job_for_application", "_require_perm", "_user",  # the bulk import checks as candidate_create does
     "allowed_transitions", "application_create", "application_recompute_match", "application_transition",
-    "application_withdraw_by_candidate", "candidate_create", "candidate_merge", "candidate_recompute_matches",
+    "application_withdraw_by_candidate", "candidate_anonymise", "candidate_create", "candidate_on_hold",
+    "legal_hold_place", "legal_hold_release", "candidate_merge", "candidate_recompute_matches",
     "candidate_update", "clean_candidate_fields", "credential_add", "credential_problems_in_words",
     "find_duplicates", "job_backup_pool_set", "job_create", "job_publish", "job_recompute_matches", "job_update", "resume_confirm", "resume_upload",
     "system_tag", "talent_pool_reactivate", "talent_pool_tag", "transition_label",

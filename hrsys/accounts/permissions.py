@@ -26,6 +26,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.add_department", "accounts.change_department",  # the tree, within the scope (R-INT-4)
         "audit.view_*", "dashboard.*", "core.view_*",
         "events.*",  # outgoing event subscriptions and their delivery log (R-INT-2): HR's administrator
+        "privacy.*",  # retention periods per organisation (R-SEC-5)
     ),
     Role.HR_STAFF: (
         "candidates.*", "interviews.*", *AI_INTERVIEW_HR, "notifications.*", "onboarding.*", "employees.*",
@@ -33,6 +34,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_user", "accounts.view_department", "dashboard.*",
         # departments below their own, through the services' scope checks (R-INT-4)
         "accounts.add_department", "accounts.change_department",
+        "privacy.view_*",  # the retention periods and the nightly dry run (R-SEC-5); the director sets them
     ),
     Role.MANAGER: (
         "candidates.view_*", "interviews.view_*", "ai_interviews.view_aiinterviewresult",

@@ -31,9 +31,10 @@ from .receipts import (
     twilio_callback_record,
     voice_gather_record,
 )
+from .retention import notification_texts_erase, notifications_erasable, notifications_finished
 
 __all__ = [
-    "Recipient", "notification_create", "notification_cancel", "candidate_action_record",
+    "Recipient", "notification_texts_erase", "notifications_erasable", "notifications_finished", "notification_create", "notification_cancel", "candidate_action_record",
     "notification_dispatch_due", "notification_deliver", "notification_deliver_batch", "notification_escalate_due",
     "twilio_callback_record", "voice_gather_record", "notification_requeue",
     # settings and tables the services work by

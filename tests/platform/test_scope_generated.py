@@ -262,6 +262,7 @@ UNSCOPED_ADMIN_MODELS = {
     "ai_interviews.vendor", "ai_interviews.rejecteddelivery", "ai_interviews.delivery", "audit.auditevent",
     "audit.accesslog", "ai_interviews.question", "axes.accessattempt", "axes.accessfailurelog", "axes.accesslog",
     "django_celery_beat.periodictask", "auth.group", "authtoken.tokenproxy", "notifications.providercircuit",
+    "privacy.retentionsweep",  # counts per data class only (R-SEC-5)
 }
 
 
@@ -295,11 +296,12 @@ def _supplement_world():
         ShiftAssignment,
         ShiftTemplate,
     )
-    from candidates.models import Application
+    from candidates.models import Application, LegalHold
     from dashboard.models import CostRecord, NotificationDaily
     from employees.models import Employee
     from hrsys.events.models import Delivery as EventDelivery
     from hrsys.events.models import DeliveryAttempt, Event, Subscription
+    from hrsys.privacy.models import RetentionPolicy
     from interviews.ai.models import AIInterviewResult, AIMedia, CandidatePreferences, Question
     from interviews.models import (
         BatchRun,
@@ -391,6 +393,10 @@ def _supplement_world():
         event = Event.objects.create(type="application.created", organisation=dept.organization(), body="{}")
         delivery = EventDelivery.objects.create(event=event, subscription=subscription)
         DeliveryAttempt.objects.create(delivery=delivery, number=1, started_at=now, outcome="delivered")
+        # retention (R-SEC-5): a legal hold on the application's candidate, a period of the organisation
+        LegalHold.objects.create(candidate=app.candidate, reason=f"scope-{code}")
+        RetentionPolicy.objects.get_or_create(organization=dept.organization(), data_class="resumes",
+                                              defaults={"days": 90})
 
 
 # -- the oracle: who may see what, computed without hrsys.accounts.scope -------------------------------------
