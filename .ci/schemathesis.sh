@@ -63,8 +63,10 @@ done
 # An API token for the demo `admin`, through the token endpoint itself.
 PASSWORD=$($PY manage.py shell -c 'from hrsys.accounts.demo import DEMO_PASSWORD; print(DEMO_PASSWORD)' 2>/dev/null \
   | tail -n 1)
+# The admin signs in with two factors (R-SEC-9): the demo authenticator's current code.
+OTP=$($PY manage.py demo_totp 2>/dev/null | tail -n 1)
 TOKEN=$(curl -fsS -H 'Content-Type: application/json' \
-  -d "{\"username\": \"admin\", \"password\": \"${PASSWORD}\"}" "$BASE/api/v1/auth/token/" \
+  -d "{\"username\": \"admin\", \"password\": \"${PASSWORD}\", \"otp\": \"${OTP}\"}" "$BASE/api/v1/auth/token/" \
   | $PY -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 
 status=0
