@@ -119,6 +119,10 @@ class DeviceCredentialRotateApi(APIView):
 
 class ShiftTemplateOutputSerializer(serializers.ModelSerializer):
     on_days = serializers.ListField(child=serializers.IntegerField())
+    # wall-clock times of the day, no offset (JSON Schema's "time" format requires one): plain strings
+    start_time = serializers.CharField(help_text="HH:MM:SS, local wall-clock time (Asia/Shanghai)")
+    end_time = serializers.CharField(help_text="HH:MM:SS, local wall-clock time; at or before the start: the shift "
+                                               "ends the next day")
 
     class Meta:
         model = ShiftTemplate

@@ -20,6 +20,10 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 COUNT_LIMIT = 1000
 
 
+#: the highest page number asked for that is looked up (10 million pages of 200): past it the page does not exist
+MAX_PAGE = 10_000_000
+
+
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -39,7 +43,7 @@ class Pagination(PageNumberPagination):
         raw_number = request.query_params.get(self.page_query_param) or 1
         try:
             number = int(raw_number)
-            if number < 1:
+            if number < 1 or number > MAX_PAGE:  # beyond any table: refused before it becomes an OFFSET
                 raise InvalidPage
         except (TypeError, ValueError, InvalidPage):
             raise NotFound(_("Invalid page.")) from None

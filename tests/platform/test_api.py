@@ -112,3 +112,18 @@ def test_admin_login_is_throttled_after_repeated_failures(users, client, setting
 def test_admin_login_works_with_right_password(users, client):
     response = client.post("/admin/login/", {"username": "hr", "password": PASSWORD, "next": "/admin/"})
     assert response.status_code == 302 and "_auth_user_id" in client.session
+
+
+@pytest.mark.parametrize("page", ["1234572463731875512320", "10000001"])
+def test_a_page_number_no_table_reaches_is_a_404_not_a_server_error(users, api_as, page):
+    """Found by Schemathesis: a page number whose OFFSET overflows PostgreSQL's bigint was a 500."""
+    response = api_as(users.hr).get(f"/api/v1/applications/?page={page}")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_shift_template_times_are_plain_wall_clock_strings(users, api_as):
+    """The schema says string (JSON Schema's "time" format requires an offset, which a shift's time has not)."""
+    created = api_as(users.director).post("/api/v1/attendance/shift-templates/", {
+        "name": "白班", "start_time": "08:00", "end_time": "17:30"}, format="json")
+    assert created.status_code == 201, created.json()
+    assert (created.json()["start_time"], created.json()["end_time"]) == ("08:00:00", "17:30:00")
