@@ -26,6 +26,8 @@ import time
 import types
 from pathlib import Path
 
+from bench_db import sign_in  # benchmarks/, next to this script
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrsys.settings")
 
@@ -340,7 +342,7 @@ def main() -> int:
     for username in ("bench-hr", "bench-mgr"):
         user = User.objects.get(username=username)
         client = Client()
-        client.force_login(user)
+        sign_in(client, user)
         client.get("/dashboard/")
         client.get("/bench/trivial/")
         today, base = [], []
@@ -367,7 +369,7 @@ def main() -> int:
     for username in ("bench-hr", "bench-mgr"):
         user = User.objects.get(username=username)
         client = Client()
-        client.force_login(user)
+        sign_in(client, user)
         print(f"\nas {username} ({user.role}): computed (?refresh=1, what the sweep pays) | served (cached)")
         print(f"  {'page':40} {'median ms':>9} {'max ms':>7} {'queries':>7} | {'median ms':>9} {'queries':>7}")
         for url in pages:

@@ -59,6 +59,7 @@ def main() -> int:
     django.setup()
     import logging
 
+    from bench_db import sign_in  # benchmarks/, next to this script
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
@@ -96,7 +97,7 @@ def main() -> int:
         """Median and p95 ms and the most queries of ``runs`` requests; with ``beside`` (a URL), each request
         alternates with one to it (the same client), so both see the same machine: returns its figures too."""
         client = Client()
-        client.force_login(user)
+        sign_in(client, user)
         urls = [url] if beside is None else [url, beside]
         for each in urls:
             client.get(each)  # warm up (connection, caches of the process)
