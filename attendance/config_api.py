@@ -13,7 +13,6 @@ from hrsys.api.config import (
     ConfigDetailApi,
     ConfigListApi,
     config_object_or_404,
-    config_schema,
     require_config_perm,
 )
 from hrsys.api.serializers import StrictSerializer
@@ -69,8 +68,6 @@ def _with_credential(result):
     return {**DeviceOutputSerializer(device).data, "credential": credential}
 
 
-@config_schema(output=DeviceOutputSerializer, input=DeviceInputSerializer,
-               created=DeviceCredentialOutputSerializer)
 class DeviceListApi(ConfigListApi):
     """Clock-in devices and door controllers within the viewer's scope; POST adds one and answers its credential
     once."""
@@ -79,12 +76,12 @@ class DeviceListApi(ConfigListApi):
     output_serializer = DeviceOutputSerializer
     input_serializer = DeviceInputSerializer
     create_service = services.device_create
+    created_serializer = DeviceCredentialOutputSerializer
 
     def created(self, result):
         return _with_credential(result)
 
 
-@config_schema(output=DeviceOutputSerializer, update=DeviceUpdateSerializer)
 class DeviceDetailApi(ConfigDetailApi):
     """One device (never its credential); PATCH changes it (``active: false`` deactivates it)."""
 
@@ -149,7 +146,6 @@ class ShiftTemplateUpdateSerializer(AllOptional, ShiftTemplateInputSerializer):
     pass
 
 
-@config_schema(output=ShiftTemplateOutputSerializer, input=ShiftTemplateInputSerializer)
 class ShiftTemplateListApi(ConfigListApi):
     """Shift templates (one set for the whole installation); POST adds one."""
 
@@ -159,7 +155,6 @@ class ShiftTemplateListApi(ConfigListApi):
     create_service = services.shift_template_create
 
 
-@config_schema(output=ShiftTemplateOutputSerializer, update=ShiftTemplateUpdateSerializer)
 class ShiftTemplateDetailApi(ConfigDetailApi):
     model = ShiftTemplate
     output_serializer = ShiftTemplateOutputSerializer
@@ -188,7 +183,6 @@ class DoorAccessGroupUpdateSerializer(AllOptional, DoorAccessGroupInputSerialize
     pass
 
 
-@config_schema(output=DoorAccessGroupOutputSerializer, input=DoorAccessGroupInputSerializer)
 class DoorAccessGroupListApi(ConfigListApi):
     """Door-controller access groups of the departments within the viewer's scope; POST adds one."""
 
@@ -198,7 +192,6 @@ class DoorAccessGroupListApi(ConfigListApi):
     create_service = services.door_access_group_create
 
 
-@config_schema(output=DoorAccessGroupOutputSerializer, update=DoorAccessGroupUpdateSerializer)
 class DoorAccessGroupDetailApi(ConfigDetailApi):
     model = DoorAccessGroup
     output_serializer = DoorAccessGroupOutputSerializer

@@ -1,6 +1,14 @@
-"""The database a benchmark runs in: a fresh SQLite file, or a PostgreSQL database created when missing."""
+"""What the benchmarks share: the database a benchmark runs in (a fresh SQLite file, or a PostgreSQL database
+created when missing), a free port, gunicorn started as the Procfile runs it, staff signed in as people are."""
 
+import http.client
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def fresh_database(url: str) -> None:
@@ -38,3 +46,30 @@ def sign_in(client, user) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int, threads: int, env: dict, *, app: str = "hrsys.wsgi:application",
+                   stderr=None) -> subprocess.Popen:
+    """gunicorn on ``port`` (``gunicorn.conf.py`` of the project root, as the Procfile runs it), returned once it
+    answers ``/healthz``; ``app`` ``bench_wsgi:application`` adds the bare DRF baseline (benchmarks/bench_wsgi.py)."""
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), app, "--pythonpath", str(ROOT / "benchmarks"), "--chdir",
+         str(ROOT), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+         "--log-level", "warning", "--backlog", "256"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    for _ in range(300):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("gunicorn did not start")

@@ -40,7 +40,7 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-from bench_db import fresh_database  # benchmarks/, next to this script
+from bench_db import free_port, fresh_database, start_gunicorn  # benchmarks/, next to this script
 from django_otp.oath import TOTP
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,14 +48,6 @@ sys.path.insert(0, str(ROOT))
 PASSWORD = "busy-morning-2026"
 TOTP_KEY_HEX = "48525359534255535942454e43484d41524b3230"  # the bench users' authenticator key
 VENDOR_SECRET = "busy-morning-vendor-secret-0123456789"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # -- the clients (no Django: plain HTTP, in processes of their own) ---------------------------------------------
@@ -298,9 +290,7 @@ def main() -> int:
 
     port = free_port()
     procs = [
-        subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "hrsys.wsgi:application", "--bind",
-                          f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--log-level", "warning"],
-                         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(work / "web.log", "wb")),  # noqa: SIM115
+        start_gunicorn(port, 2, 4, env, stderr=open(work / "web.log", "wb")),  # noqa: SIM115 - closed with it
         subprocess.Popen([sys.executable, "-m", "celery", "-A", "hrsys", "worker", "--concurrency", "2", "--queues",
                           env["HRSYS_QUEUE"], "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
                          cwd=ROOT, env=env, stdout=open(work / "worker.log", "wb"), stderr=subprocess.STDOUT),  # noqa: SIM115
@@ -309,15 +299,6 @@ def main() -> int:
                          cwd=ROOT, env=env, stdout=open(work / "beat.log", "wb"), stderr=subprocess.STDOUT),  # noqa: SIM115
     ]
     try:
-        for _ in range(300):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
         deadline = time.monotonic() + args.minutes * 60
         rng = random.Random(2026)
         rng.shuffle(new)

@@ -32,9 +32,7 @@ import http.client
 import json
 import multiprocessing
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,7 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-from bench_db import fresh_database  # benchmarks/, next to this script
+from bench_db import free_port, fresh_database, start_gunicorn  # benchmarks/, next to this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -103,31 +101,6 @@ def load(port: int, requests: list[tuple[str, bytes, dict]], concurrency: int, p
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         results = pool.map(_client, [(port, share, n) for share, n in zip(shares, per, strict=True)])
     return [item for part in results for item in part]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen(
-        [str(gunicorn), "bench_wsgi:application", "--pythonpath", str(ROOT / "benchmarks"), "--chdir", str(ROOT),
-         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
-         "--log-level", "warning", "--backlog", "256"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
 
 
 def setup_data(count: int, run: str):
@@ -242,7 +215,7 @@ def main() -> int:
     connections.close_all()  # the client processes are forked from this one
     port = free_port()
     env = {**os.environ, "BENCH_NO_BROKER": "1" if args.no_broker else "0"}
-    server = start_gunicorn(port, args.server_workers, args.server_threads, env)
+    server = start_gunicorn(port, args.server_workers, args.server_threads, env, app="bench_wsgi:application")
     broker = "none" if args.no_broker else settings.CELERY_BROKER_URL.split(":")[0]
     print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}  deliveries: {args.count}  "
           f"concurrency: {args.concurrency}  gunicorn: {args.server_workers} workers x {args.server_threads} threads  "

@@ -99,28 +99,27 @@ def _trend(name, title, data, f, columns, lines, percent):
                   extra={"total": data.get("total", {})})
 
 
-def no_show(user, f: Filters) -> Figure:
-    data = selectors.ai_no_show_trend(user=user, filters=f)
-    return _trend("no_show", _("AI interview no-show rate"), data, f,
-                  [("n", _("AI interviews"), "int"), ("no_show", _("No-shows"), "int"), ("rate", _("Rate"), "pct"),
+def _no_show_trend(name: str, title, counted, data: dict, f: Filters) -> Figure:
+    """A no-show rate over time (AI interviews or rounds held by people): the same columns and series."""
+    return _trend(name, title, data, f,
+                  [("n", counted, "int"), ("no_show", _("No-shows"), "int"), ("rate", _("Rate"), "pct"),
                    ("reminded_n", _("With a delivered reminder"), "int"),
                    ("reminded_rate", _("Rate after reminders"), "pct"),
                    ("rebooked_n", _("Re-booked after a no-show"), "int"),
                    ("rebooked_rate", _("Rate after re-booking"), "pct")],
                   [("rate", _("all")), ("reminded_rate", _("after reminders")),
                    ("rebooked_rate", _("after re-booking"))], True)
+
+
+def no_show(user, f: Filters) -> Figure:
+    data = selectors.ai_no_show_trend(user=user, filters=f)
+    return _no_show_trend("no_show", _("AI interview no-show rate"), _("AI interviews"), data, f)
 
 
 def human_no_show(user, f: Filters) -> Figure:
     data = selectors.human_no_show_trend(user=user, filters=f)
-    return _trend("human_no_show", _("Interview no-show rate (rounds held by people)"), data, f,
-                  [("n", _("Interviews"), "int"), ("no_show", _("No-shows"), "int"), ("rate", _("Rate"), "pct"),
-                   ("reminded_n", _("With a delivered reminder"), "int"),
-                   ("reminded_rate", _("Rate after reminders"), "pct"),
-                   ("rebooked_n", _("Re-booked after a no-show"), "int"),
-                   ("rebooked_rate", _("Rate after re-booking"), "pct")],
-                  [("rate", _("all")), ("reminded_rate", _("after reminders")),
-                   ("rebooked_rate", _("after re-booking"))], True)
+    return _no_show_trend("human_no_show", _("Interview no-show rate (rounds held by people)"), _("Interviews"),
+                          data, f)
 
 
 def time_to_hire(user, f: Filters) -> Figure:

@@ -3,7 +3,7 @@
 
 from rest_framework import serializers
 
-from hrsys.api.config import AllOptional, ConfigDetailApi, ConfigListApi, config_schema
+from hrsys.api.config import AllOptional, ConfigDetailApi, ConfigListApi
 from hrsys.api.serializers import StrictSerializer
 
 from . import services
@@ -37,7 +37,6 @@ class ReminderPolicyUpdateSerializer(AllOptional, ReminderPolicyInputSerializer)
     pass
 
 
-@config_schema(output=ReminderPolicyOutputSerializer, input=ReminderPolicyInputSerializer)
 class ReminderPolicyListApi(ConfigListApi):
     """Reminder policies of the jobs within the viewer's scope (and the default, for those who see every
     department); POST adds one."""
@@ -48,7 +47,6 @@ class ReminderPolicyListApi(ConfigListApi):
     create_service = services.reminder_policy_create
 
 
-@config_schema(output=ReminderPolicyOutputSerializer, update=ReminderPolicyUpdateSerializer)
 class ReminderPolicyDetailApi(ConfigDetailApi):
     model = ReminderPolicy
     output_serializer = ReminderPolicyOutputSerializer
@@ -75,7 +73,6 @@ class RoomUpdateSerializer(AllOptional, RoomInputSerializer):
     pass
 
 
-@config_schema(output=RoomOutputSerializer, input=RoomInputSerializer)
 class RoomListApi(ConfigListApi):
     """Interview rooms of the departments within the viewer's scope; POST adds one."""
 
@@ -85,7 +82,6 @@ class RoomListApi(ConfigListApi):
     create_service = services.room_create
 
 
-@config_schema(output=RoomOutputSerializer, update=RoomUpdateSerializer)
 class RoomDetailApi(ConfigDetailApi):
     model = Room
     output_serializer = RoomOutputSerializer

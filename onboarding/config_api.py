@@ -3,7 +3,7 @@ templates with their items. Who and which rows: ``hrsys.api.config``."""
 
 from rest_framework import serializers
 
-from hrsys.api.config import AllOptional, ConfigDetailApi, ConfigListApi, config_schema
+from hrsys.api.config import AllOptional, ConfigDetailApi, ConfigListApi
 from hrsys.api.serializers import StrictSerializer
 
 from . import services
@@ -42,7 +42,6 @@ class PayBandUpdateSerializer(AllOptional, PayBandInputSerializer):
     pass
 
 
-@config_schema(output=PayBandOutputSerializer, input=PayBandInputSerializer)
 class PayBandListApi(ConfigListApi):
     """Pay bands of the departments within the viewer's scope; POST adds one."""
 
@@ -52,7 +51,6 @@ class PayBandListApi(ConfigListApi):
     create_service = services.pay_band_create
 
 
-@config_schema(output=PayBandOutputSerializer, update=PayBandUpdateSerializer)
 class PayBandDetailApi(ConfigDetailApi):
     model = PayBand
     output_serializer = PayBandOutputSerializer
@@ -88,7 +86,6 @@ class OfferTemplateUpdateSerializer(AllOptional, OfferTemplateInputSerializer):
     pass
 
 
-@config_schema(output=OfferTemplateOutputSerializer, input=OfferTemplateInputSerializer)
 class OfferTemplateListApi(ConfigListApi):
     """Offer templates of the departments within the viewer's scope (and, for those who see every department,
     the templates for everyone); POST adds one."""
@@ -99,7 +96,6 @@ class OfferTemplateListApi(ConfigListApi):
     create_service = services.offer_template_create
 
 
-@config_schema(output=OfferTemplateOutputSerializer, update=OfferTemplateUpdateSerializer)
 class OfferTemplateDetailApi(ConfigDetailApi):
     model = OfferTemplate
     output_serializer = OfferTemplateOutputSerializer
@@ -150,7 +146,6 @@ class ChecklistTemplateUpdateSerializer(AllOptional, ChecklistTemplateInputSeria
     """``items``, when given, replace every item of the template."""
 
 
-@config_schema(output=ChecklistTemplateOutputSerializer, input=ChecklistTemplateInputSerializer)
 class ChecklistTemplateListApi(ConfigListApi):
     """Onboarding checklist templates with their items (R-ONB-2); POST adds one with its items."""
 
@@ -163,7 +158,6 @@ class ChecklistTemplateListApi(ConfigListApi):
         return super().get_queryset(request).prefetch_related("items")
 
 
-@config_schema(output=ChecklistTemplateOutputSerializer, update=ChecklistTemplateUpdateSerializer)
 class ChecklistTemplateDetailApi(ConfigDetailApi):
     model = ChecklistTemplate
     output_serializer = ChecklistTemplateOutputSerializer

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from hrsys.api.config import AllOptional, ConfigDetailApi, ConfigListApi, config_schema
+from hrsys.api.config import AllOptional, ConfigDetailApi, ConfigListApi
 from hrsys.api.serializers import StrictSerializer
 
 from . import services
@@ -31,7 +31,6 @@ class DepartmentConfigUpdateSerializer(AllOptional, DepartmentConfigInputSeriali
     pass
 
 
-@config_schema(output=DepartmentConfigOutputSerializer, input=DepartmentConfigInputSerializer)
 class DepartmentListApi(ConfigListApi):
     """The departments within the viewer's scope (a tree: ``parent_id``, ``path``); POST adds one."""
 
@@ -41,7 +40,6 @@ class DepartmentListApi(ConfigListApi):
     create_service = services.department_create
 
 
-@config_schema(output=DepartmentConfigOutputSerializer, update=DepartmentConfigUpdateSerializer)
 class DepartmentDetailApi(ConfigDetailApi):
     """One department; PATCH renames or moves it (with everything below it)."""
 

@@ -10,7 +10,7 @@ pay bands, offer and checklist templates, shift templates, reminder policies, do
   400 naming the fields; secrets are write-only and a device's credential is shown once.
 
 A resource subclasses :class:`ConfigListApi` and :class:`ConfigDetailApi` with its model, serializers and
-services, and describes itself with :func:`config_schema`.
+services; its OpenAPI description is made from those (:func:`config_schema`), not written again.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hrsys.accounts.scope import get_for_user_or_404
+from hrsys.core.config import config_rows
 
 from .pagination import Pagination
 from .schema import paginated
@@ -36,17 +36,14 @@ def require_config_perm(user, model, action: str) -> None:
 
 
 def config_queryset(model, user):
-    """The rows the user may configure: the data scope when the model declares one, else every row."""
-    if getattr(model, "scope_path", None) is not None:
-        return model.objects.for_user(user)
-    return model._default_manager.all()
+    """The rows the user may configure: the data scope when the model declares one, else every row (the same
+    rule the configuration services write by, ``hrsys.core.config.config_rows``)."""
+    return config_rows(model, user)
 
 
 def config_object_or_404(model, user, pk: int):
     """One row to configure: within the data scope (404 outside it, never 403) when the model declares one."""
-    if getattr(model, "scope_path", None) is not None:
-        return get_for_user_or_404(model, user, pk=pk)
-    row = model._default_manager.filter(pk=pk).first()
+    row = config_rows(model, user).filter(pk=pk).first()
     if row is None:
         raise Http404
     return row
@@ -69,6 +66,12 @@ class ConfigListApi(APIView):
     input_serializer = None
     create_service = None
     created_serializer = None  # the answer to a create, when it says more than a read (a device's credential)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.model is not None:
+            config_schema(output=cls.output_serializer, input=cls.input_serializer,
+                          created=cls.created_serializer)(cls)
 
     def get_queryset(self, request):
         return config_queryset(self.model, request.user)
@@ -98,6 +101,11 @@ class ConfigDetailApi(APIView):
     update_serializer = None
     update_service = None
     id_argument = ""  # the service's keyword for the row's id, e.g. "pay_band_id"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.model is not None:
+            config_schema(output=cls.output_serializer, update=cls.update_serializer)(cls)
 
     def get(self, request, pk: int):
         require_config_perm(request.user, self.model, "change")

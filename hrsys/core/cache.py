@@ -6,10 +6,11 @@ throttles) lets requests through while it is away (the database-side limits stil
 everyone. One warning per minute says so; the outage also shows on /healthz (the broker is the same Redis).
 """
 
+import functools
+import inspect
 import logging
 import time
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -26,79 +27,31 @@ def _away(operation: str, exc: Exception) -> None:
         logger.warning("cache unavailable (%s on %s): answering without it", exc.__class__.__name__, operation)
 
 
+def _forgiving(name: str, fallback):
+    """Django's ``RedisCache.<name>``, answering ``fallback(arguments)`` instead of raising while Redis is away."""
+    method = getattr(RedisCache, name)
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except _AWAY as exc:
+            _away(name, exc)
+            return fallback(signature.bind(self, *args, **kwargs).arguments)
+
+    return call
+
+
 class ForgivingRedisCache(RedisCache):
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().add(key, value, timeout, version)
-        except _AWAY as exc:
-            _away("add", exc)
-            return True  # as if it was the first: a throttle counts nothing while away
-
-    def get(self, key, default=None, version=None):
-        try:
-            return super().get(key, default, version)
-        except _AWAY as exc:
-            _away("get", exc)
-            return default
-
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().set(key, value, timeout, version)
-        except _AWAY as exc:
-            _away("set", exc)
-
-    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().touch(key, timeout, version)
-        except _AWAY as exc:
-            _away("touch", exc)
-            return False
-
-    def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except _AWAY as exc:
-            _away("delete", exc)
-            return False
-
-    def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except _AWAY as exc:
-            _away("get_many", exc)
-            return {}
-
-    def has_key(self, key, version=None):
-        try:
-            return super().has_key(key, version)
-        except _AWAY as exc:
-            _away("has_key", exc)
-            return False
-
-    def incr(self, key, delta=1, version=None):
-        try:
-            return super().incr(key, delta, version)
-        except _AWAY as exc:
-            _away("incr", exc)
-            return delta
-
-    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().set_many(data, timeout, version)
-        except _AWAY as exc:
-            _away("set_many", exc)
-            return []
-
-    def delete_many(self, keys, version=None):
-        try:
-            return super().delete_many(keys, version)
-        except _AWAY as exc:
-            _away("delete_many", exc)
-            return None
-
-    def clear(self):
-        try:
-            return super().clear()
-        except _AWAY as exc:
-            _away("clear", exc)
-            return False
+    add = _forgiving("add", lambda arguments: True)  # as if it was the first: a throttle counts nothing while away
+    get = _forgiving("get", lambda arguments: arguments.get("default"))
+    set = _forgiving("set", lambda arguments: None)
+    touch = _forgiving("touch", lambda arguments: False)
+    delete = _forgiving("delete", lambda arguments: False)
+    get_many = _forgiving("get_many", lambda arguments: {})
+    has_key = _forgiving("has_key", lambda arguments: False)
+    incr = _forgiving("incr", lambda arguments: arguments.get("delta", 1))
+    set_many = _forgiving("set_many", lambda arguments: [])
+    delete_many = _forgiving("delete_many", lambda arguments: None)
+    clear = _forgiving("clear", lambda arguments: False)

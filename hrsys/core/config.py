@@ -18,6 +18,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from hrsys.accounts.models import Department
 from hrsys.audit.services import audit_record, diff_fields, snapshot
 
 from .actors import staff_user
@@ -27,24 +28,31 @@ def _scoped(model) -> bool:
     return getattr(model, "scope_path", None) is not None
 
 
-def _rows_for(model, actor):
+def config_rows(model, actor):
+    """The rows of ``model`` the actor may configure: their data scope when the model declares one, else all."""
     user = staff_user(actor)
     if user is not None and _scoped(model):
         return model.objects.for_user(user)
     return model._default_manager.all()
 
 
-def visible_or_invalid(model, actor, pk, *, field: str, **filters):
+def visible_or_invalid(model, actor, pk, *, field: str, message: str = "", **filters):
     """The ``model`` row ``pk`` if the actor may see it (and it matches ``filters``), else a 400 on ``field``."""
-    row = _rows_for(model, actor).filter(pk=pk, **filters).first() if isinstance(pk, int) else None
+    row = config_rows(model, actor).filter(pk=pk, **filters).first() if isinstance(pk, int) else None
     if row is None:
-        raise ValidationError({field: [_("Choose one you may see.")]})
+        raise ValidationError({field: [message or _("Choose one you may see.")]})
     return row
+
+
+def organisation_or_invalid(actor, pk, *, field: str = "organisation") -> Department:
+    """The organisation (a hospital or company) ``pk`` if the actor may see it, else a 400 on ``field``."""
+    return visible_or_invalid(Department, actor, pk, field=field, kind=Department.Kind.ORGANIZATION,
+                              message=_("Choose a hospital or company you may see."))
 
 
 def locked_for(model, actor, pk):
     """The row being changed, ``select_for_update``, within the actor's scope; 404 outside it (never 403)."""
-    row = _rows_for(model, actor).select_for_update().filter(pk=pk).first()
+    row = config_rows(model, actor).select_for_update().filter(pk=pk).first()
     if row is None:
         raise Http404
     return row
@@ -88,10 +96,15 @@ def _by_input_names(model, exc: ValidationError):
     return renamed
 
 
-def apply_changes(obj, changes: dict, *, allowed) -> None:
-    """Set the given fields (``<name>_id`` for relations already checked by the caller); others are a 400."""
-    unknown = sorted(set(changes) - set(allowed))
+def refuse_unknown(values: dict, allowed) -> None:
+    """A 400 naming every given field that is not ``allowed``."""
+    unknown = sorted(set(values) - set(allowed))
     if unknown:
         raise ValidationError({name: [_("Unknown field.")] for name in unknown})
+
+
+def apply_changes(obj, changes: dict, *, allowed) -> None:
+    """Set the given fields (``<name>_id`` for relations already checked by the caller); others are a 400."""
+    refuse_unknown(changes, allowed)
     for name, value in changes.items():
         setattr(obj, name, value)

@@ -30,6 +30,7 @@ from hrsys.accounts.models import Department
 from hrsys.audit.services import audit_record, diff_fields, snapshot
 from hrsys.core import safe_http
 from hrsys.core.actors import require_perm, staff_user
+from hrsys.core.config import organisation_or_invalid
 from hrsys.core.transactions import retry_when_locked
 
 from . import tasks
@@ -279,22 +280,12 @@ def delivery_replay(*, actor, delivery_id: int) -> Delivery:
 
 # -- subscriptions ----------------------------------------------------------------------------------------
 
-def _check_organisation(actor, organisation_id) -> Department:
-    user = staff_user(actor)
-    qs = Department.objects.for_user(user) if user is not None else Department.objects.all()
-    org = qs.filter(pk=organisation_id, kind=Department.Kind.ORGANIZATION).first() \
-        if isinstance(organisation_id, int) else None
-    if org is None:
-        raise ValidationError({"organisation": [_("Choose a hospital or company you may see.")]})
-    return org
-
-
 @transaction.atomic
 def subscription_create(*, actor, organisation_id: int, name: str, url: str, secret: str, event_types: list,
                         active: bool = True) -> Subscription:
     """A new endpoint for an organisation's events (R-INT-2); 400 with field messages on bad input."""
     require_perm(actor, "events.add_subscription")
-    subscription = Subscription(organisation=_check_organisation(actor, organisation_id), name=name, url=url,
+    subscription = Subscription(organisation=organisation_or_invalid(actor, organisation_id), name=name, url=url,
                                 secret=secret, event_types=event_types, active=active)
     subscription.full_clean()
     subscription.save()
@@ -322,7 +313,7 @@ def subscription_update(*, actor, subscription_id: int, **changes) -> Subscripti
         raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
     before = snapshot(subscription, SUBSCRIPTION_FIELDS)
     if "organisation_id" in changes:
-        subscription.organisation = _check_organisation(actor, changes.pop("organisation_id"))
+        subscription.organisation = organisation_or_invalid(actor, changes.pop("organisation_id"))
     for name, value in changes.items():
         if name == "secret" and not value:
             continue

@@ -4,6 +4,7 @@ commit, the vendor's actor label, the job's AI policy and the result a staff mem
 import functools
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import Signal
 from django.http import Http404
@@ -53,3 +54,14 @@ def _result_for_actor(actor, result_id, *, lock=True):
         raise Http404
     base = AIInterviewResult.objects.select_related("vendor")
     return (base.select_for_update(of=("self",)) if lock else base).get(pk=result_id)
+
+
+def full_clean_with(obj, errors: dict | None = None) -> None:
+    """``full_clean`` with the errors found before it (fields it skips), all raised together: nothing is saved."""
+    errors = dict(errors or {})
+    try:
+        obj.full_clean(exclude=list(errors))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)

@@ -14,8 +14,10 @@ from candidates.services import job_backup_pool_set
 from hrsys.audit.services import audit_record, diff_fields, snapshot
 from hrsys.core.actors import require_perm as _require
 from hrsys.core.actors import staff_user as _user
+from hrsys.core.config import refuse_unknown
 
 from ..models import JobAIPolicy, Vendor, clean_tags
+from ._common import full_clean_with
 
 VENDOR_FIELDS = ("slug", "name", "adapter", "signature_scheme", "secret", "previous_secret", "api_key",
                  "timestamp_tolerance_seconds", "max_body_bytes", "media_retention_days", "media_url_hosts",
@@ -26,32 +28,15 @@ POLICY_FIELDS = ("auto_moves", "rejection_hold_hours", "overall_pass", "overall_
                  "default_vendor", "duration_minutes")
 
 
-def _unknown(values: dict, allowed) -> None:
-    unknown = sorted(set(values) - set(allowed))
-    if unknown:
-        raise ValidationError({name: [_("Unknown field.")] for name in unknown})
-
-
-def _validated(obj, errors: dict | None = None) -> None:
-    """``full_clean`` with the errors found before it, all raised together (nothing is saved)."""
-    errors = dict(errors or {})
-    try:
-        obj.full_clean(exclude=list(errors))
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
-
-
 # -- vendors ------------------------------------------------------------------------------------------------
 
 @transaction.atomic
 def vendor_create(*, actor, **values) -> Vendor:
     """A new AI interview vendor (R-INT-4, R-AI-1); its secrets are stored encrypted and never returned."""
     _require(actor, "ai_interviews.add_vendor")
-    _unknown(values, VENDOR_FIELDS)
+    refuse_unknown(values, VENDOR_FIELDS)
     vendor = Vendor(**values)
-    _validated(vendor)
+    full_clean_with(vendor)
     vendor.save()
     audit_record(actor=actor, action="ai_vendor.create", obj=vendor,
                  changes=diff_fields({}, snapshot(vendor, VENDOR_FIELDS), model=Vendor))
@@ -63,7 +48,7 @@ def vendor_update(*, actor, vendor_id: int, **changes) -> Vendor:
     """Change a vendor; a secret only when given (empty keeps it). The secret being replaced may be kept as
     ``previous_secret`` while the vendor switches (R-INT-4)."""
     _require(actor, "ai_interviews.change_vendor")
-    _unknown(changes, VENDOR_FIELDS)
+    refuse_unknown(changes, VENDOR_FIELDS)
     vendor = Vendor.objects.select_for_update().filter(pk=vendor_id).first()
     if vendor is None:
         raise Http404
@@ -72,7 +57,7 @@ def vendor_update(*, actor, vendor_id: int, **changes) -> Vendor:
         if name == "secret" and not value:
             continue
         setattr(vendor, name, value)
-    _validated(vendor)
+    full_clean_with(vendor)
     vendor.save()
     changes = diff_fields(before, snapshot(vendor, VENDOR_FIELDS), model=Vendor)
     if changes:
@@ -107,7 +92,7 @@ def _apply_policy(actor, policy: JobAIPolicy, values: dict, backup_pool, *, acti
     for name, value in values.items():
         if name not in errors:
             setattr(policy, name, value)
-    _validated(policy, errors)
+    full_clean_with(policy, errors)
     policy.save()
     diff = diff_fields(before, snapshot(policy, POLICY_FIELDS))
     if diff or action == "ai_policy.create":
@@ -131,7 +116,7 @@ def job_ai_policy_create(*, actor, job_id: int, backup_pool: list[int] | None = 
     """The AI interview policy of a job that has none yet: automatic moves, holds, thresholds, job family and
     question tags, default vendor, length; optionally the job's backup pool (R-INT-4, R-PIPE-3, R-AI-5)."""
     _require(actor, "ai_interviews.add_jobaipolicy")
-    _unknown(values, POLICY_FIELDS)
+    refuse_unknown(values, POLICY_FIELDS)
     job = _job_for(actor, job_id)
     if JobAIPolicy.objects.filter(job=job).exists():
         raise ValidationError({"job": [_("This job has an AI policy already: change it instead.")]})
@@ -151,7 +136,7 @@ def job_ai_policy_update(*, actor, policy_id: int, backup_pool: list[int] | None
                          **changes) -> JobAIPolicy:
     """Change a job's AI policy (and, when given, its backup pool); 404 outside the actor's scope (R-INT-4)."""
     _require(actor, "ai_interviews.change_jobaipolicy")
-    _unknown(changes, POLICY_FIELDS)
+    refuse_unknown(changes, POLICY_FIELDS)
     policy = _policy_for(actor, policy_id)
     before = snapshot(policy, POLICY_FIELDS)
     return _apply_policy(actor, policy, changes, backup_pool, action="ai_policy.update", before=before)

@@ -89,30 +89,27 @@ def ai_media_fetch(*, media_id: int) -> str:
     except safe_http.Refused as exc:
         return _media_refused(media, vendor, exc.reason)
     except MediaFetchError as exc:
-        with transaction.atomic():
-            row = AIMedia.objects.select_for_update().get(pk=media_id)
-            row.attempts += 1
-            row.error = str(exc)
-            if not exc.transient or row.attempts >= int(getattr(settings, "AI_INTERVIEWS_MEDIA_MAX_ATTEMPTS", 5)):
-                row.status = AIMedia.Status.FAILED
-            row.save(update_fields=["attempts", "error", "status"])
-        if exc.transient and row.status == AIMedia.Status.PENDING:
-            raise
-        return row.status
+        return _fetch_failed(media_id, exc)
     ext = os.path.splitext(parts.path)[1].lower()[:6]
     try:
         return _store_fetched(media_id, media, vendor, data, ctype, ext)
     except StorageUnavailable as exc:  # a full disk is no reason to give the recording up: tried again later
-        with transaction.atomic():
-            row = AIMedia.objects.select_for_update().get(pk=media_id)
-            row.attempts += 1
-            row.error = str(exc)
-            if row.attempts >= int(getattr(settings, "AI_INTERVIEWS_MEDIA_MAX_ATTEMPTS", 5)):
-                row.status = AIMedia.Status.FAILED
-            row.save(update_fields=["attempts", "error", "status"])
-        if row.status != AIMedia.Status.PENDING:
-            return row.status
-        raise MediaFetchError(str(exc), transient=True) from exc
+        return _fetch_failed(media_id, MediaFetchError(str(exc), transient=True))
+
+
+def _fetch_failed(media_id: int, exc: MediaFetchError) -> str:
+    """Record a failed try on the row; raise ``exc`` again when it is worth another one (the task retries),
+    else the row has failed for good: its status."""
+    with transaction.atomic():
+        row = AIMedia.objects.select_for_update().get(pk=media_id)
+        row.attempts += 1
+        row.error = str(exc)
+        if not exc.transient or row.attempts >= int(getattr(settings, "AI_INTERVIEWS_MEDIA_MAX_ATTEMPTS", 5)):
+            row.status = AIMedia.Status.FAILED
+        row.save(update_fields=["attempts", "error", "status"])
+    if exc.transient and row.status == AIMedia.Status.PENDING:
+        raise exc
+    return row.status
 
 
 def _store_fetched(media_id: int, media, vendor, data: bytes, ctype: str, ext: str) -> str:

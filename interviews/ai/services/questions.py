@@ -9,12 +9,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from candidates.models import Application
-from hrsys.accounts.models import Department
 from hrsys.audit.services import audit_record, diff_fields, snapshot
 from hrsys.core.actors import require_perm as _require
 from hrsys.core.actors import staff_user as _user
+from hrsys.core.config import organisation_or_invalid
 
 from ..models import Question, QuestionUsage
+from ._common import full_clean_with
 
 
 @transaction.atomic
@@ -40,16 +41,6 @@ QUESTION_FIELDS = ("organisation", "text", "language", "translation_of", "dimens
 _DIMENSION_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
 
 
-def _organisation_for(actor, organisation_id) -> Department:
-    user = _user(actor)
-    qs = Department.objects.for_user(user) if user is not None else Department.objects.all()
-    org = qs.filter(pk=organisation_id, kind=Department.Kind.ORGANIZATION).first() \
-        if isinstance(organisation_id, int) else None
-    if org is None:
-        raise ValidationError({"organisation": [_("Choose a hospital or company you may see.")]})
-    return org
-
-
 def _question_values(actor, values: dict) -> tuple[dict, dict]:
     values, errors = dict(values), {}
     unknown = sorted(set(values) - set(QUESTION_FIELDS) - {"organisation_id", "translation_of_id"})
@@ -58,7 +49,7 @@ def _question_values(actor, values: dict) -> tuple[dict, dict]:
         values.pop(name)
     if "organisation_id" in values:
         try:
-            values["organisation"] = _organisation_for(actor, values.pop("organisation_id"))
+            values["organisation"] = organisation_or_invalid(actor, values.pop("organisation_id"))
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if "translation_of_id" in values:
@@ -83,12 +74,7 @@ def _question_save(actor, question: Question, values: dict) -> Question:
     for name, value in values.items():
         if name not in errors:
             setattr(question, name, value)
-    try:
-        question.full_clean(exclude=list(errors))
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    full_clean_with(question, errors)
     question.save()
     return question
 
