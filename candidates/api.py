@@ -503,9 +503,17 @@ class ApplicationOutputSerializer(ApplicationListItemSerializer):
 
 def application_list_rows(rows) -> list[dict]:
     """Rows of ``selectors.application_list_values`` as the list answers them: the stage labels are
-    translated once per request (a table), not once per row; times as ``DateTimeField`` writes them."""
+    translated once per request (a table), not once per row; times as ``DateTimeField`` writes them (ISO 8601 in
+    the request's time zone), with the zone looked up once per request, not once per value."""
     state_labels = {value: str(label) for value, label in State.choices}
-    when = serializers.DateTimeField().to_representation
+    zone = timezone.get_current_timezone()
+
+    def when(moment):
+        if moment is None:
+            return None
+        text = moment.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
     return [{
         "id": r["id"], "candidate": r["candidate_id"], "candidate_name": r["candidate_name"], "job": r["job_id"],
         "job_title": r["job_title"], "department": r["department_id"], "department_name": r["department_name"],
