@@ -820,4 +820,6 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+from . import admin_consent  # noqa: E402, F401 - registers the privacy notice and consent pages
+
 __all__ = ["ApplicationAdmin", "CandidateAdmin", "State"]

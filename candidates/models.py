@@ -537,6 +537,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def reactivate(self):
         pass
 
+    @transition(field=state, source=State.TALENT_POOL, target=State.WITHDRAWN, permission=MOVE_PERMISSION,
+                custom={"label": _("Remove from talent pool"), "needs_reason": True})
+    def leave_talent_pool(self):
+        pass
+
 
 def _transition_names() -> tuple[str, ...]:
     lines = {t.name: t.method.__code__.co_firstlineno
@@ -649,3 +654,77 @@ class LegalHold(models.Model):
 
     def __str__(self):
         return f"hold #{self.pk}"
+
+
+class Purpose(models.TextChoices):
+    """What a candidate agrees to (PIPL art. 14: consent per purpose; R-SEC-5)."""
+
+    RECRUITMENT = "recruitment", _("Processing my application")
+    TALENT_POOL = "talent_pool", _("Keeping me in the talent pool after my application closes")
+    AI_RECORDING = "ai_recording", _("AI video interview and its recording")
+
+
+class ConsentChannel(models.TextChoices):
+    PORTAL = "portal", _("Candidate portal")
+    CAREERS = "careers", _("Careers site")
+    STAFF = "staff", _("Recorded by HR")
+    IMPORT = "import", _("Import")
+
+
+class PrivacyNotice(models.Model):
+    """One published version of an organisation's privacy notice, in Chinese and English (R-SEC-5).
+
+    Published versions are never edited: a change is a new version, and candidates are asked again. An
+    organisation without one shows the standard notice shipped with hrsys, version 1 (``hrsys.privacy.consent``)."""
+
+    organization = models.ForeignKey("accounts.Department", verbose_name=_("organisation"), on_delete=models.PROTECT,
+                                     related_name="privacy_notices", limit_choices_to={"kind": "organization"})
+    version = models.PositiveIntegerField(_("version"))
+    text_zh_hans = models.TextField(_("text (Chinese)"))
+    text_en = models.TextField(_("text (English)"))
+    published_at = models.DateTimeField(_("published"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "organization"
+
+    class Meta:
+        verbose_name = _("privacy notice")
+        verbose_name_plural = _("privacy notices")
+        ordering = ["organization", "-version"]
+        constraints = [models.UniqueConstraint(fields=["organization", "version"], name="privacy_notice_version_once")]
+
+    def __str__(self):
+        return f"{self.organization} v{self.version}"
+
+
+class ConsentRecord(models.Model):
+    """A candidate gave or withdrew consent to one purpose of one organisation's notice: which version, when,
+    through which channel (R-SEC-5). Never changed: the latest record of a purpose is the answer."""
+
+    candidate = models.ForeignKey(Candidate, verbose_name=_("candidate"), on_delete=models.CASCADE,
+                                  related_name="consents")
+    organization = models.ForeignKey("accounts.Department", verbose_name=_("organisation"), on_delete=models.PROTECT,
+                                     related_name="+")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    given = models.BooleanField(_("given"), help_text=_("false: withdrawn"))
+    notice_version = models.PositiveIntegerField(_("notice version"))
+    at = models.DateTimeField(_("at"))
+    channel = models.CharField(_("channel"), max_length=20, choices=ConsentChannel.choices)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=400, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "organization"
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["candidate", "organization", "purpose", "-at"], name="privacy_consent_latest")]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} v{self.notice_version}"

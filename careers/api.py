@@ -3,6 +3,8 @@ client address. Job boards and the hospital's own website read the open jobs and
 same checks, messages and answers as the careers site's form (``careers.services.application_submit``).
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -15,13 +17,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from candidates.consent import notices_current
 from candidates.models import CredentialType, Education, Language, Priority
 from candidates.resumes import read_upload
 from hrsys.api.pagination import Pagination
 from hrsys.api.schema import paginated
 from hrsys.api.serializers import StrictSerializer
 from hrsys.core.middleware import client_ip
-from portal.access import PRIVACY_NOTICE_VERSION
 
 from . import selectors, services
 
@@ -80,10 +82,12 @@ class PublicJobSerializer(serializers.Serializer):
         return selectors.job_url(job)
 
     def get_privacy_notice_version(self, job) -> str:
-        return PRIVACY_NOTICE_VERSION
+        org_id = job.department.organization_pk
+        notices = self.context.get("notices") or notices_current([org_id])  # a list passes the page's at once
+        return str(notices[org_id].version)
 
     def get_privacy_notice_url(self, job) -> str:
-        return f"{settings.PUBLIC_BASE_URL}/careers/privacy/"
+        return f"{settings.PUBLIC_BASE_URL}/careers/privacy/?{urlencode({'organization': job.organization.code})}"
 
 
 class PublicJobFilterSerializer(StrictSerializer):
@@ -107,7 +111,8 @@ class PublicJobListApi(PublicApi):
             jobs = selectors.published_jobs(organization=org) if org else jobs.none()
         paginator = Pagination()
         page = selectors.with_organizations(paginator.paginate_queryset(jobs, request, view=self))
-        return paginator.get_paginated_response(PublicJobSerializer(page, many=True).data)
+        notices = notices_current({job.department.organization_pk for job in page})
+        return paginator.get_paginated_response(PublicJobSerializer(page, many=True, context={"notices": notices}).data)
 
 
 class PublicJobDetailApi(PublicApi):
@@ -155,6 +160,12 @@ class PublicApplicationCreateApi(PublicApi):
         consent_version = serializers.CharField(required=False, allow_blank=True, default="", max_length=40,
                                                 help_text="the version of the notice agreed to "
                                                           "(`privacy_notice_version` of the job)")
+        consent_talent_pool = serializers.BooleanField(
+            required=False, default=False, help_text="the applicant also agrees to be kept in the talent pool after "
+                                                     "this application closes")
+        consent_ai_recording = serializers.BooleanField(
+            required=False, default=False, help_text="the applicant also agrees to an AI video interview and its "
+                                                     "recording")
         preferred_language = serializers.ChoiceField(choices=Language.choices, required=False,
                                            help_text="the applicant's language for our messages; default: the "
                                                      "request's (Accept-Language), else zh-hans")
@@ -183,6 +194,7 @@ class PublicApplicationCreateApi(PublicApi):
                 resume_name=getattr(upload, "name", "") or "",
                 licences={name: value for name, value in values.items() if name.startswith("licence_")},
                 consent=values["consent"], consent_version=values["consent_version"],
+                consent_talent_pool=values["consent_talent_pool"], consent_ai_recording=values["consent_ai_recording"],
                 language=values.get("preferred_language") or _request_language(), honeypot=values["homepage"],
                 ip=client_ip(request) or "", user_agent=request.META.get("HTTP_USER_AGENT", ""))
         except services.TooManyApplications as exc:

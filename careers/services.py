@@ -15,8 +15,10 @@
   is told once a day that the application is still being processed.
 * Source "Careers website" (``SourceChannel.WEBSITE``) on the candidate and the application, so HR's board and
   lists, and the source figures of the dashboards, show where it came from.
-* Consent to the privacy notice is required and recorded with its version (``portal.models.Consent``, with the
-  client address); a form showing an older version is refused with a request to read the current one.
+* Consent to the job's organisation's privacy notice is required for processing the application; being kept in
+  the talent pool and the AI video interview with its recording are asked separately and may be left out. Each
+  is recorded with the notice's version and the client address (``candidates.consent``); a form showing an
+  older version is refused with a request to read the current one.
 * Licence numbers: for a job that requires a licence (``selectors.LICENCE_TYPES``) the number is required; other
   required certificates may be given; each with the date it is valid until, if the applicant gives it (empty:
   does not expire, as a Chinese physician's licence). They become the candidate's credentials, which HR checks
@@ -38,7 +40,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from candidates.models import Application, Candidate, JobRequisition, SourceChannel
+from candidates.consent import consent_give, notice_current
+from candidates.models import Application, Candidate, ConsentChannel, JobRequisition, Purpose, SourceChannel
 from candidates.resumes import check_upload, extract_text
 from candidates.services import (
     DuplicateCandidate,
@@ -56,8 +59,6 @@ from hrsys.crypto.fields import normalize_email, normalize_phone
 from hrsys.crypto.keys import blind_index
 from notifications.services import notification_create
 from onboarding.links import portal_link
-from portal.access import PRIVACY_NOTICE_VERSION
-from portal.models import Consent
 
 from . import selectors
 
@@ -153,8 +154,8 @@ def _check_rate(key: str, limit: int, seconds: int) -> None:
 
 def application_submit(*, job_id: int, name: str = "", phone: str = "", email: str = "", resume: bytes | None = None,
                        resume_name: str = "", licences: dict | None = None, consent: bool = False,
-                       consent_version: str = "", language: str = "zh-hans", honeypot: str = "", ip: str = "",
-                       user_agent: str = "") -> Submission:
+                       consent_version: str = "", consent_talent_pool: bool = False, consent_ai_recording: bool = False,
+                       language: str = "zh-hans", honeypot: str = "", ip: str = "", user_agent: str = "") -> Submission:
     """An application from the careers site or the public API (R-PIPE-8): checks, then one transaction; see the
     module docstring for what happens to a known person, the spam trap and the limits.
 
@@ -183,12 +184,13 @@ def application_submit(*, job_id: int, name: str = "", phone: str = "", email: s
             resume_text = extract_text(resume, check_upload(resume))
         except ValidationError as exc:
             errors["resume"] = exc.message_dict.get("file", exc.messages)
+    notice = notice_current(job.department.organization_pk) if job is not None else None
     if not consent:
         errors["consent"] = [_("Tick the box to agree to the privacy notice; we cannot process an application "
                                "without it.")]
-    elif (consent_version or "").strip() != PRIVACY_NOTICE_VERSION:
+    elif notice is not None and (consent_version or "").strip() != str(notice.version):
         errors["consent"] = [_("The privacy notice has changed (now version %(version)s). Please read it and "
-                               "agree again.") % {"version": PRIVACY_NOTICE_VERSION}]
+                               "agree again.") % {"version": notice.version}]
     if language not in dict(settings.LANGUAGES):
         errors["language"] = [_("Choose one of the languages offered.")]
     if errors:
@@ -200,8 +202,11 @@ def application_submit(*, job_id: int, name: str = "", phone: str = "", email: s
 
     stored = []  # files written before a failure are removed with the rows (the rollback cannot)
     try:
+        purposes = [Purpose.RECRUITMENT, *([Purpose.TALENT_POOL] if consent_talent_pool else []),
+                    *([Purpose.AI_RECORDING] if consent_ai_recording else [])]
         return _record(job=job, cleaned=cleaned, numbers=numbers, resume=resume, resume_name=resume_name,
-                       resume_text=resume_text, language=language, ip=ip, user_agent=user_agent, stored=stored)
+                       resume_text=resume_text, language=language, ip=ip, user_agent=user_agent, stored=stored,
+                       notice_version=notice.version, purposes=purposes)
     except ValidationError as exc:
         for f in stored:
             f.delete(save=False)
@@ -222,7 +227,8 @@ def _best_match(matches: list[dict]) -> Candidate:
 
 
 @transaction.atomic
-def _record(*, job, cleaned, numbers, resume, resume_name, resume_text, language, ip, user_agent, stored) -> Submission:
+def _record(*, job, cleaned, numbers, resume, resume_name, resume_text, language, ip, user_agent, stored,
+            notice_version: int, purposes: list[str]) -> Submission:
     # Submissions for one job wait for each other: a double tap on "send" finds the first one's candidate.
     job = JobRequisition.objects.select_for_update().select_related("department").get(pk=job.pk)
     now = timezone.now()
@@ -233,7 +239,7 @@ def _record(*, job, cleaned, numbers, resume, resume_name, resume_text, language
             with transaction.atomic():
                 candidate = candidate_create(actor=ACTOR, job_id=job.pk, application_source=SourceChannel.WEBSITE,
                                              source=SourceChannel.WEBSITE, preferred_language=language,
-                                             consent_version=PRIVACY_NOTICE_VERSION, consent_at=now, **cleaned)
+                                             consent_version=str(notice_version), consent_at=now, **cleaned)
         except DuplicateCandidate as exc:  # the same person was added meanwhile (another job's submission)
             matches = exc.matches
     if matches:
@@ -260,11 +266,11 @@ def _record(*, job, cleaned, numbers, resume, resume_name, resume_text, language
     saved = resume_upload(actor=ACTOR, candidate_id=candidate.pk, data=resume, filename=resume_name, job_id=job.pk,
                           text=resume_text)
     stored.append(saved.file)
-    Consent.objects.create(candidate=candidate, version=PRIVACY_NOTICE_VERSION, given_at=now, ip=ip or None,
-                           user_agent=(user_agent or "")[:400])
+    consent_give(candidate_id=candidate.pk, organization_id=job.department.organization_pk, purposes=purposes,
+                 channel=ConsentChannel.CAREERS, notice_version=notice_version, ip=ip, user_agent=user_agent, now=now)
     audit_record(actor=ACTOR, action="careers.apply", obj=application,
                  changes={"job": [None, job.pk], "known_candidate": [None, outcome == "known_candidate"],
-                          "typed_differently": [None, differs], "consent_version": [None, PRIVACY_NOTICE_VERSION]})
+                          "typed_differently": [None, differs], "consent_version": [None, notice_version]})
     _tell(candidate, job, application, template_key="careers_application_received",
           key=f"careers:application:{application.pk}:received")
     return Submission(outcome, candidate.pk, application.pk)

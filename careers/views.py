@@ -10,10 +10,10 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from candidates.consent import notice_current, standard_notice
 from candidates.models import JobRequisition, Priority
 from candidates.resumes import read_upload
 from hrsys.core.middleware import client_ip
-from portal.access import PRIVACY_NOTICE_VERSION
 
 from . import selectors, services
 
@@ -55,15 +55,18 @@ def apply(request, pk):
     """The form; a refused submission comes back with every message beside its field and a summary on top."""
     job = selectors.published_job_get(pk)
     asked = selectors.credentials_asked(job)
-    values = {"name": "", "phone": "", "email": "", "consent": False}
-    ctx = {"job": job, "credentials": asked, "values": values, "notice_version": PRIVACY_NOTICE_VERSION,
-           "field_errors": {}, "summary": []}
+    values = {"name": "", "phone": "", "email": "", "consent": False, "consent_talent_pool": False,
+              "consent_ai_recording": False}
+    notice = notice_current(job.department.organization_pk)
+    ctx = {"job": job, "credentials": asked, "values": values, "notice_version": notice.version,
+           "notice_text": notice.text(translation.get_language()), "field_errors": {}, "summary": []}
     if request.method == "GET":
         return render(request, "careers/apply.html", _with_credentials(ctx))
 
     post = request.POST
     values.update({name: post.get(name, "").strip() for name in ("name", "phone", "email")},
-                  consent=post.get("consent") == "on")
+                  consent=post.get("consent") == "on", consent_talent_pool=post.get("consent_talent_pool") == "on",
+                  consent_ai_recording=post.get("consent_ai_recording") == "on")
     numbers = {name: post.get(name, "") for c in asked for name in (c.field, c.expires_field)}
     values.update(numbers)
     upload = request.FILES.get("resume")
@@ -72,7 +75,8 @@ def apply(request, pk):
         services.application_submit(
             job_id=job.pk, name=values["name"], phone=values["phone"], email=values["email"], resume=data,
             resume_name=getattr(upload, "name", ""), licences=numbers, consent=values["consent"],
-            consent_version=post.get("consent_version", ""), language=translation.get_language() or "zh-hans",
+            consent_version=post.get("consent_version", ""), consent_talent_pool=values["consent_talent_pool"],
+            consent_ai_recording=values["consent_ai_recording"], language=translation.get_language() or "zh-hans",
             honeypot=post.get(services.HONEYPOT_FIELD, ""), ip=client_ip(request) or "",
             user_agent=request.META.get("HTTP_USER_AGENT", ""))
     except services.TooManyApplications as exc:
@@ -112,4 +116,9 @@ def applied(request, pk):
 
 
 def privacy(request):
-    return render(request, "careers/privacy.html", {"version": PRIVACY_NOTICE_VERSION})
+    """An organisation's notice (``?organization=<code>``, as each job links to it), else the standard one."""
+    code = request.GET.get("organization", "")
+    org = selectors.organization_find(code) if code else None
+    notice = notice_current(org.pk) if org is not None else standard_notice()
+    return render(request, "careers/privacy.html", {"organization": org, "version": notice.version,
+                                                    "notice_text": notice.text(translation.get_language())})

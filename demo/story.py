@@ -51,7 +51,8 @@ from attendance.services import (
 )
 from candidates import demo as cdemo
 from candidates import services as candidate_services
-from candidates.models import Candidate, Education, JobRequisition, SourceChannel
+from candidates.consent import consent_give
+from candidates.models import Candidate, ConsentChannel, Education, JobRequisition, Purpose, SourceChannel
 from candidates.services import application_transition
 from employees.models import Employee
 from employees.services import employee_exit, employees_create_due
@@ -530,9 +531,18 @@ def _story(world, i: int, applied_at: dt.datetime, earlier: bool, today: tuple |
         actor=cdemo.ACTOR, job_id=job.pk, name=cdemo._name(rng), phone=f"+86137{i:08d}",
         email=f"demo{i}@{DEMO_DOMAIN}", id_number=cdemo._id_number(rng, i),
         education=rng.choice(Education.values[1:]), years_experience=rng.randint(1, 15),
-        skills=rng.sample(vocab, k=rng.randint(1, len(vocab))), source=source, consent_version="2026-01",
+        skills=rng.sample(vocab, k=rng.randint(1, len(vocab))), source=source, consent_version="1",
         consent_at=_now())
     assert source in SourceChannel.values
+    # what they agreed to when applying (R-SEC-5): the AI interview's recording and the talent pool are asked
+    # apart; those the story takes through an AI interview or into the pool agreed, some others too
+    purposes = [Purpose.RECRUITMENT]
+    if plan["ai"] or earlier or today is not None or rng.random() < 0.6:
+        purposes.append(Purpose.AI_RECORDING)
+    if plan["fate"] == "pool" or rng.random() < 0.3:
+        purposes.append(Purpose.TALENT_POOL)
+    consent_give(candidate_id=candidate.pk, organization_id=job.department.organization_pk, purposes=purposes,
+                 channel=ConsentChannel.CAREERS if source == "website" else ConsentChannel.STAFF, now=_now())
     last_day = timezone.localdate(world.end)
     for ctype in job.required_credentials:
         expires = last_day + dt.timedelta(days=rng.randint(12, 30) if rng.random() < 0.08 else rng.randint(200, 1500))

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from candidates.services import held_candidates
 from hrsys.privacy.registry import DELETE, DataClass, register_data_class
 
 from .ai.models import AIMedia, Vendor
@@ -22,7 +23,7 @@ def _recordings_due(cutoffs):
     q = Q(pk__in=[])
     for vendor_id, days in Vendor.objects.values_list("pk", "media_retention_days"):
         q |= Q(result__vendor_id=vendor_id, created_at__lt=cutoffs.now - timedelta(days=days))
-    return AIMedia.objects.filter(q, status__in=PURGEABLE)
+    return AIMedia.objects.filter(q, status__in=PURGEABLE).exclude(result__application__candidate__in=held_candidates())
 
 
 def _recordings_purge(*, ids, now, cutoffs) -> int:

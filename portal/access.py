@@ -34,10 +34,9 @@ from hrsys.crypto.fields import normalize_email, normalize_phone
 from notifications.services import notification_create
 from onboarding.links import read_portal_token
 
-from .models import Consent, OneTimeCode, PortalSession, UsedLink
+from .models import OneTimeCode, PortalSession, UsedLink
 
 SESSION_KEY = "portal_session"
-PRIVACY_NOTICE_VERSION = "2025-01"
 
 
 def _setting(name, default):
@@ -206,54 +205,6 @@ def _code_check(identifier: str, code: str):
     otp.used_at = now
     otp.save(update_fields=["used_at"])
     return candidate
-
-
-# -- consent -------------------------------------------------------------------------------------------------
-
-def _version_key(version: str):
-    """"2025-01" -> (2025, 1): notice versions compare as dates, not as text ("2025-1" < "2025-01" as text would
-    say nothing); a version that is not year-month compares only as equal."""
-    parts = str(version or "").strip().split("-")
-    try:
-        return tuple(int(p) for p in parts) if len(parts) == 2 else None
-    except ValueError:
-        return None
-
-
-def consent_covers(version: str, notice: str | None = None) -> bool:
-    """Whether consent given to ``version`` of the privacy notice covers the ``notice`` shown now: the same or a
-    later version (a consent recorded at application time may name a newer notice than the portal's)."""
-    notice = PRIVACY_NOTICE_VERSION if notice is None else notice
-    if not version:
-        return False
-    given, current = _version_key(version), _version_key(notice)
-    if given is None or current is None:
-        return str(version).strip() == str(notice).strip()
-    return given >= current
-
-
-def consent_status(candidate) -> dict:
-    """The candidate's latest recorded consent, from the portal (Consent rows) or from the application
-    (``Candidate.consent_version`` / ``consent_at``), and whether it covers the notice shown now (R-PORTAL-2).
-    ``{"current": bool, "version": str, "at": datetime | None, "notice": str}``"""
-    recorded = [(c.version, c.given_at) for c in Consent.objects.filter(candidate=candidate)]
-    if candidate.consent_version:
-        recorded.append((candidate.consent_version, candidate.consent_at))
-    covering = [r for r in recorded if consent_covers(r[0])]
-    version, at = max(covering or recorded, key=lambda r: (_version_key(r[0]) or (0,), r[1] or timezone.now()),
-                      default=("", None))
-    return {"current": bool(covering), "version": version, "at": at, "notice": PRIVACY_NOTICE_VERSION}
-
-
-@transaction.atomic
-def consent_give(*, candidate_id: int, ip: str = "", user_agent: str = "") -> Consent:
-    """The candidate accepts the current privacy notice: version and time recorded (PIPL, R-PORTAL-2)."""
-    now = timezone.now()
-    consent = Consent.objects.create(candidate_id=candidate_id, version=PRIVACY_NOTICE_VERSION, given_at=now,
-                                     ip=ip or None, user_agent=(user_agent or "")[:400])
-    candidate_update(actor=f"portal:candidate:{candidate_id}", candidate_id=candidate_id,
-                     consent_version=PRIVACY_NOTICE_VERSION, consent_at=now)
-    return consent
 
 
 # -- language --------------------------------------------------------------------------------------------------

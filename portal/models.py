@@ -1,4 +1,5 @@
-"""The portal's own records: one-time codes, used links, sessions and consents (R-PORTAL-1).
+"""The portal's own records: one-time codes, used links and sessions (R-PORTAL-1); consent is
+recorded per purpose in ``candidates.ConsentRecord``.
 
 Secrets are never stored: codes and session keys are kept as HMAC-SHA256 digests.
 """
@@ -69,22 +70,3 @@ class PortalSession(models.Model):
 
     def __str__(self):
         return f"session #{self.pk}"
-
-
-class Consent(models.Model):
-    """A privacy notice the candidate accepted: which version, when, from where (PIPL)."""
-
-    candidate = models.ForeignKey("candidates.Candidate", verbose_name=_("candidate"), on_delete=models.CASCADE,
-                                  related_name="portal_consents")
-    version = models.CharField(_("notice version"), max_length=40)
-    given_at = models.DateTimeField(_("given"), default=timezone.now)
-    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    user_agent = models.CharField(_("user agent"), max_length=400, blank=True)
-
-    class Meta:
-        verbose_name = _("portal consent")
-        verbose_name_plural = _("portal consents")
-        ordering = ["-given_at", "-id"]
-
-    def __str__(self):
-        return f"{self.version} @ {self.given_at:%Y-%m-%d}"

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from candidates.models import OPEN_STATES, TransitionLog
+from candidates import consent
+from candidates.models import OPEN_STATES, ConsentChannel, TransitionLog
 from candidates.services import application_withdraw_by_candidate
 from hrsys.api.errors import Conflict, error_messages
 from hrsys.audit.services import access_log
@@ -91,7 +92,8 @@ def _home(request):
         offer.status = labels.offer_status(offer.state)
     return render(request, "portal/home.html", {"candidate": candidate, "applications": apps,
                                                 "interviews": interviews, "offers": offers,
-                                                "consent": access.consent_status(candidate)})
+                                                "asks_consent": any(org["asks_again"] for org in
+                                                                    consent.consent_summary(candidate))})
 
 
 def link(request, token):
@@ -435,13 +437,41 @@ def upload(request):
 
 @candidate_required
 def privacy(request):
+    """Each organisation's notice and the candidate's answer per purpose: agree (to the current version), withdraw
+    (R-SEC-5)."""
+    candidate = request.candidate
     if request.method == "POST":
-        if request.POST.get("agree") != "on":
-            messages.error(request, _("Tick the box to agree."))
-        else:
-            access.consent_give(candidate_id=request.candidate.pk, ip=client_ip(request) or "",
-                                user_agent=request.META.get("HTTP_USER_AGENT", ""))
-            messages.success(request, _("Thank you. Your consent is recorded."))
+        where = {"candidate_id": candidate.pk, "organization_id": _int(request.POST.get("organization")),
+                 "channel": ConsentChannel.PORTAL, "ip": client_ip(request) or "",
+                 "user_agent": request.META.get("HTTP_USER_AGENT", "")}
+        if where["organization_id"] not in {org.pk for org in consent.candidate_organizations(candidate.pk)}:
+            raise Http404
+        try:
+            if request.POST.get("action") == "withdraw":
+                consent.consent_withdraw(purpose=request.POST.get("purpose", ""), **where)
+                messages.success(request, _("Your consent is withdrawn."))
+            else:
+                purposes = request.POST.getlist("purpose")
+                if not purposes:
+                    messages.error(request, _("Tick the box to agree."))
+                    return redirect("portal:privacy")
+                consent.consent_give(purposes=purposes, notice_version=_int(request.POST.get("notice_version")),
+                                     **where)
+                messages.success(request, _("Thank you. Your consent is recorded."))
+        except (ValidationError, Conflict) as exc:
+            for msg in error_messages(exc):
+                messages.error(request, msg)
         return redirect("portal:privacy")
-    return render(request, "portal/privacy.html", {"version": access.PRIVACY_NOTICE_VERSION,
-                                                   "consent": access.consent_status(request.candidate)})
+    summary = consent.consent_summary(candidate)
+    language = translation.get_language()
+    for org in summary:
+        org["notice_text"] = org["notice"].text(language)
+        org["to_agree"] = [p for p in org["purposes"] if not p["current"]]
+    return render(request, "portal/privacy.html", {"organizations": summary})
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -31,8 +31,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from candidates import services
+from candidates.consent import consent_latest
 from candidates.matching import match_in_words
-from candidates.models import Application, Credential, Resume, State, TransitionLog
+from candidates.models import Application, Credential, Purpose, Resume, State, TransitionLog
 from candidates.selectors import candidate_messages_context
 from hrsys.accounts.scope import get_for_user_or_404
 from hrsys.audit.labels import actor_in_words
@@ -146,6 +147,11 @@ def application_page_context(*, user, application: Application, reveal: bool = F
         "board_url": reverse("board:board", args=[app.job_id]),
     }
     if may_see_hr_data:
+        org_id = app.job.department.organization_pk
+        latest = consent_latest(candidate_id=candidate.pk, organization_id=org_id)
+        context["consents"] = [{"label": purpose.label, "record": latest[purpose.value]} for purpose in Purpose]
+        context["record_consent_url"] = f"{reverse('admin:candidates_consentrecord_add')}?candidate={candidate.pk}" \
+                                        f"&organization={org_id}"
         context.update(candidate_messages_context(user, candidate.pk))
         context["offers"] = _offers(app, user)
         context["onboarding"] = _onboarding(app, user)

@@ -72,7 +72,13 @@ from .jobs import (
 )
 from .matches import application_recompute_match, candidate_recompute_matches, job_recompute_matches
 from .pipeline import application_transition, application_withdraw_by_candidate
-from .privacy import candidate_anonymise, candidate_on_hold, legal_hold_place, legal_hold_release
+from .privacy import (
+    candidate_anonymise,
+    candidate_on_hold,
+    held_candidates,
+    legal_hold_place,
+    legal_hold_release,
+)
 from .talent_pool import system_tag, talent_pool_reactivate, talent_pool_tag
 from .transitions import allowed_transitions, transition_label
 
@@ -82,6 +88,7 @@ __all__ = [
     "_job_for_application", "_require_perm", "_user",  # the bulk import checks as candidate_create does
     "allowed_transitions", "application_create", "application_recompute_match", "application_transition",
     "application_withdraw_by_candidate", "candidate_anonymise", "candidate_create", "candidate_on_hold",
+    "held_candidates",
     "legal_hold_place", "legal_hold_release", "candidate_merge", "candidate_recompute_matches",
     "candidate_update", "clean_candidate_fields", "credential_add", "credential_problems_in_words",
     "find_duplicates", "job_backup_pool_set", "job_create", "job_publish", "job_recompute_matches", "job_update", "resume_confirm", "resume_upload",

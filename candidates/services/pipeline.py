@@ -17,7 +17,8 @@ from hrsys.events.services import event_publish
 from notifications.services import notification_create
 from notifications.types import Recipient
 
-from ..models import INACTIVE_STATES, TRANSITION_NAMES, Application, TalentPoolEntry, TransitionLog
+from ..consent import consent_required
+from ..models import INACTIVE_STATES, TRANSITION_NAMES, Application, Purpose, TalentPoolEntry, TransitionLog
 from ..signals import application_closed
 from .credentials import credential_problems_in_words
 from .talent_pool import _pool_entry_add
@@ -61,6 +62,8 @@ def application_transition(*, actor, application_id: int, transition: str, reaso
     reason = (reason or "").strip()
     if spec.custom.get("needs_reason") and not reason:
         raise ValidationError({"reason": [_("Give a reason for this move.")]})
+    if transition == "to_talent_pool":  # kept after the application closes: only with its own consent (R-SEC-5)
+        consent_required(application=app, purpose=Purpose.TALENT_POOL)
     if transition == "reactivate" and Application.objects.active().filter(
             candidate_id=app.candidate_id, job_id=app.job_id).exclude(pk=app.pk).exists():
         raise Conflict(_("The candidate already has another active application for this job."),

@@ -31,6 +31,11 @@ def candidate_on_hold(candidate_id: int) -> bool:
     return LegalHold.objects.filter(candidate_id=candidate_id, released_at__isnull=True).exists()
 
 
+def held_candidates():
+    """The ids of candidates under a legal hold now, as a subquery: what no sweep of any stage removes."""
+    return LegalHold.objects.filter(released_at__isnull=True).values("candidate_id")
+
+
 @transaction.atomic
 def legal_hold_place(*, actor, candidate_id: int, reason: str) -> LegalHold:
     """Keep everything of this candidate until the hold is released (litigation, an inquiry; R-SEC-5)."""

@@ -11,6 +11,9 @@ WORDS = {
     "candidate.anonymise": _("Candidate: personal data removed"),
     "employee.anonymise": _("Employee: personal data removed"),
     "resume.purge": _("Résumé: deleted after the retention period"),
+    "consent.give": _("Consent: given"),
+    "consent.withdraw": _("Consent: withdrawn"),
+    "privacy_notice.publish": _("Privacy notice: new version published"),
 }
 
 

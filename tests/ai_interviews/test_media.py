@@ -201,6 +201,28 @@ def test_r_ai_6_retention_purge_sweep(stored, generic_vendor):
     assert not os.path.exists(path)
 
 
+def test_r_sec_5_a_legal_hold_keeps_the_recordings_past_their_period(stored, generic_vendor, users):
+    """R-SEC-5: a candidate under a legal hold keeps everything, the AI recordings too: neither the sweep nor
+    HR's dry run counts them until the hold is released."""
+    from candidates.services import legal_hold_place, legal_hold_release
+    from interviews.retention import _recordings_due
+
+    generic_vendor.media_retention_days = 30
+    generic_vendor.save()
+    candidate_id = stored["video"].result.application.candidate_id
+    hold = legal_hold_place(actor=users.hr, candidate_id=candidate_id, reason="劳动争议仲裁")
+    later = timezone.now() + datetime.timedelta(days=31)
+    with time_machine.travel(later, tick=False):
+        assert run_due_jobs(now=later, only=["ai_interviews.purge_media"])["ai_interviews.purge_media"] == {
+            "purged": 0}
+        assert not _recordings_due(type("Cutoffs", (), {"now": later})()).exists()
+    assert AIMedia.objects.get(pk=stored["video"].pk).status == "stored"
+    legal_hold_release(actor=users.hr, hold_id=hold.pk)
+    with time_machine.travel(later, tick=False):
+        assert run_due_jobs(now=later, only=["ai_interviews.purge_media"])["ai_interviews.purge_media"] == {
+            "purged": 2}
+
+
 def test_r_sec_8_a_recording_fetched_onto_a_full_disk_waits_and_is_stored_later(
         invited, post_result, worker, media_server, local_media, settings, tmp_path):
     """R-SEC-8 (issue 21 item 5): the disk under the media folder full (a real full tmpfs): the recording stays to

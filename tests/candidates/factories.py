@@ -46,6 +46,18 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     candidate = factory.SubFactory(CandidateFactory)
     job = factory.SubFactory(JobFactory)
 
+    @factory.post_generation
+    def consented(app, create, extracted, **kwargs):
+        """The candidate agreed to every purpose of the job's organisation's notice when applying, as most do
+        (R-SEC-5); ``consented=False`` for one who agreed to nothing, or a list of the purposes agreed to."""
+        if not create or extracted is False:
+            return
+        from candidates.consent import consent_give  # noqa: PLC0415 - factories load before the apps are ready
+        from candidates.models import ConsentChannel, Purpose  # noqa: PLC0415 - as above
+
+        consent_give(candidate_id=app.candidate_id, organization_id=app.job.department.organization_pk,
+                     purposes=extracted or Purpose.values, channel=ConsentChannel.STAFF)
+
 
 class CredentialFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -91,7 +91,8 @@ def test_candidate_page_timeline(users, hr_client, it_job):
     services.credential_add(actor=users.hr, candidate_id=app.candidate_id, type="bls")
     page = hr_client.get(f"/admin/candidates/candidate/{app.candidate_id}/change/")
     timeline = page.context["timeline"]
-    assert [r["action"] for r in timeline] == ["screen", "credential.add"]
+    # consent given when applying (the factory's, R-SEC-5), then what HR did
+    assert [r["action"] for r in timeline] == ["consent.give", "screen", "credential.add"]
     assert "初筛" in page.content.decode()
 
 

@@ -31,6 +31,7 @@ LEGAL = [
     *[("withdraw", s, "withdrawn") for s in [*OPEN, "hired"]],
     *[("to_talent_pool", s, "talent_pool") for s in ["screening", "ai_no_show", "ai_review", "rejected", "withdrawn"]],
     ("reactivate", "talent_pool", "screening"),
+    ("leave_talent_pool", "talent_pool", "withdrawn"),
 ]
 LEGAL_PAIRS = {(name, src) for name, src, _ in LEGAL}
 ILLEGAL = [(name, s) for name in TRANSITION_NAMES for s in State.values if (name, s) not in LEGAL_PAIRS]

@@ -4,9 +4,11 @@ job without credentials, and a résumé as people send it (R-PIPE-8)."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from portal.access import PRIVACY_NOTICE_VERSION
+from candidates.consent import STANDARD_VERSION
 from tests.candidates.factories import JobFactory
 from tests.candidates.test_resumes import ZH_LINES, make_docx, make_pdf
+
+PRIVACY_NOTICE_VERSION = str(STANDARD_VERSION)  # the standard notice: no organisation has published its own
 
 
 @pytest.fixture

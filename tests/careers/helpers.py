@@ -4,12 +4,11 @@ from pathlib import Path
 
 from django.conf import settings
 
-from candidates.models import Application, Candidate, Credential, Resume
+from candidates.models import Application, Candidate, ConsentRecord, Credential, Resume
 from hrsys.audit.models import AuditEvent
 from notifications.models import Notification
-from portal.models import Consent
 
-MODELS = (Candidate, Application, Resume, Credential, Consent, Notification, AuditEvent)
+MODELS = (Candidate, Application, Resume, Credential, ConsentRecord, Notification, AuditEvent)
 
 
 def stored_files() -> list[Path]:

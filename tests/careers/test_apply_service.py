@@ -4,15 +4,16 @@ R-HOSP-1, R-SEC-2, R-SEC-5). Every refusal names its field and leaves no row and
 import pytest
 from django.core.exceptions import ValidationError
 
-from candidates.models import Application, Candidate, Credential, Resume
+from candidates.consent import STANDARD_VERSION
+from candidates.models import Application, Candidate, ConsentRecord, Credential, Resume
 from careers import services
 from hrsys.audit.models import AuditEvent
 from notifications.models import Notification
-from portal.access import PRIVACY_NOTICE_VERSION
-from portal.models import Consent
 from tests.candidates.factories import ApplicationFactory, CandidateFactory, CredentialFactory, JobFactory
 from tests.careers.conftest import submit_kwargs
 from tests.careers.helpers import snapshot, stored_files
+
+PRIVACY_NOTICE_VERSION = str(STANDARD_VERSION)  # the standard notice: no organisation has published its own
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +49,11 @@ def test_r_pipe_8_a_new_person_becomes_a_candidate_with_an_application_from_the_
     assert len(on_disk) == 1 and b"%PDF-" not in on_disk[0]
     # the licence number as a credential (R-HOSP-1); the optional BLS certificate was not given
     assert [(c.type, c.number) for c in candidate.credentials.all()] == [("nurse_licence", "202312345678")]
-    consent = Consent.objects.get(candidate=candidate)
-    assert consent.version == PRIVACY_NOTICE_VERSION and consent.ip == "203.0.113.9"
+    # consent to processing the application only (R-SEC-5): the optional purposes were not ticked
+    consent = ConsentRecord.objects.get(candidate=candidate)
+    assert (consent.purpose, consent.given, consent.channel) == ("recruitment", True, "careers")
+    assert str(consent.notice_version) == PRIVACY_NOTICE_VERSION and consent.ip == "203.0.113.9"
+    assert consent.organization_id == nurse_job.department.organization_pk
     assert AuditEvent.objects.filter(action="careers.apply", object_id=str(app.pk), actor_label="careers").exists()
     sent = Notification.objects.filter(recipient_id=str(candidate.pk))
     assert sorted(sent.values_list("channel", "template_key")) == [
@@ -76,7 +80,7 @@ def test_r_pipe_8_the_same_phone_links_to_the_existing_candidate_and_changes_non
     app = Application.objects.get(pk=result.application_id)
     assert (app.candidate_id, app.source) == (known.pk, "website")
     assert Resume.objects.filter(candidate=known).count() == 1
-    assert Consent.objects.filter(candidate=known, version=PRIVACY_NOTICE_VERSION).exists()
+    assert ConsentRecord.objects.filter(candidate=known, notice_version=int(PRIVACY_NOTICE_VERSION)).exists()
     # the confirmation (with its portal link) goes to the contact data on record, not to what was typed
     email = Notification.objects.get(recipient_id=str(known.pk), channel="email")
     assert email.recipient_email == "old@example.org"
@@ -112,7 +116,7 @@ def test_r_pipe_8_an_active_application_for_the_job_gets_no_second_one_and_a_mes
     assert Application.objects.filter(candidate=known).count() == 1
     after = snapshot()
     for label in ("candidates.Candidate", "candidates.Application", "candidates.Resume", "candidates.Credential",
-                  "portal.Consent", "files"):
+                  "candidates.ConsentRecord", "files"):
         assert after[label] == before[label], label
     notes = Notification.objects.filter(recipient_id=str(known.pk))
     assert sorted(notes.values_list("channel", "template_key")) == [

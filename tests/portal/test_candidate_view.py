@@ -12,9 +12,8 @@ from candidates.models import State, TransitionLog
 from interviews.models import Interview
 from interviews.models import State as InterviewState
 from onboarding.models import CandidateDocument, OfferState, OnboardingInfo
-from portal import access, labels
-from portal.models import Consent
-from tests.candidates.factories import ApplicationFactory, CandidateFactory
+from portal import labels
+from tests.candidates.factories import ApplicationFactory
 from tests.onboarding.factories import PNG, band, interviewing_app, sent_offer
 from tests.portal.test_access import signed_in
 from tests.portal.test_pages import accept_offer
@@ -172,41 +171,6 @@ def test_r_portal_3_after_acceptance_the_form_is_there(users, app):
     assert 'id="onboarding-form"' in html and 'name="bank_account"' in html and 'id="onboarding-later"' not in html
 
 
-# -- the consent banner follows the recorded version ----------------------------------------------------------
-
-def test_r_portal_2_consent_recorded_with_a_newer_version_hides_the_banner(db):
-    """The demo's case: consent 2026-01 recorded with the application, the notice is 2025-01. The banner asked
-    again because the portal looked only at its own Consent rows, and the privacy page compared versions for
-    equality; a consent to the same or a later version covers the notice."""
-    candidate = CandidateFactory(consent_version="2026-01", consent_at=timezone.now())
-    ApplicationFactory(candidate=candidate)
-    client = signed_in(candidate)
-    assert "portal/privacy/" in client.get("/portal/").content.decode()  # the tab is there ...
-    assert 'class="notice"' not in client.get("/portal/").content.decode()  # ... but no banner
-    privacy = client.get("/portal/privacy/").content.decode()
-    assert 'name="agree"' not in privacy and "2026-01" in privacy
-
-
-def test_r_portal_2_consent_to_an_older_notice_shows_the_banner(db, monkeypatch):
-    candidate = CandidateFactory()
-    ApplicationFactory(candidate=candidate)
-    Consent.objects.create(candidate=candidate, version="2024-06", given_at=timezone.now())
-    client = signed_in(candidate)
-    assert 'class="notice"' in client.get("/portal/").content.decode()
-    assert 'name="agree"' in client.get("/portal/privacy/").content.decode()
-    client.post("/portal/privacy/", {"agree": "on"})
-    assert 'class="notice"' not in client.get("/portal/").content.decode()
-    # a new notice asks again
-    monkeypatch.setattr(access, "PRIVACY_NOTICE_VERSION", "2027-03")
-    assert 'class="notice"' in client.get("/portal/").content.decode()
-
-
-def test_consent_versions_compare_as_year_and_month():
-    assert access.consent_covers("2026-01", "2025-01") and access.consent_covers("2025-01", "2025-01")
-    assert not access.consent_covers("2024-12", "2025-01")
-    assert access.consent_covers("2025-10", "2025-9")  # as text "2025-10" < "2025-9"
-    assert not access.consent_covers("", "2025-01") and not access.consent_covers("v2", "2025-01")
-    assert access.consent_covers("v2", "v2")
 
 
 # -- a decline control with a visible marker -----------------------------------------------------------------

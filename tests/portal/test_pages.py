@@ -12,7 +12,6 @@ from django.utils import timezone
 from candidates.models import State
 from interviews.models import Interview, JoinProblem
 from onboarding.models import CandidateDocument, OnboardingInfo
-from portal.models import Consent
 from tests.onboarding.factories import PNG, band, interviewing_app, sent_offer
 from tests.portal.test_access import signed_in
 
@@ -148,14 +147,6 @@ def test_r_portal_3_upload_checks_content_and_size(users, app, settings):
     big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (5 * 1024 * 1024 + 1), content_type="application/pdf")
     client.post("/portal/onboarding/upload/", {"kind": "certificate", "file": big})
     assert CandidateDocument.objects.filter(candidate=app.candidate).count() == 1
-
-
-def test_r_portal_2_consent_version_and_time(app):
-    client = signed_in(app.candidate)
-    assert client.post("/portal/privacy/", {"agree": "on"}).status_code == 302
-    consent = Consent.objects.get(candidate=app.candidate)
-    app.candidate.refresh_from_db()
-    assert app.candidate.consent_version == consent.version and app.candidate.consent_at is not None
 
 
 def test_r_offer_2_approval_pages(users, org, client):

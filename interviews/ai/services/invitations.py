@@ -11,7 +11,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from candidates.models import Application
+from candidates.consent import consent_required
+from candidates.models import Application, Purpose
 from candidates.models import State as AppState
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
@@ -36,7 +37,8 @@ def ai_interview_invite(*, actor, application_id: int, vendor_slug: str, deadlin
     application moves (``invite_ai``, ``reinvite_ai`` after a no-show), the invitation with the operating
     guide goes out by e-mail and SMS, reminders are planned (before ``starts_at`` when a time was agreed,
     otherwise before the deadline), and a deadline passed without a result is a no-show. Bad input raises
-    ValidationError and a closed or later-stage application a Conflict, before anything is written.
+    ValidationError; a closed or later-stage application, or a candidate who has not agreed to the AI interview
+    and its recording (R-SEC-5), a Conflict, before anything is written.
     """
     _require(actor, MOVE_PERMISSION)
     user = _user(actor)
@@ -71,6 +73,7 @@ def ai_interview_invite(*, actor, application_id: int, vendor_slug: str, deadlin
     if app.state not in (AppState.SCREENING, AppState.AI_NO_SHOW):
         raise Conflict(_("Only an application in screening (or after a missed AI interview) can be invited to an "
                          "AI interview; this one is %(stage)s.") % {"stage": app.get_state_display()}, allowed=[])
+    consent_required(application=app, purpose=Purpose.AI_RECORDING)  # the interview is recorded (R-SEC-5)
     invitation = AIInvitation.objects.create(application=app, vendor=vendor, assessment_id=assessment_id,
                                              candidate_url=candidate_url, deadline=deadline, created_by=user)
     InvitationEvent.objects.create(invitation=invitation, kind=InvitationEvent.Kind.INVITED,

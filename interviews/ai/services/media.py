@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from candidates.services import held_candidates
 from hrsys.audit.services import audit_record
 from hrsys.core import safe_http
 from hrsys.core.actors import require_perm as _require
@@ -156,7 +157,8 @@ def ai_media_upload(*, actor, result_id: int, kind: str, data: bytes, filename: 
 def ai_media_purge_due(*, now: datetime, batch: int = 500) -> dict:
     """Sweep: delete stored recordings and reports older than their vendor's retention period (R-AI-6).
 
-    The row stays (status purged) so the history shows there was a recording and when it went.
+    The row stays (status purged) so the history shows there was a recording and when it went. A candidate
+    under a legal hold keeps theirs until it is released (R-SEC-5).
     """
     purged = 0
     for vendor in Vendor.objects.all():
@@ -165,7 +167,8 @@ def ai_media_purge_due(*, now: datetime, batch: int = 500) -> dict:
             rows = list(AIMedia.objects.select_for_update(skip_locked=True)
                         .filter(result__vendor=vendor, status__in=[AIMedia.Status.STORED, AIMedia.Status.PENDING,
                                                                     AIMedia.Status.FAILED],
-                                created_at__lt=cutoff)[:batch])
+                                created_at__lt=cutoff)
+                        .exclude(result__application__candidate__in=held_candidates())[:batch])
             for media in rows:
                 if media.file:
                     media.file.delete(save=False)
