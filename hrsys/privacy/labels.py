@@ -11,6 +11,11 @@ WORDS = {
     "candidate.anonymise": _("Candidate: personal data removed"),
     "employee.anonymise": _("Employee: personal data removed"),
     "resume.purge": _("Résumé: deleted after the retention period"),
+    "subject_request.create": _("Data request: received"),
+    "subject_request.copy": _("Data request: copy prepared"),
+    "subject_request.delete": _("Data request: deletion carried out"),
+    "subject_request.refuse": _("Data request: refused"),
+    "subject_request.copy_expire": _("Data request: copy expired and deleted"),
 }
 
 
