@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,10 @@ from hrsys.privacy.subject_requests import due_days, subject_request_create
 from .views import candidate_required
 
 ANCHOR = "#your-data"
+
+
+def _day(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d")
 
 
 def _back():
@@ -35,13 +40,13 @@ def _create(request, kind: str):
         return _back()
     if not row.created:
         messages.info(request, _("You asked for this already. We will answer by %(due)s.")
-                      % {"due": row.due_at.strftime("%Y-%m-%d")})
+                      % {"due": _day(row.due_at)})
     elif kind == SubjectRequest.Kind.COPY:
         messages.success(request, _("We received your request. Your copy will be ready by %(due)s; you will "
-                                    "download it here.") % {"due": row.due_at.strftime("%Y-%m-%d")})
+                                    "download it here.") % {"due": _day(row.due_at)})
     else:
         messages.success(request, _("We received your request. Your data will be deleted by %(due)s.")
-                         % {"due": row.due_at.strftime("%Y-%m-%d")})
+                         % {"due": _day(row.due_at)})
     return _back()
 
 
