@@ -325,6 +325,10 @@ PORTAL_CODE_PER_IP = env.int("PORTAL_CODE_PER_IP", default=10)
 PORTAL_SESSION_MINUTES = env.int("PORTAL_SESSION_MINUTES", default=60)
 PORTAL_SESSION_MAX_HOURS = env.int("PORTAL_SESSION_MAX_HOURS", default=8)
 PORTAL_UPLOAD_MAX_BYTES = env.int("PORTAL_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+# Data subject requests (R-SEC-6): HR answers within PRIVACY_REQUEST_DUE_DAYS (PIPL names no number; 15 days is
+# what GB/T 35273 asks); a prepared copy of a candidate's data can be downloaded for PRIVACY_COPY_DOWNLOAD_DAYS.
+PRIVACY_REQUEST_DUE_DAYS = env.int("PRIVACY_REQUEST_DUE_DAYS", default=15)
+PRIVACY_COPY_DOWNLOAD_DAYS = env.int("PRIVACY_COPY_DOWNLOAD_DAYS", default=7)
 
 # The public careers site (careers/): applications per client address per hour (every try counts) and accepted
 # applications per phone number or e-mail address per day.

@@ -35,3 +35,15 @@ def on_application_closed(sender, application=None, transition="", actor=None, r
     for interview_id in (Interview.objects.filter(application=application, state__in=ACTIVE_STATES)
                          .values_list("pk", flat=True)):
         interview_cancel(actor="pipeline", interview_id=interview_id, reason=why)
+
+
+def on_candidate_anonymised(sender, *, candidate, now, **kwargs):
+    """The person's data is gone (R-SEC-5, R-SEC-6): what interviewers and HR wrote about them in words goes
+    (feedback notes, reasons, join problems); scores, recommendations, stages and dates stay as anonymised
+    statistics, and booked interviews were cancelled when the applications closed."""
+    from .models import InterviewFeedback, JoinProblem  # noqa: PLC0415 - beside the imports of this module
+
+    interviews = Interview.objects.filter(application__candidate=candidate)
+    InterviewFeedback.objects.filter(interview__in=interviews).update(notes="")
+    JoinProblem.objects.filter(interview__in=interviews).update(detail="")
+    interviews.update(cancel_reason="", meeting_url="")

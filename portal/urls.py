@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import subject_requests, views
 
 app_name = "portal"
 urlpatterns = [
@@ -20,4 +20,7 @@ urlpatterns = [
     path("onboarding/upload/", views.upload, name="upload"),
     path("onboarding/items/<int:pk>/done/", views.checklist_item_done, name="checklist-item-done"),
     path("privacy/", views.privacy, name="privacy"),
+    path("privacy/my-data/copy/", subject_requests.request_copy, name="data-copy-request"),
+    path("privacy/my-data/delete/", subject_requests.request_deletion, name="data-deletion-request"),
+    path("privacy/my-data/copies/<int:pk>/", subject_requests.download_copy, name="data-copy-download"),
 ]

@@ -18,7 +18,7 @@ from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm as _require_perm
 from hrsys.core.actors import require_visible as _visible
 from hrsys.core.actors import staff_user as _user
-from notifications.services import notification_texts_erase, notifications_finished
+from notifications.services import notification_cancel, notification_texts_erase, notifications_finished
 
 from ..models import HIRED_STATES, OPEN_STATES, Candidate, LegalHold, Resume
 from ..signals import candidate_anonymised
@@ -96,6 +96,9 @@ def candidate_anonymise(*, actor, candidate_id: int, reason: str, now: datetime 
         credential.delete()
         counts["credentials"] += 1
     candidate.pool_entries.update(note="")
+    # messages not sent yet are not sent any more (their texts are then erased with the rest)
+    counts["cancelled"] = notification_cancel(recipient=(Candidate._meta.label_lower, candidate_id), actor=actor,
+                                              reason="candidate data deleted")
     message_ids = list(notifications_finished()
                        .for_recipient(Candidate._meta.label_lower, candidate_id).values_list("pk", flat=True))
     counts["messages"] = notification_texts_erase(ids=message_ids, now=now, contact=True) if message_ids else 0

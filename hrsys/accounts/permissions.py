@@ -35,6 +35,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         # departments below their own, through the services' scope checks (R-INT-4)
         "accounts.add_department", "accounts.change_department",
         "privacy.view_*",  # the retention periods and the nightly dry run (R-SEC-5); the director sets them
+        "privacy.change_subjectrequest",  # carrying out candidates' requests for a copy or deletion (R-SEC-6)
     ),
     Role.MANAGER: (
         "candidates.view_*", "interviews.view_*", "ai_interviews.view_aiinterviewresult",

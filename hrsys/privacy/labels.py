@@ -14,6 +14,11 @@ WORDS = {
     "consent.give": _("Consent: given"),
     "consent.withdraw": _("Consent: withdrawn"),
     "privacy_notice.publish": _("Privacy notice: new version published"),
+    "subject_request.create": _("Data request: received"),
+    "subject_request.copy": _("Data request: copy prepared"),
+    "subject_request.delete": _("Data request: deletion carried out"),
+    "subject_request.refuse": _("Data request: refused"),
+    "subject_request.copy_expire": _("Data request: copy expired and deleted"),
 }
 
 

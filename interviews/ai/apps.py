@@ -15,7 +15,7 @@ class AiInterviewsConfig(AppConfig):
 
     def ready(self):
         from candidates import job_settings  # noqa: PLC0415 - in ready(): the models are loaded by now
-        from candidates.signals import application_closed  # noqa: PLC0415 - in ready(): the models are loaded by now
+        from candidates.signals import application_closed, candidate_anonymised  # noqa: PLC0415 - in ready(): the models are loaded by now
         from notifications.signals import candidate_action_recorded  # noqa: PLC0415 - in ready(): the models are loaded by now
 
         from . import jobs  # noqa: F401, PLC0415 - in ready(): registers the periodic sweeps
@@ -29,3 +29,7 @@ class AiInterviewsConfig(AppConfig):
         job_settings.register(read=job_ai_settings, write=job_ai_settings_save)
         candidate_action_recorded.connect(on_candidate_action, dispatch_uid="ai_interviews.link_open")
         application_closed.connect(on_application_closed, dispatch_uid="ai_interviews.application_closed")
+
+        from .services.erasure import on_candidate_anonymised  # noqa: PLC0415 - in ready(): the models are loaded by now
+
+        candidate_anonymised.connect(on_candidate_anonymised, dispatch_uid="ai_interviews.candidate_anonymised")

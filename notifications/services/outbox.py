@@ -154,19 +154,22 @@ def notification_create(
 
 @transaction.atomic
 def notification_cancel(*, idempotency_key: str | None = None, related: tuple[str, object] | None = None,
-                        actor=None, reason: str = "") -> int:
-    """Cancel pending notifications by key or by related object (e.g. a rescheduled interview).
+                        recipient: tuple[str, object] | None = None, actor=None, reason: str = "") -> int:
+    """Cancel pending notifications by key, by related object (e.g. a rescheduled interview) or by recipient
+    (``(type, id)``: a candidate whose data is deleted, R-SEC-6).
 
     Messages already handed to a provider cannot be taken back and are left as they are.
     Returns how many were cancelled.
     """
-    if not idempotency_key and not related:
+    if not idempotency_key and not related and not recipient:
         raise ValidationError({"idempotency_key": [_("Give an idempotency key or a related object.")]})
     qs = Notification.objects.select_for_update().filter(status=Status.PENDING)
     if idempotency_key:
         qs = qs.filter(idempotency_key=idempotency_key)
     if related:
         qs = qs.filter(related_type=related[0], related_id=str(related[1]))
+    if recipient:
+        qs = qs.for_recipient(recipient[0], recipient[1])
     now = timezone.now()
     count = 0
     for notification in qs:

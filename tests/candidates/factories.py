@@ -54,7 +54,10 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
             return
         from candidates.consent import consent_give  # noqa: PLC0415 - factories load before the apps are ready
         from candidates.models import ConsentChannel, Purpose  # noqa: PLC0415 - as above
+        from hrsys.accounts.models import Department  # noqa: PLC0415 - as above
 
+        if not Department.objects.filter(pk=app.job.department.organization_pk, kind="organization").exists():
+            return  # a job outside any hospital or company (the factories' default department): no notice to agree to
         consent_give(candidate_id=app.candidate_id, organization_id=app.job.department.organization_pk,
                      purposes=extracted or Purpose.values, channel=ConsentChannel.STAFF)
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.contrib import admin
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Manager
@@ -202,7 +203,8 @@ ROUTES: dict[str, object] = {
     "portal:interview": PORTAL, "portal:reschedule": PORTAL, "portal:withdraw": PORTAL, "portal:offer": PORTAL,
     "portal:offer-letter": PORTAL, "portal:offer-sign": PORTAL, "portal:offer-decline": PORTAL,
     "portal:onboarding": PORTAL, "portal:upload": PORTAL, "portal:checklist-item-done": PORTAL,
-    "portal:privacy": PORTAL, "portal:language": PORTAL,
+    "portal:privacy": PORTAL, "portal:language": PORTAL, "portal:data-copy-request": PORTAL,
+    "portal:data-deletion-request": PORTAL, "portal:data-copy-download": PORTAL,
     "careers:index": CAREERS, "careers:privacy": CAREERS, "careers:job": CAREERS, "careers:apply": CAREERS,
     "careers:applied": CAREERS, "careers:organization": CAREERS,
     "api:public-job-list": CAREERS, "api:public-job-detail": CAREERS, "api:public-application-create": CAREERS,
@@ -253,6 +255,12 @@ ADMIN_ROUTES: dict[str, object] = {
     "admin:notifications_messagetemplate_preview": PUBLIC,
     "admin:onboarding_offer_desk": Obj("onboarding.offer"),
     "admin:ai_interviews_result_import": OWN,
+    # data subject requests (R-SEC-6): the actions are POST only (a GET is 404 for everyone); the copy download
+    # answers only for a prepared copy
+    "admin:privacy_subjectrequest_prepare": Obj("privacy.subjectrequest", inside=False),
+    "admin:privacy_subjectrequest_delete_data": Obj("privacy.subjectrequest", inside=False),
+    "admin:privacy_subjectrequest_refuse": Obj("privacy.subjectrequest", inside=False),
+    "admin:privacy_subjectrequest_copy": Obj("privacy.subjectrequest", where={"copy_file__gt": ""}),
 }
 
 #: Registered admin models that hold no people's data (configuration and machine logs, permission-gated).
@@ -296,12 +304,12 @@ def _supplement_world():
         ShiftAssignment,
         ShiftTemplate,
     )
-    from candidates.models import Application, LegalHold
+    from candidates.models import Application, LegalHold, PrivacyNotice
     from dashboard.models import CostRecord, NotificationDaily
     from employees.models import Employee
     from hrsys.events.models import Delivery as EventDelivery
     from hrsys.events.models import DeliveryAttempt, Event, Subscription
-    from hrsys.privacy.models import RetentionPolicy
+    from hrsys.privacy.models import RetentionPolicy, SubjectRequest
     from interviews.ai.models import AIInterviewResult, AIMedia, CandidatePreferences, Question
     from interviews.models import (
         BatchRun,
@@ -397,6 +405,20 @@ def _supplement_world():
         LegalHold.objects.create(candidate=app.candidate, reason=f"scope-{code}")
         RetentionPolicy.objects.get_or_create(organization=dept.organization(), data_class="resumes",
                                               defaults={"days": 90})
+        # privacy notices and consent (R-SEC-5): a published notice of the organisation, the candidate's consent
+        from candidates.consent import consent_give
+
+        if not PrivacyNotice.objects.filter(organization=dept.organization()).exists():
+            PrivacyNotice.objects.create(organization=dept.organization(), version=2, text_zh_hans=f"告知书 {code}",
+                                         text_en=f"notice {code}", published_at=now)
+        consent_give(candidate_id=app.candidate_id, organization_id=dept.organization_pk, purposes=["talent_pool"],
+                     channel="staff")
+        # data subject requests (R-SEC-6): one open request of the application's candidate
+        SubjectRequest.objects.get_or_create(candidate=app.candidate, kind="deletion", state="open",
+                                             defaults={"due_at": now + dt.timedelta(days=15)})
+        prepared = SubjectRequest(candidate=app.candidate, kind="copy", state="done", due_at=now,
+                                  copy_expires_at=now + dt.timedelta(days=7))
+        prepared.copy_file.save(f"scope-{code}.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18), save=True)
 
 
 # -- the oracle: who may see what, computed without hrsys.accounts.scope -------------------------------------
