@@ -66,12 +66,14 @@ class _Files:
 
 
 def candidate_copy_data(candidate, files: _Files) -> dict:  # noqa: PLR0915 - one section per kind of data
-    from candidates.models import TransitionLog  # noqa: PLC0415 - privacy is imported by these apps' modules
+    from candidates.models import (
+        ConsentRecord,
+        TransitionLog,  # noqa: PLC0415 - privacy is imported by these apps' modules
+    )
     from interviews.ai.models import AIInterviewResult, CandidatePreferences
     from interviews.models import Interview, InterviewFeedback
     from notifications.models import Notification
     from onboarding.models import CandidateDocument, ChecklistItem, Offer, OnboardingCase, OnboardingInfo
-    from candidates.models import ConsentRecord
 
     data: dict = {"generated_at": timezone.now().isoformat()}
     data["candidate"] = _fields(candidate, ("name", "phone", "email", "id_number", "education", "years_experience",
