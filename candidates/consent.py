@@ -211,7 +211,7 @@ def consent_withdraw(*, candidate_id: int, organization_id: int, purpose: str, c
         for app_id in (Application.objects.filter(candidate=candidate, state=State.TALENT_POOL,
                                                   job__department__path__startswith=f"/{org.pk}/")
                        .values_list("pk", flat=True)):
-            application_transition(actor="privacy", application_id=app_id, transition="leave_talent_pool",
+            application_transition(actor=who, application_id=app_id, transition="leave_talent_pool",
                                    reason=str(_("The candidate withdrew consent to the talent pool.")))
     return record
 

@@ -85,7 +85,8 @@ MACHINE_ACTORS = {
     "portal": gettext_lazy("Candidate (portal)"), "candidate": gettext_lazy("Candidate (portal)"),
     "careers": gettext_lazy("Candidate (careers site)"), "vendor": gettext_lazy("AI interview vendor"),
     "demo": gettext_lazy("Demo data"), "backup": gettext_lazy("System (backup)"), "benchmark": gettext_lazy("Benchmark"),
-    "audit_purge": gettext_lazy("System (log retention)"),
+    "audit_purge": gettext_lazy("System (log retention)"), "retention": gettext_lazy("System (retention)"),
+    "staff": gettext_lazy("Recorded by HR"), "import": gettext_lazy("Import"),
 }
 
 

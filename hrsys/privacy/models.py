@@ -101,7 +101,14 @@ class SubjectRequest(models.Model):
                                   related_name="subject_requests")
     kind = models.CharField(_("request"), max_length=10, choices=Kind.choices)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
-    channel = models.CharField(_("received through"), max_length=20, default="portal")
+    class Channel(models.TextChoices):
+        PORTAL = "portal", _("Candidate portal")
+        EMAIL = "email", _("E-mail")
+        PHONE = "phone", _("Phone")
+        LETTER = "letter", _("Letter")
+        IN_PERSON = "in_person", _("In person")
+
+    channel = models.CharField(_("received through"), max_length=20, choices=Channel.choices, default=Channel.PORTAL)
     requested_at = models.DateTimeField(_("requested"), default=timezone.now)
     due_at = models.DateTimeField(_("due"), db_index=True)
     handled_at = models.DateTimeField(_("handled"), null=True, blank=True)

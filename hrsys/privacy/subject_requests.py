@@ -26,7 +26,7 @@ from hrsys.core.actors import require_perm, require_visible, staff_user
 from .models import SubjectRequest
 
 HANDLE_PERMISSION = "privacy.change_subjectrequest"
-CHANNELS = ("portal", "email", "phone", "letter", "in_person")
+CHANNELS = tuple(SubjectRequest.Channel.values)
 
 
 def due_days() -> int:

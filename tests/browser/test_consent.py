@@ -46,8 +46,8 @@ def test_hr_publishes_a_notice_and_the_candidate_answers_on_the_phone(live_serve
     assert "第二版" in phone.content() and no_horizontal_scroll(phone)
     assert "已更新" in phone.inner_text(".privacy-org .notice")
     shot(phone, "consent-03-portal-asked-again")
-    phone.check("input[name=purpose][value=recruitment]")
-    phone.check("input[name=purpose][value=ai_recording]")
+    phone.check("form.agree input[name=purpose][value=recruitment]")
+    phone.check("form.agree input[name=purpose][value=ai_recording]")
     phone.click("form.agree button[value=agree]")
     phone.wait_for_selector(".msg")
     assert set(ConsentRecord.objects.filter(candidate=candidate, notice_version=2, given=True)
@@ -86,5 +86,5 @@ def test_hr_is_told_why_an_ai_invitation_is_refused(live_server, browser, shot, 
     response = page.request.post(f"{live_server.url}/api/v1/ai-interviews/invitations/", data={
         "application": app.pk, "vendor": "acme", "deadline": "2099-01-01T09:00:00+08:00"},
         headers={"X-CSRFToken": next(c["value"] for c in context.cookies() if c["name"] == "csrftoken")})
-    assert response.status == 409 and "录像" in response.json()["detail"]
+    assert response.status == 409 and "录像" in response.json()["error"]["message"]
     context.close()

@@ -150,7 +150,7 @@ def test_r_sec_5_withdrawing_talent_pool_consent_takes_the_candidate_out_of_the_
     assert (record.given, record.purpose) == (False, "talent_pool")
     assert Application.objects.get(pk=pooled.pk).state == State.WITHDRAWN
     log = TransitionLog.objects.get(application=pooled)
-    assert log.transition == "leave_talent_pool" and log.actor is None
+    assert log.transition == "leave_talent_pool" and log.actor is None and log.actor_label.startswith("portal:candidate:")
     assert Application.objects.get(pk=other_org.pk).state == State.TALENT_POOL  # the company's consent stands
     assert not given(pooled, "talent_pool") and given(other_org, "talent_pool")
     assert AuditEvent.objects.filter(action="consent.withdraw", object_id=str(pooled.candidate_id)).exists()
