@@ -536,10 +536,11 @@ def _story(world, i: int, applied_at: dt.datetime, earlier: bool, today: tuple |
     assert source in SourceChannel.values
     # what they agreed to when applying (R-SEC-5): the AI interview's recording and the talent pool are asked
     # apart; those the story takes through an AI interview or into the pool agreed, some others too
+    answers = random.Random(f"{SEED}-consent-{i}")  # a stream of its own: the story's draws stay as they were
     purposes = [Purpose.RECRUITMENT]
-    if plan["ai"] or earlier or today is not None or rng.random() < 0.6:
+    if plan["ai"] or earlier or today is not None or answers.random() < 0.6:
         purposes.append(Purpose.AI_RECORDING)
-    if plan["fate"] == "pool" or rng.random() < 0.3:
+    if plan["fate"] == "pool" or answers.random() < 0.3:
         purposes.append(Purpose.TALENT_POOL)
     consent_give(candidate_id=candidate.pk, organization_id=job.department.organization_pk, purposes=purposes,
                  channel=ConsentChannel.CAREERS if source == "website" else ConsentChannel.STAFF, now=_now())
@@ -744,12 +745,45 @@ def seed(stdout=None, now: dt.datetime | None = None, size: str = "full") -> dic
         stack.enter_context(override_settings(OFFER_LETTER_PDF=False))  # a year of letters without LibreOffice
         with transaction.atomic():
             _run(world, processes)
+            _new_privacy_notice(world, end)
     made = dict(sorted(world.stats.items()))
     made["steps_refused"] = len(world.stopped)
     if stdout is not None:
         for line in world.stopped[:20]:
             stdout.write(f"  demo step refused: {line}\n")
     return made
+
+
+#: the hospital's own notice, published at the end of the story: its candidates are asked again in the portal
+NOTICE_ZH = ("市第一人民医院招聘隐私告知书（第 2 版）\n\n"
+             "我们仅为处理您的求职申请（及您入职后的人事管理）处理您的个人信息：联系方式、简历、资质证书、面试结果，"
+             "以及入职所需的身份与银行信息。敏感信息加密保存，只有负责您申请的人事部门和用人科室可以查看，每次查看均有记录。\n"
+             "AI 视频面试会录像，录像及报告在供应商约定的期限（默认 180 天）后删除。\n"
+             "未被录用的候选人资料保存一年后匿名化；如您同意进入人才库，保存两年。\n"
+             "您可随时在候选人门户查看、撤回各项同意，或申请获取、删除您的数据，我们将在 15 天内答复。")
+NOTICE_EN = ("City First People's Hospital -- recruitment privacy notice (version 2)\n\n"
+             "We process your personal information (contact data, résumé, licences, interview results, and the identity "
+             "and bank data onboarding needs) only to run your application and, if you join us, your employment. "
+             "Sensitive data is encrypted; only the HR staff and the department handling your application can see it, "
+             "and every access is logged.\n"
+             "AI video interviews are recorded; recordings and reports are deleted after the period agreed with the "
+             "vendor (180 days by default).\n"
+             "Data of candidates who are not hired is anonymised after a year, after two years in the talent pool if "
+             "you agree to it.\n"
+             "In the candidate portal you can see and withdraw each consent at any time, or ask for a copy or the "
+             "deletion of your data; we answer within 15 days.")
+
+
+def _new_privacy_notice(world, now):
+    """The hospital publishes its own notice today (R-SEC-5): HR's admin lists versions 1 (the standard text) and 2,
+    and the hospital's candidates find "the notice has changed" in the portal."""
+    from candidates.consent import privacy_notice_publish  # noqa: PLC0415 - the demo's last step only
+
+    director = User.objects.filter(role="hr_director").order_by("pk").first()
+    hospital = next((j.department.organization() for j in world.jobs if j.department.code == "emergency"), None)
+    if director is not None and hospital is not None:
+        privacy_notice_publish(actor=director, organization_id=hospital.pk, text_zh_hans=NOTICE_ZH,
+                               text_en=NOTICE_EN, now=now)
 
 
 def _wait_then(at, gen):

@@ -1,6 +1,6 @@
 """The candidate asks for a copy of their data or for its deletion, and downloads a prepared copy (R-SEC-6).
 
-Thin views over ``hrsys.privacy.subject_requests``; only the session's own requests: another candidate's id
+Thin views over ``portal.data_requests``; only the session's own requests: another candidate's id
 is a 404. The list and the buttons are in ``portal/_subject_requests.html``, included in the privacy page.
 """
 
@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from hrsys.api.errors import Conflict, error_messages
 from hrsys.audit.services import access_log
-from hrsys.privacy.models import SubjectRequest
-from hrsys.privacy.subject_requests import due_days, subject_request_create
+from portal.models import SubjectRequest
 
+from .data_requests import due_days, subject_request_create
 from .views import candidate_required
 
 ANCHOR = "#your-data"

@@ -96,6 +96,8 @@ def candidate_anonymise(*, actor, candidate_id: int, reason: str, now: datetime 
         credential.delete()
         counts["credentials"] += 1
     candidate.pool_entries.update(note="")
+    # what they agreed to and when stays (the proof the processing had a basis); from where does not
+    candidate.consents.update(ip=None, user_agent="")
     # messages not sent yet are not sent any more (their texts are then erased with the rest)
     counts["cancelled"] = notification_cancel(recipient=(Candidate._meta.label_lower, candidate_id), actor=actor,
                                               reason="candidate data deleted")

@@ -27,6 +27,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "audit.view_*", "dashboard.*", "core.view_*",
         "events.*",  # outgoing event subscriptions and their delivery log (R-INT-2): HR's administrator
         "privacy.*",  # retention periods per organisation (R-SEC-5)
+        "portal.view_subjectrequest", "portal.change_subjectrequest",  # candidates' data requests (R-SEC-6)
     ),
     Role.HR_STAFF: (
         "candidates.*", "interviews.*", *AI_INTERVIEW_HR, "notifications.*", "onboarding.*", "employees.*",
@@ -35,7 +36,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         # departments below their own, through the services' scope checks (R-INT-4)
         "accounts.add_department", "accounts.change_department",
         "privacy.view_*",  # the retention periods and the nightly dry run (R-SEC-5); the director sets them
-        "privacy.change_subjectrequest",  # carrying out candidates' requests for a copy or deletion (R-SEC-6)
+        "portal.view_subjectrequest", "portal.change_subjectrequest",  # candidates' data requests (R-SEC-6)
     ),
     Role.MANAGER: (
         "candidates.view_*", "interviews.view_*", "ai_interviews.view_aiinterviewresult",

@@ -15,9 +15,3 @@ class PrivacyConfig(AppConfig):
         from .labels import privacy_words  # noqa: PLC0415 - ready(): beside the registrations above
 
         register_resolver(privacy_words)
-
-        from candidates.signals import candidate_anonymised  # noqa: PLC0415 - ready(): the models are loaded by now
-
-        from .subject_requests import on_candidate_anonymised  # noqa: PLC0415 - ready(): the models are loaded by now
-
-        candidate_anonymised.connect(on_candidate_anonymised, dispatch_uid="privacy.candidate_anonymised")

@@ -6,7 +6,6 @@ from hrsys.core.periodic import periodic_job
 from hrsys.core.timezones import local_tz
 
 from .services import SWEEP_HOUR, retention_sweep_schedule
-from .subject_requests import subject_copies_expire
 
 
 @periodic_job("privacy.retention_sweep")
@@ -16,9 +15,3 @@ def retention_sweep(now):
         return "waiting"
     sweep = retention_sweep_schedule(now=now, day=local.date())
     return f"sweep {sweep.pk}" if sweep else "done today"
-
-
-@periodic_job("privacy.subject_copies_expire")
-def subject_copies(now):
-    """Prepared copies of a candidate's data are deleted once their download period is over (R-SEC-6)."""
-    return f"{subject_copies_expire(now=now)} expired"

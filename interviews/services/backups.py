@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from candidates.models import Application
+from candidates.consent import consent_given
+from candidates.models import Application, Purpose
 from candidates.services import application_create
 from hrsys.api.errors import Conflict
 from interviews.ai.models import AIInvitation
@@ -46,7 +47,11 @@ def promote_backup(*, interview, actor) -> Application | None:
     taken = set(Application.objects.filter(job=job).values_list("candidate_id", flat=True))
     through = job.backup_pool.through
     ordered = through.objects.filter(jobrequisition_id=job.pk).order_by("pk").values_list("candidate_id", flat=True)
-    backup_id = next((c for c in ordered if c not in taken), None)  # pool order: first added first
+    org_id = job.department.organization_pk
+    # pool order, first added first; an AI interview only for one who agreed to its recording (R-SEC-5)
+    backup_id = next((c for c in ordered if c not in taken and (
+        interview.kind != Kind.AI or consent_given(candidate_id=c, organization_id=org_id,
+                                                   purpose=Purpose.AI_RECORDING))), None)
     if backup_id is None:
         _log(interview, actor=actor, kind="backup_none")
         return None

@@ -2,7 +2,7 @@
 
 from django import template
 
-from hrsys.privacy.models import SubjectRequest
+from portal.models import SubjectRequest
 
 register = template.Library()
 

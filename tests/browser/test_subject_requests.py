@@ -9,8 +9,8 @@ import zipfile
 import pytest
 
 from candidates.models import Candidate, State
-from hrsys.privacy.models import SubjectRequest
 from onboarding.links import portal_token
+from portal.models import SubjectRequest
 from tests.browser.staff import no_horizontal_scroll, staff_login
 from tests.candidates.factories import JobFactory, app_in_state
 
@@ -45,10 +45,10 @@ def test_candidate_asks_for_a_copy_and_deletion_and_hr_carries_them_out(live_ser
 
     # HR: both in the list with their due dates; the copy prepared from its page
     context, page = staff_login(browser, live_server, users.hr)
-    page.goto(f"{base}/admin/privacy/subjectrequest/")
+    page.goto(f"{base}/admin/portal/subjectrequest/")
     assert page.locator("#result_list tbody tr").count() == 2
     shot(page, "subject-03-hr-request-list")
-    page.goto(f"{base}/admin/privacy/subjectrequest/{copy.pk}/change/")
+    page.goto(f"{base}/admin/portal/subjectrequest/{copy.pk}/change/")
     page.click("#prepare-copy")
     page.wait_for_selector(".messagelist")
     copy.refresh_from_db()
@@ -64,7 +64,7 @@ def test_candidate_asks_for_a_copy_and_deletion_and_hr_carries_them_out(live_ser
     shot(phone, "subject-04-portal-copy-ready")
 
     # HR carries out the deletion (the browser's confirm dialog accepted)
-    page.goto(f"{base}/admin/privacy/subjectrequest/{deletion.pk}/change/")
+    page.goto(f"{base}/admin/portal/subjectrequest/{deletion.pk}/change/")
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("#carry-out-deletion")
     page.wait_for_selector(".messagelist")

@@ -46,6 +46,21 @@ def test_no_answer_within_48h_moves_to_talent_pool_with_tags(world, queue):
     assert list(no_shows_to_handle(user=world.users.hr)) == []
 
 
+def test_r_sec_5_no_answer_without_talent_pool_consent_closes_the_application(world, queue):
+    """R-SEC-5, R-NS-6: a candidate who withdrew consent to the talent pool is not pooled when the reschedule
+    offer expires unanswered: the application is closed (rejected, the reason kept), no pool entry."""
+    from candidates.consent import consent_withdraw
+
+    consent_withdraw(candidate_id=world.candidate.pk, organization_id=world.org.hospital.pk, purpose="talent_pool",
+                     channel="portal")
+    interview = _ai_no_show(world, queue)
+    offer = RebookingOffer.objects.get(interview=interview)
+    queue.tick(offer.expires_at + dt.timedelta(minutes=1), only=["interviews.expire_rebooking_offers"])
+    app = Application.objects.get(pk=world.app.pk)
+    assert app.state == "rejected" and not TalentPoolEntry.objects.filter(application=app).exists()
+    assert app.transitions.get(transition="reject").reason.startswith("No answer to the reschedule offer")
+
+
 def test_expired_rebooking_link_is_refused(world, queue, client):
     """R-NS-6: rebooking links expire."""
     interview = _ai_no_show(world, queue)
@@ -67,8 +82,13 @@ def test_urgent_job_no_show_alerts_hr_and_promotes_backup(world, queue):
     """R-NS-7: urgent job -> SMS + voice alert to the responsible HR person, next backup enters the flow."""
     world.job.priority = "urgent"
     world.job.save()
+    from candidates.consent import consent_give
+
     backup = CandidateFactory(name="备用一")
     second = CandidateFactory(name="备用二")
+    for person in (backup, second):  # both agreed to an AI interview's recording (R-SEC-5)
+        consent_give(candidate_id=person.pk, organization_id=world.org.hospital.pk,
+                     purposes=["recruitment", "ai_recording"], channel="staff")
     world.job.backup_pool.add(backup)
     world.job.backup_pool.add(second)
     interview = _ai_no_show(world, queue)
@@ -121,7 +141,7 @@ def test_could_not_join_alerts_hr_and_on_site_slot(world, queue):
 
 def test_urgent_backup_gets_a_fresh_vendor_invitation_never_the_missed_link(world, queue):
     """R-NS-7 R-AI-7: a vendor's link is personal; the promoted backup gets its own assessment from the same
-    vendor, reminded and watched like any AI interview."""
+    vendor, reminded and watched like any AI interview; R-SEC-5: the first backup who agreed to its recording."""
     from interviews.ai.models import AIInvitation
     from interviews.ai.services import ai_interview_invite
     from tests.ai_interviews.factories import VendorFactory
@@ -129,14 +149,21 @@ def test_urgent_backup_gets_a_fresh_vendor_invitation_never_the_missed_link(worl
     vendor = VendorFactory(slug="acme-ns", interview_url_template="https://ai.example.org/start/{assessment_id}")
     world.job.priority = "urgent"
     world.job.save()
+    from candidates.consent import consent_give
+
+    unwilling = CandidateFactory(name="备用二")  # first in the pool, but never agreed to an AI interview's recording
     backup = CandidateFactory(name="备用三")
+    consent_give(candidate_id=backup.pk, organization_id=world.org.hospital.pk,
+                 purposes=["recruitment", "ai_recording"], channel="staff")
+    world.job.backup_pool.add(unwilling)
     world.job.backup_pool.add(backup)
     with time_machine.travel(local(2026, 3, 2, 10), tick=False):
         invitation = ai_interview_invite(actor=world.users.hr, application_id=world.app.pk, vendor_slug=vendor.slug,
                                          deadline=local(2026, 3, 3, 18), assessment_id="MISSED-1")
     missed = Interview.objects.get(vendor_reference="MISSED-1")
     queue.tick(missed.deadline + dt.timedelta(minutes=1), only=["interviews.detect_no_shows"])
-    promoted = Application.objects.get(job=world.job, candidate=backup)
+    promoted = Application.objects.get(job=world.job, candidate=backup)  # R-SEC-5: the one who agreed
+    assert not Application.objects.filter(candidate=unwilling).exists()
     fresh = AIInvitation.objects.get(application=promoted)
     assert fresh.vendor == vendor and fresh.assessment_id != invitation.assessment_id
     assert fresh.candidate_url != invitation.candidate_url

@@ -257,10 +257,10 @@ ADMIN_ROUTES: dict[str, object] = {
     "admin:ai_interviews_result_import": OWN,
     # data subject requests (R-SEC-6): the actions are POST only (a GET is 404 for everyone); the copy download
     # answers only for a prepared copy
-    "admin:privacy_subjectrequest_prepare": Obj("privacy.subjectrequest", inside=False),
-    "admin:privacy_subjectrequest_delete_data": Obj("privacy.subjectrequest", inside=False),
-    "admin:privacy_subjectrequest_refuse": Obj("privacy.subjectrequest", inside=False),
-    "admin:privacy_subjectrequest_copy": Obj("privacy.subjectrequest", where={"copy_file__gt": ""}),
+    "admin:portal_subjectrequest_prepare": Obj("portal.subjectrequest", inside=False),
+    "admin:portal_subjectrequest_delete_data": Obj("portal.subjectrequest", inside=False),
+    "admin:portal_subjectrequest_refuse": Obj("portal.subjectrequest", inside=False),
+    "admin:portal_subjectrequest_copy": Obj("portal.subjectrequest", where={"copy_file__gt": ""}),
 }
 
 #: Registered admin models that hold no people's data (configuration and machine logs, permission-gated).
@@ -309,7 +309,7 @@ def _supplement_world():
     from employees.models import Employee
     from hrsys.events.models import Delivery as EventDelivery
     from hrsys.events.models import DeliveryAttempt, Event, Subscription
-    from hrsys.privacy.models import RetentionPolicy, SubjectRequest
+    from hrsys.privacy.models import RetentionPolicy
     from interviews.ai.models import AIInterviewResult, AIMedia, CandidatePreferences, Question
     from interviews.models import (
         BatchRun,
@@ -332,6 +332,7 @@ def _supplement_world():
         OnboardingInfo,
         PayBand,
     )
+    from portal.models import SubjectRequest
 
     now = timezone.now()
     today = timezone.localdate()

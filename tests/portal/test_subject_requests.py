@@ -10,8 +10,8 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from hrsys.audit.models import AccessLog
-from hrsys.privacy.models import SubjectRequest
-from hrsys.privacy.subject_requests import subject_request_copy_prepare
+from portal.data_requests import subject_request_copy_prepare
+from portal.models import SubjectRequest
 from tests.candidates.factories import ApplicationFactory, JobFactory
 from tests.portal.test_access import signed_in
 

@@ -18,17 +18,17 @@ from candidates.models import Candidate, LegalHold, Resume, State, TransitionLog
 from hrsys.api.errors import Conflict
 from hrsys.audit.models import AuditEvent
 from hrsys.core.periodic import run_due_jobs
-from hrsys.privacy.models import SubjectRequest
-from hrsys.privacy.subject_requests import (
+from interviews.ai.models import AIInterviewResult, AIMedia
+from interviews.models import Interview, InterviewFeedback
+from notifications.models import Notification
+from onboarding.models import CandidateDocument, Offer, OnboardingInfo
+from portal.data_requests import (
     subject_request_copy_prepare,
     subject_request_create,
     subject_request_delete_carry_out,
     subject_request_refuse,
 )
-from interviews.ai.models import AIInterviewResult, AIMedia
-from interviews.models import Interview, InterviewFeedback
-from notifications.models import Notification
-from onboarding.models import CandidateDocument, Offer, OnboardingInfo
+from portal.models import SubjectRequest
 from tests.ai_interviews.factories import VendorFactory
 from tests.candidates.factories import ApplicationFactory, CredentialFactory, JobFactory
 from tests.factories import PASSWORD, UserFactory
@@ -64,6 +64,10 @@ class Rich:
         self.candidate = self.app.candidate
         self.open_app = ApplicationFactory(candidate=self.candidate, job=JobFactory(department=department),
                                            state=State.SCREENING)
+        from candidates.consent import consent_give  # noqa: PLC0415 - the portal records where consent came from
+
+        consent_give(candidate_id=self.candidate.pk, organization_id=department.organization_pk, purposes=["recruitment"],
+                     channel="portal", ip="203.0.113.9", user_agent="Mobile Safari")
         self.resume = Resume(candidate=self.candidate, kind="pdf", original_name="cv.pdf", text="简历正文 护理八年")
         self.paths = {"resume": _file(self.resume.file, "cv.pdf", b"%PDF-1.4 my cv")}
         self.resume.save()
@@ -185,7 +189,7 @@ def test_r_sec_6_a_copy_expires_and_its_file_is_deleted(rich, users):
     done = subject_request_copy_prepare(actor=users.hr, request_id=row.pk)
     name, storage = done.copy_file.name, done.copy_file.storage
     assert storage.exists(name)
-    run_due_jobs(now=timezone.now() + dt.timedelta(days=8), only=["privacy.subject_copies_expire"])
+    run_due_jobs(now=timezone.now() + dt.timedelta(days=8), only=["portal.subject_copies_expire"])
     done.refresh_from_db()
     assert not done.copy_file and not storage.exists(name) and not done.copy_available
 
@@ -220,6 +224,8 @@ def test_r_sec_6_deletion_removes_every_personal_field_and_file_and_keeps_statis
     assert not Resume.objects.filter(candidate=cand).exists() and not cand.credentials.exists()
     assert not CandidateDocument.objects.filter(candidate=cand).exists()
     assert not OnboardingInfo.objects.filter(candidate=cand).exists()
+    # what they agreed to stays, from which address and browser does not (R-SEC-5)
+    assert cand.consents.exists() and not cand.consents.exclude(ip=None, user_agent="").exists()
     result = AIInterviewResult.objects.get(pk=rich.result.pk)
     assert result.transcript == "" and result.preferences == {} and result.report_url == ""
     assert result.overall_score == 81.5 and result.dimension_scores == {"logic": {"score": 80.0}}
@@ -294,8 +300,8 @@ def test_r_sec_6_hr_of_another_organisation_can_neither_see_nor_act(rich, users,
             call()
     client = Client()
     client.login(username="hr_company", password=PASSWORD)
-    assert client.get(f"/admin/privacy/subjectrequest/{row.pk}/change/").status_code == 404
-    assert client.post(f"/admin/privacy/subjectrequest/{row.pk}/carry-out-deletion/").status_code == 404
+    assert client.get(f"/admin/portal/subjectrequest/{row.pk}/change/").status_code == 404
+    assert client.post(f"/admin/portal/subjectrequest/{row.pk}/carry-out-deletion/").status_code == 404
     assert SubjectRequest.objects.get(pk=row.pk).state == "open"
     rich.candidate.refresh_from_db()
     assert rich.candidate.anonymised_at is None
@@ -323,32 +329,32 @@ def test_r_sec_6_admin_lists_requests_with_due_dates_and_highlights_the_overdue(
     with time_machine.travel(NOW, tick=False):
         subject_request_create(candidate_id=rich.candidate.pk, kind="deletion", channel="portal")
         client = _hr_client()
-        page = client.get("/admin/privacy/subjectrequest/").content.decode()
+        page = client.get("/admin/portal/subjectrequest/").content.decode()
         assert page.count("subject-request-overdue") == 1 and timezone.localtime(late.due_at).strftime("%Y-%m-%d") in page
-        overdue = client.get("/admin/privacy/subjectrequest/?due=overdue").content.decode()
-        assert f"/admin/privacy/subjectrequest/{late.pk}/change/" in overdue
+        overdue = client.get("/admin/portal/subjectrequest/?due=overdue").content.decode()
+        assert f"/admin/portal/subjectrequest/{late.pk}/change/" in overdue
         assert overdue.count("/change/") == 1
 
 
 def test_r_sec_6_admin_actions_call_the_services_and_show_refusals(rich, users):
     client = _hr_client()
     copy = subject_request_create(candidate_id=rich.candidate.pk, kind="copy", channel="portal")
-    page = client.get(f"/admin/privacy/subjectrequest/{copy.pk}/change/").content.decode()
+    page = client.get(f"/admin/portal/subjectrequest/{copy.pk}/change/").content.decode()
     assert 'id="prepare-copy"' in page and 'id="carry-out-deletion"' not in page
-    res = client.post(f"/admin/privacy/subjectrequest/{copy.pk}/prepare-copy/", follow=True)
+    res = client.post(f"/admin/portal/subjectrequest/{copy.pk}/prepare-copy/", follow=True)
     assert "The copy is prepared" in res.content.decode()
     assert SubjectRequest.objects.get(pk=copy.pk).state == "done"
-    download = client.get(f"/admin/privacy/subjectrequest/{copy.pk}/copy/")
+    download = client.get(f"/admin/portal/subjectrequest/{copy.pk}/copy/")
     assert download.status_code == 200
     assert "data.json" in zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))).namelist()
 
     LegalHold.objects.create(candidate=rich.candidate, reason="inquiry")
     deletion = subject_request_create(candidate_id=rich.candidate.pk, kind="deletion", channel="portal")
-    res = client.post(f"/admin/privacy/subjectrequest/{deletion.pk}/carry-out-deletion/", follow=True)
+    res = client.post(f"/admin/portal/subjectrequest/{deletion.pk}/carry-out-deletion/", follow=True)
     assert "legal hold" in res.content.decode()
     assert SubjectRequest.objects.get(pk=deletion.pk).state == "open"
-    res = client.post(f"/admin/privacy/subjectrequest/{deletion.pk}/refuse/", {"reason": ""}, follow=True)
+    res = client.post(f"/admin/portal/subjectrequest/{deletion.pk}/refuse/", {"reason": ""}, follow=True)
     assert "Say why the request is refused" in res.content.decode()
-    res = client.post(f"/admin/privacy/subjectrequest/{deletion.pk}/refuse/", {"reason": "Legal hold"}, follow=True)
+    res = client.post(f"/admin/portal/subjectrequest/{deletion.pk}/refuse/", {"reason": "Legal hold"}, follow=True)
     assert SubjectRequest.objects.get(pk=deletion.pk).state == "refused"
-    assert client.get(f"/admin/privacy/subjectrequest/{deletion.pk}/refuse/").status_code == 404  # POST only
+    assert client.get(f"/admin/portal/subjectrequest/{deletion.pk}/refuse/").status_code == 404  # POST only

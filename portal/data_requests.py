@@ -19,13 +19,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from candidates.models import HIRED_STATES, OPEN_STATES, Candidate
+from candidates.services import application_transition, candidate_anonymise, candidate_on_hold
 from hrsys.api.errors import Conflict
 from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm, require_visible, staff_user
 
+from .data_copy import candidate_copy_zip
 from .models import SubjectRequest
 
-HANDLE_PERMISSION = "privacy.change_subjectrequest"
+HANDLE_PERMISSION = "portal.change_subjectrequest"
 CHANNELS = tuple(SubjectRequest.Channel.values)
 
 
@@ -38,8 +41,6 @@ def copy_download_days() -> int:
 
 
 def _candidate_locked(candidate_id: int):
-    from candidates.models import Candidate  # noqa: PLC0415 - candidates imports hrsys.privacy at load time
-
     candidate = Candidate.objects.select_for_update().filter(pk=candidate_id).first()
     if candidate is None:
         raise ValidationError({"candidate": [_("Unknown candidate.")]})
@@ -100,8 +101,6 @@ def _close(request: SubjectRequest, *, actor, state: str, now, reason: str = "")
 def subject_request_copy_prepare(*, actor, request_id: int) -> SubjectRequest:
     """Build the copy (``data.json`` and the files), store it encrypted and let the candidate download it for
     ``PRIVACY_COPY_DOWNLOAD_DAYS``. Audited with counts only."""
-    from .subject_copy import candidate_copy_zip  # noqa: PLC0415 - reads every app's models
-
     request = _open_request(actor, request_id, SubjectRequest.Kind.COPY)
     candidate = _candidate_locked(request.candidate_id)
     if candidate.anonymised_at:
@@ -131,9 +130,6 @@ def subject_request_delete_carry_out(*, actor, request_id: int) -> SubjectReques
 
     Refused (409), nothing changed: under a legal hold, or when the candidate was hired or is an employee
     (their file has its own retention period)."""
-    from candidates.models import HIRED_STATES, OPEN_STATES  # noqa: PLC0415 - see _candidate_locked
-    from candidates.services import application_transition, candidate_anonymise, candidate_on_hold  # noqa: PLC0415
-
     request = _open_request(actor, request_id, SubjectRequest.Kind.DELETION)
     require_perm(actor, "candidates.delete_candidate")
     candidate = _candidate_locked(request.candidate_id)

@@ -19,6 +19,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from candidates.models import ConsentRecord, TransitionLog
+from interviews.ai.models import AIInterviewResult, CandidatePreferences
+from interviews.models import Interview, InterviewFeedback
+from notifications.models import Notification
+from onboarding.models import CandidateDocument, ChecklistItem, Offer, OnboardingCase, OnboardingInfo
+from onboarding.selectors import ONBOARDING_FIELDS
+
 #: the JSON file's name inside the ZIP
 DATA_JSON = "data.json"
 
@@ -66,15 +73,6 @@ class _Files:
 
 
 def candidate_copy_data(candidate, files: _Files) -> dict:  # noqa: PLR0915 - one section per kind of data
-    from candidates.models import (
-        ConsentRecord,
-        TransitionLog,  # noqa: PLC0415 - privacy is imported by these apps' modules
-    )
-    from interviews.ai.models import AIInterviewResult, CandidatePreferences
-    from interviews.models import Interview, InterviewFeedback
-    from notifications.models import Notification
-    from onboarding.models import CandidateDocument, ChecklistItem, Offer, OnboardingCase, OnboardingInfo
-
     data: dict = {"generated_at": timezone.now().isoformat()}
     data["candidate"] = _fields(candidate, ("name", "phone", "email", "id_number", "education", "years_experience",
                                             "skills", "source", "preferred_language", "consent_version",
@@ -147,7 +145,6 @@ def candidate_copy_data(candidate, files: _Files) -> dict:  # noqa: PLR0915 - on
     } for n in Notification.objects.for_recipient(candidate._meta.label_lower, candidate.pk).order_by("created_at", "id")]
 
     info = OnboardingInfo.objects.filter(candidate=candidate).first()
-    from onboarding.selectors import ONBOARDING_FIELDS  # noqa: PLC0415 - see above
     cases = list(OnboardingCase.objects.filter(candidate=candidate).order_by("start_date", "id"))
     items: dict[int, list] = {}
     for item in ChecklistItem.objects.filter(case__in=cases).order_by("order", "id"):
