@@ -3,6 +3,7 @@ report per department with its Excel export (R-ATT-1..4, R-SEC-1). Changes go th
 
 import datetime as dt
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -35,6 +36,7 @@ from .models import (
     PunchRejection,
     ShiftAssignment,
     ShiftTemplate,
+    ZKTecoClock,
 )
 
 
@@ -80,6 +82,43 @@ class DoorAccessGroupAdmin(ScopedAdmin):
     log_access = False
 
 
+ZKTECO_FORM_FIELDS = ("host", "port", "transport", "serial_number", "timezone")
+
+
+class ZKTecoClockForm(forms.ModelForm):
+    """A ZKTeco clock's connection (R-CN-3); the communication key is write-only: empty keeps the one set."""
+
+    comm_key = forms.RegexField(regex=r"^\d{0,6}$", label=_("communication key"), required=False,
+                                widget=forms.PasswordInput(render_value=False),
+                                help_text=_("never shown again; leave empty to keep the key already set"))
+    clear_comm_key = forms.BooleanField(label=_("remove the communication key"), required=False)
+
+    class Meta:
+        model = ZKTecoClock
+        fields = (*ZKTECO_FORM_FIELDS, "comm_key")
+
+    def settings(self) -> dict | None:
+        if not self.has_changed():
+            return None
+        data = {name: self.cleaned_data[name] for name in ZKTECO_FORM_FIELDS}
+        if self.cleaned_data.get("clear_comm_key"):
+            data["comm_key"] = ""
+        elif self.cleaned_data.get("comm_key"):
+            data["comm_key"] = self.cleaned_data["comm_key"]
+        return data
+
+
+class ZKTecoClockInline(admin.StackedInline):
+    model = ZKTecoClock
+    form = ZKTecoClockForm
+    extra = 0
+    max_num = 1
+    can_delete = False
+    readonly_fields = ("cursor_at", "next_pull_at", "last_pull_at", "last_success_at", "last_pull_status",
+                       "last_error", "failures", "failing_since")
+    fields = (*ZKTECO_FORM_FIELDS, "comm_key", "clear_comm_key", *readonly_fields)
+
+
 @admin.register(Device)
 class DeviceAdmin(ScopedAdmin):
     list_display = ("name", "kind", "department", "auth", "provisioning", "active", "last_seen_at")
@@ -88,6 +127,31 @@ class DeviceAdmin(ScopedAdmin):
     readonly_fields = ("last_seen_at", "created_at")
     log_access = False
     actions = ["rotate_credentials"]
+    inlines = [ZKTecoClockInline]
+
+    def _create_formsets(self, request, obj, change):
+        # the ZKTeco connection is saved through the device services, not by its inline formset
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        request._zkteco_forms = [f for fs in formsets if fs.model is ZKTecoClock for f in fs.forms]
+        return formsets, inline_instances
+
+    @staticmethod
+    def _zkteco_settings(request) -> dict | None:
+        for form in getattr(request, "_zkteco_forms", []):
+            if form.is_valid():
+                return form.settings()
+        return None
+
+    def save_related(self, request, form, formsets, change):
+        form.save_m2m()
+        for formset in formsets:
+            if formset.model is not ZKTecoClock:
+                self.save_formset(request, form, formset, change=change)
+            else:  # saved below through the services; the change message reads these
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        zkteco = self._zkteco_settings(request)
+        if change and zkteco:
+            services.device_update(actor=request.user, device_id=form.instance.pk, zkteco=zkteco)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -95,7 +159,8 @@ class DeviceAdmin(ScopedAdmin):
             return
         device, secret = services.device_create(actor=request.user, name=obj.name, department_id=obj.department_id,
                                                 kind=obj.kind, auth=obj.auth, provisioning=obj.provisioning,
-                                                push_url=obj.push_url, location=obj.location)
+                                                push_url=obj.push_url, location=obj.location,
+                                                zkteco=self._zkteco_settings(request))
         obj.pk = device.pk
         messages.warning(request, _("Device credential (shown once, store it in the device): %(s)s") % {"s": secret})
 

@@ -18,17 +18,57 @@ from hrsys.api.config import (
 from hrsys.api.serializers import StrictSerializer
 
 from . import services
-from .models import Device, DeviceAuth, DeviceKind, DoorAccessGroup, Provisioning, ShiftKind, ShiftTemplate
+from .models import (
+    Device,
+    DeviceAuth,
+    DeviceKind,
+    DoorAccessGroup,
+    Provisioning,
+    ShiftKind,
+    ShiftTemplate,
+    ZKTecoClock,
+    ZKTecoTransport,
+)
 
 # -- devices ----------------------------------------------------------------------------------------------------
 
+class ZKTecoOutputSerializer(serializers.ModelSerializer):
+    """A ZKTeco clock's connection and pull health (R-CN-3); the communication key is never answered."""
+
+    has_comm_key = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ZKTecoClock
+        fields = ("host", "port", "transport", "serial_number", "timezone", "has_comm_key", "cursor_at",
+                  "next_pull_at", "last_pull_at", "last_success_at", "last_pull_status", "last_error", "failures",
+                  "failing_since")
+
+    def get_has_comm_key(self, obj) -> bool:
+        return bool(obj.comm_key)
+
+
+class ZKTecoInputSerializer(StrictSerializer):
+    host = serializers.CharField(max_length=255, help_text="IP address or host name of the clock")
+    port = serializers.IntegerField(min_value=1, max_value=65535, default=4370)
+    comm_key = serializers.RegexField(r"^\d{0,6}$", required=False, allow_blank=True, write_only=True,
+                                      help_text="the clock's Comm Key (0-999999); write-only: never answered; "
+                                                "absent keeps it, empty clears it")
+    transport = serializers.ChoiceField(choices=ZKTecoTransport.choices, default=ZKTecoTransport.TCP)
+    serial_number = serializers.CharField(max_length=60, required=False, allow_blank=True,
+                                          help_text="when set, a clock answering with another one is refused")
+    timezone = serializers.CharField(max_length=64, default="Asia/Shanghai",
+                                     help_text="the time zone of the clock's local wall-clock time")
+
+
 class DeviceOutputSerializer(serializers.ModelSerializer):
     department_id = serializers.IntegerField()
+    zkteco = ZKTecoOutputSerializer(read_only=True, allow_null=True,
+                                    help_text="connection settings of a ZKTeco clock (provisioning `zkteco`)")
 
     class Meta:
         model = Device
         fields = ("id", "name", "kind", "department_id", "location", "auth", "provisioning", "push_url", "active",
-                  "last_seen_at", "created_at")
+                  "last_seen_at", "created_at", "zkteco")
 
 
 class DeviceCredentialOutputSerializer(DeviceOutputSerializer):
@@ -49,6 +89,7 @@ class DeviceInputSerializer(StrictSerializer):
     provisioning = serializers.ChoiceField(choices=Provisioning.choices, default=Provisioning.PULL)
     push_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    zkteco = ZKTecoInputSerializer(required=False, help_text="a ZKTeco clock's connection (provisioning `zkteco`)")
 
 
 class DeviceUpdateSerializer(AllOptional, StrictSerializer):
@@ -61,6 +102,7 @@ class DeviceUpdateSerializer(AllOptional, StrictSerializer):
     push_url = serializers.URLField(max_length=500, allow_blank=True)
     location = serializers.CharField(max_length=200, allow_blank=True)
     active = serializers.BooleanField(help_text="false switches the device off: its credential stops working")
+    zkteco = ZKTecoInputSerializer(help_text="changes to a ZKTeco clock's connection (only the fields given)")
 
 
 def _with_credential(result):

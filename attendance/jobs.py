@@ -38,3 +38,8 @@ def daily_results(now):
 @periodic_job("attendance.probation_reminders")
 def probation_reminders(now):
     return services.probation_remind_due(now=now)
+
+
+@periodic_job("attendance.zkteco_pull")
+def zkteco_pull(now):
+    return services.zkteco_pull_due(now=now)

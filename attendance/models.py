@@ -6,6 +6,8 @@ Times are stored in UTC; shift templates are written in local time (``TIME_ZONE`
 default; see ``hrsys.core.timezones``).
 """
 
+import zoneinfo
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -137,6 +139,7 @@ class DeviceAuth(models.TextChoices):
 class Provisioning(models.TextChoices):
     PULL = "pull", _("Device pulls accounts")
     WEBHOOK = "webhook", _("Pushed to a webhook")
+    ZKTECO = "zkteco", _("ZKTeco clock (its own protocol)")
 
 
 class Device(models.Model):
@@ -168,6 +171,68 @@ class Device(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ZKTecoTransport(models.TextChoices):
+    TCP = "tcp", _("TCP")
+    UDP = "udp", _("UDP")
+
+
+def _valid_timezone(value):
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("Unknown time zone."))
+
+
+def _valid_comm_key(value):
+    if value and not (value.isdigit() and len(value) <= 6):
+        raise ValidationError(_("The communication key is a number of at most 6 digits (0 to 999999)."))
+
+
+class ZKTecoClock(models.Model):
+    """How hrsys reaches a ZKTeco time clock over its own protocol (R-CN-3): the address, the communication key
+    (encrypted at rest, never answered), the time zone its clock keeps, and the pull's cursor and health.
+
+    Its attendance logs are pulled every ``ZKTECO_PULL_MINUTES``; accounts are pushed to it as users."""
+
+    device = models.OneToOneField(Device, verbose_name=_("device"), on_delete=models.CASCADE, related_name="zkteco")
+    host = models.CharField(_("host"), max_length=255, help_text=_("IP address or host name of the clock"))
+    port = models.PositiveIntegerField(_("port"), default=4370)
+    comm_key = EncryptedTextField(_("communication key"), blank=True, default="", validators=[_valid_comm_key],
+                                  help_text=_("the clock's Comm Key (COMM password); empty: none"))
+    transport = models.CharField(_("transport"), max_length=3, choices=ZKTecoTransport.choices,
+                                 default=ZKTecoTransport.TCP)
+    serial_number = models.CharField(_("serial number"), max_length=60, blank=True,
+                                     help_text=_("when set, a clock answering with another serial number is refused; "
+                                                 "empty: filled in by the first pull"))
+    timezone = models.CharField(_("time zone of the clock"), max_length=64, default="Asia/Shanghai",
+                                validators=[_valid_timezone],
+                                help_text=_("ZKTeco clocks keep local wall-clock time"))
+    cursor_at = models.DateTimeField(_("newest log pulled"), null=True, blank=True)
+    cursor_user_id = models.CharField(_("user id of the newest log"), max_length=24, blank=True)
+    next_pull_at = models.DateTimeField(_("next pull"), null=True, blank=True, db_index=True)
+    last_pull_at = models.DateTimeField(_("last pull"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last successful pull"), null=True, blank=True)
+    last_pull_status = models.CharField(_("last pull status"), max_length=8, blank=True)  # ok | error
+    last_error = models.TextField(_("last error"), blank=True)
+    failures = models.PositiveIntegerField(_("failed pulls in a row"), default=0)
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "device__department"
+
+    class Meta:
+        verbose_name = _("ZKTeco connection")
+        verbose_name_plural = _("ZKTeco connections")
+        ordering = ["device"]
+
+    def __str__(self):
+        return f"{self.host}:{self.port}"
+
+    def clean(self):
+        if self.port is not None and not 1 <= self.port <= 65535:
+            raise ValidationError({"port": [_("A port is between 1 and 65535.")]})
 
 
 class DeliveryStatus(models.TextChoices):
@@ -236,6 +301,7 @@ class ProvisioningAttempt(models.Model):
 class PunchSource(models.TextChoices):
     API = "api", _("Device API")
     FILE = "file", _("File import")
+    ZKTECO = "zk", _("ZKTeco pull")
 
 
 class Punch(models.Model):

@@ -1,11 +1,12 @@
 """Provisioning adapters: how an account change reaches the clocks and door controllers (R-ATT-1).
 
-Two ways, chosen per device:
+Three ways, chosen per device:
 
 * **pull** -- the device asks ``GET /api/v1/attendance/device/accounts/?cursor=...`` for accounts changed
   since its cursor (``PullAdapter`` has nothing to push);
 * **webhook** -- ``WebhookAdapter`` POSTs the change as JSON to the device's URL, signed with its HMAC secret:
-  ``X-Hrsys-Timestamp: <unix>`` and ``X-Hrsys-Signature: sha256=<hex hmac(secret, "<timestamp>.<body>")>``.
+  ``X-Hrsys-Timestamp: <unix>`` and ``X-Hrsys-Signature: sha256=<hex hmac(secret, "<timestamp>.<body>")>``;
+* **zkteco** -- ``ZKTecoAdapter`` writes the account as a user of a ZKTeco clock, or deletes it (``zkteco``).
 
 Adapters never touch the database: ``services.provisioning_deliver`` records every attempt and decides about
 retries (4xx other than 408/429 are permanent).
@@ -85,7 +86,34 @@ class WebhookAdapter(ProvisioningAdapter):
                           error=response.text[:500])
 
 
-ADAPTERS = {"pull": PullAdapter(), "webhook": WebhookAdapter()}
+class ZKTecoAdapter(ProvisioningAdapter):
+    """A ZKTeco clock over its own protocol (pyzk, R-CN-3): ``upsert`` sets the account as a user of the clock,
+    ``delete`` (suspended or revoked) takes it off. An unreachable clock is a transient error (retried); a device
+    without its connection settings is a permanent one."""
+
+    name = "zkteco"
+
+    def push(self, device, payload: dict) -> PushResult:
+        from . import zkteco  # noqa: PLC0415 -- pyzk is loaded only where a ZKTeco clock is reached
+        from .models import ZKTecoClock  # noqa: PLC0415 -- adapters are imported by the models' neighbours
+
+        clock = ZKTecoClock.objects.filter(device_id=device.pk).first()
+        if clock is None:
+            return PushResult(ok=False, permanent=True, error="the device has no ZKTeco connection settings")
+        clock_id = payload.get("clock_id") or ""
+        if not clock_id:
+            return PushResult(ok=False, permanent=True, error="the account has no clock-in id")
+        try:
+            if payload.get("action") == "delete":
+                zkteco.delete_user(clock, clock_id=clock_id)
+            else:
+                zkteco.upsert_user(clock, clock_id=clock_id, name=payload.get("name") or "")
+        except zkteco.ZKTecoError as exc:
+            return PushResult(ok=False, error=str(exc)[:500])
+        return PushResult(ok=True)
+
+
+ADAPTERS = {"pull": PullAdapter(), "webhook": WebhookAdapter(), "zkteco": ZKTecoAdapter()}
 
 
 def adapter_for(device) -> ProvisioningAdapter:

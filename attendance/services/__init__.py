@@ -10,6 +10,7 @@ re-exported here, so ``from attendance.services import punches_ingest`` works wh
 * ``shifts_leave`` -- ``shift_assign``; ``leave_request_create`` / ``leave_request_decide`` (R-ATT-3, R-HOSP-1).
 * ``daily_results`` -- sweep ``daily_results_refresh`` (R-ATT-3).
 * ``probation`` -- ``probation_decide``; sweep ``probation_remind_due`` (R-ATT-4).
+* ``zkteco`` -- ZKTeco clocks' logs pulled into punches: ``zkteco_pull``; sweep ``zkteco_pull_due`` (R-CN-3).
 
 Shared helpers (locking an account, messages, who is responsible) are in ``_common``. What the earlier stages
 tell attendance (an onboarding case opened, moved or cancelled; an employee file created or closed) arrives
@@ -52,6 +53,7 @@ from .devices import (
 from .probation import MAX_PROBATION_MONTHS, probation_decide, probation_remind_due
 from .punches import CSV_COLUMNS, REASONS, punches_import_csv, punches_ingest
 from .shifts_leave import leave_request_create, leave_request_decide, shift_assign
+from .zkteco import zkteco_pull, zkteco_pull_due
 
 __all__ = [
     "CSV_COLUMNS", "MAX_PROBATION_MONTHS", "REASONS", "accounts_activate_due", "accounts_close_due",
@@ -63,4 +65,5 @@ __all__ = [
     "door_access_group_create", "door_access_group_update", "shift_template_create", "shift_template_update", "door_groups_for", "leave_request_create", "leave_request_decide",
     "probation_decide", "probation_remind_due", "provisioning_deliver", "provisioning_push_due",
     "punches_import_csv", "punches_ingest", "push_backoff_seconds", "responsible_hr", "shift_assign",
+    "zkteco_pull", "zkteco_pull_due",
 ]

@@ -26,18 +26,22 @@ from ..models import (
     Provisioning,
     ProvisioningAttempt,
     ProvisioningDelivery,
+    ZKTecoClock,
 )
 from ..provisioning import account_payload, adapter_for
 from ._common import _setting
 
 
 def _covering_webhook_devices(account):
-    return [d for d in Device.objects.filter(active=True, provisioning=Provisioning.WEBHOOK)
+    """The devices an account change is pushed to: webhook devices and ZKTeco clocks (R-ATT-1, R-CN-3)."""
+    return [d for d in Device.objects.filter(active=True, provisioning__in=(Provisioning.WEBHOOK,
+                                                                           Provisioning.ZKTECO))
             .select_related("department") if account.department.path.startswith(d.department.path)]
 
 
 def _queue_provisioning(account, action: str) -> None:
-    """One delivery per webhook device that serves the account's department; pushed after commit."""
+    """One delivery per webhook device or ZKTeco clock that serves the account's department; pushed after
+    commit."""
     payload = account_payload(account, action)
     for device in _covering_webhook_devices(account):
         delivery = ProvisioningDelivery.objects.create(device=device, account=account, action=action,
@@ -52,13 +56,38 @@ DEVICE_UPDATABLE = ("name", "kind", "department_id", "location", "provisioning",
 def _device_rules(device) -> None:
     if device.provisioning == Provisioning.WEBHOOK and not device.push_url:
         raise ValidationError({"push_url": [_("A webhook device needs a URL.")]})
+    if device.provisioning == Provisioning.ZKTECO and not ZKTecoClock.objects.filter(device=device).exists():
+        raise ValidationError({"zkteco": [_("A ZKTeco clock needs its connection settings (at least the host).")]})
+
+
+ZKTECO_FIELDS = ("host", "port", "transport", "serial_number", "timezone")
+ZKTECO_UPDATABLE = (*ZKTECO_FIELDS, "comm_key")
+
+
+def _zkteco_save(device, settings_: dict | None, *, actor) -> ZKTecoClock | None:
+    """Create or change the ZKTeco connection of ``device`` (R-CN-3). The communication key is write-only: absent
+    keeps it, ``""`` clears it; the audit trail says it changed, never what it is."""
+    if settings_ is None:
+        return None
+    clock = ZKTecoClock.objects.select_for_update().filter(device=device).first()
+    before = snapshot(clock, ZKTECO_FIELDS) if clock is not None else None
+    clock = clock or ZKTecoClock(device=device)
+    apply_changes(clock, dict(settings_), allowed=ZKTECO_UPDATABLE)
+    extra = {"comm_key": [None, "changed"]} if "comm_key" in settings_ else None
+    try:
+        return config_save(clock, actor=actor, action="attendance.device.zkteco", fields=ZKTECO_FIELDS,
+                           before=before, extra_changes=extra, exclude=["device"])
+    except ValidationError as exc:
+        raise ValidationError({f"zkteco.{k}": v for k, v in exc.message_dict.items()}) from None
 
 
 @transaction.atomic
 def device_create(*, actor, name: str, department_id: int, kind: str = "clock", auth: str = DeviceAuth.TOKEN,
-                  provisioning: str = Provisioning.PULL, push_url: str = "", location: str = "") -> tuple[Device, str]:
+                  provisioning: str = Provisioning.PULL, push_url: str = "", location: str = "",
+                  zkteco: dict | None = None) -> tuple[Device, str]:
     """A new device and its credential (token or HMAC secret), shown once; only the token's hash is kept
-    (R-ATT-3, R-INT-4). A staff actor places it in a department they may see."""
+    (R-ATT-3, R-INT-4). A staff actor places it in a department they may see. A ZKTeco clock (provisioning
+    ``zkteco``) comes with its connection settings ``zkteco`` (R-CN-3)."""
     _require(actor, "attendance.add_device")
     errors = {}
     if auth not in DeviceAuth.values:
@@ -67,6 +96,8 @@ def device_create(*, actor, name: str, department_id: int, kind: str = "clock", 
         errors["provisioning"] = [_("Unknown provisioning.")]
     if provisioning == Provisioning.WEBHOOK and not push_url:
         errors["push_url"] = [_("A webhook device needs a URL.")]
+    if provisioning == Provisioning.ZKTECO and not (zkteco or {}).get("host"):
+        errors["zkteco"] = [_("A ZKTeco clock needs its connection settings (at least the host).")]
     try:
         visible_or_invalid(Department, actor, department_id, field="department_id")
     except ValidationError as exc:
@@ -78,6 +109,7 @@ def device_create(*, actor, name: str, department_id: int, kind: str = "clock", 
     secret = _assign_credentials(device)
     config_save(device, actor=actor, action="attendance.device.create", fields=DEVICE_FIELDS,
                 scope_field="department_id")
+    _zkteco_save(device, zkteco, actor=actor)
     return device, secret
 
 
@@ -90,7 +122,9 @@ def device_update(*, actor, device_id: int, **changes) -> Device:
     before = snapshot(device, DEVICE_FIELDS)
     if "department_id" in changes:
         visible_or_invalid(Department, actor, changes["department_id"], field="department_id")
+    zkteco = changes.pop("zkteco", None)
     apply_changes(device, changes, allowed=DEVICE_UPDATABLE)
+    _zkteco_save(device, zkteco, actor=actor)
     _device_rules(device)
     return config_save(device, actor=actor, action="attendance.device.update", fields=DEVICE_FIELDS, before=before,
                        scope_field="department_id")

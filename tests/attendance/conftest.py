@@ -16,3 +16,13 @@ def _no_broker(monkeypatch):
 @pytest.fixture(autouse=True)
 def _no_pdf(settings):
     settings.OFFER_LETTER_PDF = False
+
+
+@pytest.fixture(autouse=True)
+def _no_pull_broker(monkeypatch):
+    """ZKTeco clock pulls are enqueued after commit; tests collect the device ids instead."""
+    from attendance import tasks
+
+    pulls = []
+    monkeypatch.setattr(tasks, "enqueue_zkteco_pull", pulls.append)
+    return pulls
