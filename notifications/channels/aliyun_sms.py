@@ -64,6 +64,8 @@ def aliyun_client():
 
 def _error(code: str, message: str, *, status: int | None = None, response: dict | None = None):
     response = {"code": code, "message": message, **({"status": status} if status else {}), **(response or {})}
+    if len(code) > 40:  # the error code columns hold 40 characters: the whole code goes into the message
+        message = f"{code}: {message}"
     if code in TRANSIENT_CODES or (status is not None and (status == 429 or status >= 500)):
         return TransientSendError(message or code, code=code[:40], response=response)
     return PermanentSendError(message or code, code=code[:40], response=response)

@@ -66,6 +66,8 @@ def tencent_client():
 
 def _error(code: str, message: str, response: dict | None = None):
     response = {"code": code, "message": message, **(response or {})}
+    if len(code) > 40:  # the error code columns hold 40 characters: the whole code goes into the message
+        message = f"{code}: {message}"
     if code in TRANSIENT_CODES or code.startswith(TRANSIENT_PREFIXES):
         return TransientSendError(message or code, code=code[:40], response=response)
     return PermanentSendError(message or code, code=code[:40], response=response)
