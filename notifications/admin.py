@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import JsonResponse
 from django.template.defaultfilters import linebreaks_filter as linebreaks
 from django.urls import path, reverse
@@ -23,6 +24,7 @@ from .models import (
     MessageTemplate,
     Notification,
     ProviderCircuit,
+    SmsProviderTemplate,
     TrackedLink,
 )
 from .rendering import render_message, render_texts, sms_parts, validate_template
@@ -203,6 +205,26 @@ class ProviderCircuitAdmin(ReadOnlyAdmin):
     list_display = ("backend", "consecutive_failures", "open_until", "opened_count", "last_error", "updated_at")
 
 
+class SmsProviderTemplateInline(admin.TabularInline):
+    """The template's code and parameters at Aliyun / Tencent Cloud SMS (R-CN-1): domestic providers send only
+    templates approved beforehand."""
+
+    model = SmsProviderTemplate
+    extra = 0
+    fields = ("provider", "code", "parameters")
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 40})}}
+
+
+def sms_signature() -> str:
+    """The signature the configured domestic provider puts before every message (【医院】), counted in its length;
+    empty for Twilio and the console."""
+    from .channels.domestic_sms import configured_provider, sign_name  # noqa: PLC0415
+
+    provider = configured_provider()
+    name = sign_name(provider) if provider else ""
+    return f"【{name}】" if name else ""
+
+
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
     """HR edits message texts here; unknown variables are rejected on save. "Preview" renders what is in the
@@ -211,6 +233,15 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     list_display = ("message_name", "language", "channel", "subject", "updated_at")
     list_filter = (_message_filter("key"), "language", "channel")
     readonly_fields = ("allowed_variables", "preview")
+
+    def get_inlines(self, request, obj):
+        """The provider template codes (R-CN-1) once a domestic SMS provider is configured, or the template has
+        codes already; with Twilio or the console the form is as before."""
+        from .channels.domestic_sms import configured_provider  # noqa: PLC0415
+
+        if configured_provider() or (obj is not None and obj.pk and obj.provider_codes.exists()):
+            return [SmsProviderTemplateInline]
+        return []
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "key":  # choose the message by what it is; its key stays internal
@@ -254,9 +285,10 @@ class MessageTemplateAdmin(admin.ModelAdmin):
                                                context=sample_context(language))
         except ValidationError as exc:
             return JsonResponse({"errors": exc.message_dict}, status=400)
-        chars, parts = sms_parts(body)
+        signature = sms_signature() if channel in ("", "sms") else ""
+        chars, parts = sms_parts(signature + body)  # domestic providers count their 【signature】 too
         return JsonResponse({"subject": subject, "body": body, "html": html, "characters": chars,
-                             "sms_parts": parts if channel in ("", "sms") else None})
+                             "sms_parts": parts if channel in ("", "sms") else None, "signature": signature})
 
     @admin.display(description=_("Allowed variables"))
     def allowed_variables(self, obj):
@@ -268,15 +300,25 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     def preview(self, obj):
         # The live preview (template_preview.js) reads its endpoint and labels from this element.
         hooks = format_html('<span id="template-preview-hooks" hidden data-url="{}" data-button-label="{}" '
-                            'data-counts-label="{}"></span>', reverse("admin:notifications_messagetemplate_preview"),
+                            'data-counts-label="{}" data-signature-label="{}"></span>',
+                            reverse("admin:notifications_messagetemplate_preview"),
                             _("Preview the texts in the form"),
-                            _("%(chars)s characters, %(parts)s SMS part(s)"))
+                            _("%(chars)s characters, %(parts)s SMS part(s)"),
+                            _("(counted with the signature %(signature)s)"))
         if obj is None or obj.pk is None:
             return hooks
         subject, body, _html = render_message(key=obj.key, language=obj.language, channel=obj.channel or "sms",
                                               context=sample_context(obj.language))
-        return format_html("{}<strong>{}</strong><div>{}</div>", hooks, subject,
-                           mark_safe(linebreaks(body, autoescape=True)))  # noqa: S308 - escaped by linebreaks
+        counts = ""
+        if obj.channel in ("", "sms"):  # the SMS length, as the provider bills it (its 【signature】 included)
+            signature = sms_signature()
+            chars, parts = sms_parts(signature + body)
+            counts = _("%(chars)s characters, %(parts)s SMS part(s)") % {"chars": chars, "parts": parts}
+            if signature:
+                counts += " " + _("(counted with the signature %(signature)s)") % {"signature": signature}
+        return format_html('{}<strong>{}</strong><div>{}</div><p class="help" id="template-sms-length">{}</p>',
+                           hooks, subject, mark_safe(linebreaks(body, autoescape=True)),  # noqa: S308 - escaped
+                           counts)
 
 
 @admin.register(EscalationPolicy)

@@ -33,3 +33,11 @@ def oldest_due_message_seconds() -> int:
 def paused_providers() -> list[str]:
     """Sending backends whose circuit is open (a provider failing again and again): their messages wait."""
     return list(ProviderCircuit.objects.filter(open_until__gt=timezone.now()).values_list("backend", flat=True))
+
+
+@periodic_job("notifications.sms_receipts")
+def sms_receipts(now):
+    """Delivery receipts of Aliyun / Tencent Cloud SMS, pulled (R-CN-1); nothing when neither is configured."""
+    from .services.sms_receipts import sms_receipts_pull  # noqa: PLC0415
+
+    return sms_receipts_pull(now=now)

@@ -399,3 +399,73 @@ class CandidateAction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.channel})"
+
+
+class SmsProviderTemplate(models.Model):
+    """A message template's registered counterpart at a domestic SMS provider (R-CN-1): Aliyun and Tencent Cloud
+    send only templates approved beforehand, under a registered signature, filled with parameters. ``parameters``
+    maps the provider's parameter names (Aliyun ``${name}``; Tencent ``{1}``, ``{2}`` ... in that order) to the
+    message's variables, one ``name=variable`` a line."""
+
+    class Provider(models.TextChoices):
+        ALIYUN = "aliyun", _("Aliyun SMS")
+        TENCENT = "tencent", _("Tencent Cloud SMS")
+
+    template = models.ForeignKey(MessageTemplate, verbose_name=_("message template"), on_delete=models.CASCADE,
+                                 related_name="provider_codes")
+    provider = models.CharField(_("SMS provider"), max_length=20, choices=Provider.choices)
+    code = models.CharField(_("provider template code"), max_length=60,
+                            help_text=_("The code the provider gave the approved template, e.g. SMS_123456789 "
+                                        "(Aliyun) or 1234567 (Tencent)."))
+    parameters = models.TextField(
+        _("template parameters"), blank=True,
+        help_text=_("One per line: the provider's parameter name = the message variable, e.g. "
+                    "\"name=recipient_name\" (Aliyun ${name}) or \"1=recipient_name\" (Tencent {1})."))
+
+    class Meta:
+        verbose_name = _("provider SMS template")
+        verbose_name_plural = _("provider SMS templates")
+        ordering = ["template_id", "provider"]
+        constraints = [models.UniqueConstraint(fields=["template", "provider"], name="notif_sms_provider_unique")]
+
+    def __str__(self):
+        return f"{self.get_provider_display()} {self.code}"
+
+    def parameter_pairs(self) -> list[tuple[str, str]]:
+        """[(provider name, variable)] in the order written; ValueError for a malformed line."""
+        pairs = []
+        for number, line in enumerate(self.parameters.splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            name, sep, variable = (part.strip() for part in line.partition("="))
+            if not sep or not name or not variable:
+                raise ValueError(_("Line %(number)d is not \"name=variable\".") % {"number": number})
+            pairs.append((name, variable))
+        return pairs
+
+    def clean(self):
+        from django.core.exceptions import ValidationError  # noqa: PLC0415
+
+        from .catalog import TEMPLATE_KEYS, allowed_variables  # noqa: PLC0415
+
+        try:
+            pairs = self.parameter_pairs()
+        except ValueError as exc:
+            raise ValidationError({"parameters": [str(exc)]}) from exc
+        names = [name for name, _variable in pairs]
+        if len(set(names)) != len(names):
+            raise ValidationError({"parameters": [_("A parameter name is given twice.")]})
+        try:
+            key = self.template.key
+        except MessageTemplate.DoesNotExist:
+            key = ""
+        if key in TEMPLATE_KEYS:
+            allowed = allowed_variables(key) | {"recipient_name", "position"}
+            unknown = sorted({variable for _name, variable in pairs} - allowed)
+            if unknown:
+                raise ValidationError({"parameters": [
+                    _("Unknown variables: %(names)s. Allowed: %(allowed)s.")
+                    % {"names": ", ".join(unknown), "allowed": ", ".join(sorted(allowed))}]})
+        if self.provider == self.Provider.TENCENT and any(not name.isdigit() for name in names):
+            raise ValidationError({"parameters": [_("Tencent Cloud parameters are numbered: 1=..., 2=...")]})

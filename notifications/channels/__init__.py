@@ -1,7 +1,7 @@
 """Delivery channels behind one interface (R-INT-3).
 
 ``get_backend(channel)`` returns the backend chosen by settings: SMS_BACKEND /
-VOICE_BACKEND ("console" or "twilio"), Django's EMAIL_BACKEND for email.
+VOICE_BACKEND ("console" or "twilio"; SMS also "aliyun" or "tencent", R-CN-1), Django's EMAIL_BACKEND for email.
 """
 
 from django.conf import settings
@@ -18,6 +18,14 @@ def get_backend(channel: str) -> Backend:
     if channel == "email":
         return EmailBackend()
     if channel == "sms":
+        if getattr(settings, "SMS_BACKEND", "console") == "aliyun":
+            from .aliyun_sms import AliyunSmsBackend  # noqa: PLC0415 - the backend the settings choose
+
+            return AliyunSmsBackend()
+        if getattr(settings, "SMS_BACKEND", "console") == "tencent":
+            from .tencent_sms import TencentSmsBackend  # noqa: PLC0415 - the backend the settings choose
+
+            return TencentSmsBackend()
         if getattr(settings, "SMS_BACKEND", "console") == "twilio":
             from .twilio_sms import TwilioSmsBackend  # noqa: PLC0415 - the backend the settings choose; twilio is heavy (0.17 s)
 

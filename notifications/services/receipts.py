@@ -151,3 +151,41 @@ def voice_gather_record(*, params: dict, token: str = "") -> tuple[Notification 
     action = candidate_action_record(kind=kind, channel=Channel.VOICE, notification=notification,
                                      detail={"digits": digits, "call_sid": params.get("CallSid", "")})
     return notification, action
+
+
+SMS_REPORT_STATUS_MAP = {"delivered": Status.DELIVERED, "failed": Status.FAILED}
+
+
+@transaction.atomic
+def sms_receipt_record(*, provider: str, notification_id: int | None, provider_message_id: str, status: str,
+                       error_code: str = "", payload: dict) -> tuple[DeliveryReceipt | None, bool]:
+    """Store a domestic SMS provider's status report (pulled, R-CN-1) and apply it as a Twilio callback is:
+    ``status`` "delivered" or "failed"; a status only moves forward. Returns (receipt, applied); the same report
+    read twice is recognised by its digest and changes nothing."""
+    digest = hashlib.sha256(json.dumps({"provider": provider, "id": provider_message_id, "status": status,
+                                        "payload": payload}, sort_keys=True, default=str).encode()).hexdigest()
+    if DeliveryReceipt.objects.filter(digest=digest).exists():
+        return None, False
+    notification = (Notification.objects.select_for_update().filter(pk=notification_id).first()
+                    if notification_id else None)
+    try:
+        with transaction.atomic():
+            receipt = DeliveryReceipt.objects.create(
+                notification=notification, provider=provider, provider_message_id=provider_message_id[:200],
+                provider_status=status[:30], error_code=(error_code or "")[:40],
+                payload=json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str), digest=digest)
+    except IntegrityError:
+        return None, False
+    if notification is None:
+        return receipt, False
+    if provider_message_id and not notification.provider_message_id.strip():
+        Notification.objects.filter(pk=notification.pk).update(provider_message_id=provider_message_id[:200])
+        notification.provider_message_id = provider_message_id[:200]
+    target = SMS_REPORT_STATUS_MAP.get(status)
+    applied = target is not None and _advance(
+        notification, target, now=timezone.now(), code=receipt.error_code,
+        message=_("Provider reported %(status)s") % {"status": f"{status} {error_code}".strip()})
+    if applied:
+        DeliveryReceipt.objects.filter(pk=receipt.pk).update(applied=True)
+        receipt.applied = True
+    return receipt, applied

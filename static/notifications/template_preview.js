@@ -34,6 +34,9 @@
     counts.className = "help";
     counts.textContent = box.dataset.countsLabel.replace("%(chars)s", data.characters)
       .replace("%(parts)s", data.sms_parts === null ? "-" : data.sms_parts);
+    if (data.signature) {
+      counts.textContent += " " + (box.dataset.signatureLabel || "").replace("%(signature)s", data.signature);
+    }
     box.appendChild(subject);
     box.appendChild(body);
     box.appendChild(counts);
@@ -54,6 +57,7 @@
     box.style.clear = "both";
     box.style.marginTop = "0.75em";
     box.dataset.countsLabel = hooks.dataset.countsLabel || "%(chars)s characters, %(parts)s SMS part(s)";
+    box.dataset.signatureLabel = hooks.dataset.signatureLabel || "(counted with the signature %(signature)s)";
     button.addEventListener("click", function () {
       var data = new FormData();
       ["key", "language", "channel", "subject", "body", "html_body"].forEach(function (name) {
