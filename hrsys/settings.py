@@ -249,6 +249,18 @@ TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")  # e.g. a local fake se
 SMS_BACKEND = env.str("SMS_BACKEND", default="twilio" if TWILIO_ACCOUNT_SID else "console")
 VOICE_BACKEND = env.str("VOICE_BACKEND", default="twilio" if TWILIO_ACCOUNT_SID else "console")
 
+# Staff messages in WeCom (企业微信) and DingTalk (R-CN-2, R-INT-3): a provider is on when its ids are set; staff
+# who chose it and are bound by their mobile number get their staff messages there, everyone else keeps e-mail.
+WECOM_CORP_ID = env.str("WECOM_CORP_ID", default="")
+WECOM_AGENT_ID = env.str("WECOM_AGENT_ID", default="")
+WECOM_SECRET = env.str("WECOM_SECRET", default="")
+WECOM_API_BASE = env.str("WECOM_API_BASE", default="https://qyapi.weixin.qq.com/cgi-bin/")
+DINGTALK_APP_KEY = env.str("DINGTALK_APP_KEY", default="")
+DINGTALK_APP_SECRET = env.str("DINGTALK_APP_SECRET", default="")
+DINGTALK_AGENT_ID = env.str("DINGTALK_AGENT_ID", default="")
+DINGTALK_API_BASE = env.str("DINGTALK_API_BASE", default="https://oapi.dingtalk.com/")
+STAFF_IM_TIMEOUT = env.int("STAFF_IM_TIMEOUT", default=10)
+
 # Notifications outbox (notifications/): delivery policy.
 NOTIFICATIONS_QUIET_HOURS = env.str("NOTIFICATIONS_QUIET_HOURS", default="21:00-08:00")
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
