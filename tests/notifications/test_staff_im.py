@@ -127,7 +127,7 @@ def test_r_cn_2_a_provider_failing_during_binding_changes_nothing(fake_wecom):
     fake_wecom.fail_next(-1)  # system busy
     with pytest.raises(ValidationError) as exc:
         staff_im.staff_im_bind(user=user, provider="wecom", actor=user)
-    assert "did not answer" in str(exc.value)
+    assert "企业微信没有响应" in str(exc.value)  # zh-hans: "WeCom did not answer"
     assert not StaffMessaging.objects.exists()
 
 
@@ -346,7 +346,7 @@ def test_r_cn_2_the_user_chooses_and_binds_on_their_messages_page(fake_wecom, fa
     assert AuditEvent.objects.filter(action="staff_messaging.set").count() == 1
     # DingTalk does not know the number: the bind button says so and binds nothing
     response = client.post(reverse("notifications:staff-messaging"), {"bind": "dingtalk"}, follow=True)
-    assert "no member with your mobile number" in response.content.decode()
+    assert "钉钉中没有使用您手机号的成员" in response.content.decode()  # "no member with your mobile number"
     assert StaffMessaging.objects.get(user=user).dingtalk_userid == ""
     assert client.post(reverse("notifications:staff-messaging"), {"channel": "pigeon"}).status_code == 400
 
