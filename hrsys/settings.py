@@ -263,6 +263,18 @@ TENCENT_SMS_ENDPOINT = env.str("TENCENT_SMS_ENDPOINT", default="sms.tencentcloud
 # Delivery receipts of the domestic providers are pulled every minute for messages sent this many hours ago at most.
 SMS_RECEIPT_PULL_HOURS = env.int("SMS_RECEIPT_PULL_HOURS", default=24)
 
+# Staff messages in WeCom (企业微信) and DingTalk (R-CN-2, R-INT-3): a provider is on when its ids are set; staff
+# who chose it and are bound by their mobile number get their staff messages there, everyone else keeps e-mail.
+WECOM_CORP_ID = env.str("WECOM_CORP_ID", default="")
+WECOM_AGENT_ID = env.str("WECOM_AGENT_ID", default="")
+WECOM_SECRET = env.str("WECOM_SECRET", default="")
+WECOM_API_BASE = env.str("WECOM_API_BASE", default="https://qyapi.weixin.qq.com/cgi-bin/")
+DINGTALK_APP_KEY = env.str("DINGTALK_APP_KEY", default="")
+DINGTALK_APP_SECRET = env.str("DINGTALK_APP_SECRET", default="")
+DINGTALK_AGENT_ID = env.str("DINGTALK_AGENT_ID", default="")
+DINGTALK_API_BASE = env.str("DINGTALK_API_BASE", default="https://oapi.dingtalk.com/")
+STAFF_IM_TIMEOUT = env.int("STAFF_IM_TIMEOUT", default=10)
+
 # Notifications outbox (notifications/): delivery policy.
 NOTIFICATIONS_QUIET_HOURS = env.str("NOTIFICATIONS_QUIET_HOURS", default="21:00-08:00")
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from hrsys.audit.labels import object_type_label
 from hrsys.core.admin_mixins import ReadOnlyAdmin, ScopedAdmin, labelled_filter
 
-from . import recipients, selectors
+from . import recipients, selectors, staff_im
 from .api import PdfUnavailable, evidence_response
 from .catalog import TEMPLATE_KEYS, sample_context, template_label
 from .models import (
@@ -25,6 +25,7 @@ from .models import (
     Notification,
     ProviderCircuit,
     SmsProviderTemplate,
+    StaffMessaging,
     TrackedLink,
 )
 from .rendering import render_message, render_texts, sms_parts, validate_template
@@ -325,3 +326,56 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 class EscalationPolicyAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "trigger", "after_minutes", "fallback_channel", "active")
     list_filter = ("trigger", "active")
+
+
+class StaffMessagingForm(forms.ModelForm):
+    class Meta:
+        model = StaffMessaging
+        fields = ("user", "channel")
+
+
+@admin.register(StaffMessaging)
+class StaffMessagingAdmin(ScopedAdmin):
+    """HR and administrators set where a staff user's staff messages go and bind them by mobile number (R-CN-2).
+    Saving goes through ``staff_im.staff_messaging_set`` (checked, audited); the provider ids are never shown."""
+
+    form = StaffMessagingForm
+    list_display = ("user", "channel", "wecom_bound_at", "dingtalk_bound_at")
+    list_filter = ("channel",)
+    search_fields = ("user__username", "user__full_name")
+    autocomplete_fields = ("user",)
+    readonly_fields = ("wecom_bound_at", "dingtalk_bound_at", "updated_at")
+    actions = ["bind_wecom", "bind_dingtalk"]
+    log_access = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "user") if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = staff_im.staff_messaging_set(user=obj.user, channel=obj.channel, actor=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            saved = staff_im.staff_messaging_of(obj.user)
+        obj.pk = saved.pk
+
+    def _bind(self, request, queryset, provider):
+        counts: dict[str, int] = {}
+        for row in queryset.select_related("user"):
+            try:
+                outcome = staff_im.staff_im_bind(user=row.user, provider=provider, actor=request.user)
+            except ValidationError as exc:
+                self.message_user(request, f"{row.user}: {' '.join(exc.messages)}", messages.ERROR)
+                continue
+            counts[outcome] = counts.get(outcome, 0) + 1
+        words = {"bound": _("bound"), "not_found": _("not found"), "no_phone": _("no mobile number")}
+        if counts:
+            self.message_user(request, ", ".join(f"{words[k]}: {v}" for k, v in sorted(counts.items())))
+
+    @admin.action(description=_("Bind to WeCom by mobile number"))
+    def bind_wecom(self, request, queryset):
+        self._bind(request, queryset, "wecom")
+
+    @admin.action(description=_("Bind to DingTalk by mobile number"))
+    def bind_dingtalk(self, request, queryset):
+        self._bind(request, queryset, "dingtalk")

@@ -35,6 +35,8 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     VOICE = "voice", _("Voice call")
     IN_APP = "in_app", _("In-app")
+    WECOM = "wecom", _("WeCom")  # staff app messages (R-CN-2): notifications/channels/wecom.py
+    DINGTALK = "dingtalk", _("DingTalk")  # staff work notices (R-CN-2): notifications/channels/dingtalk.py
 
 
 class Status(models.TextChoices):
@@ -469,3 +471,44 @@ class SmsProviderTemplate(models.Model):
                     % {"names": ", ".join(unknown), "allowed": ", ".join(sorted(allowed))}]})
         if self.provider == self.Provider.TENCENT and any(not name.isdigit() for name in names):
             raise ValidationError({"parameters": [_("Tencent Cloud parameters are numbered: 1=..., 2=...")]})
+
+
+class StaffMessaging(models.Model):
+    """Where one staff user gets their staff messages (reminders, feedback due, approvals waiting, alerts) and
+    their accounts in WeCom / DingTalk (R-CN-2, R-INT-3).
+
+    ``channel`` is the user's choice: e-mail (the default, also for a user without this row), WeCom or DingTalk;
+    in-app messages stay as they are. A provider user id is found by the user's mobile number through the
+    provider's API (``notifications.staff_im.staff_im_bind``); it is stored encrypted. A user who chose WeCom or
+    DingTalk but is not bound (or whose provider is not configured) keeps getting e-mail.
+    """
+
+    class Choice(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        WECOM = "wecom", _("WeCom")
+        DINGTALK = "dingtalk", _("DingTalk")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                                related_name="staff_messaging")
+    channel = models.CharField(_("staff messages by"), max_length=10, choices=Choice.choices,
+                               default=Choice.EMAIL)
+    wecom_userid = EncryptedTextField(_("WeCom user id"), blank=True, default="")
+    wecom_bound_at = models.DateTimeField(_("bound to WeCom"), null=True, blank=True)
+    dingtalk_userid = EncryptedTextField(_("DingTalk user id"), blank=True, default="")
+    dingtalk_bound_at = models.DateTimeField(_("bound to DingTalk"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # HR staff and managers see their departments' colleagues (as the user list); everyone sees their own
+    scope_path = "user__departments"
+    scope_owner = "user"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("staff messaging")
+        verbose_name_plural = _("staff messaging")
+
+    def __str__(self):
+        return f"{self.user_id}: {self.channel}"
+
+    def provider_userid(self, provider: str) -> str:
+        return {"wecom": self.wecom_userid, "dingtalk": self.dingtalk_userid}.get(provider, "")

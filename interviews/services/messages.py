@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from candidates.models import InterviewRound
 from candidates.selectors import responsible_hr
+from notifications import staff_im
 from notifications.services import notification_create
 from notifications.types import Recipient
 
@@ -104,7 +105,8 @@ def alert_hr(interview, *, key, title_fn, message_fn, channels=("in_app",), urge
         recipient = Recipient.for_user(user)
         context = {"title": _message(recipient.language, title_fn), "message": _message(recipient.language,
                                                                                         message_fn), "url": url}
-        for channel in channels:
+        # an alert not sent by e-mail (no-show, failed backup) also goes to the user's WeCom / DingTalk (R-CN-2)
+        for channel in (*channels, *staff_im.extra_channels(user_id=user.pk, channels=channels)):
             n = _notify(recipient=recipient, channel=channel, template_key="generic_alert", context=context,
                         key=f"{key}:{user.pk}:{channel}", interview=interview, urgent=urgent)
             if n is not None:

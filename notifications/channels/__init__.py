@@ -1,7 +1,9 @@
 """Delivery channels behind one interface (R-INT-3).
 
 ``get_backend(channel)`` returns the backend chosen by settings: SMS_BACKEND /
-VOICE_BACKEND ("console" or "twilio"; SMS also "aliyun" or "tencent", R-CN-1), Django's EMAIL_BACKEND for email.
+VOICE_BACKEND ("console" or "twilio"; SMS also "aliyun" or "tencent", R-CN-1), Django's EMAIL_BACKEND for email;
+"wecom" / "dingtalk" are staff app messages (R-CN-2), configured by WECOM_* / DINGTALK_* (notifications/staff_im.py
+routes staff messages there).
 """
 
 from django.conf import settings
@@ -41,4 +43,12 @@ def get_backend(channel: str) -> Backend:
         return ConsoleVoiceBackend()
     if channel == "in_app":
         return InAppBackend()
+    if channel == "wecom":  # staff app messages (R-CN-2); only a user who chose WeCom and is bound gets one
+        from .wecom import WeComBackend  # noqa: PLC0415 - wechatpy is loaded only where WeCom is used
+
+        return WeComBackend()
+    if channel == "dingtalk":
+        from .dingtalk import DingTalkBackend  # noqa: PLC0415 - loaded only where DingTalk is used
+
+        return DingTalkBackend()
     raise ValueError(f"unknown channel {channel!r}")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from hrsys.accounts.models import Role, User
 from hrsys.core.transactions import retry_when_locked
 
-from .. import tasks
+from .. import staff_im, tasks
 from ..catalog import is_secret
 from ..channels import Backend, PermanentSendError, SendResult, TransientSendError, get_backend
 from ..channels.base import SendError, masked_recipient
@@ -471,19 +471,25 @@ def _alert_hr_of_failure(notification: Notification) -> None:
     """A failed message is a to-do for HR: an in-app alert to each HR user who may see it."""
     if notification.channel == Channel.IN_APP:
         return  # never alert about an alert
+    if notification.channel in (Channel.WECOM, Channel.DINGTALK) and \
+            notification.related_type == "notifications.notification":
+        return  # nor about a failure alert's WeCom / DingTalk copy
     for user in User.objects.filter(is_active=True, role__in=[Role.HR_STAFF, Role.HR_DIRECTOR]):
         if not Notification.objects.for_user(user).filter(pk=notification.pk).exists():
             continue
-        notification_create(
-            recipient=Recipient.for_user(user), channel=Channel.IN_APP, template_key="generic_alert",
-            context={
-                "title": _("A message could not be delivered"),
-                "message": _("%(channel)s to %(name)s failed: %(error)s") % {
-                    "channel": notification.get_channel_display(), "name": notification.recipient_name,
-                    "error": notification.last_error or notification.last_error_code},
-                "url": f"{settings.PUBLIC_BASE_URL}/admin/notifications/notification/{notification.pk}/change/",
-            },
-            idempotency_key=f"alert:failed:{notification.pk}:{user.pk}",
-            department=notification.department,
-            related=("notifications.notification", notification.pk),
-        )
+        context = {
+            "title": _("A message could not be delivered"),
+            "message": _("%(channel)s to %(name)s failed: %(error)s") % {
+                "channel": notification.get_channel_display(), "name": notification.recipient_name,
+                "error": notification.last_error or notification.last_error_code},
+            "url": f"{settings.PUBLIC_BASE_URL}/admin/notifications/notification/{notification.pk}/change/",
+        }
+        key = f"alert:failed:{notification.pk}:{user.pk}"
+        # in the app, and in WeCom / DingTalk for a user who chose it (R-CN-2)
+        for channel in (Channel.IN_APP, *staff_im.extra_channels(user_id=user.pk, channels=(Channel.IN_APP,))):
+            notification_create(
+                recipient=Recipient.for_user(user), channel=channel, template_key="generic_alert", context=context,
+                idempotency_key=key if channel == Channel.IN_APP else f"{key}:{channel}",
+                department=notification.department,
+                related=("notifications.notification", notification.pk),
+            )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from hrsys.audit.services import audit_record
 from hrsys.crypto.fields import normalize_email, normalize_phone
 
-from .. import tasks
+from .. import staff_im, tasks
 from ..catalog import TEMPLATE_KEYS, allowed_variables
 from ..models import Channel, EscalationPolicy, Notification, Status, TrackedLink
 from ..rendering import URL_RE, find_links, render_message, rewrite_links
@@ -72,6 +72,9 @@ def notification_create(
         reachable = [c for c in preferred_channels(recipient_type=recipient.type, recipient_id=recipient.id)
                      if _reachable(email, phone, recipient.type, c)]
         channel = reachable[0] if reachable else ""
+    # a staff message by e-mail goes to the user's WeCom / DingTalk when they chose it and are bound (R-CN-2)
+    channel = staff_im.route(recipient_type=recipient.type, recipient_id=recipient.id, channel=channel,
+                             template_key=template_key, attachments=attachments)
     if channel not in Channel.values:
         errors["channel"] = [_("No channel can reach this recipient.") if channel == ""
                              else _("Unknown channel %(channel)s.") % {"channel": channel}]
