@@ -219,7 +219,7 @@ class SmsProviderTemplateInline(admin.TabularInline):
 def sms_signature() -> str:
     """The signature the configured domestic provider puts before every message (【医院】), counted in its length;
     empty for Twilio and the console."""
-    from .channels.domestic_sms import configured_provider, sign_name  # noqa: PLC0415
+    from .channels.domestic_sms import configured_provider, sign_name  # noqa: PLC0415 - the SDKs load only when a form asks
 
     provider = configured_provider()
     name = sign_name(provider) if provider else ""
@@ -238,7 +238,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     def get_inlines(self, request, obj):
         """The provider template codes (R-CN-1) once a domestic SMS provider is configured, or the template has
         codes already; with Twilio or the console the form is as before."""
-        from .channels.domestic_sms import configured_provider  # noqa: PLC0415
+        from .channels.domestic_sms import configured_provider  # noqa: PLC0415 - the SDKs load only when a form asks
 
         if configured_provider() or (obj is not None and obj.pk and obj.provider_codes.exists()):
             return [SmsProviderTemplateInline]

@@ -38,6 +38,6 @@ def paused_providers() -> list[str]:
 @periodic_job("notifications.sms_receipts")
 def sms_receipts(now):
     """Delivery receipts of Aliyun / Tencent Cloud SMS, pulled (R-CN-1); nothing when neither is configured."""
-    from .services.sms_receipts import sms_receipts_pull  # noqa: PLC0415
+    from .services.sms_receipts import sms_receipts_pull  # noqa: PLC0415 - the provider SDKs load only when the job runs
 
     return sms_receipts_pull(now=now)

@@ -447,9 +447,9 @@ class SmsProviderTemplate(models.Model):
         return pairs
 
     def clean(self):
-        from django.core.exceptions import ValidationError  # noqa: PLC0415
+        from django.core.exceptions import ValidationError  # noqa: PLC0415 - only when a form validates
 
-        from .catalog import TEMPLATE_KEYS, allowed_variables  # noqa: PLC0415
+        from .catalog import TEMPLATE_KEYS, allowed_variables  # noqa: PLC0415 - a cycle: the catalog reads these models
 
         try:
             pairs = self.parameter_pairs()

@@ -41,7 +41,7 @@ _clients_lock = threading.Lock()
 def aliyun_client():
     """This process's client (one keep-alive pool, built again after a fork or a change of settings)."""
     from alibabacloud_dysmsapi20170525.client import Client  # noqa: PLC0415 - only when this backend is chosen
-    from alibabacloud_tea_openapi.utils_models import Config  # noqa: PLC0415
+    from alibabacloud_tea_openapi.utils_models import Config  # noqa: PLC0415 - the SDK loads only where this backend is configured
 
     endpoint = settings.ALIYUN_SMS_ENDPOINT
     protocol = "https"
@@ -73,8 +73,8 @@ def _error(code: str, message: str, *, status: int | None = None, response: dict
 
 def _call(method, request) -> dict:
     """One SDK call; its answer's body as a dict, or a Transient / Permanent send error."""
-    from darabonba.exceptions import ResponseException  # noqa: PLC0415
-    from Tea.exceptions import TeaException, UnretryableException  # noqa: PLC0415
+    from darabonba.exceptions import ResponseException  # noqa: PLC0415 - the SDK loads only where this backend is configured
+    from Tea.exceptions import TeaException, UnretryableException  # noqa: PLC0415 - the SDK loads only where this backend is configured
 
     try:
         response = method(request)
@@ -93,7 +93,7 @@ def _call(method, request) -> dict:
 
 def query_details(*, phone: str, day, biz_id: str = "") -> list[dict]:
     """The messages to ``phone`` on ``day`` (China's calendar day), as QuerySendDetails lists them."""
-    from alibabacloud_dysmsapi20170525 import models  # noqa: PLC0415
+    from alibabacloud_dysmsapi20170525 import models  # noqa: PLC0415 - the SDK loads only where this backend is configured
 
     request = models.QuerySendDetailsRequest(phone_number=aliyun_number(phone), send_date=day.strftime("%Y%m%d"),
                                              page_size=50, current_page=1, biz_id=biz_id or None)
@@ -113,7 +113,7 @@ class AliyunSmsBackend(Backend):
         return ""
 
     def send(self, notification) -> SendResult:
-        from alibabacloud_dysmsapi20170525 import models  # noqa: PLC0415
+        from alibabacloud_dysmsapi20170525 import models  # noqa: PLC0415 - the SDK loads only where this backend is configured
 
         phone = require_phone(notification)
         code, params = provider_template(notification, PROVIDER)

@@ -42,9 +42,9 @@ _clients_lock = threading.Lock()
 def tencent_client():
     """This process's client (one keep-alive session, built again after a fork or a change of settings)."""
     from tencentcloud.common import credential  # noqa: PLC0415 - only when this backend is chosen
-    from tencentcloud.common.profile.client_profile import ClientProfile  # noqa: PLC0415
-    from tencentcloud.common.profile.http_profile import HttpProfile  # noqa: PLC0415
-    from tencentcloud.sms.v20210111.sms_client import SmsClient  # noqa: PLC0415
+    from tencentcloud.common.profile.client_profile import ClientProfile  # noqa: PLC0415 - the SDK loads only where this backend is configured
+    from tencentcloud.common.profile.http_profile import HttpProfile  # noqa: PLC0415 - the SDK loads only where this backend is configured
+    from tencentcloud.sms.v20210111.sms_client import SmsClient  # noqa: PLC0415 - the SDK loads only where this backend is configured
 
     endpoint = settings.TENCENT_SMS_ENDPOINT
     scheme = "https"
@@ -75,10 +75,10 @@ def _error(code: str, message: str, response: dict | None = None):
 
 def _call(action: str, params: dict) -> dict:
     """One SDK call (the request model filled from ``params``); the answer as a dict, or a send error."""
-    from tencentcloud.common.exception.tencent_cloud_sdk_exception import (  # noqa: PLC0415
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import (  # noqa: PLC0415 - the SDK loads only where this backend is configured
         TencentCloudSDKException,
     )
-    from tencentcloud.sms.v20210111 import models  # noqa: PLC0415
+    from tencentcloud.sms.v20210111 import models  # noqa: PLC0415 - the SDK loads only where this backend is configured
 
     request = getattr(models, f"{action}Request")()
     request.from_json_string(json.dumps(params))

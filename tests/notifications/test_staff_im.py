@@ -170,6 +170,12 @@ def test_r_cn_2_feedback_reminder_to_an_interviewer_goes_as_one_wecom_card_with_
     assert invitation.channel == "email" and invitation.attachments  # the calendar file needs e-mail
     outbox.tick(timezone.now() + dt.timedelta(hours=1))
     assert len(fake_wecom.received) == 1
+    # the dashboard's delivery figures count it under its own channel (issue 20 item 4)
+    from dashboard.models import NotificationDaily
+    from dashboard.services import summaries_refresh
+
+    summaries_refresh(full=True)
+    assert NotificationDaily.objects.get(channel="wecom").sent == 1
 
 
 def test_r_cn_2_approval_waiting_goes_to_a_dingtalk_user_as_an_action_card(fake_dingtalk, outbox):

@@ -97,7 +97,7 @@ ROUTES: dict[str, object] = {
     "swagger-ui": PUBLIC,
     "api:auth-token": PUBLIC, "api:me": OWN,
     # the signed-in staff member's own second factor (R-SEC-9; tests/accounts/test_two_factor.py)
-    "account-verify": OWN, "account-security": OWN, "account-enrol": OWN, "account-recovery-codes": OWN,
+    "account-verify": OWN, "account-security": OWN, "notifications:staff-messaging": OWN, "account-enrol": OWN, "account-recovery-codes": OWN,
     "api:staff-list": Listing(query="page_size=200"), "api:staff-export": Listing(query="format=csv"),
     "api:staff-detail": Obj("accounts.user"),
     "api:task-probe-create": OWN, "api:task-probe-detail": Exempt("a platform probe row, no personal data"),
@@ -322,7 +322,7 @@ def _supplement_world():
         ReminderPolicy,
         Room,
     )
-    from notifications.models import CandidateAction, DeliveryReceipt, Notification
+    from notifications.models import CandidateAction, DeliveryReceipt, Notification, StaffMessaging
     from onboarding.models import (
         CandidateDocument,
         ChecklistTemplate,
@@ -394,6 +394,7 @@ def _supplement_world():
         DailyResult.objects.get_or_create(account=account, work_date=today - dt.timedelta(days=40),
                                           defaults={"department": dept})
         InterviewerProfile.objects.get_or_create(user=staff)
+        StaffMessaging.objects.get_or_create(user=staff)  # their choice of WeCom / DingTalk (R-CN-2)
         CandidateAction.objects.create(recipient_type="candidates.candidate", recipient_id=str(app.candidate_id),
                                        kind="link_open", department=dept)
         subscription = Subscription.objects.create(organisation=dept.organization(), name=f"hook-{code}",
