@@ -16,7 +16,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from candidates.models import Application, Candidate, InterviewRound
+from candidates.consent import consent_required
+from candidates.models import Application, Candidate, InterviewRound, Purpose
 from candidates.models import State as AppState
 from hrsys.api.errors import Conflict
 from hrsys.core.actors import require_perm as _require
@@ -169,6 +170,8 @@ def interview_schedule(*, actor, application_id: int, starts_at: datetime, kind:
         errors["meeting_url"] = [_("Enter a web address.")]
     if errors:
         raise ValidationError(errors)
+    if kind == Kind.AI:  # recorded: booked, moved or rebooked only while the candidate agrees (R-SEC-5)
+        consent_required(application=app, purpose=Purpose.AI_RECORDING)
     minutes = duration_minutes or (round_obj.duration_minutes if round_obj else DEFAULT_AI_MINUTES)
     ends_at = starts_at + timedelta(minutes=minutes)
     user_ids = [p.pk for p in people]

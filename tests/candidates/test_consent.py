@@ -124,6 +124,19 @@ def test_r_sec_5_an_ai_interview_invitation_needs_consent_to_the_recording(users
     assert Application.objects.get(pk=app.pk).state == "ai_invited"
 
 
+def test_r_sec_5_an_ai_interview_with_a_link_hr_typed_needs_the_same_consent(users, er_job):
+    """R-SEC-5: an AI interview booked without a vendor invitation (a shared link HR typed) is recorded too."""
+    from interviews.models import Interview
+    from interviews.services import interview_schedule
+
+    app = ApplicationFactory(job=er_job, state="screening", consented=["recruitment"])
+    with pytest.raises(Conflict):
+        interview_schedule(actor=users.hr, application_id=app.pk, kind="ai",
+                           starts_at=timezone.now() + datetime.timedelta(days=1),
+                           meeting_url="https://ai.example.org/s/shared")
+    assert not Interview.objects.exists() and Application.objects.get(pk=app.pk).state == "screening"
+
+
 def test_r_sec_5_the_invitation_api_answers_409_without_recording_consent(users, er_job, api_as):
     VendorFactory(slug="acme")
     app = ApplicationFactory(job=er_job, state="screening", consented=["recruitment"])
