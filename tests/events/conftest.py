@@ -3,17 +3,20 @@ answers from a script (status, headers) -- then 200 once the script runs out."""
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from hrsys.events import tasks
+from tests.fake_http import FakeHTTPServer
 
 SECRET = "whsec-test-0123456789abcdef"
 REAL_ENQUEUE = tasks.enqueue_delivery
 
 
-class Receiver:
+class Receiver(FakeHTTPServer):
+    path = "/hooks/hrsys"
+
     def __init__(self):
         self.received: list[dict] = []
         self.script: list[tuple[int, dict]] = []
@@ -41,18 +44,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/hrsys"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
 
     def events(self) -> list[dict]:
         return [json.loads(r["body"]) for r in self.received]

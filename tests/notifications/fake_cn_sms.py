@@ -10,29 +10,20 @@ import json
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from django.utils import timezone
 
+from tests.fake_http import FakeHTTPServer
 
-class _FakeServer:
+
+class _FakeServer(FakeHTTPServer):
     def __init__(self):
         self.requests: list[dict] = []
         self.failures: list[tuple[int, str]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(self._handler())
 
     def fail_next(self, status: int, code: str, times: int = 1):
         with self.lock:

@@ -10,11 +10,13 @@ what a user was shown.
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fake_http import FakeHTTPServer
 
-class _FakeProvider:
+
+class _FakeProvider(FakeHTTPServer):
     token_path = "/gettoken"
     send_path = ""
     lookup_path = ""
@@ -33,18 +35,7 @@ class _FakeProvider:
         self.tokens_issued = 0
         self.failures: list[tuple[str, int]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(self._handler())
 
     def fail_next(self, errcode: int, times: int = 1):
         with self.lock:

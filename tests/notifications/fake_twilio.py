@@ -11,13 +11,15 @@ import threading
 import time
 import uuid
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from django.utils import timezone
 
+from tests.fake_http import FakeHTTPServer
 
-class FakeTwilio:
+
+class FakeTwilio(FakeHTTPServer):
     def __init__(self):
         self.messages: list[dict] = []
         self.calls: list[dict] = []
@@ -27,18 +29,7 @@ class FakeTwilio:
         #: seconds between taking a message and answering: a worker killed meanwhile never hears it was sent
         self.answer_delay = 0.0
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(self._handler())
 
     def fail_next(self, status: int, code: int, times: int = 1, retry_after: int | None = None):
         with self.lock:
