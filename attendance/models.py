@@ -214,7 +214,11 @@ class ZKTecoClock(models.Model):
     next_pull_at = models.DateTimeField(_("next pull"), null=True, blank=True, db_index=True)
     last_pull_at = models.DateTimeField(_("last pull"), null=True, blank=True)
     last_success_at = models.DateTimeField(_("last successful pull"), null=True, blank=True)
-    last_pull_status = models.CharField(_("last pull status"), max_length=8, blank=True)  # ok | error
+    class PullStatus(models.TextChoices):
+        OK = "ok", _("Pulled")
+        ERROR = "error", _("Not reached")
+
+    last_pull_status = models.CharField(_("last pull status"), max_length=8, blank=True, choices=PullStatus.choices)
     last_error = models.TextField(_("last error"), blank=True)
     failures = models.PositiveIntegerField(_("failed pulls in a row"), default=0)
     failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
