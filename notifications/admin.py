@@ -206,9 +206,9 @@ class ProviderCircuitAdmin(ReadOnlyAdmin):
     list_display = ("backend", "consecutive_failures", "open_until", "opened_count", "last_error", "updated_at")
 
 
-class SmsProviderTemplateInline(admin.TabularInline):
+class SmsProviderTemplateInline(admin.StackedInline):
     """The template's code and parameters at Aliyun / Tencent Cloud SMS (R-CN-1): domestic providers send only
-    templates approved beforehand."""
+    templates approved beforehand. Stacked: each field keeps its label (a table row's inputs have none, WCAG 1.3.1)."""
 
     model = SmsProviderTemplate
     extra = 0
