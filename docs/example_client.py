@@ -417,7 +417,8 @@ class Story:
         resume = docx_resume([self.candidate["name"], f"Phone {self.candidate['phone']}",
                               f"E-mail {self.candidate['email']}", "Bachelor of Nursing, 2019",
                               "5 years of experience: emergency triage, ICU", "Skills: triage, ICU"])
-        raw, ctype = multipart({**self.candidate, "consent": "true",
+        # consent to the application and, asked apart, to the AI interview's recording (R-SEC-5): the story invites
+        raw, ctype = multipart({**self.candidate, "consent": "true", "consent_ai_recording": "true",
                                 "consent_version": detail["privacy_notice_version"], "preferred_language": "en"},
                                {"resume": (f"resume-{tag}.docx", resume, "application/vnd.openxmlformats-"
                                            "officedocument.wordprocessingml.document")})

@@ -103,11 +103,11 @@ def test_candidate_walk_on_phone(live_server, phone, shot, users, org, tmp_path)
     assert CandidateDocument.objects.filter(candidate=candidate, kind="id_card").exists()
     shot(page, "06-onboarding-uploaded")
 
-    # privacy consent
+    # privacy: what they agreed to when applying, per purpose, and their data (R-SEC-5, R-SEC-6)
     page.goto(f"{base}/portal/privacy/")
-    page.check("input[name=agree]")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_selector(".msg")
+    page.wait_for_selector(".privacy-org li[data-purpose=recruitment]")
+    assert "已于" in page.inner_text("li[data-purpose=recruitment]")
+    assert page.locator("#your-data #ask-copy").count() == 1
     shot(page, "07-privacy")
 
 
