@@ -85,7 +85,7 @@ def candidate_organizations(candidate_id: int) -> list[Department]:
     """The organisations a candidate deals with: those of the jobs they applied to, oldest application first."""
     paths = (Application.objects.filter(candidate_id=candidate_id).order_by("created_at", "id")
              .values_list("job__department__path", flat=True))
-    ids = list(dict.fromkeys(int(path.strip("/").split("/")[0]) for path in paths if path.strip("/")))
+    ids = list(dict.fromkeys(filter(None, map(Department.organization_pk_of, paths))))
     by_id = Department.objects.in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
 
@@ -99,11 +99,26 @@ def consent_latest(*, candidate_id: int, organization_id: int) -> dict[str, Cons
     return latest
 
 
+def consenting(*, candidate_ids, organization_id: int, purpose: str) -> set[int]:
+    """Those of ``candidate_ids`` whose latest answer for ``purpose`` to this organisation is yes (any notice
+    version): one query however many candidates are asked about."""
+    latest: dict[int, bool] = {}
+    for candidate_id, given in (ConsentRecord.objects.filter(candidate_id__in=list(candidate_ids),
+                                                             organization_id=organization_id, purpose=purpose)
+                                .order_by("at", "id").values_list("candidate_id", "given")):
+        latest[candidate_id] = given
+    return {candidate_id for candidate_id, given in latest.items() if given}
+
+
 def consent_given(*, candidate_id: int, organization_id: int, purpose: str) -> bool:
     """Whether the candidate's latest answer for ``purpose`` to this organisation is yes (any notice version)."""
-    record = (ConsentRecord.objects.filter(candidate_id=candidate_id, organization_id=organization_id,
-                                           purpose=purpose).order_by("-at", "-id").only("given").first())
-    return bool(record and record.given)
+    return candidate_id in consenting(candidate_ids=[candidate_id], organization_id=organization_id, purpose=purpose)
+
+
+def application_consented(application: Application, purpose: str) -> bool:
+    """Whether the application's candidate agreed to ``purpose`` with the organisation of its job."""
+    return consent_given(candidate_id=application.candidate_id,
+                         organization_id=application.job.department.organization_pk, purpose=purpose)
 
 
 def consent_summary(candidate: Candidate) -> list[dict]:
@@ -219,8 +234,7 @@ def consent_withdraw(*, candidate_id: int, organization_id: int, purpose: str, c
 def consent_required(*, application: Application, purpose: str) -> None:
     """Refuse (409: the candidate's answer, not the input, is what is missing) when the application's
     candidate has not agreed to ``purpose`` with the organisation of its job."""
-    org_id = application.job.department.organization_pk
-    if consent_given(candidate_id=application.candidate_id, organization_id=org_id, purpose=purpose):
+    if application_consented(application, purpose):
         return
     messages = {
         Purpose.AI_RECORDING: _("The candidate has not agreed to an AI video interview and its recording. Ask them "

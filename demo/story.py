@@ -51,7 +51,7 @@ from attendance.services import (
 )
 from candidates import demo as cdemo
 from candidates import services as candidate_services
-from candidates.consent import consent_give, consent_given
+from candidates.consent import application_consented, consent_give
 from candidates.models import Candidate, ConsentChannel, Education, JobRequisition, Purpose, SourceChannel
 from candidates.services import application_transition
 from employees.models import Employee
@@ -273,8 +273,7 @@ def _ai_stage(world, rng, app, plan, hr):
             yield _office(rng, _now(), 2, 24)
             app.refresh_from_db()
             if app.state == "ai_no_show":  # the link may have expired and the sweep pooled (or closed) it already
-                if consent_given(candidate_id=app.candidate_id, organization_id=app.job.department.organization_pk,
-                                 purpose=Purpose.TALENT_POOL):
+                if application_consented(app, Purpose.TALENT_POOL):
                     _transition(hr, app, "to_talent_pool", "AI面试未参加，未回复改约，保留人才库")
                 else:  # kept in the pool only with their consent (R-SEC-5)
                     _transition(hr, app, "reject", "AI面试未参加，未回复改约")

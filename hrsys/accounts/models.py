@@ -51,7 +51,12 @@ class Department(models.Model):
     @property
     def organization_pk(self) -> int:
         """The id of the top of this department's tree (the hospital or the company), read from the path."""
-        return int(self.path.strip("/").split("/")[0]) if self.path.strip("/") else self.pk
+        return self.organization_pk_of(self.path) or self.pk
+
+    @staticmethod
+    def organization_pk_of(path: str) -> int | None:
+        """The organisation's id in a materialised path ("/1/4/" -> 1); None for an empty path."""
+        return int(path.strip("/").split("/")[0]) if path.strip("/") else None
 
     def organization(self) -> "Department":
         """The top of this department's tree: the hospital or the company (one query, from the path)."""

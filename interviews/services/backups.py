@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from candidates.consent import consent_given
+from candidates.consent import consenting
 from candidates.models import Application, Purpose
 from candidates.services import application_create
 from hrsys.api.errors import Conflict
@@ -47,11 +47,12 @@ def promote_backup(*, interview, actor) -> Application | None:
     taken = set(Application.objects.filter(job=job).values_list("candidate_id", flat=True))
     through = job.backup_pool.through
     ordered = through.objects.filter(jobrequisition_id=job.pk).order_by("pk").values_list("candidate_id", flat=True)
-    org_id = job.department.organization_pk
-    # pool order, first added first; an AI interview only for one who agreed to its recording (R-SEC-5)
-    backup_id = next((c for c in ordered if c not in taken and (
-        interview.kind != Kind.AI or consent_given(candidate_id=c, organization_id=org_id,
-                                                   purpose=Purpose.AI_RECORDING))), None)
+    waiting = [c for c in ordered if c not in taken]
+    if interview.kind == Kind.AI:  # an AI interview only for one who agreed to its recording (R-SEC-5)
+        agreed = consenting(candidate_ids=waiting, organization_id=job.department.organization_pk,
+                            purpose=Purpose.AI_RECORDING)
+        waiting = [c for c in waiting if c in agreed]
+    backup_id = waiting[0] if waiting else None  # pool order: first added first
     if backup_id is None:
         _log(interview, actor=actor, kind="backup_none")
         return None

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from candidates.consent import consent_given
+from candidates.consent import application_consented
 from candidates.models import Application, Purpose, TalentPoolEntry
 from candidates.models import State as AppState
 from candidates.services import system_tag, talent_pool_tag
@@ -155,8 +155,7 @@ def rebooking_expire_due(*, now: datetime, batch: int = 200) -> dict:
 def _to_talent_pool(interview, *, reason):
     """Into the talent pool when the candidate agreed to it (R-SEC-5); otherwise the application is closed."""
     app = Application.objects.select_related("job__department").get(pk=interview.application_id)
-    may_pool = consent_given(candidate_id=app.candidate_id, organization_id=app.job.department.organization_pk,
-                             purpose=Purpose.TALENT_POOL)
+    may_pool = application_consented(app, Purpose.TALENT_POOL)
     if app.state == AppState.INTERVIEWING or (not may_pool and app.state in (AppState.AI_NO_SHOW, AppState.SCREENING,
                                                                              AppState.AI_REVIEW)):
         _app_transition("hr_tick", app, "reject", reason=reason)
