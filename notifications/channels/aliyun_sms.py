@@ -13,15 +13,13 @@ parameters, bad credentials) is permanent.
 """
 
 import json
-import os
-import threading
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 
-from .base import Backend, PermanentSendError, SendResult, TransientSendError
+from .base import Backend, PermanentSendError, ProcessClient, SendResult, TransientSendError
 from .domestic_sms import aliyun_number, provider_template, require_phone
 
 PROVIDER = "aliyun"
@@ -34,8 +32,7 @@ TRANSIENT_CODES = {
     "isv.OUT_OF_SERVICE", "SignatureNonceUsed",
 }
 
-_clients: dict[tuple, object] = {}
-_clients_lock = threading.Lock()
+_client = ProcessClient()
 
 
 def aliyun_client():
@@ -48,18 +45,11 @@ def aliyun_client():
     if "://" in endpoint:
         protocol, endpoint = endpoint.split("://", 1)
     timeout_ms = int(float(getattr(settings, "NOTIFICATIONS_TWILIO_TIMEOUT", 15)) * 1000)
-    key = (os.getpid(), settings.ALIYUN_SMS_ACCESS_KEY_ID, settings.ALIYUN_SMS_ACCESS_KEY_SECRET, endpoint,
-           protocol, timeout_ms)
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            client = Client(Config(access_key_id=settings.ALIYUN_SMS_ACCESS_KEY_ID,
-                                   access_key_secret=settings.ALIYUN_SMS_ACCESS_KEY_SECRET,
-                                   endpoint=endpoint.rstrip("/"), protocol=protocol,
-                                   read_timeout=timeout_ms, connect_timeout=min(timeout_ms, 5000)))
-            _clients.clear()
-            _clients[key] = client
-        return client
+    key = (settings.ALIYUN_SMS_ACCESS_KEY_ID, settings.ALIYUN_SMS_ACCESS_KEY_SECRET, endpoint, protocol, timeout_ms)
+    return _client.get(key, lambda: Client(Config(
+        access_key_id=settings.ALIYUN_SMS_ACCESS_KEY_ID, access_key_secret=settings.ALIYUN_SMS_ACCESS_KEY_SECRET,
+        endpoint=endpoint.rstrip("/"), protocol=protocol, read_timeout=timeout_ms,
+        connect_timeout=min(timeout_ms, 5000))))
 
 
 def _error(code: str, message: str, *, status: int | None = None, response: dict | None = None):

@@ -1,3 +1,6 @@
+import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hrsys.core.masking import mask_email, mask_phone
@@ -62,3 +65,20 @@ def masked_recipient(notification) -> str:
     if notification.channel in ("sms", "voice"):
         return mask_phone(notification.recipient_phone) or "-"
     return f"{notification.recipient_type}#{notification.recipient_id}"
+
+
+class ProcessClient:
+    """A provider's client, one per process and per settings: built on first use, again after a fork (the process
+    id is part of the key) or when the settings it was built from change. One keep-alive pool instead of a new
+    connection per message; the send threads of a batch share it."""
+
+    def __init__(self):
+        self._client, self._key = None, None
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, build: Callable[[], object]):
+        key = (os.getpid(), *key)
+        with self._lock:
+            if self._key != key:
+                self._client, self._key = build(), key
+            return self._client

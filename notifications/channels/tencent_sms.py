@@ -16,13 +16,11 @@ and an empty package (``FailedOperation.InsufficientBalanceInSmsPackage``) are w
 """
 
 import json
-import os
-import threading
 
 from django.conf import settings
 from django.utils import timezone
 
-from .base import Backend, PermanentSendError, SendResult, TransientSendError
+from .base import Backend, PermanentSendError, ProcessClient, SendResult, TransientSendError
 from .domestic_sms import provider_template, require_phone
 
 PROVIDER = "tencent"
@@ -35,8 +33,7 @@ TRANSIENT_CODES = {
     "FailedOperation.InsufficientBalanceInSmsPackage", "ResourceUnavailable",
 }
 
-_clients: dict[tuple, object] = {}
-_clients_lock = threading.Lock()
+_client = ProcessClient()
 
 
 def tencent_client():
@@ -51,17 +48,15 @@ def tencent_client():
     if "://" in endpoint:
         scheme, endpoint = endpoint.split("://", 1)
     timeout = int(float(getattr(settings, "NOTIFICATIONS_TWILIO_TIMEOUT", 15)))
-    key = (os.getpid(), settings.TENCENT_SMS_SECRET_ID, settings.TENCENT_SMS_SECRET_KEY, endpoint, scheme,
+    key = (settings.TENCENT_SMS_SECRET_ID, settings.TENCENT_SMS_SECRET_KEY, endpoint, scheme,
            settings.TENCENT_SMS_REGION, timeout)
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            http = HttpProfile(protocol=scheme, endpoint=endpoint.rstrip("/"), reqTimeout=timeout, keepAlive=True)
-            client = SmsClient(credential.Credential(settings.TENCENT_SMS_SECRET_ID, settings.TENCENT_SMS_SECRET_KEY),
-                               settings.TENCENT_SMS_REGION, ClientProfile(httpProfile=http))
-            _clients.clear()
-            _clients[key] = client
-        return client
+
+    def build():
+        http = HttpProfile(protocol=scheme, endpoint=endpoint.rstrip("/"), reqTimeout=timeout, keepAlive=True)
+        return SmsClient(credential.Credential(settings.TENCENT_SMS_SECRET_ID, settings.TENCENT_SMS_SECRET_KEY),
+                         settings.TENCENT_SMS_REGION, ClientProfile(httpProfile=http))
+
+    return _client.get(key, build)
 
 
 def _error(code: str, message: str, response: dict | None = None):

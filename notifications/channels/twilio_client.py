@@ -4,7 +4,6 @@
 library to another host, e.g. the fake Twilio server of the tests.
 """
 
-import os
 import threading
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,7 +16,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from .base import PermanentSendError, TransientSendError
+from .base import PermanentSendError, ProcessClient, TransientSendError
 
 #: Twilio error codes worth another try (rate limits, queue overflow) besides HTTP 429 / 5xx.
 TRANSIENT_CODES = {20429, 20500, 20503, 30001, 30008}
@@ -79,8 +78,7 @@ def _seconds(value: str | None) -> float | None:
         return None
 
 
-_clients: dict[tuple, Client] = {}
-_clients_lock = threading.Lock()
+_client = ProcessClient()
 
 
 def twilio_client() -> Client:
@@ -89,16 +87,14 @@ def twilio_client() -> Client:
     timeout = float(getattr(settings, "NOTIFICATIONS_TWILIO_TIMEOUT", 15))
     base = getattr(settings, "TWILIO_API_BASE", "")
     threads = int(getattr(settings, "NOTIFICATIONS_SEND_THREADS", 8))
-    key = (os.getpid(), settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, base, timeout, threads)
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            http = PooledHttpClient(base_url=base, pool_size=max(10, threads), timeout=timeout)
-            client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http)
-            client.messages, client.calls  # noqa: B018 - built here once, not lazily by two send threads at once
-            _clients.clear()
-            _clients[key] = client
+
+    def build() -> Client:
+        http = PooledHttpClient(base_url=base, pool_size=max(10, threads), timeout=timeout)
+        client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http)
+        client.messages, client.calls  # noqa: B018 - built here once, not lazily by two send threads at once
         return client
+
+    return _client.get((settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, base, timeout, threads), build)
 
 
 def callback_url(route: str, notification) -> str:

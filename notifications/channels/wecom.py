@@ -17,7 +17,6 @@ of one notification is identical (same text, same tracked link); two notificatio
 own tracked link -- so a message sent by a worker that died before recording WeCom's ``msgid`` is not shown twice.
 """
 
-import threading
 
 import requests
 from django.conf import settings
@@ -26,7 +25,7 @@ from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
-from .base import Backend, PermanentSendError, SendResult, TransientSendError
+from .base import Backend, PermanentSendError, ProcessClient, SendResult, TransientSendError
 from .im_common import (
     button_text,
     cache_key,
@@ -98,18 +97,12 @@ class WeComClient(WeChatClient):
             return self._request(method, endpoint, **kwargs)
 
 
-_clients: dict[tuple, WeComClient] = {}
-_lock = threading.Lock()
+_client = ProcessClient()
 
 
 def wecom_client() -> WeComClient:
     key = (settings.WECOM_CORP_ID, settings.WECOM_SECRET, settings.WECOM_API_BASE, settings.STAFF_IM_TIMEOUT)
-    with _lock:
-        client = _clients.get(key)
-        if client is None:
-            _clients.clear()
-            client = _clients[key] = WeComClient(corp_id=key[0], secret=key[1], base=key[2], timeout=float(key[3]))
-        return client
+    return _client.get(key, lambda: WeComClient(corp_id=key[0], secret=key[1], base=key[2], timeout=float(key[3])))
 
 
 def translate_error(exc: Exception):
