@@ -10,9 +10,9 @@ the same gunicorn (``benchmarks/bench_wsgi.py``), half before and half after the
 webhook's p95 is printed next to, with the ratio. Then every ``--retries`` share of the deliveries is
 delivered again (a vendor retrying: same body, fresh signature) to check idempotency.
 
-The webhook only verifies and stores; the worker task (``ai_interviews.process_delivery``) does the scoring.
-After the load this script checks the server handed every stored delivery to the broker (one message per
-delivery in the run's own Redis queue), runs every delivery's task (each twice, from ``--worker-threads``
+The webhook only verifies and stores; the worker task (``ai_interviews.process_deliveries``, a batch gathered
+for ``AI_DELIVERY_HAND_OVER_SECONDS``) does the scoring. After the load this script checks the server handed every
+stored delivery to the broker (each id in one of the messages in the run's own Redis queue), runs every delivery's task (each twice, from ``--worker-threads``
 threads: a broker delivering a task twice), then the moves those enqueue, and checks that every delivery was
 stored once and processed once: one result per delivery, none twice, none left waiting or failed, no move
 pending. Exits 1 when not, or when p95 exceeds ``--p95-limit-ms`` (default 50).
@@ -26,6 +26,7 @@ broker directory.
 """
 
 import argparse
+import base64
 import hashlib
 import hmac
 import http.client
@@ -136,6 +137,18 @@ def body_for(run: str, i: int) -> bytes:
         "transcript": "问：请介绍一次急诊高峰的经历。答：……" * 5,
         "signals": {"answer_durations": [{"question": "Q1", "seconds": 60 + i % 90}]},
     }, ensure_ascii=False).encode()
+
+
+def handed_ids(message: dict) -> list[int]:
+    """The delivery ids one queued Celery message (kombu's Redis envelope, task protocol 2) hands over."""
+    body = message["body"]
+    if message["properties"].get("body_encoding") == "base64":
+        body = base64.b64decode(body)
+    args = json.loads(body)[0]
+    task = message["headers"]["task"]
+    if task == "ai_interviews.process_deliveries":
+        return list(args[0])
+    return [args[0]] if task == "ai_interviews.process_delivery" else []
 
 
 def percentile(values, p):
@@ -255,7 +268,10 @@ def main() -> int:
 
         queue = settings.CELERY_TASK_DEFAULT_QUEUE
         client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-        handed_over = client.llen(queue)
+        messages = [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
+        handed_over = len({delivery_id for message in messages for delivery_id in handed_ids(message)})
+        print(f"broker: {len(messages)} task messages for {handed_over} deliveries (batches gathered "
+              f"{settings.AI_DELIVERY_HAND_OVER_SECONDS * 1000:.0f} ms)")
         client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
     processed, delivery_seconds = run_tasks([("process_delivery", pk) for pk in waiting], {"process_delivery"},

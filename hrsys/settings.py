@@ -315,6 +315,10 @@ INTERVIEWS_ORGANIZER_EMAIL = env.str("INTERVIEWS_ORGANIZER_EMAIL", default="") o
 # AI interviews (interviews/ai/).
 AI_INTERVIEW_ADAPTERS = tuple(env.list("AI_INTERVIEW_ADAPTERS", default=[]))
 AI_INTERVIEWS_REJECTION_HOLD_HOURS = env.int("AI_INTERVIEWS_REJECTION_HOLD_HOURS", default=0)
+# The webhook hands stored deliveries to the worker in batches gathered for this long (0: one task each at once),
+# and keeps each vendor's row this long per process (interviews/ai/hand_over.py, webhook_vendors.py)
+AI_DELIVERY_HAND_OVER_SECONDS = env.float("AI_DELIVERY_HAND_OVER_SECONDS", default=0.02)
+AI_VENDOR_CACHE_SECONDS = env.float("AI_VENDOR_CACHE_SECONDS", default=5)
 AI_INTERVIEWS_DEFAULT_PASS = env.int("AI_INTERVIEWS_DEFAULT_PASS", default=70)
 AI_INTERVIEWS_DEFAULT_BORDERLINE = env.int("AI_INTERVIEWS_DEFAULT_BORDERLINE", default=60)
 AI_INTERVIEWS_NOTABLE_SCORE = env.int("AI_INTERVIEWS_NOTABLE_SCORE", default=90)

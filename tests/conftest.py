@@ -85,6 +85,15 @@ def _private_cache(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_vendor_rows():
+    """Each test reads AI vendors from its own database rows: the webhook keeps a vendor a few seconds per
+    process, and a rolled-back test's vendor must not answer the next test's delivery."""
+    from interviews.ai.webhook_vendors import forget_vendors
+
+    forget_vendors()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _staff_sign_in_defaults():
     """Tests sign staff in with ``force_login`` or the password form alone: no role must enrol a second factor

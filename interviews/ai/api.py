@@ -37,6 +37,7 @@ from . import importer, selectors, services
 from .adapters.base import DeliveryError, OversizedBody
 from .adapters.generic import EXAMPLE_RESULT, EXAMPLE_STARTED, GenericResultSerializer
 from .models import AIMedia, Delivery, RejectedDelivery, Vendor
+from .webhook_vendors import active_vendor
 
 LOGGED_HEADERS = ("Content-Type", "Content-Length", "User-Agent", "X-Hrsys-Delivery", "Vervoe-Event", "X-Request-Id")
 SIGNATURE_HEADERS = ("X-Hrsys-Signature", "Vervoe-Signature")
@@ -103,7 +104,7 @@ class ResultIngestApi(APIView):
     )
     def post(self, request, vendor: str):
         now = timezone.now()
-        vendor_obj = Vendor.objects.filter(slug=vendor, active=True).first()
+        vendor_obj = active_vendor(vendor)
         if vendor_obj is None:
             return self._reject(request, None, vendor, b"", DeliveryError(
                 _("Unknown AI interview vendor %(slug)s.") % {"slug": vendor[:40]}, code="unknown_vendor", status=404))

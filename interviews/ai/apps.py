@@ -33,3 +33,11 @@ class AiInterviewsConfig(AppConfig):
         from .services.erasure import on_candidate_anonymised  # noqa: PLC0415 - in ready(): the models are loaded by now
 
         candidate_anonymised.connect(on_candidate_anonymised, dispatch_uid="ai_interviews.candidate_anonymised")
+
+        from django.db.models.signals import post_delete, post_save  # noqa: PLC0415 - beside its receivers
+
+        from .models import Vendor  # noqa: PLC0415 - in ready(): the models are loaded by now
+        from .webhook_vendors import forget_vendors  # noqa: PLC0415 - in ready(): the models are loaded by now
+
+        post_save.connect(forget_vendors, sender=Vendor, dispatch_uid="ai_interviews.vendor_saved")
+        post_delete.connect(forget_vendors, sender=Vendor, dispatch_uid="ai_interviews.vendor_deleted")

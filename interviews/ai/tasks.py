@@ -11,6 +11,15 @@ def process_delivery(delivery_id: int) -> str:
     return ai_delivery_process(delivery_id=delivery_id)
 
 
+@shared_task(name="ai_interviews.process_deliveries", ignore_result=True)
+def process_deliveries(delivery_ids: list[int]) -> list[str]:
+    """Deliveries the webhook handed over in one batch (``interviews.ai.hand_over``), each processed in a
+    transaction of its own as ``process_delivery`` does: one that fails is recorded and retried alone."""
+    from .services import ai_delivery_process  # noqa: PLC0415 - a cycle: the services enqueue through this module
+
+    return [ai_delivery_process(delivery_id=delivery_id) for delivery_id in delivery_ids]
+
+
 @shared_task(name="ai_interviews.apply_moves", ignore_result=True)
 def apply_moves(result_id: int) -> str:
     from .services import ai_result_apply_moves  # noqa: PLC0415 - a cycle: the services enqueue through this module
@@ -35,9 +44,10 @@ def fetch_media(self, media_id: int) -> str:
         raise self.retry(exc=exc, countdown=60 * 2 ** self.request.retries)
 
 
-TASKS = {"process_delivery": process_delivery, "apply_moves": apply_moves, "release_hold": release_hold, "fetch_media": fetch_media}
+TASKS = {"process_delivery": process_delivery, "process_deliveries": process_deliveries,
+         "apply_moves": apply_moves, "release_hold": release_hold, "fetch_media": fetch_media}
 
 
-def enqueue(name: str, obj_id: int) -> None:
+def enqueue(name: str, obj_id: int | list[int]) -> None:
     """The one place this app's tasks are enqueued (after commit); tests replace it."""
     TASKS[name].delay(obj_id)

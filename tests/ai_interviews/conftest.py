@@ -80,6 +80,7 @@ def _setup(request, settings, monkeypatch):
     from notifications import tasks as notification_tasks
 
     settings.LANGUAGE_CODE = "en"
+    settings.AI_DELIVERY_HAND_OVER_SECONDS = 0  # one task per delivery at once; tests/ai_interviews/test_hand_over.py batches
     settings.PUBLIC_BASE_URL = "https://hr.example.org"
     settings.SMS_BACKEND = "console"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -27,7 +27,7 @@ from hrsys.audit.services import audit_record
 from hrsys.core.actors import require_perm
 from hrsys.events.services import event_publish
 
-from .. import mapping
+from .. import hand_over, mapping
 from ..adapters.base import DeliveryError, ParsedDelivery, PayloadError, UnknownAssessment
 from ..models import (
     AIInterviewResult,
@@ -38,7 +38,7 @@ from ..models import (
     Delivery,
     Vendor,
 )
-from ._common import MOVE_PERMISSION, _enqueue, _on_commit, job_policy, vendor_label
+from ._common import MOVE_PERMISSION, _on_commit, job_policy, vendor_label
 from .invitations import _action_on_locked
 
 logger = logging.getLogger(__package__)
@@ -109,8 +109,8 @@ def _check_result_fields(vendor: Vendor, parsed: ParsedDelivery) -> None:
 
 _RECEIVE_LOOKUPS = """
     SELECT d.id, d.status,
-           (SELECT i.id FROM {invitation} i WHERE i.vendor_id = %s AND i.assessment_id = %s),
-           (SELECT r.id FROM {result} r WHERE r.vendor_id = %s AND r.vendor_result_id = %s)
+           (SELECT i.id FROM {invitation} i WHERE i.vendor_id = %s AND i.assessment_id = %s) AS invitation_id,
+           (SELECT r.id FROM {result} r WHERE r.vendor_id = %s AND r.vendor_result_id = %s) AS result_id
     FROM (SELECT 1) AS one LEFT JOIN {delivery} d ON d.vendor_id = %s AND d.delivery_key = %s
 """
 
@@ -129,6 +129,24 @@ def _receive_lookups(vendor: Vendor, parsed: ParsedDelivery, delivery_key: str) 
             "result_id": known_result_id}
 
 
+#: PostgreSQL: the lookups and the insert in one statement (one round trip, one commit). The insert happens only
+#: for a new delivery key of a known invitation; a concurrent copy of the key inserts nothing (ON CONFLICT).
+_RECEIVE_AND_STORE = """
+    WITH found AS ({lookups}),
+    stored AS (
+        INSERT INTO {delivery} ({columns}, invitation_id, result_id, status, outcome, processed_at)
+        SELECT {values}, found.invitation_id, found.result_id,
+               CASE WHEN found.result_id IS NULL THEN %s ELSE %s END,
+               CASE WHEN found.result_id IS NULL THEN '' ELSE %s END,
+               CASE WHEN found.result_id IS NULL THEN NULL ELSE %s::timestamptz END
+        FROM found WHERE found.id IS NULL AND found.invitation_id IS NOT NULL
+        ON CONFLICT (vendor_id, delivery_key) DO NOTHING
+        RETURNING id
+    )
+    SELECT found.id, found.status, found.invitation_id, found.result_id, (SELECT id FROM stored) FROM found
+"""
+
+
 def ai_delivery_receive(*, vendor: Vendor, parsed: ParsedDelivery, body: bytes, headers: dict, delivery_key: str,
                         source: str = "webhook", now: datetime | None = None,
                         hand_over: bool = True) -> tuple[Delivery, bool]:
@@ -139,24 +157,48 @@ def ai_delivery_receive(*, vendor: Vendor, parsed: ParsedDelivery, body: bytes, 
     retrying) returns the stored delivery (its id and status only) and ``False``; so does a new delivery of
     a result already stored (not a revision), kept as processed with outcome "duplicate". Unknown
     assessment ids, a missing result id and scores outside the vendor's scale raise PayloadError before
-    anything is written. One read and one insert: the vendor waits for nothing else.
+    anything is written. One read and one insert (on PostgreSQL one statement): the vendor waits for nothing else.
     """
     now = now or timezone.now()
-    found = _receive_lookups(vendor, parsed, delivery_key)
+    delivery = Delivery(vendor=vendor, delivery_key=delivery_key, event=parsed.event[:60], body=_body_text(body),
+                        body_sha256=hashlib.sha256(body).hexdigest(), headers=headers, source=source,
+                        received_at=now, enqueued_at=now)
+    connection = transaction.get_connection()
+    found = None
+    if connection.vendor == "postgresql":
+        try:
+            _check_result_fields(vendor, parsed)
+        except PayloadError:
+            # The answer follows the lookups' order, as on the two-statement path: a retry of a stored delivery
+            # stays a duplicate, an unknown assessment id says so; only then the fields' error.
+            found = _receive_lookups(vendor, parsed, delivery_key)
+            if found["delivery_id"] is None and found["invitation_id"] is not None:
+                raise
+        else:
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                found = _receive_and_store(delivery, parsed, now=now)
+            if found["delivery_id"] is None and found["invitation_id"] is not None and found["stored_id"] is None:
+                # A concurrent copy with the same delivery key committed first: that one is the delivery.
+                stored = Delivery.objects.filter(vendor=vendor, delivery_key=delivery_key).only("id", "status")
+                return stored.get(), False
+    else:
+        found = _receive_lookups(vendor, parsed, delivery_key)
     if found["delivery_id"] is not None:
         return Delivery(pk=found["delivery_id"], vendor=vendor, status=found["delivery_status"]), False
     if found["invitation_id"] is None:
         raise _unknown_assessment(parsed)
-    _check_result_fields(vendor, parsed)
     known_result_id = found["result_id"]
-    delivery = Delivery(vendor=vendor, delivery_key=delivery_key, event=parsed.event[:60], body=_body_text(body),
-                        body_sha256=hashlib.sha256(body).hexdigest(), headers=headers,
-                        invitation_id=found["invitation_id"], source=source, received_at=now, enqueued_at=now)
+    delivery.invitation_id = found["invitation_id"]
     if known_result_id is not None:  # nothing to process: the vendor sent a result we hold
         delivery.status, delivery.outcome, delivery.result_id = Delivery.Status.PROCESSED, Delivery.Outcome.DUPLICATE, \
             known_result_id
         delivery.processed_at = now
-    connection = transaction.get_connection()
+    if found.get("stored_id") is not None:
+        delivery.pk = found["stored_id"]
+        if known_result_id is None and hand_over:
+            _on_commit("process_delivery", delivery.pk)
+        return delivery, known_result_id is None
+    _check_result_fields(vendor, parsed)
     try:
         # One INSERT: outside a transaction it is a transaction of its own, committed when it returns (no
         # BEGIN and COMMIT round trips for the vendor to wait for); inside a caller's, a savepoint keeps a
@@ -174,14 +216,36 @@ def ai_delivery_receive(*, vendor: Vendor, parsed: ParsedDelivery, body: bytes, 
     return delivery, known_result_id is None
 
 
+def _receive_and_store(delivery: Delivery, parsed: ParsedDelivery, *, now: datetime) -> dict:
+    """PostgreSQL: the lookups of ``_receive_lookups`` and the insert of a new delivery in one statement.
+    Outside a transaction it commits when it returns. The columns' values are prepared by their fields, so
+    the body is encrypted and the headers are JSON as the ORM writes them."""
+    connection = transaction.get_connection()
+    names = ("vendor", "delivery_key", "event", "body", "body_sha256", "headers", "error", "attempts", "source",
+             "received_at", "enqueued_at")
+    fields = [Delivery._meta.get_field(name) for name in names]
+    values = [field.get_db_prep_save(getattr(delivery, field.attname), connection) for field in fields]
+    result_id = parsed.vendor_result_id if parsed.kind == "result" and not parsed.revision else None
+    lookups = _RECEIVE_LOOKUPS.format(invitation=AIInvitation._meta.db_table, result=AIInterviewResult._meta.db_table,
+                                      delivery=Delivery._meta.db_table)
+    sql = _RECEIVE_AND_STORE.format(lookups=lookups, delivery=Delivery._meta.db_table,
+                                    columns=", ".join(connection.ops.quote_name(f.column) for f in fields),
+                                    values=", ".join(["%s"] * len(fields)))
+    vendor_id = delivery.vendor_id
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [vendor_id, parsed.assessment_id, vendor_id, result_id, vendor_id, delivery.delivery_key,
+                             *values, Delivery.Status.RECEIVED, Delivery.Status.PROCESSED, Delivery.Outcome.DUPLICATE,
+                             now])
+        delivery_id, delivery_status, invitation_id, known_result_id, stored_id = cursor.fetchone()
+    return {"delivery_id": delivery_id, "delivery_status": delivery_status, "invitation_id": invitation_id,
+            "result_id": known_result_id, "stored_id": stored_id}
+
+
 def ai_delivery_hand_over(delivery_id: int) -> None:
-    """Give a stored (committed) delivery to the worker now. A broker that is down costs the webhook no error
-    answer: the delivery is stored and the sweep hands it over later."""
-    try:
-        _enqueue("process_delivery", delivery_id)
-    except Exception as exc:  # noqa: BLE001 - the sweep ai_deliveries_requeue_due hands it over later
-        logger.warning("AI interview delivery %s not handed to the worker (%s); the sweep will", delivery_id,
-                       exc.__class__.__name__)
+    """Give a stored (committed) delivery to the worker: in this process's next batch (``interviews.ai.hand_over``).
+    A broker that is down costs the webhook no error answer: the delivery is stored and the sweep hands it over
+    later."""
+    hand_over.batch.add(delivery_id)
 
 
 def ai_delivery_process(*, delivery_id: int, now: datetime | None = None) -> str:
