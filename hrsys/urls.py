@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
@@ -13,6 +15,11 @@ admin.site.site_header = _("hrsys HR back office")
 admin.site.site_title = _("hrsys")
 admin.site.index_title = _("Recruiting and HR")
 
+
+def urls_of(module: str) -> list:
+    return import_module(module).urlpatterns
+
+
 api_v1 = [
     path("auth/token/", accounts_api.TokenObtainApi.as_view(), name="auth-token"),
     path("me/", accounts_api.MeApi.as_view(), name="me"),
@@ -23,18 +30,18 @@ api_v1 = [
     path("departments/<int:pk>/", accounts_config_api.DepartmentDetailApi.as_view(), name="department-detail"),
     path("system/task-probes/", core_views.TaskProbeCreateApi.as_view(), name="task-probe-create"),
     path("system/task-probes/<int:pk>/", core_views.TaskProbeDetailApi.as_view(), name="task-probe-detail"),
-    # First the apps whose first patterns serve machine clients many times a minute (the AI result webhook,
-    # clock punches, Twilio's callbacks): resolving a URL records every pattern it tried before, which cost a
-    # late webhook a fifth of its time.
-    path("", include("interviews.ai.api_urls")),
-    path("", include("attendance.api_urls")),
-    path("", include("notifications.api_urls")),
-    path("", include("candidates.api_urls")),
-    path("", include("interviews.api_urls")),
-    path("", include("hrsys.events.api_urls")),
-    path("", include("onboarding.api_urls")),
-    path("", include("employees.api_urls")),
-    path("", include("dashboard.api_urls")),
+    # The apps' API patterns side by side in this one list, not each under an include: resolving a URL records
+    # every pattern it tried, and a miss inside an include copies that include's whole record (0.15 ms for a
+    # pattern behind the others).
+    *urls_of("interviews.ai.api_urls"),  # first the modules whose first patterns serve machine clients
+    *urls_of("attendance.api_urls"),
+    *urls_of("notifications.api_urls"),
+    *urls_of("candidates.api_urls"),
+    *urls_of("interviews.api_urls"),
+    *urls_of("hrsys.events.api_urls"),
+    *urls_of("onboarding.api_urls"),
+    *urls_of("employees.api_urls"),
+    *urls_of("dashboard.api_urls"),
     path("public/", include("careers.api_urls")),  # the careers site as JSON: no sign-in (R-PIPE-8)
 ]
 

@@ -8,7 +8,8 @@ Public services
   (invitation message, reminders, no-show, rebooking) through ``interviews.services.interview_schedule``.
 * ``invitation_action_record`` -- link opened / started / completed (R-AI-7).
 * ``ai_delivery_receive`` -- the webhook: store one verified, parsed vendor delivery as received (idempotent)
-  and hand it to the worker (``ai_delivery_hand_over``: the webhook does it after answering);
+  and hand it to the worker (``ai_delivery_hand_over``: the webhook does it after answering, in batches of
+  its process, ``interviews/ai/hand_over.py``);
   ``ai_delivery_process`` -- the worker task: its result, scores and the moves
   enqueued, status and failure reason on the delivery; ``ai_deliveries_requeue_due`` -- the sweep that
   hands deliveries left waiting or failed back to the worker; ``ai_delivery_retry`` -- "process again".
