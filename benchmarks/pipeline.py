@@ -10,7 +10,8 @@ when the database has fewer):
 * the admin application and candidate changelists, as HR staff (goal: at most 100 ms);
 * the pipeline board of one job (R-UI-3, ``/workspace/jobs/<id>/board/``: columns, counts, 20 cards a column with
   the latest AI score and the next interview), as HR staff and as the department's manager, beside the admin
-  changelist of the same job, and the jobs list with its counts per stage;
+  changelist of the same job, and the jobs list with its counts per stage (goal for all of them, HR list pages:
+  at most 100 ms at either size, printed on the README line);
 
 printing the median and p95 latency and the queries per request, and checking that
 the number of queries does not grow with the page size. With ``--then 1000000`` (what ``make bench`` runs) the
@@ -21,6 +22,8 @@ API may take at most 1.5x as long, HR list pages still at most 100 ms.
 
 On PostgreSQL the script works in its own database, ``hrsys_bench_pipeline`` on the server DATABASE_URL names
 (created when missing, kept between runs so the 100,000 rows are generated once; ``--database`` names another).
+``--grown-database NAME`` grows to ``--then`` in a copy of it instead, kept too: the next run measures the first
+size in the first database and reuses the grown one, without copying rows again.
 """
 
 import argparse
@@ -42,6 +45,9 @@ def main() -> int:
                         "and measure again: the list API may take at most 1.5x as long")
     parser.add_argument("--no-migrate", action="store_true")
     parser.add_argument("--database", default="hrsys_bench_pipeline", help="PostgreSQL database name to use")
+    parser.add_argument("--grown-database", default="", help="with --then (PostgreSQL): grow in this database, a "
+                        "copy of --database made when missing and reused when it holds --then applications already, "
+                        "so that --database keeps its first size and repeated runs skip the copying")
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -157,7 +163,7 @@ def main() -> int:
                 median, p95, q = measure(user, url, args.runs)
             figures[label] = (median, p95, q)
             print(f"{label:<48} {median:>10.1f} {p95:>8.1f} {q:>8}{share}")
-            if label.startswith("admin"):  # HR list pages: <= 100 ms at 100,000 and at 1,000,000 applications
+            if _hr_list_page(label):  # HR list pages: <= 100 ms at 100,000 and at 1,000,000 applications
                 ok &= median <= 100
             if bigger:
                 _m, _p, q_big = measure(user, bigger, 3)
@@ -175,6 +181,13 @@ def main() -> int:
         median, p95, q = (of or figures)[label]
         return f"{median:.1f} ms / p95 {p95:.1f} ms, {q} queries"
 
+    def hr_goal(of=None):
+        """The HR list pages' goal, and the pages that miss it."""
+        slow = [label for label, (median, _p, _q) in (of or figures).items() if _hr_list_page(label) and median > 100]
+        return "HR list pages <= 100 ms " + (f"not met ({'; '.join(slow)})" if slow else "met")
+
+    jobs_list = "jobs list with counts per stage, HR staff"
+
     same_job = "admin changelist, HR staff, the board's job"
     filtered = "API list, manager, page 50, filtered"
     raw, api = figures[f"baseline beside {filtered}"][0], figures[filtered][0]
@@ -182,8 +195,13 @@ def main() -> int:
     if args.then and args.then > total:
         # the same pages again at ``--then`` applications: the list API's latency may grow at most 1.5x
         started = time.monotonic()
+        if args.grown_database and connection.vendor == "postgresql":
+            _switch_to_copy(args.database, args.grown_database, migrate=not args.no_migrate)
+            reused = Application.objects.count()
+            if reused >= args.then:
+                print(f"\nreusing {args.grown_database}: {reused:,} applications")
         bigger_total = _grow(args.then)
-        print(f"\ngrew to {bigger_total:,} applications by copying the generated ones "
+        print(f"\ngrew to {bigger_total:,} applications by copying the generated ones, vacuumed "
               f"({time.monotonic() - started:.0f} s)")
         big, big_ok = run_cases(bigger_total)
         ok &= big_ok
@@ -194,7 +212,9 @@ def main() -> int:
         worst = max(growth[label] for label in growth if label.startswith("API list"))
         grown = (f"; at {bigger_total:,} applications: API {fig(filtered, big)} ({worst:.2f}x of the {total:,} figure at "
                  f"most; goal <= 1.5x {'met' if worst <= 1.5 else 'not met'}), admin applications {fig('admin changelist, HR staff', big)}, candidates "
-                 f"{fig('admin candidate changelist, HR staff', big)}, board (HR) {fig('board, HR staff (R-UI-3)', big)}")
+                 f"{fig('admin candidate changelist, HR staff', big)}, score 80+ urgent "
+                 f"{fig('admin changelist, HR staff, score 80+ urgent', big)}, board (HR) "
+                 f"{fig('board, HR staff (R-UI-3)', big)}, jobs list {fig(jobs_list, big)}; {hr_goal(big)}")
     print(f"README: application list API (manager, page of 50, filtered), HR admin lists of applications and "
           f"candidates, and the pipeline board of one job ({job_count:,} of the "
           f"{total:,} applications); beside them in the same run a bare DRF view answering 50 rows by raw SQL | "
@@ -204,9 +224,39 @@ def main() -> int:
           f"{fig('API list, manager, page 50, unfiltered')}; admin applications {fig('admin changelist, HR staff')}, "
           f"candidates {fig('admin candidate changelist, HR staff')}; board (HR) {fig('board, HR staff (R-UI-3)')}, "
           f"beside that job's admin list {fig(same_job)}; manager's "
-          f"read-only board {fig('board, manager (read-only)')}; query counts independent of page size and of cards"
+          f"read-only board {fig('board, manager (read-only)')}; jobs list with counts per stage {fig(jobs_list)}; "
+          f"{hr_goal()}; query counts independent of page size and of cards"
           f"{grown}")
     return 0 if ok else 1
+
+
+def _hr_list_page(label: str) -> bool:
+    """The admin lists, the boards and the jobs list: at most 100 ms at either size."""
+    return label.startswith(("admin", "board", "jobs list"))
+
+
+def _switch_to_copy(source: str, name: str, *, migrate: bool) -> None:
+    """Continue in database ``name`` on the same server: made from ``source`` (``CREATE DATABASE ... TEMPLATE``)
+    when missing, else the one a previous run grew (migrated, so it has this code's tables and indexes)."""
+    import psycopg2
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    connections.close_all()  # a template may have no session open on it
+    params = connection.settings_dict
+    server = psycopg2.connect(host=params["HOST"] or None, port=params["PORT"] or None, user=params["USER"] or None,
+                              password=params["PASSWORD"] or None, dbname="postgres")
+    server.autocommit = True
+    with server.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if not cursor.fetchone():
+            started = time.monotonic()
+            cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+            print(f"\ncopied {source} to {name} ({time.monotonic() - started:.0f} s)")
+    server.close()
+    connection.settings_dict["NAME"] = name
+    if migrate:
+        call_command("migrate", verbosity=0)
 
 
 def _grow(target: int) -> int:
@@ -215,7 +265,7 @@ def _grow(target: int) -> int:
     copies keep every column (encrypted, as stored), so pages read the same rows a real table would hold."""
     from django.db import connection, transaction
 
-    from candidates.models import Application, Candidate, SourceChannel
+    from candidates.models import Application, Candidate, JobStageCount, SourceChannel
 
     cand_cols = [f.column for f in Candidate._meta.concrete_fields if not f.primary_key]
     app_cols = [f.column for f in Application._meta.concrete_fields if not f.primary_key and f.column != "candidate_id"]
@@ -243,6 +293,9 @@ def _grow(target: int) -> int:
             print(f"  copies: {total:,} applications")
         cursor.execute(f"VACUUM ANALYZE {cand}")
         cursor.execute(f"VACUUM ANALYZE {app}")
+        # what autovacuum does soon after (its thresholds there are low): the stage counters rewritten once for
+        # every copied application
+        cursor.execute(f"VACUUM ANALYZE {JobStageCount._meta.db_table}")
     return total
 
 

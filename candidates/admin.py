@@ -390,7 +390,14 @@ class PriorityFilter(admin.SimpleListFilter):
         return Priority.choices
 
     def queryset(self, request, queryset):
-        return queryset.filter(job__priority=self.value()) if self.value() else queryset
+        if not self.value():
+            return queryset
+        # the jobs by their ids, not a join: the planner then knows how many matches a score range has in
+        # those jobs (the job x score statistics of migration 0012) and reads them from cand_app_job_score_range;
+        # through the join it can only guess, and a wrong guess reads every application of the jobs (a job's
+        # priority is no one's data; the applications stay the viewer's scope)
+        jobs = JobRequisition.objects.filter(priority=self.value()).values_list("pk", flat=True)
+        return queryset.filter(job_id__in=list(jobs))
 
 
 class ScoreFilter(admin.SimpleListFilter):

@@ -1,10 +1,11 @@
 """Pipeline board per job (issue 14, item 3; R-UI-3). In the workspace, not in ``candidates``: a card shows the
 next interview and the latest AI score, so the board joins the pipeline with the interview stage.
 
-``/workspace/jobs/``: the viewer's jobs (``JobRequisition.objects.for_user``) with their applications counted per
-stage (one GROUP BY). ``/workspace/jobs/<id>/board/``: a column per stage of the application state machine in
-pipeline order, the closed stages (rejected, withdrawn, talent pool) counted in one column whose cards show
-behind a filter; per column the count (one GROUP BY) and at most ``CARD_LIMIT`` cards, best match first ("show
+``/workspace/jobs/``: the viewer's jobs (``JobRequisition.objects.for_user``) with their applications per stage
+(``JobStageCount``, kept by the database). ``/workspace/jobs/<id>/board/``: a column per stage of the application
+state machine in pipeline order, the closed stages (rejected, withdrawn, talent pool) counted in one column whose
+cards show behind a filter; per column the count (``JobStageCount``; one GROUP BY of the job's applications when
+a filter narrows them) and at most ``CARD_LIMIT`` cards, best match first ("show
 more" raises one column to ``MORE_LIMIT``). A card: name (linking to the application page), match score, latest
 AI overall score, next interview (Asia/Shanghai), flags (required credential missing, expired or expiring; urgent
 job) and the moves the viewer may make. The queries do not grow with the number of cards: the card ids by a
@@ -48,6 +49,7 @@ from candidates.models import (
     Credential,
     CredentialType,
     JobRequisition,
+    JobStageCount,
     SourceChannel,
     State,
 )
@@ -109,6 +111,11 @@ class Filters:
         if self.q:
             qs = qs.filter(candidate__name__icontains=self.q)
         return qs
+
+    @property
+    def narrows(self) -> bool:
+        """Whether the filters leave out some of the job's applications (the columns then count what is left)."""
+        return bool(self.source or self.min_score is not None or self.q)
 
     def query(self, **changes) -> str:
         values = {"source": self.source, "min_score": "" if self.min_score is None else self.min_score, "q": self.q,
@@ -198,7 +205,10 @@ def board_data(*, user, job, filters: Filters, now=None) -> list[Column]:
     """The columns of ``job``'s board as ``user`` sees it (their application scope, ``filters``)."""
     now = now or timezone.now()
     base = filters.apply(Application.objects.for_user(user).filter(job=job))
-    counts = dict(base.values_list("state").annotate(n=Count("id")).order_by())
+    if filters.narrows:
+        counts = dict(base.values_list("state").annotate(n=Count("id")).order_by())
+    else:  # the whole job: the counts the database keeps (a job the viewer sees has all its applications in scope)
+        counts = JobStageCount.objects.for_jobs([job.pk]).get(job.pk, {})
     columns = [Column(key=s.value, label=str(s.label), count=counts.get(s.value, 0), states=(s.value,))
                for s in OPEN_COLUMNS]
     closed = Column(key=CLOSED, label=_("Closed"), states=tuple(s.value for s in INACTIVE_STATES),
@@ -265,11 +275,11 @@ def job_list(request):
     jobs = list(JobRequisition.objects.for_user(request.user).select_related("department")
                 .exclude(status__in=[JobRequisition.Status.CLOSED, JobRequisition.Status.FILLED])
                 .order_by("department__name", "title", "id")[:200])
-    counts = {}
-    rows = (Application.objects.for_user(request.user).filter(job__in=[j.pk for j in jobs])
-            .values_list("job_id", "state").annotate(n=Count("id")).order_by())
-    for job_id, state, n in rows:
-        counts.setdefault(job_id, {})[state] = n
+    # Kept by the database per job and stage (JobStageCount), not counted here: counting read every application
+    # of up to 200 jobs, in proportion to the table. The jobs are the viewer's (scoped), and a job visible to
+    # someone has all its applications visible to them too (hrsys.accounts.scope: an application belongs to
+    # its job's department), so its counts are those of the viewer's scope.
+    counts = JobStageCount.objects.for_jobs([j.pk for j in jobs])
     for job in jobs:
         mine = counts.get(job.pk, {})
         job.stage_counts = [mine.get(s.value, 0) for s in OPEN_COLUMNS]

@@ -30,6 +30,10 @@ def test_changelist_filters_and_constant_queries(users, hr_client, er_job, it_jo
     assert hr_client.get(url, {"job": it_job.pk}).context["cl"].result_count == 1
     assert hr_client.get(url, {"department": er_job.department.pk}).context["cl"].result_count == 5
     assert hr_client.get(url, {"priority": "urgent"}).context["cl"].result_count == 5
+    assert hr_client.get(url, {"priority": "urgent", "score": "80"}).context["cl"].result_count == 5
+    assert hr_client.get(url, {"priority": "urgent", "score": "0"}).context["cl"].result_count == 0
+    assert hr_client.get(url, {"priority": it_job.priority, "score": "0"}).context["cl"].result_count == (
+        it_job.priority != "urgent")
     assert hr_client.get(url, {"state__exact": "new"}).context["cl"].result_count == 1
     assert hr_client.get(url, {"source__exact": "campus"}).context["cl"].result_count == 1
     assert hr_client.get(url, {"o": "6"}).status_code == 200  # sort by score
