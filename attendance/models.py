@@ -311,9 +311,12 @@ class PunchSource(models.TextChoices):
 class Punch(models.Model):
     """One clock-in / door event; (device, dedup key) is unique so re-uploads never count twice."""
 
-    device = models.ForeignKey(Device, verbose_name=_("device"), on_delete=models.PROTECT, related_name="punches")
+    # No single-column indexes on the two keys: (device, dedup key) and (account, punched at) lead with them and
+    # serve the same lookups, and every punch stored would otherwise update two more indexes.
+    device = models.ForeignKey(Device, verbose_name=_("device"), on_delete=models.PROTECT, related_name="punches",
+                               db_index=False)
     account = models.ForeignKey(AttendanceAccount, verbose_name=_("account"), on_delete=models.PROTECT,
-                                related_name="punches")
+                                related_name="punches", db_index=False)
     dedup_key = models.CharField(_("device sequence"), max_length=40)
     punched_at = models.DateTimeField(_("punched at"))
     direction = models.CharField(_("direction"), max_length=4, blank=True)  # in | out | ""
@@ -519,10 +522,12 @@ class DayStatus(models.TextChoices):
 class DailyResult(models.Model):
     """One account's day as the rules see it; recomputed by a sweep when punches or leave change."""
 
+    # No single-column indexes on account and department: (account, work date) and (department, work date) lead
+    # with them; each upload marks hundreds of days to recompute, and each new row would update two more indexes.
     account = models.ForeignKey(AttendanceAccount, verbose_name=_("account"), on_delete=models.CASCADE,
-                                related_name="daily_results")
+                                related_name="daily_results", db_index=False)
     department = models.ForeignKey("accounts.Department", verbose_name=_("department"), on_delete=models.CASCADE,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     work_date = models.DateField(_("date"))
     stale = models.BooleanField(_("to recompute"), default=True, db_index=True)
     status = models.CharField(_("status"), max_length=10, choices=DayStatus.choices, blank=True)

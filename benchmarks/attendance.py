@@ -13,6 +13,7 @@ attendance report are timed.
     createdb: psql -h 127.0.0.1 -U root -d test -c 'create database hrsys_bench_att'
     DATABASE_URL=postgres://root@127.0.0.1:5432/hrsys_bench_att .venv/bin/python benchmarks/attendance.py
     options: --employees 10000 --batch 1000 --seed 7
+             --ingest-only (stop after ingestion and the re-upload: to iterate on the punches API)
 """
 
 import argparse
@@ -38,6 +39,7 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-migrate", action="store_true")
+    parser.add_argument("--ingest-only", action="store_true", help="stop after ingestion and the re-upload")
     args = parser.parse_args()
 
     import django
@@ -193,6 +195,8 @@ def main() -> int:
     print(f"re-upload of {len(again)} batches: {resent:,} duplicates, "
           f"{sum(r['accepted'] for r in again)} accepted ({time.perf_counter() - t0:.1f}s); "
           f"punches stored: {Punch.objects.filter(device=device).count():,} (expected {len(punches):,})")
+    if args.ingest_only:
+        return 0
 
     # -- daily results sweep ---------------------------------------------------------------------------------
     # "now" = the first minute after the month: the sweep judges exactly that month's days

@@ -132,12 +132,63 @@ def test_r_att_3_a_punch_that_is_not_an_object_refuses_the_batch(client, setup):
     assert not Punch.objects.exists()
 
 
+def test_r_att_3_a_bad_item_is_named_and_nothing_is_stored(client, setup):
+    """Items that are not objects are each named by their position (null and a list included)."""
+    good = punch(setup.account, 1, local(dt.date(2025, 11, 10), 9))
+    r = post(client, {"punches": [good, None, good, [good]]}, device_headers(setup.token))
+    assert r.status_code == 400
+    assert set(r.json()["error"]["fields"]["punches"]) == {"1", "3"}
+    assert not Punch.objects.exists() and not DailyResult.objects.exists()
+
+
+def test_r_att_3_upload_marks_exactly_the_days_of_the_new_punches(client, setup, org):
+    """A stored punch marks its local day and the day before (a night shift may end after midnight), never a
+    day before the account's first day; a computed day turns stale again; rejected punches and re-sent ones
+    mark nothing."""
+    dept = org.emergency.pk
+    newcomer = active_account(org.emergency, name="新同事", effective=dt.date(2025, 11, 7))
+    DailyResult.objects.create(account=setup.account, department=org.emergency, work_date=dt.date(2025, 11, 5),
+                               stale=False, status="present", computed_at=NOW)
+    batch = [punch(setup.account, 1, local(dt.date(2025, 11, 6), 0, 30)),  # 11-06, and 11-05 turns stale again
+             punch(setup.account, 2, local(dt.date(2025, 11, 6), 8, 55)),  # the same two days, once
+             punch(newcomer, 3, local(dt.date(2025, 11, 7), 9)),  # the first day: not the day before
+             punch(newcomer, 4, local(dt.date(2025, 11, 9), 23, 59)),  # 11-09 and 11-08
+             {"sequence": "5", "clock_id": "nobody", "time": local(dt.date(2025, 11, 3), 9).isoformat()},
+             punch(setup.account, 6, local(dt.date(2025, 11, 3), 9) + dt.timedelta(days=400))]  # in the future
+    body = post(client, {"punches": batch}, device_headers(setup.token)).json()
+    assert (body["accepted"], body["rejected"]) == (4, 2)
+    days = set(DailyResult.objects.values_list("account_id", "department_id", "work_date", "stale"))
+    assert days == {(setup.account.pk, dept, dt.date(2025, 11, d), True) for d in (5, 6)} | {
+        (newcomer.pk, dept, dt.date(2025, 11, d), True) for d in (7, 8, 9)}
+    DailyResult.objects.update(stale=False)
+    again = post(client, {"punches": batch}, device_headers(setup.token)).json()
+    assert (again["accepted"], again["duplicate"], again["rejected"]) == (0, 4, 2)
+    assert not DailyResult.objects.filter(stale=True).exists() and DailyResult.objects.count() == 5
+
+
+def test_r_att_3_device_last_seen_follows_uploads_to_the_minute(client, setup, time_machine):
+    """Every upload locks the device row; "last seen" is written when it is a minute old or more."""
+    day = dt.date(2025, 11, 10)
+    post(client, {"punches": [punch(setup.account, 1, local(day, 9))]}, device_headers(setup.token))
+    setup.device.refresh_from_db()
+    assert setup.device.last_seen_at == NOW
+    time_machine.move_to(NOW + dt.timedelta(seconds=50), tick=False)
+    post(client, {"punches": [punch(setup.account, 2, local(day, 12))]}, device_headers(setup.token))
+    setup.device.refresh_from_db()
+    assert setup.device.last_seen_at == NOW
+    time_machine.move_to(NOW + dt.timedelta(seconds=61), tick=False)
+    post(client, {"punches": [punch(setup.account, 3, local(day, 18))]}, device_headers(setup.token))
+    setup.device.refresh_from_db()
+    assert setup.device.last_seen_at == NOW + dt.timedelta(seconds=61)
+    assert Punch.objects.count() == 3
+
+
 def test_r_att_3_upload_queries_do_not_grow_with_the_batch(client, setup, django_assert_max_num_queries):
     """Punches, duplicates and the days to recompute are written per batch, never per punch."""
     days = [dt.date(2025, 11, 3) + dt.timedelta(days=n) for n in range(8)]
     batch = [punch(setup.account, 100 + n, local(day, hour)) for n, (day, hour) in
              enumerate((d, h) for d in days for h in (9, 12, 18))]
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # the first upload also writes the device's "last seen"
         body = post(client, {"punches": batch + batch[:5]}, device_headers(setup.token)).json()
     assert (body["accepted"], body["duplicate"]) == (24, 5)
     stale_days = set(DailyResult.objects.filter(account=setup.account, stale=True).values_list("work_date", flat=True))
