@@ -190,6 +190,15 @@ def _accounts_by_clock_id(clock_ids: set[str]) -> dict[str, _PunchAccount]:
         return {row[1]: _PunchAccount(*row) for row in cursor.fetchall()}
 
 
+# PostgreSQL: days marked for the results sweep by key alone (both statements below). A new row starts stale with
+# the model's defaults; a computed row just turns stale again; a row already stale is not rewritten.
+_DAY_TABLE = DailyResult._meta.db_table
+_STALE_DAYS_INSERT = (f"INSERT INTO {_DAY_TABLE} (account_id, department_id, work_date, stale, status, late_minutes, "
+                      "early_leave_minutes, overtime_minutes, worked_minutes)")
+_STALE_DAY_DEFAULTS = "TRUE, '', 0, 0, 0, 0"
+_STALE_DAYS_CONFLICT = f"ON CONFLICT (account_id, work_date) DO UPDATE SET stale = TRUE WHERE NOT {_DAY_TABLE}.stale"
+
+
 def _store_new_punches(*, device, candidates, source, received_at, tz) -> set[str]:
     """Store the punches ``{dedup_key: (index, account, punched_at, direction)}`` the device has not sent before
     (idempotent on device and dedup key) and mark the days they touch for the results sweep; returns the keys
@@ -217,7 +226,7 @@ def _store_new_punches(*, device, candidates, source, received_at, tz) -> set[st
         return stored
     keys = list(candidates)
     rows = [candidates[key] for key in keys]
-    punch_table, day_table = Punch._meta.db_table, DailyResult._meta.db_table
+    punch_table = Punch._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             "WITH new (account_id, department_id, first_day, dedup_key, punched_at, local_day, direction) AS ("
@@ -227,15 +236,12 @@ def _store_new_punches(*, device, candidates, source, received_at, tz) -> set[st
             " (device_id, account_id, dedup_key, punched_at, direction, source, received_at)"
             " SELECT %s, account_id, dedup_key, punched_at, direction, %s, %s FROM new"
             " ON CONFLICT (device_id, dedup_key) DO NOTHING RETURNING dedup_key),"
-            " marked AS ("
-            f" INSERT INTO {day_table} (account_id, department_id, work_date, stale, status, late_minutes,"
-            " early_leave_minutes, overtime_minutes, worked_minutes)"
-            " SELECT DISTINCT new.account_id, new.department_id, touched.day, TRUE, '', 0, 0, 0, 0"
+            f" marked AS ({_STALE_DAYS_INSERT}"
+            f" SELECT DISTINCT new.account_id, new.department_id, touched.day, {_STALE_DAY_DEFAULTS}"
             " FROM new JOIN stored USING (dedup_key)"
             " CROSS JOIN LATERAL (VALUES (new.local_day), (new.local_day - 1)) AS touched (day)"
             " WHERE touched.day >= new.first_day"
-            " ORDER BY new.account_id, touched.day"
-            f" ON CONFLICT (account_id, work_date) DO UPDATE SET stale = TRUE WHERE NOT {day_table}.stale)"
+            f" ORDER BY new.account_id, touched.day {_STALE_DAYS_CONFLICT})"
             " SELECT dedup_key FROM stored",
             [_array([account.pk for _i, account, _m, _d in rows]),
              _array([account.department_id for _i, account, _m, _d in rows]),
@@ -299,14 +305,11 @@ def _mark_stale(days) -> None:
             update_fields=["stale"])
         return
     account_ids, department_ids, work_dates = (list(column) for column in zip(*sorted(days), strict=True))
-    table = DailyResult._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (account_id, department_id, work_date, stale, status, late_minutes, "
-            "early_leave_minutes, overtime_minutes, worked_minutes) "
-            "SELECT u.account_id, u.department_id, u.work_date, TRUE, '', 0, 0, 0, 0 "
+            f"{_STALE_DAYS_INSERT} SELECT u.account_id, u.department_id, u.work_date, {_STALE_DAY_DEFAULTS} "
             "FROM unnest(%s::bigint[], %s::bigint[], %s::date[]) AS u(account_id, department_id, work_date) "
-            f"ON CONFLICT (account_id, work_date) DO UPDATE SET stale = TRUE WHERE NOT {table}.stale",
+            f"{_STALE_DAYS_CONFLICT}",
             [account_ids, department_ids, work_dates])
 
 

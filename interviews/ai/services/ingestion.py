@@ -10,11 +10,13 @@ result, the pipeline move and messages happen in ``ai_delivery_process`` (Celery
 retried by the sweep ``ai_deliveries_requeue_due`` with back-off.
 """
 
+import functools
 import hashlib
 import json
 import logging
 from contextlib import nullcontext
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -115,15 +117,18 @@ _RECEIVE_LOOKUPS = """
 """
 
 
+def _result_key(parsed: ParsedDelivery) -> str | None:
+    """The result id a stored result would be found under: a result's, not a revision's (that one replaces it)."""
+    return parsed.vendor_result_id if parsed.kind == "result" and not parsed.revision else None
+
+
 def _receive_lookups(vendor: Vendor, parsed: ParsedDelivery, delivery_key: str) -> dict:
     """In one statement, each part on a unique index: the delivery stored under this key (id and status),
     the invitation of the assessment id, and the result already stored under this result id (a result that
     is not a revision). Written as SQL: building it with the ORM cost the vendor more than running it."""
-    result_id = parsed.vendor_result_id if parsed.kind == "result" and not parsed.revision else None
-    sql = _RECEIVE_LOOKUPS.format(invitation=AIInvitation._meta.db_table, result=AIInterviewResult._meta.db_table,
-                                  delivery=Delivery._meta.db_table)
     with transaction.get_connection().cursor() as cursor:
-        cursor.execute(sql, [vendor.pk, parsed.assessment_id, vendor.pk, result_id, vendor.pk, delivery_key])
+        cursor.execute(_statements().lookups,
+                       [vendor.pk, parsed.assessment_id, vendor.pk, _result_key(parsed), vendor.pk, delivery_key])
         delivery_id, delivery_status, invitation_id, known_result_id = cursor.fetchone()
     return {"delivery_id": delivery_id, "delivery_status": delivery_status, "invitation_id": invitation_id,
             "result_id": known_result_id}
@@ -145,6 +150,26 @@ _RECEIVE_AND_STORE = """
     )
     SELECT found.id, found.status, found.invitation_id, found.result_id, (SELECT id FROM stored) FROM found
 """
+
+
+class _Statements(NamedTuple):
+    lookups: str
+    receive_and_store: str
+    stored: list  # the Delivery fields whose prepared values follow the lookups' parameters
+
+
+@functools.cache
+def _statements() -> _Statements:
+    """The webhook's SQL, written once per process (not once per delivery)."""
+    names = ("vendor", "delivery_key", "event", "body", "body_sha256", "headers", "error", "attempts", "source",
+             "received_at", "enqueued_at")
+    fields = [Delivery._meta.get_field(name) for name in names]
+    lookups = _RECEIVE_LOOKUPS.format(invitation=AIInvitation._meta.db_table, result=AIInterviewResult._meta.db_table,
+                                      delivery=Delivery._meta.db_table)
+    quote = transaction.get_connection().ops.quote_name
+    return _Statements(lookups=lookups, stored=fields, receive_and_store=_RECEIVE_AND_STORE.format(
+        lookups=lookups, delivery=Delivery._meta.db_table, columns=", ".join(quote(f.column) for f in fields),
+        values=", ".join(["%s"] * len(fields))))
 
 
 def ai_delivery_receive(*, vendor: Vendor, parsed: ParsedDelivery, body: bytes, headers: dict, delivery_key: str,
@@ -221,21 +246,13 @@ def _receive_and_store(delivery: Delivery, parsed: ParsedDelivery, *, now: datet
     Outside a transaction it commits when it returns. The columns' values are prepared by their fields, so
     the body is encrypted and the headers are JSON as the ORM writes them."""
     connection = transaction.get_connection()
-    names = ("vendor", "delivery_key", "event", "body", "body_sha256", "headers", "error", "attempts", "source",
-             "received_at", "enqueued_at")
-    fields = [Delivery._meta.get_field(name) for name in names]
-    values = [field.get_db_prep_save(getattr(delivery, field.attname), connection) for field in fields]
-    result_id = parsed.vendor_result_id if parsed.kind == "result" and not parsed.revision else None
-    lookups = _RECEIVE_LOOKUPS.format(invitation=AIInvitation._meta.db_table, result=AIInterviewResult._meta.db_table,
-                                      delivery=Delivery._meta.db_table)
-    sql = _RECEIVE_AND_STORE.format(lookups=lookups, delivery=Delivery._meta.db_table,
-                                    columns=", ".join(connection.ops.quote_name(f.column) for f in fields),
-                                    values=", ".join(["%s"] * len(fields)))
+    statements = _statements()
+    values = [field.get_db_prep_save(getattr(delivery, field.attname), connection) for field in statements.stored]
     vendor_id = delivery.vendor_id
     with connection.cursor() as cursor:
-        cursor.execute(sql, [vendor_id, parsed.assessment_id, vendor_id, result_id, vendor_id, delivery.delivery_key,
-                             *values, Delivery.Status.RECEIVED, Delivery.Status.PROCESSED, Delivery.Outcome.DUPLICATE,
-                             now])
+        cursor.execute(statements.receive_and_store, [
+            vendor_id, parsed.assessment_id, vendor_id, _result_key(parsed), vendor_id, delivery.delivery_key, *values,
+            Delivery.Status.RECEIVED, Delivery.Status.PROCESSED, Delivery.Outcome.DUPLICATE, now])
         delivery_id, delivery_status, invitation_id, known_result_id, stored_id = cursor.fetchone()
     return {"delivery_id": delivery_id, "delivery_status": delivery_status, "invitation_id": invitation_id,
             "result_id": known_result_id, "stored_id": stored_id}
