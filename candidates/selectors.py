@@ -94,7 +94,11 @@ def application_list_values(*, user, filters: dict | None = None):
     """``application_list`` as plain rows of the columns the list API shows (no model instances, no breakdown:
     the list answers 50 to 200 of them a request), and the same applications without those columns' joins
     (to count them): ``(rows, applications)``."""
-    applications = _filtered_applications(Application.objects.for_user(user), filters or {})
+    filters = filters or {}
+    # one job's applications: the scope checked in the list's own query, the job's index narrowing the rows
+    # first (no query of the scope's own); a list of every job keeps the scope's lists (see for_user)
+    applications = _filtered_applications(Application.objects.for_user(user, inline=bool(filters.get("job"))),
+                                          filters)
     rows = applications.values(
         "id", "candidate_id", "job_id", "state", "source", "match_score", "created_at", "state_changed_at",
         candidate_name=F("candidate__name"), job_title=F("job__title"), priority=F("job__priority"),

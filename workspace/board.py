@@ -21,6 +21,7 @@ shows the service's message and the moves allowed now by their labels. Hiring ma
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from html import escape as html_escape
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -30,12 +31,15 @@ from django.db import connection
 from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils import dateformat, timezone
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -81,6 +85,7 @@ class Column:
     cards: list = field(default_factory=list)
     more_url: str = ""
     states: tuple = ()
+    cards_html: str = ""
 
 
 @dataclass
@@ -142,17 +147,16 @@ def _needs_reason(name: str) -> bool:
     return bool(next(iter(meta.transitions.values())).custom.get("needs_reason"))
 
 
-def _flags(app, job, today) -> list[dict]:
+def _flags(app, required, today, urgent) -> list[dict]:
     """The card's warnings: required credentials missing / expired (what the credential guards refuse, as in
-    ``Application.credential_problems``) or expiring within ``EXPIRING_DAYS``; an urgent job."""
+    ``Application.credential_problems``) or expiring within ``EXPIRING_DAYS``; an urgent job. ``required``: the
+    job's required credential types with their labels, ``urgent``: the urgent flag or None (both once per board)."""
     flags = []
-    required = list(job.required_credentials or [])
     if required:
         creds = list(app.candidate.credentials.all())  # the prefetch: the required types only
         soon = today + timedelta(days=EXPIRING_DAYS)
-        for ctype in required:
+        for ctype, label in required:
             mine = [c for c in creds if c.type == ctype]
-            label = str(CredentialType(ctype).label) if ctype in CredentialType.values else ctype
             valid = [c for c in mine if c.is_valid_on(today)]
             if not mine:
                 flags.append({"kind": "bad", "text": _("%(credential)s is missing") % {"credential": label}})
@@ -164,9 +168,15 @@ def _flags(app, job, today) -> list[dict]:
                 last = max(c.expires_on for c in valid)
                 flags.append({"kind": "warn", "text": _("%(credential)s expires on %(date)s") % {
                     "credential": label, "date": last.isoformat()}})
-    if job.priority == "urgent":
-        flags.append({"kind": "urgent", "text": _("Urgent job")})
+    if urgent:
+        flags.append(urgent)
     return flags
+
+
+def _required_labels(job) -> list[tuple[str, str]]:
+    """The job's required credential types with their labels (the type itself when it is not a known one)."""
+    known = dict(CredentialType.choices)
+    return [(ctype, str(known[ctype]) if ctype in known else ctype) for ctype in job.required_credentials or []]
 
 
 #: the columns a card needs (its candidate's name; state and score; what the guards read)
@@ -204,9 +214,9 @@ def _move_buttons(moves: list[dict]) -> tuple[list[dict], str, str]:
 def board_data(*, user, job, filters: Filters, now=None) -> list[Column]:
     """The columns of ``job``'s board as ``user`` sees it (their application scope, ``filters``)."""
     now = now or timezone.now()
-    base = filters.apply(Application.objects.for_user(user).filter(job=job))
+    scoped = Application.objects.for_user(user)  # the viewer's scope: what the counts and the cards are read from
     if filters.narrows:
-        counts = dict(base.values_list("state").annotate(n=Count("id")).order_by())
+        counts = dict(filters.apply(scoped.filter(job=job)).values_list("state").annotate(n=Count("id")).order_by())
     else:  # the whole job: the counts the database keeps (a job the viewer sees has all its applications in scope)
         counts = JobStageCount.objects.for_jobs([job.pk]).get(job.pk, {})
     columns = [Column(key=s.value, label=str(s.label), count=counts.get(s.value, 0), states=(s.value,))
@@ -217,8 +227,14 @@ def board_data(*, user, job, filters: Filters, now=None) -> list[Column]:
 
     shown_states = [s.value for s in OPEN_COLUMNS] + (list(closed.states) if filters.closed else [])
     more_states = next((c.states for c in columns if c.key == filters.more), ())
-    ids = _top_ids(base, {state: MORE_LIMIT if state in more_states else CARD_LIMIT
-                          for state in shown_states if counts.get(state)})
+    # The best matches per stage among the job's applications, and then the cards read from those within the
+    # viewer's scope: the same cards (a job the viewer sees has all its applications in scope), but the scope's
+    # constants (jobs, and the applications of the viewer's interviews: hundreds for some) planned once, in
+    # the cards' query, not again in each stage's part of the union, where planning them took longer than
+    # reading the rows.
+    ids = _top_ids(filters.apply(Application.objects.filter(job=job)),
+                   {state: MORE_LIMIT if state in more_states else CARD_LIMIT
+                    for state in shown_states if counts.get(state)})
 
     cards = []
     if ids:
@@ -228,7 +244,7 @@ def board_data(*, user, job, filters: Filters, now=None) -> list[Column]:
                                                    starts_at__gte=now).order_by("starts_at").values("starts_at")[:1])
         # what a card shows and the guards read, nothing else: no encrypted contact details to decrypt, no
         # match breakdown or skills to decode, per card
-        qs = (Application.objects.filter(pk__in=ids).select_related("candidate").only(*CARD_FIELDS)
+        qs = (scoped.filter(pk__in=ids).select_related("candidate").only(*CARD_FIELDS)
               .annotate(ai_score=Subquery(latest_ai), next_interview=Subquery(next_interview))
               .order_by(Coalesce("match_score", -1).desc(), "-id"))
         required = list(job.required_credentials or [])
@@ -243,10 +259,12 @@ def board_data(*, user, job, filters: Filters, now=None) -> list[Column]:
     # asked of the service once per (stage, credentials in order), not once per card.
     moves_for = {}
     by_state = {}
+    required = _required_labels(job)
+    urgent = {"kind": "urgent", "text": _("Urgent job")} if job.priority == "urgent" else None
     for app in cards:
         app.job = job  # the guards read the job; one row for every card
         app.local_next_interview = timezone.localtime(app.next_interview, tz) if app.next_interview else None
-        app.flags = _flags(app, job, today)
+        app.flags = _flags(app, required, today, urgent)
         app.moves, app.needs_reason = [], False
         if may_move:
             key = (app.state, any(f["kind"] == "bad" for f in app.flags))
@@ -264,6 +282,75 @@ def board_data(*, user, job, filters: Filters, now=None) -> list[Column]:
         if column.count > len(column.cards) and column.key != filters.more:
             column.more_url = filters.query(more=column.key)
     return columns
+
+
+#: A card, as the board's template would write it (see ``_cards_html``); its parts filled in escaped.
+CARD_HTML = (
+    '\n  <article class="board-card" id="card-{pk}" data-application="{pk}" data-state="{state}"{draggable}>\n'
+    '    <a class="name" href="{application_base}{pk}/">{name}</a>\n'
+    '    {stage}\n'
+    '    <dl><dt>{t_match}</dt><dd class="match">{match}</dd><dt>{t_ai}</dt><dd class="ai">{ai}</dd>'
+    '<dt>{t_next}</dt><dd class="next">{next}</dd></dl>\n'
+    '    {flags}\n'
+    '    {moves}\n'
+    '  </article>\n  ')
+MOVES_HTML = (
+    '<details class="moves"><summary>{t_move}</summary><form method="post" action="{move_base}{pk}/" '
+    'class="move-form"><input type="hidden" name="csrfmiddlewaretoken" value="{csrf}"><input type="hidden" '
+    'name="back" value="{back}">{plain}{reason}{none}</form></details>')
+REASON_HTML = '<label for="reason-{pk}">{t_reason}</label><input id="reason-{pk}" name="reason" maxlength="500">{buttons}'
+
+
+def _esc(value) -> str:
+    """``django.utils.html.escape`` without its lazy-string wrapper (the same characters escaped, the same way)."""
+    return html_escape(str(value))
+
+
+def _cards_html(columns: list[Column], *, may_move: bool, application_base: str, move_base: str, back: str,
+                csrf_token: str) -> None:
+    """Each column's cards as one piece of HTML (``column.cards_html``): what the template wrote per card, built
+    here with one format string each. Up to 200 cards a board, each a dozen template variables and tags, made
+    template rendering the larger part of the page's time; the labels, URLs and the board's stage names are
+    looked up once per board, and every value from the database is escaped as the template escaped it."""
+    page = {k: _esc(v) for k, v in {
+        "t_match": _("Match"), "t_ai": _("AI score"), "t_next": _("Next interview"), "t_move": _("Move"),
+        "t_reason": _("Reason"), "application_base": application_base, "move_base": move_base, "back": back,
+        "csrf": csrf_token}.items()}
+    none = format_html('<p class="muted">{}</p>', _("No moves are possible now."))
+    draggable = ' draggable="true"' if may_move else ""
+    stage_names = {value: _esc(label) for value, label in State.choices}
+    flag_items = {}  # (kind, text) -> its <li>: most flags repeat from card to card (an urgent job, a credential)
+    for column in columns:
+        closed, html = column.key == CLOSED, []
+        for app in column.cards:
+            pk = app.pk
+            flags = ""
+            if app.flags:
+                items = []
+                for f in app.flags:
+                    key = (f["kind"], f["text"])
+                    if key not in flag_items:
+                        flag_items[key] = f'<li class="flag {_esc(f["kind"])}">{_esc(f["text"])}</li>'
+                    items.append(flag_items[key])
+                flags = '<ul class="flags">' + "".join(items) + "</ul>"
+            moves = ""
+            if may_move:
+                reason = REASON_HTML.format(pk=pk, t_reason=page["t_reason"], buttons=app.reason_buttons) \
+                    if app.needs_reason else ""
+                moves = MOVES_HTML.format(pk=pk, t_move=page["t_move"], move_base=page["move_base"],
+                                          csrf=page["csrf"], back=page["back"], plain=app.plain_buttons,
+                                          reason=reason, none="" if app.moves else none)
+            nxt = app.local_next_interview
+            html.append(CARD_HTML.format(
+                pk=pk, state=_esc(app.state), draggable=draggable, application_base=page["application_base"],
+                name=_esc(app.candidate.name),
+                stage=f'<div class="muted">{stage_names.get(app.state) or _esc(app.state)}</div>' if closed else "",
+                t_match=page["t_match"], t_ai=page["t_ai"], t_next=page["t_next"],
+                match="–" if app.match_score is None else app.match_score,
+                ai="–" if app.ai_score is None else conditional_escape(floatformat(app.ai_score, 0)),
+                next=dateformat.format(template_localtime(nxt), "Y-m-d H:i") if nxt else "–",
+                flags=flags, moves=moves))
+        column.cards_html = mark_safe("".join(html))  # noqa: S308 - every value above escaped
 
 
 @never_cache
@@ -301,11 +388,13 @@ def board(request, pk):
     shown = [str(c.pk) for col in columns for c in col.cards]
     access_log(actor=request.user, kind=AccessLog.Kind.VIEW, obj=("candidates.application", ""),
                detail=(f"pipeline board of job {job.pk}: " + ",".join(shown))[:300], channel="web")
+    may_move, move_base = request.user.has_perm(MOVE_PERMISSION), reverse("board:move", args=[0])[:-2]
+    back = request.get_full_path()
+    _cards_html(columns, may_move=may_move, application_base=reverse("board:application", args=[0]).split("/0/")[0]
+                + "/", move_base=move_base, back=back, csrf_token=get_token(request) if may_move else "")
     return render(request, "workspace/board.html", {
         "job": job, "columns": columns, "filters": filters, "sources": SourceChannel.choices,
-        "may_move": request.user.has_perm(MOVE_PERMISSION), "move_base": reverse("board:move", args=[0])[:-2],
-        "application_base": reverse("board:application", args=[0]).split("/0/")[0] + "/",
-        "back": request.get_full_path(), "card_limit": CARD_LIMIT,
+        "may_move": may_move, "move_base": move_base, "back": back, "card_limit": CARD_LIMIT,
         "closed_url": filters.query(closed="" if filters.closed else "1", more=""),
     })
 

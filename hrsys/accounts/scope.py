@@ -34,6 +34,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length, Substr
 from django.http import Http404
 
@@ -79,23 +80,12 @@ def _visible_application_anchors(user, department_ids: frozenset[int], interview
 
     Plain SQL of a fixed shape (table and column names from the models): the ORM took longer to compile
     this union than the database to answer it, on every list request."""
-    from .models import Role  # noqa: PLC0415 - models import this module
-    t = _anchor_tables()
+    jobs, assigned = _anchor_statements(user, department_ids, interviewers)
     parts, params = [], []
-    if department_ids is _NOT_RESOLVED and user.role in (Role.HR_STAFF, Role.MANAGER):
-        parts.append(f"SELECT j.{t.pk} AS pk, 0 AS anchor FROM {t.job} j JOIN {t.dept} d ON d.{t.pk} = j.{t.job_dept} "
-                     f"WHERE EXISTS (SELECT 1 FROM {t.user_depts} ud JOIN {t.dept} o ON o.{t.pk} = ud.{t.ud_dept} "
-                     f"WHERE ud.{t.ud_user} = %s AND SUBSTR(d.{t.path}, 1, LENGTH(o.{t.path})) = o.{t.path})")
-        params.append(user.pk)
-    elif department_ids and department_ids is not _NOT_RESOLVED:
-        ids = sorted(department_ids)
-        parts.append(f"SELECT j.{t.pk} AS pk, 0 AS anchor FROM {t.job} j "
-                     f"WHERE j.{t.job_dept} IN ({', '.join(['%s'] * len(ids))})")
-        params.extend(ids)
-    if interviewers and user is not None and user.is_authenticated:
-        parts.append(f"SELECT i.{t.iv_app} AS pk, 1 AS anchor FROM {t.iv_users} iu "
-                     f"JOIN {t.iv} i ON i.{t.pk} = iu.{t.iu_iv} WHERE iu.{t.iu_user} = %s AND i.{t.iv_app} IS NOT NULL")
-        params.append(user.pk)
+    for anchor, statement in enumerate((jobs, assigned)):
+        if statement is not None:
+            parts.append(f"SELECT {statement[0]} AS pk, {anchor} AS anchor {statement[1]}")
+            params.extend(statement[2])
     if not parts:
         return [], []
     jobs, applications = [], []
@@ -104,6 +94,27 @@ def _visible_application_anchors(user, department_ids: frozenset[int], interview
         for pk, anchor in cursor.fetchall():
             (applications if anchor else jobs).append(pk)
     return jobs, applications
+
+
+def _anchor_statements(user, department_ids, interviewers: bool):
+    """The two statements behind the application scope, each ``(column, "FROM ... WHERE ...", params)`` or
+    ``None``: the jobs of the visible departments (by their ids, or found from the user's own departments when
+    those are not known yet in this request) and, for interview data, the applications of the interviews
+    assigned to the user. Read as lists (``_visible_application_anchors``) or as subqueries (``inline``)."""
+    from .models import Role  # noqa: PLC0415 - models import this module
+    t = _anchor_tables()
+    jobs = assigned = None
+    if department_ids is _NOT_RESOLVED and user.role in (Role.HR_STAFF, Role.MANAGER):
+        jobs = (f"j.{t.pk}", f"FROM {t.job} j JOIN {t.dept} d ON d.{t.pk} = j.{t.job_dept} "
+                f"WHERE EXISTS (SELECT 1 FROM {t.user_depts} ud JOIN {t.dept} o ON o.{t.pk} = ud.{t.ud_dept} "
+                f"WHERE ud.{t.ud_user} = %s AND SUBSTR(d.{t.path}, 1, LENGTH(o.{t.path})) = o.{t.path})", [user.pk])
+    elif department_ids and department_ids is not _NOT_RESOLVED:
+        ids = sorted(department_ids)
+        jobs = (f"j.{t.pk}", f"FROM {t.job} j WHERE j.{t.job_dept} IN ({', '.join(['%s'] * len(ids))})", ids)
+    if interviewers and user is not None and user.is_authenticated:
+        assigned = (f"i.{t.iv_app}", f"FROM {t.iv_users} iu JOIN {t.iv} i ON i.{t.pk} = iu.{t.iu_iv} "
+                    f"WHERE iu.{t.iu_user} = %s AND i.{t.iv_app} IS NOT NULL", [user.pk])
+    return jobs, assigned
 
 
 @dataclass(frozen=True)
@@ -208,8 +219,9 @@ def _at(path: str, lookup: str) -> str:
     return f"{path}__{lookup}" if path else lookup
 
 
-def scope_filter(model, user) -> Q | None:
-    """The Q that limits ``model`` to what ``user`` may see (``None``: no limit)."""
+def scope_filter(model, user, *, inline: bool = False) -> Q | None:
+    """The Q that limits ``model`` to what ``user`` may see (``None``: no limit). ``inline``: see
+    ``ScopedQuerySet.for_user``."""
     anchor = _resolve(model)
     if anchor.label == APPLICATION and user is not None and user.is_authenticated and user.is_active \
             and not user.sees_everything:
@@ -226,6 +238,12 @@ def scope_filter(model, user) -> Q | None:
     if anchor.label == DEPARTMENT:
         if ids:
             q |= Q(**{_at(anchor.path, "pk__in"): ids})
+    elif inline:
+        jobs, assigned = _anchor_statements(user, ids, getattr(model, "scope_interviewers", False))
+        if jobs is not None:
+            q |= Q(**{_at(anchor.path, "job_id__in"): RawSQL(f"SELECT {jobs[0]} {jobs[1]}", jobs[2])})
+        if assigned is not None:
+            q |= Q(**{_at(anchor.path, "pk__in"): RawSQL(f"SELECT {assigned[0]} {assigned[1]}", assigned[2])})
     else:
         job_ids, assigned_ids = _visible_application_anchors(user, ids, getattr(model, "scope_interviewers", False))
         if job_ids:
@@ -243,8 +261,13 @@ def scope_is_multivalued(model) -> bool:
 
 
 class ScopedQuerySet(models.QuerySet):
-    def for_user(self, user):
-        q = scope_filter(self.model, user)
+    def for_user(self, user, *, inline: bool = False):
+        """The rows ``user`` may see. ``inline``: the application scope as subqueries of this query, not as
+        lists read beforehand by a query of their own -- for a caller that narrows the rows first by an
+        index (the applications of one job), where checking each of those rows against the subqueries costs
+        less than the extra round trip; on a whole table the lists are what keeps counting and sorting a page
+        from reading every row."""
+        q = scope_filter(self.model, user, inline=inline)
         if q is None:
             return self
         if scope_is_multivalued(self.model):

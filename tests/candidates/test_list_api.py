@@ -32,8 +32,24 @@ def test_list_queries_do_not_grow_with_the_page_size(users, api_as, er_job):
     filtered, _ = _queries(client, users.er_manager,
                            f"/api/v1/applications/?job={er_job.pk}&state=screening,new&ordering=-match_score&page_size=5")
     assert len(body_small["results"]) == 2 and len(body_large["results"]) == 12
-    # the scope (jobs of the departments and assigned interviews, one query) and the page with its count (one)
-    assert small == large == filtered == 2
+    # the scope (jobs of the departments and assigned interviews, one query) and the page with its count (one);
+    # one job's list checks the scope inside the page's query
+    assert small == large == 2 and filtered == 1
+
+
+def test_one_jobs_list_reads_its_scope_in_the_pages_query(users, api_as, er_job, it_job):
+    """Filtered to one job, the list checks the scope in the page's own query (no query of the scope's own):
+    one query fewer than the list of every job, and still only the viewer's applications."""
+    mine = [app_in_state("screening", job=er_job, match_score=score) for score in (40, 90)]
+    app_in_state("screening", job=it_job)
+    client = api_as(users.er_manager)
+    every_job, _body = _queries(client, users.er_manager, "/api/v1/applications/")
+    one_job, body = _queries(client, users.er_manager, f"/api/v1/applications/?job={er_job.pk}&state=screening,new"
+                             "&ordering=-match_score")
+    assert one_job == every_job - 1
+    assert [r["id"] for r in body["results"]] == [mine[1].pk, mine[0].pk] and body["count"] == 2
+    _q, other = _queries(client, users.er_manager, f"/api/v1/applications/?job={it_job.pk}")
+    assert other["results"] == [] and other["count"] == 0  # another department's job: nothing
 
 
 def test_count_is_exact_up_to_the_limit_then_a_lower_bound(users, api_as, er_job, monkeypatch):

@@ -165,3 +165,44 @@ def test_application_factory_in_sub_department_is_visible_to_parent_manager(user
     ward_app = ApplicationFactory(job=JobFactory(department=org.ward))
     assert api_as(users.er_manager).get(f"/api/v1/applications/{ward_app.pk}/").status_code == 200
     assert api_as(users.it_manager).get(f"/api/v1/applications/{ward_app.pk}/").status_code == 404
+
+
+def test_r_sec_1_scope_inline_reads_the_same_rows_as_the_scope_lists(users, world, er_job, it_job):
+    """The application scope as subqueries of one query (``for_user(inline=True)``, what the list API does for
+    one job) answers exactly what the scope's lists answer, for every role: whole departments, sub-departments,
+    the interviews assigned to an interviewer, everything for the director; departments known or not yet read."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from candidates.models import Application, TalentPoolEntry
+    from hrsys.accounts.scope import forget_cached_scope, visible_department_ids
+    from interviews.models import Interview
+
+    interview = Interview.objects.create(application=world.it_app, starts_at=timezone.now() + dt.timedelta(days=1),
+                                         ends_at=timezone.now() + dt.timedelta(days=1, hours=1))
+    interview.interviewers.set([users.interviewer])  # an IT application, seen only through the interview
+    expected = {  # job -> user -> the rows they see
+        er_job: {"hr": {world.er_app}, "er_manager": {world.er_app}, "it_manager": set(), "interviewer": set(),
+                 "director": {world.er_app}},
+        it_job: {"hr": {world.it_app, world.it_pool.application}, "er_manager": set(),
+                 "it_manager": {world.it_app, world.it_pool.application}, "interviewer": {world.it_app},
+                 "director": {world.it_app, world.it_pool.application}},
+    }
+    for job, seen in expected.items():
+        for name, rows in seen.items():
+            user = getattr(users, name)
+            for departments_read in (False, True):
+                forget_cached_scope(user)
+                if departments_read:
+                    visible_department_ids(user)
+                inline = set(Application.objects.for_user(user, inline=True).filter(job=job))
+                forget_cached_scope(user)
+                if departments_read:
+                    visible_department_ids(user)
+                listed = set(Application.objects.for_user(user).filter(job=job))
+                assert inline == listed == rows, (job.title, name, departments_read)
+    # a model scoped through the application (a to-many path) reads the same way
+    forget_cached_scope(users.er_manager)
+    assert not TalentPoolEntry.objects.for_user(users.er_manager, inline=True).exists()
+    assert TalentPoolEntry.objects.for_user(users.it_manager, inline=True).get() == world.it_pool

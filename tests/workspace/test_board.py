@@ -223,3 +223,25 @@ def test_r_ui_3_queries_do_not_grow_with_the_applications(users, er_job, n, djan
     assert response.content.decode().count("data-application=") == n
     with django_assert_max_num_queries(12):
         client.get("/workspace/jobs/")
+
+
+def test_r_ui_3_cards_escape_what_people_typed_and_name_a_closed_stage(users, er_job):
+    """The cards are written in Python (issue 17: the template's per-card tags took most of the page's time): a
+    name with markup is shown as text, never as markup; a closed card names its stage; a card with no moves
+    says so, and the read-only board has no move forms."""
+    ApplicationFactory(job=er_job, candidate__name='<b>A&B</b> "x"', state="new", match_score=None)
+    ApplicationFactory(job=er_job, candidate__name="周敏", state="rejected", match_score=50)
+    ApplicationFactory(job=er_job, candidate__name="王强", state="employee", match_score=60)
+
+    html = _client(users.hr).get(_board(er_job) + "?closed=1").content.decode()
+    card = _column(html, "new")
+    assert "&lt;b&gt;A&amp;B&lt;/b&gt; &quot;x&quot;" in card and "<b>A&B</b>" not in card
+    assert '<dd class="match">–</dd>' in card and '<dd class="ai">–</dd>' in card
+    assert "draggable=\"true\"" in card and 'name="csrfmiddlewaretoken"' in card
+    closed = _column(html, "closed")
+    assert "周敏" in closed and '<div class="muted">Rejected</div>' in closed
+    assert "No moves are possible now." in _column(html, "employee")
+
+    read_only = _client(users.er_manager).get(_board(er_job)).content.decode()
+    assert "&lt;b&gt;A&amp;B&lt;/b&gt;" in read_only
+    assert "move-form" not in read_only and "draggable" not in read_only
