@@ -487,9 +487,9 @@ class ApplicationAdmin(BoundedCountAdmin, IdentifierSearchMixin, ScopedAdmin):
 
     @admin.display(description=gettext_lazy("credentials"))
     def credentials_flag(self, obj):
-        problems = obj.credential_problems()
-        if not obj.job.required_credentials:
+        if not obj.job.required_credentials:  # nothing to check (credential_problems would answer [] anyway)
             return "-"
+        problems = obj.credential_problems()
         if not problems:
             return "✔"
         return format_html('<span style="color:#b00" title="{}">⚠ {}</span>',

@@ -9,8 +9,9 @@ a filter narrows them) and at most ``CARD_LIMIT`` cards, best match first ("show
 more" raises one column to ``MORE_LIMIT``). A card: name (linking to the application page), match score, latest
 AI overall score, next interview (Asia/Shanghai), flags (required credential missing, expired or expiring; urgent
 job) and the moves the viewer may make. The queries do not grow with the number of cards: the card ids by a
-window function, the cards with the AI score and the next interview as subqueries, the credentials by one
-prefetch.
+union of one top-N per stage, the cards with the AI score and the next interview as subqueries, the credentials
+by one prefetch. The cards' HTML is written here (``_cards_html``), not by the template: up to 200 cards of a
+dozen template tags each were most of the page's time.
 
 Moves (``board:move``, POST): through ``candidates.services.application_transition``, the API's service, by
 the move's name (a button per allowed move, the reason field where the move needs one) or by a target stage (the

@@ -23,7 +23,10 @@ The role rules live here and nowhere else; no model can state a rule of its own:
 * anonymous or inactive users: nothing.
 
 Every reader -- admin, API, dashboards, exports, pages -- goes through
-``Model.objects.for_user(user)``; single objects through ``get_for_user_or_404``.
+``Model.objects.for_user(user)``; single objects through ``get_for_user_or_404``. The application scope is
+read as lists of constants by a query of its own (what lists of a whole table need), or with
+``for_user(user, inline=True)`` as subqueries of the reader's query (the same statements; for readers that
+narrow the rows first by an index, such as one job's applications).
 """
 
 from __future__ import annotations
