@@ -174,3 +174,36 @@ def test_history_on_the_application_page_is_in_local_time(users, hr_client, er_j
         services.application_transition(actor=users.hr, application_id=app.pk, transition="screen")
     body = hr_client.get(f"/admin/candidates/application/{app.pk}/change/").content.decode()
     assert "2026-11-23 10:50" in body and "2026-11-23 02:50" not in body
+
+
+@pytest.mark.parametrize("model, query", [
+    ("application", ""), ("application", "?state__exact=screening&o=6"), ("candidate", ""),
+    ("candidate", "?source=referral"),
+])
+def test_fast_changelist_rows_are_djangos_rows(users, er_job, model, query):
+    """The HR changelists' rows (candidates_admin_list, issue 17) are the HTML Django's ``items_for_result``
+    writes: each cell, its classes, the change link with the list's filters, the empty value, the checkbox."""
+    from django.contrib import admin
+    from django.contrib.admin.templatetags import admin_list
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from candidates.models import Candidate
+    from candidates.templatetags import candidates_admin_list
+
+    for state, score in (("screening", 80), ("new", None), ("screening", 55)):
+        app = app_in_state(state, job=er_job, match_score=score)
+        Candidate.objects.filter(pk=app.candidate_id).update(name=f'<i>{state}</i> & "{score}"', source="referral")
+    CredentialFactory(candidate=app.candidate)
+    request = RequestFactory().get(f"/admin/candidates/{model}/{query}")
+    request.user = users.hr
+    request.resolver_match = resolve(f"/admin/candidates/{model}/")
+    model_admin = admin.site._registry[Application if model == "application" else Candidate]
+    cl = model_admin.get_changelist_instance(request)
+    cl.formset = None  # as changelist_view sets it for a list without list_editable
+    assert cl.result_list, "rows to compare"
+    assert isinstance(candidates_admin_list._change_url_parts(cl), tuple)  # the fast path, not Django's
+    django_rows = [list(row) for row in admin_list.results(cl)]
+    fast_rows = [list(row) for row in candidates_admin_list.results(cl)]
+    assert fast_rows == django_rows
+    assert any("?_changelist_filters=" in cell for row in fast_rows for cell in row) == bool(query)
