@@ -3,13 +3,18 @@
 N signed result deliveries (default 1,000, hrsys generic format) are POSTed to
 ``/api/v1/integrations/ai-interviews/<vendor>/results/``, served as in production: gunicorn with the
 Procfile's workers and threads (``--workers 2 --threads 4``, ``gunicorn.conf.py``), in processes of its own,
-from 16 concurrent clients (keep-alive connections, in client processes of their own, bodies signed
-beforehand so the clients measure the server, not their own HMAC). In the same run, the same clients POST
+from 16 concurrent clients (keep-alive connections, bodies signed beforehand so the clients measure the
+server, not their own HMAC): wrk, the issue's client, when installed (``benchmarks/wrk_client.py``: 16 wrk
+threads of one connection each, every request sent once, every latency noted), else two client processes of
+this script (``--client python``; slower on this two-core machine: they share its cores with the server and
+their threads wait for the interpreter's lock before noting a response's time). In the same run, the same clients POST
 the same bodies to a bare DRF endpoint (no authentication, no database: ``{"status": "accepted"}``) served by
 the same gunicorn (``benchmarks/bench_wsgi.py``), half before and half after the deliveries: the baseline the
 webhook's p95 is printed next to, with the ratio; and to the same endpoint storing each body with one committed
 INSERT (the floor of any endpoint that stores what it is sent: on this machine a commit's flush to disk is most
-of the webhook's tail). Then every ``--retries`` share of the deliveries is
+of the webhook's tail). Before the measured deliveries, ``--warm-up`` others (default 64) go to the webhook unmeasured: each
+server thread's first delivery opens its database connection, as a server running for a while has done.
+Then every ``--retries`` share of the deliveries is
 delivered again (a vendor retrying: same body, fresh signature) to check idempotency.
 
 The webhook only verifies and stores; the worker task (``ai_interviews.process_deliveries``, a batch gathered
@@ -41,11 +46,14 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-from bench_db import free_port, fresh_database, start_gunicorn  # benchmarks/, next to this script
+import wrk_client  # benchmarks/, next to this script
+from bench_db import free_port, fresh_database, start_gunicorn
+from wrk_client import Load
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -97,13 +105,22 @@ def _client(args) -> list[tuple[float, int]]:
     return out
 
 
-def load(port: int, requests: list[tuple[str, bytes, dict]], concurrency: int, processes: int = 2):
-    """``concurrency`` requests in flight at once, from ``processes`` client processes."""
+CLIENT = "wrk"  # --client
+
+
+def load(port: int, requests: list[tuple[str, bytes, dict]], concurrency: int, processes: int = 2) -> Load:
+    """``concurrency`` requests in flight at once: from wrk when it is installed (``wrk_client``), else from
+    ``processes`` client processes of this script (Python's ``http.client``: slower, it counts its own waits)."""
+    if CLIENT == "wrk":
+        return wrk_client.run(port, requests, concurrency)
     shares = [requests[i::processes] for i in range(processes)]
     per = [concurrency // processes + (1 if i < concurrency % processes else 0) for i in range(processes)]
+    started = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         results = pool.map(_client, [(port, share, n) for share, n in zip(shares, per, strict=True)])
-    return [item for part in results for item in part]
+    answers = [item for part in results for item in part]
+    return Load(times=[ms for ms, _ in answers], codes=Counter(code for _, code in answers),
+                seconds=time.perf_counter() - started)
 
 
 def setup_data(count: int, run: str):
@@ -198,9 +215,16 @@ def main() -> int:
     parser.add_argument("--no-broker", action="store_true",
                         help="do not enqueue the after-commit tasks (measures the broker's share)")
     parser.add_argument("--no-moves", action="store_true", help="do not run the move tasks after the load")
+    parser.add_argument("--warm-up", type=int, default=64,
+                        help="deliveries sent before the measured ones (every server thread's first requests open its database connection and fill its caches), not in the figures")
     parser.add_argument("--retries", type=float, default=0.2, help="share of deliveries sent a second time")
     parser.add_argument("--p95-limit-ms", type=float, default=50)
+    parser.add_argument("--client", choices=("wrk", "python"), default="wrk" if wrk_client.available() else "python",
+                        help="the load's client: wrk (the default when installed: Debian's wrk) or this script's "
+                             "own processes")
     args = parser.parse_args()
+    global CLIENT
+    CLIENT = args.client
 
     db_url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench-ai-ingest.sqlite3'}")
     fresh_database(db_url)
@@ -210,8 +234,6 @@ def main() -> int:
     import django
 
     django.setup()
-    from collections import Counter
-
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connections
@@ -226,7 +248,8 @@ def main() -> int:
     noted: list[tuple[str, int]] = []  # what this process's tasks enqueue (the moves)
     tasks.enqueue = lambda name, obj_id: noted.append((name, obj_id))
     run = uuid.uuid4().hex[:6]
-    vendor = setup_data(args.count, run)
+    total = args.count + args.warm_up  # the warm-up deliveries are stored and processed like the others
+    vendor = setup_data(total, run)
     with connections["default"].cursor() as cursor:  # the second baseline's table (bench_wsgi.BareInsertApi)
         cursor.execute("DROP TABLE IF EXISTS bench_bare_delivery")
         cursor.execute("CREATE TABLE bench_bare_delivery (id bigserial PRIMARY KEY, body text NOT NULL)"
@@ -238,18 +261,18 @@ def main() -> int:
     server = start_gunicorn(port, args.server_workers, args.server_threads, env, app="bench_wsgi:application")
     broker = "none" if args.no_broker else settings.CELERY_BROKER_URL.split(":")[0]
     print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}  deliveries: {args.count}  "
-          f"concurrency: {args.concurrency}  gunicorn: {args.server_workers} workers x {args.server_threads} threads  "
+          f"concurrency: {args.concurrency} ({args.client} client)  gunicorn: {args.server_workers} workers x {args.server_threads} threads  "
           f"retried: {int(args.count * args.retries)}  broker: {broker}")
     path = f"/api/v1/integrations/ai-interviews/{vendor.slug}/results/"
     bodies = [body_for(run, i) for i in range(args.count)]
+    warm_up = [body_for(run, i) for i in range(args.count, total)]
     half = len(bodies) // 2
     try:
         bare = [("/bench/bare/", body, signed_headers(body)) for body in bodies]
         load(port, bare[: args.concurrency * 4], args.concurrency)  # warm-up of every server and client thread
+        warm_codes = load(port, [(path, body, signed_headers(body)) for body in warm_up], args.concurrency).codes
         bare_first = load(port, bare[:half], args.concurrency)
-        t0 = time.perf_counter()
         first = load(port, [(path, body, signed_headers(body)) for body in bodies], args.concurrency)
-        elapsed = time.perf_counter() - t0
         bare_second = load(port, bare[half:], args.concurrency)
         stored_bare = load(port, [("/bench/bare-insert/", body, headers) for _path, body, headers in bare],
                            args.concurrency)
@@ -259,18 +282,18 @@ def main() -> int:
         server.terminate()
         server.wait(30)
 
-    times, bare_times = [ms for ms, _ in first], [ms for ms, _ in bare_first + bare_second]
+    times, bare_times = first.times, bare_first.times + bare_second.times
     p95, bare_p95 = percentile(times, 95), percentile(bare_times, 95)
-    first_codes, retry_codes = Counter(code for _, code in first), Counter(code for _, code in second)
+    first_codes, retry_codes = first.codes, second.codes
     print(f"bare DRF endpoint (baseline): {figures(bare_times)}  ({len(bare_times)} requests, half before, half after)")
-    insert_times = [ms for ms, _ in stored_bare]
+    insert_times = stored_bare.times
     insert_p95 = percentile(insert_times, 95)
     print(f"bare DRF + one INSERT:        {figures(insert_times)}  (the floor of storing anything, same bodies)")
-    print(f"webhook, first delivery:      {figures(times)}  throughput {len(first) / elapsed:.0f} deliveries/s")
+    print(f"webhook, first delivery:      {figures(times)}  throughput {len(times) / first.seconds:.0f} deliveries/s")
     print(f"p95 webhook / p95 bare DRF: {p95:.1f} / {bare_p95:.1f} ms = {p95 / bare_p95:.2f}x  "
           f"(limit {args.p95_limit_ms:.0f} ms)")
-    if second:
-        print(f"webhook, retried delivery:    {figures([ms for ms, _ in second])}")
+    if second.times:
+        print(f"webhook, retried delivery:    {figures(second.times)}")
     print(f"HTTP status: first {dict(first_codes)}  retried {dict(retry_codes)}")
     deliveries = Delivery.objects.filter(vendor=vendor)
     waiting = list(deliveries.filter(status=Delivery.Status.RECEIVED).values_list("id", flat=True))
@@ -309,20 +332,22 @@ def main() -> int:
     print(f"deliveries: {deliveries.count()} stored ({len(waiting)} waiting after the load, "
           f"{'-' if handed_over is None else handed_over} handed to the broker)  "
           f"status {statuses}  outcome {outcomes}  rejected {rejected}")
-    print(f"results stored: {stored}/{args.count}  stored twice: {twice}  moves pending: {pending_moves}  "
+    print(f"results stored: {stored}/{total}  stored twice: {twice}  moves pending: {pending_moves}  "
           f"left for the sweep: {requeued}")
-    ok = (first_codes == Counter({202: args.count}) and retry_codes == Counter({200: len(second)})
-          and deliveries.count() == args.count and statuses == {Delivery.Status.PROCESSED: args.count}
-          and outcomes == {Delivery.Outcome.STORED: args.count} and stored == args.count and twice == 0
-          and pending_moves == 0 and requeued == 0 and rejected == 0 and processed == args.count
-          and handed_over in (None, args.count) or (args.no_broker and handed_over == 0))
+    ok = (first_codes == Counter({202: args.count}) and retry_codes == Counter({200: int(args.count * args.retries)})
+          and warm_codes == Counter({202: args.warm_up})
+          and deliveries.count() == total and statuses == {Delivery.Status.PROCESSED: total}
+          and outcomes == {Delivery.Outcome.STORED: total} and stored == total and twice == 0
+          and pending_moves == 0 and requeued == 0 and rejected == 0 and processed == total
+          and handed_over in (None, total) or (args.no_broker and handed_over == 0))
     exactly_once = ok
     if p95 > args.p95_limit_ms:
         print(f"p95 above {args.p95_limit_ms} ms")
         ok = False
     broker = "no broker" if args.no_broker else f"{settings.CELERY_BROKER_URL.split(':')[0]} broker"
-    retry_p95 = percentile([ms for ms, _ in second], 95) if second else 0
-    print(f"README: {args.count:,} signed AI result deliveries, {args.concurrency} at once, + {len(second):,} "
+    retry_p95 = percentile(second.times, 95) if second.times else 0
+    print(f"README: {args.count:,} signed AI result deliveries, {args.concurrency} at once from {args.client}, + "
+          f"{len(second.times):,} "
           f"retries over HTTP to gunicorn as the Procfile runs it ({args.server_workers} workers x "
           f"{args.server_threads} threads, {broker}), beside a bare DRF endpoint on the same server in the same run; "
           f"then the worker tasks, each run twice | webhook median {statistics.median(times):.1f} ms / p95 "
@@ -331,7 +356,7 @@ def main() -> int:
           f"{statistics.median(insert_times):.1f} ms / p95 {insert_p95:.1f} ms ({p95 / insert_p95:.1f}x; "
           f"goal p95 <= {args.p95_limit_ms:.0f} ms "
           f"{'met' if p95 <= args.p95_limit_ms else 'not met'}); retries p95 {retry_p95:.1f} ms; "
-          f"{len(first) / elapsed:.0f} deliveries/s; worker {processed / delivery_seconds:.0f} deliveries/s; "
+          f"{len(times) / first.seconds:.0f} deliveries/s; worker {processed / delivery_seconds:.0f} deliveries/s; "
           f"{stored:,} stored and processed {'exactly once' if exactly_once else 'NOT exactly once'}")
     print("OK" if ok else "FAILED")
     return 0 if ok else 1

@@ -39,7 +39,8 @@ def test_rows_of_the_run_replace_theirs_and_the_others_stay():
 def test_every_benchmark_script_is_run_and_prints_its_row():
     """A script in benchmarks/ that make bench does not run, or that prints no README: line, would leave a
     figure in the README that no run produced."""
-    scripts = {p.name for p in (ROOT / "benchmarks").glob("*.py")} - {"run_all.py", "bench_db.py", "bench_wsgi.py"}
+    scripts = {p.name for p in (ROOT / "benchmarks").glob("*.py")} - {"run_all.py", "bench_db.py", "bench_wsgi.py",
+                                                                        "wrk_client.py"}
     assert scripts == {b.script for b in run_all.BENCHES.values()}
     for name in scripts:
         assert 'print(f"README: ' in (ROOT / "benchmarks" / name).read_text(encoding="utf-8"), name
