@@ -53,7 +53,6 @@ from pathlib import Path
 
 import wrk_client  # benchmarks/, next to this script
 from bench_db import free_port, fresh_database, start_gunicorn
-from wrk_client import Load
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -105,13 +104,11 @@ def _client(args) -> list[tuple[float, int]]:
     return out
 
 
-CLIENT = "wrk"  # --client
-
-
-def load(port: int, requests: list[tuple[str, bytes, dict]], concurrency: int, processes: int = 2) -> Load:
+def load(port: int, requests: list[tuple[str, bytes, dict]], concurrency: int, *, client: str,
+         processes: int = 2) -> wrk_client.Load:
     """``concurrency`` requests in flight at once: from wrk when it is installed (``wrk_client``), else from
     ``processes`` client processes of this script (Python's ``http.client``: slower, it counts its own waits)."""
-    if CLIENT == "wrk":
+    if client == "wrk":
         return wrk_client.run(port, requests, concurrency)
     shares = [requests[i::processes] for i in range(processes)]
     per = [concurrency // processes + (1 if i < concurrency % processes else 0) for i in range(processes)]
@@ -119,7 +116,7 @@ def load(port: int, requests: list[tuple[str, bytes, dict]], concurrency: int, p
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         results = pool.map(_client, [(port, share, n) for share, n in zip(shares, per, strict=True)])
     answers = [item for part in results for item in part]
-    return Load(times=[ms for ms, _ in answers], codes=Counter(code for _, code in answers),
+    return wrk_client.Load(times=[ms for ms, _ in answers], codes=Counter(code for _, code in answers),
                 seconds=time.perf_counter() - started)
 
 
@@ -223,8 +220,6 @@ def main() -> int:
                         help="the load's client: wrk (the default when installed: Debian's wrk) or this script's "
                              "own processes")
     args = parser.parse_args()
-    global CLIENT
-    CLIENT = args.client
 
     db_url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench-ai-ingest.sqlite3'}")
     fresh_database(db_url)
@@ -267,17 +262,18 @@ def main() -> int:
     bodies = [body_for(run, i) for i in range(args.count)]
     warm_up = [body_for(run, i) for i in range(args.count, total)]
     half = len(bodies) // 2
+    def send(requests):  # the run's client, args.concurrency at once
+        return load(port, requests, args.concurrency, client=args.client)
+
     try:
         bare = [("/bench/bare/", body, signed_headers(body)) for body in bodies]
-        load(port, bare[: args.concurrency * 4], args.concurrency)  # warm-up of every server and client thread
-        warm_codes = load(port, [(path, body, signed_headers(body)) for body in warm_up], args.concurrency).codes
-        bare_first = load(port, bare[:half], args.concurrency)
-        first = load(port, [(path, body, signed_headers(body)) for body in bodies], args.concurrency)
-        bare_second = load(port, bare[half:], args.concurrency)
-        stored_bare = load(port, [("/bench/bare-insert/", body, headers) for _path, body, headers in bare],
-                           args.concurrency)
-        second = load(port, [(path, body, signed_headers(body)) for body in bodies[: int(args.count * args.retries)]],
-                      args.concurrency)
+        send(bare[: args.concurrency * 4])  # warm-up of every server and client thread
+        warm_codes = send([(path, body, signed_headers(body)) for body in warm_up]).codes
+        bare_first = send(bare[:half])
+        first = send([(path, body, signed_headers(body)) for body in bodies])
+        bare_second = send(bare[half:])
+        stored_bare = send([("/bench/bare-insert/", body, headers) for _path, body, headers in bare])
+        second = send([(path, body, signed_headers(body)) for body in bodies[: int(args.count * args.retries)]])
     finally:
         server.terminate()
         server.wait(30)
